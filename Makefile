@@ -1,0 +1,50 @@
+# Porte-voix — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PORTE_VOIX_CACHE ?= $(HOME)/.cache/porte-voix
+
+.PHONY: run test lint format venv system-deps pds migrate demo check-python clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"' \
+	  || { echo "Porte-voix needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Debian packages the tests need (redis-server, chromium); installed only when run as root.
+system-deps:
+	@bash deploy/install-system-deps.sh
+
+# Node 22 and the Bluesky PDS, cached outside the work tree (see tests/peers/).
+pds:
+	@bash tests/peers/install_pds.sh
+
+## make run: the demo — migrates, loads a demo organisation, starts local Mastodon and
+## Bluesky peers, the web server, a Celery worker and beat. Ctrl-C stops everything.
+run: venv
+	$(BIN)/python deploy/run_demo.py
+
+## make test: lint, then the whole suite against throwaway Postgres and Redis servers.
+test: venv system-deps pds lint
+	$(BIN)/python -m tests.peers.services run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
+	DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py check
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts import permissions
+from accounts.models import Membership, OrgUnit, SocialAccount, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Byline"), {"fields": ("initials",)}))
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "parent")
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "unit", "role")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        permissions.sync_membership_grants(obj)
+
+
+class SocialAccountForm(forms.ModelForm):  # type: ignore[type-arg]
+    # Write-only: the stored secret is never sent back to the browser.
+    secret = forms.CharField(
+        label=_("Access token or app password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored credentials."),
+    )
+
+    class Meta:
+        model = SocialAccount
+        fields = ("network", "server_url", "handle", "unit", "byline_template",
+                  "max_characters", "characters_reserved_per_url", "is_active")
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    form = SocialAccountForm
+    list_display = ("handle", "network", "server_url", "unit", "is_active", "has_credentials")
+
+    @admin.display(boolean=True, description=_("credentials"))
+    def has_credentials(self, obj: SocialAccount) -> bool:
+        return obj.has_credentials
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        secret = form.cleaned_data.get("secret")
+        if secret:
+            obj.set_credentials({"secret": secret})
+        super().save_model(request, obj, form, change)
+        permissions.sync_account_grants(obj)

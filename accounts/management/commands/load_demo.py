@@ -1,0 +1,97 @@
+"""Load (or refresh) the demo organisation used by `make run`.
+
+Idempotent: units, users and accounts are created once; account server URLs and credentials
+are refreshed on every run because the local peers start empty each time. Passwords of new
+users are generated and printed once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from accounts import permissions
+from accounts.models import OrgUnit, SocialAccount, User
+from accounts.services import membership_create
+
+PEOPLE = [
+    # username, first, last, unit code, roles, staff
+    ("officer", "Jeanne", "Dupont", "sicom", ["author"], False),
+    ("manager", "Marc", "Leroy", "sicom", ["reviewer", "publisher"], False),
+    ("director", "Hélène", "Moreau", "dgx", ["reviewer", "publisher", "admin"], True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation and connect its accounts to the given servers."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--mastodon-url", default="")
+        parser.add_argument("--mastodon-token", default="")
+        parser.add_argument("--bluesky-url", default="")
+        parser.add_argument("--bluesky-handle", default="")
+        parser.add_argument("--bluesky-password", default="")
+        parser.add_argument("--mastodon-handle", default="ministere")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        ministry, _ = OrgUnit.objects.get_or_create(
+            code="mex", defaults={"name": "Ministère de l'Exemple", "kind": OrgUnit.Kind.MINISTRY}
+        )
+        direction, _ = OrgUnit.objects.get_or_create(
+            code="dgx",
+            defaults={"name": "Direction générale", "kind": OrgUnit.Kind.DIRECTION,
+                      "parent": ministry},
+        )
+        OrgUnit.objects.get_or_create(
+            code="sicom",
+            defaults={"name": "Service de l'information et de la communication",
+                      "kind": OrgUnit.Kind.SERVICE, "parent": direction},
+        )
+        OrgUnit.objects.get_or_create(
+            code="sdata",
+            defaults={"name": "Service des données", "kind": OrgUnit.Kind.SERVICE,
+                      "parent": direction},
+        )
+        sicom = OrgUnit.objects.get(code="sicom")
+        if options["mastodon_url"]:
+            self._account(SocialAccount.Network.MASTODON, options["mastodon_url"],
+                          options["mastodon_handle"], options["mastodon_token"], sicom)
+        if options["bluesky_url"]:
+            self._account(SocialAccount.Network.BLUESKY, options["bluesky_url"],
+                          options["bluesky_handle"], options["bluesky_password"], sicom)
+        created = []
+        for username, first, last, code, roles, staff in PEOPLE:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                password = secrets.token_urlsafe(9)
+                user = User.objects.create_user(
+                    username=username, password=password, first_name=first, last_name=last,
+                    email=f"{username}@exemple.gouv.fr", is_staff=staff, is_superuser=staff,
+                )
+                created.append((username, password, ", ".join(roles)))
+            unit = OrgUnit.objects.get(code=code)
+            for role in roles:
+                membership_create(user=user, unit=unit, role=role)
+        if created:
+            self.stdout.write(self.style.SUCCESS("Demo users (passwords shown only this once):"))
+            for username, password, roles in created:
+                self.stdout.write(f"  {username:<9} {password:<14} {roles}")
+        else:
+            self.stdout.write("Demo users already exist (passwords were printed on first run; "
+                              "`make clean` starts over).")
+
+    def _account(self, network: str, url: str, handle: str, secret: str, unit: OrgUnit) -> None:
+        account = SocialAccount.objects.filter(network=network, unit=unit).first()
+        if account is None:
+            account = SocialAccount(network=network, unit=unit)
+        account.server_url = url
+        account.handle = handle
+        account.set_credentials({"secret": secret})
+        account.set_session("")
+        account.save()
+        permissions.sync_account_grants(account)
+        self.stdout.write(f"Connected {account} at {url}")

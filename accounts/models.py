@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts import crypto
+
+
+class User(AbstractUser):
+    """A member of the administration. Initials sign the bylines."""
+
+    initials = models.CharField(
+        _("initials"), max_length=8, blank=True, help_text=_("Used in bylines, e.g. 'JD'.")
+    )
+
+    def get_initials(self) -> str:
+        if self.initials:
+            return self.initials
+        parts = [self.first_name, self.last_name]
+        derived = "".join(p[0] for p in parts if p).upper()
+        return derived or self.username[:2].upper()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation chart: ministry → direction → service → bureau."""
+
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry")
+        DIRECTION = "direction", _("Direction")
+        SERVICE = "service", _("Service")
+        BUREAU = "bureau", _("Bureau")
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.SlugField(
+        _("code"), max_length=32, unique=True, help_text=_("Short code shown in bylines.")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("organisational unit")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def ancestors(self) -> list[OrgUnit]:
+        """From the parent up to the root (the tree is shallow: four levels)."""
+        chain: list[OrgUnit] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def descendant_ids(self) -> set[int]:
+        ids = {self.pk}
+        frontier = [self.pk]
+        while frontier:
+            frontier = list(
+                OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            ids.update(frontier)
+        return ids
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        AUTHOR = "author", _("Author")
+        REVIEWER = "reviewer", _("Reviewer")
+        PUBLISHER = "publisher", _("Publisher")
+        ADMIN = "admin", _("Administrator")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} @ {self.unit.code}"
+
+
+class SocialAccount(models.Model):
+    """An official account on a network, owned by a unit, speaking with a byline."""
+
+    class Network(models.TextChoices):
+        MASTODON = "mastodon", "Mastodon"
+        BLUESKY = "bluesky", "Bluesky"
+
+    network = models.CharField(_("network"), max_length=16, choices=Network.choices)
+    server_url = models.URLField(_("server URL"))
+    handle = models.CharField(_("handle"), max_length=255)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="social_accounts")
+    byline_template = models.CharField(
+        _("byline template"),
+        max_length=100,
+        default="— {unit} ^{initials}",
+        help_text=_("Appended to every post. Placeholders: {unit}, {initials}."),
+    )
+    # Instance limits: Mastodon reads them from instance_v2 when the account is connected.
+    max_characters = models.PositiveIntegerField(default=500)
+    characters_reserved_per_url = models.PositiveIntegerField(default=23)
+    is_active = models.BooleanField(default=True)
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    session_encrypted = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "server_url", "handle"], name="unique_account")
+        ]
+        permissions = [
+            ("draft_for_account", "Can draft posts for this account"),
+            ("review_for_account", "Can review posts for this account"),
+            ("publish_on_account", "Can schedule and publish on this account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} {self.handle}"
+
+    # Credentials are never exposed through forms or templates: only adapters read them.
+    def set_credentials(self, data: dict[str, Any]) -> None:
+        self.credentials_encrypted = crypto.encrypt(json.dumps(data))
+
+    def get_credentials(self) -> dict[str, Any]:
+        if not self.credentials_encrypted:
+            return {}
+        data: dict[str, Any] = json.loads(crypto.decrypt(self.credentials_encrypted))
+        return data
+
+    def set_session(self, session: str) -> None:
+        self.session_encrypted = crypto.encrypt(session) if session else ""
+
+    def get_session(self) -> str:
+        return crypto.decrypt(self.session_encrypted) if self.session_encrypted else ""
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials_encrypted)
+
+    def render_byline(self, *, unit_code: str, initials: str) -> str:
+        return self.byline_template.format(unit=unit_code, initials=initials)

@@ -1,0 +1,49 @@
+"""Writes on the organisation: memberships and accounts keep their grants in step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts import permissions
+from accounts.models import Membership, OrgUnit, SocialAccount, User
+
+
+@transaction.atomic
+def membership_create(*, user: User, unit: OrgUnit, role: str) -> Membership:
+    membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    permissions.sync_membership_grants(membership)
+    return membership
+
+
+@transaction.atomic
+def social_account_create(
+    *,
+    network: str,
+    server_url: str,
+    handle: str,
+    unit: OrgUnit,
+    credentials: dict[str, Any] | None = None,
+    byline_template: str | None = None,
+    max_characters: int | None = None,
+) -> SocialAccount:
+    account = SocialAccount(network=network, server_url=server_url, handle=handle, unit=unit)
+    if byline_template is not None:
+        account.byline_template = byline_template
+    if max_characters is not None:
+        account.max_characters = max_characters
+    if credentials:
+        account.set_credentials(credentials)
+    account.full_clean()
+    account.save()
+    permissions.sync_account_grants(account)
+    return account
+
+
+@transaction.atomic
+def social_account_store_session(*, account_id: int, session: str) -> None:
+    """Persist a refreshed Bluesky session so workers reuse it instead of logging in again."""
+    account = SocialAccount.objects.select_for_update().get(pk=account_id)
+    account.set_session(session)
+    account.save(update_fields=["session_encrypted"])

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import SocialAccount
+
+LANGUAGES = [("fr", "Français"), ("en", "English"), ("de", "Deutsch"), ("es", "Español"),
+             ("br", "Brezhoneg"), ("oc", "Occitan")]
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+
+
+class PostForm(forms.Form):
+    accounts = forms.ModelMultipleChoiceField(
+        label=_("Publish on"),
+        queryset=SocialAccount.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 7}))
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES, initial="fr")
+    requested_publish_at = forms.DateTimeField(
+        label=_("Publish at (leave empty: as soon as approved)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    image = forms.ImageField(label=_("Image"), required=False)
+    alt_text = forms.CharField(
+        label=_("Alt text (describe the image for people who cannot see it)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].queryset = accounts  # type: ignore[attr-defined]
+
+    def clean_image(self) -> Any:
+        image = self.cleaned_data.get("image")
+        if image and image.size > MAX_IMAGE_BYTES:
+            raise forms.ValidationError(_("The image is larger than 8 MB: resize it."))
+        return image
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What should change?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ScheduleForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("Publish at (leave empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )

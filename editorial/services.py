@@ -1,0 +1,418 @@
+"""Every write on posts. One writer per state change.
+
+Each service locks the post row, checks the transition's guard (state, conditions and
+permission, four-eyes included), changes, and appends the audit event, in one transaction.
+Views, tasks, the admin and the publisher call these; nobody calls a transition directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from accounts import permissions
+from accounts.models import Membership, OrgUnit, SocialAccount, User
+from charter.engine import CheckReport, check
+from charter.selectors import charter_config_for_unit
+from editorial.models import (
+    EDITABLE_STATES,
+    Approval,
+    AuditEvent,
+    Comment,
+    Post,
+    PostState,
+    Revision,
+    RevisionMedia,
+)
+from editorial.snapshots import byline_for, snapshot_for_revision
+
+
+class EditorialError(Exception):
+    """A refusal with a message that says what to change."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransitionRefused(EditorialError):
+    pass
+
+
+class EditConflict(EditorialError):
+    def __init__(self, message: str, *, current_revision: int) -> None:
+        super().__init__(message)
+        self.current_revision = current_revision
+
+
+class CharterRefused(EditorialError):
+    def __init__(self, report: CheckReport) -> None:
+        reasons = "; ".join(f.message for f in report.blocking)
+        super().__init__(_("The charter refuses this draft: %(reasons)s") % {"reasons": reasons})
+        self.report = report
+
+
+@dataclass(frozen=True)
+class MediaInput:
+    filename: str
+    data: bytes
+    alt_text: str
+    mime_type: str = ""
+
+
+def _audit(
+    post: Post | None,
+    verb: str,
+    *,
+    actor: User | None,
+    from_state: str = "",
+    to_state: str = "",
+    on_behalf_of: User | None = None,
+    **data: Any,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        post=post,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        verb=verb,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+    )
+
+
+def _lock(post_id: int) -> Post:
+    return Post.objects.select_for_update().select_related(
+        "author", "unit", "current_revision"
+    ).get(pk=post_id)
+
+
+def may(method: Any, user: User) -> bool:
+    """Whether the UI should offer this transition to this user (the service re-checks)."""
+    return bool(can_proceed(method) and has_transition_perm(method, user))
+
+
+def _guard(method: Any, user: User | None, action: str) -> None:
+    """Refuse with words: wrong state first, then who may do it."""
+    post: Post = method.__self__
+    if not can_proceed(method):
+        raise TransitionRefused(
+            _("Cannot %(action)s post #%(id)s while it is %(state)s.")
+            % {"action": action, "id": post.pk, "state": post.get_state_display()}
+        )
+    if user is not None and not has_transition_perm(method, user):
+        if post.author_id == user.pk and action in {"approve", "request changes on"}:
+            raise PermissionDenied(_("You cannot review your own post (four-eyes rule)."))
+        raise PermissionDenied(
+            _("You are not allowed to %(action)s post #%(id)s.") % {"action": action, "id": post.pk}
+        )
+
+
+def speaking_unit(author: User, accounts: Sequence[SocialAccount]) -> OrgUnit:
+    """The author's unit used in the byline: the first unit where they may draft."""
+    membership = (
+        Membership.objects.filter(
+            user=author, role__in=[Membership.Role.AUTHOR, Membership.Role.ADMIN]
+        )
+        .select_related("unit")
+        .order_by("pk")
+        .first()
+    )
+    if membership is not None:
+        return membership.unit
+    return accounts[0].unit
+
+
+def _new_revision(
+    post: Post, *, text: str, language: str, media: Sequence[MediaInput], by: User
+) -> Revision:
+    number = (post.current_revision.number + 1) if post.current_revision else 1
+    revision = Revision(post=post, number=number, text=text, language=language, created_by=by)
+    revision.content_hash = ""
+    revision.save()
+    media_meta: list[dict[str, Any]] = []
+    for position, item in enumerate(media):
+        digest = hashlib.sha256(item.data).hexdigest()
+        mime = item.mime_type or mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
+        stored = RevisionMedia(
+            revision=revision,
+            alt_text=item.alt_text.strip(),
+            mime_type=mime,
+            size=len(item.data),
+            sha256=digest,
+            position=position,
+        )
+        stored.file.save(item.filename, ContentFile(item.data), save=False)
+        stored.save()
+        media_meta.append({"sha256": digest, "alt_text": stored.alt_text})
+    revision.content_hash = revision.compute_hash(
+        account_ids=[a.pk for a in post.accounts.all()], media=media_meta
+    )
+    revision.save(update_fields=["content_hash"])
+    post.current_revision = revision
+    return revision
+
+
+def _copy_media(revision: Revision) -> list[MediaInput]:
+    items = []
+    for m in revision.media.all():
+        with m.file.open("rb") as fh:
+            items.append(
+                MediaInput(
+                    filename=m.file.name.rsplit("/", 1)[-1],
+                    data=fh.read(),
+                    alt_text=m.alt_text,
+                    mime_type=m.mime_type,
+                )
+            )
+    return items
+
+
+@transaction.atomic
+def post_create(
+    *,
+    by: User,
+    accounts: Sequence[SocialAccount],
+    text: str,
+    language: str = "fr",
+    requested_publish_at: datetime | None = None,
+    media: Sequence[MediaInput] = (),
+) -> Post:
+    if not accounts:
+        raise EditorialError(_("Choose at least one account to publish on."))
+    for account in accounts:
+        permissions.require(by, permissions.Perm.DRAFT, account)
+    post = Post(
+        author=by,
+        unit=speaking_unit(by, accounts),
+        requested_publish_at=requested_publish_at,
+    )
+    post.save()
+    post.accounts.set(accounts)
+    _new_revision(post, text=text, language=language, media=media, by=by)
+    post.save()
+    _audit(post, "created", actor=by, to_state=post.state, revision=1)
+    return post
+
+
+@transaction.atomic
+def post_update(
+    *,
+    post: Post,
+    by: User,
+    base_revision: int,
+    text: str,
+    language: str,
+    accounts: Sequence[SocialAccount] | None = None,
+    requested_publish_at: datetime | None = None,
+    media: Sequence[MediaInput] | None = None,
+) -> Revision:
+    """Save an edit as a new revision; refuse a stale base instead of overwriting."""
+    post = _lock(post.pk)
+    if post.author_id != by.pk:
+        raise PermissionDenied(_("Only the author can edit this draft."))
+    if post.state not in EDITABLE_STATES:
+        raise TransitionRefused(
+            _("Post #%(id)s is %(state)s and cannot be edited.")
+            % {"id": post.pk, "state": post.get_state_display()}
+        )
+    assert post.current_revision is not None
+    current = post.current_revision.number
+    if base_revision != current:
+        raise EditConflict(
+            _(
+                "Someone saved revision %(current)s while you were editing revision %(base)s. "
+                "Open the latest revision and apply your changes again."
+            )
+            % {"current": current, "base": base_revision},
+            current_revision=current,
+        )
+    if accounts is not None:
+        if not accounts:
+            raise EditorialError(_("Choose at least one account to publish on."))
+        for account in accounts:
+            permissions.require(by, permissions.Perm.DRAFT, account)
+        post.accounts.set(accounts)
+    if media is None:
+        media = _copy_media(post.current_revision)
+    post.requested_publish_at = requested_publish_at
+    revision = _new_revision(post, text=text, language=language, media=media, by=by)
+    post.save()
+    _audit(post, "edited", actor=by, revision=revision.number)
+    return revision
+
+
+@transaction.atomic
+def post_submit(*, post: Post, by: User) -> CheckReport:
+    """Run the charter and send the post for review; a blocking finding keeps it a draft."""
+    post = _lock(post.pk)
+    _guard(post.submit, by, "submit")
+    revision = post.current_revision
+    assert revision is not None
+    config = charter_config_for_unit(post.unit)
+    report = check(snapshot_for_revision(post, revision), config)
+    revision.check_report = {
+        "charter_version_id": report.charter_version_id,
+        "charter": report.charter_label,
+        "findings": [
+            {**dataclasses.asdict(f), "severity": str(f.severity)} for f in report.findings
+        ],
+    }
+    if not report.ok:
+        # Rolled back with the transaction: the draft stays exactly as it was.
+        raise CharterRefused(report)
+    revision.save(update_fields=["check_report"])
+    source = post.state
+    post.submit()
+    post.save()
+    _audit(post, "submitted", actor=by, from_state=source, to_state=post.state,
+           revision=revision.number, charter=report.charter_label,
+           warnings=[f.message for f in report.findings])
+    return report
+
+
+@transaction.atomic
+def post_approve(*, post: Post, by: User) -> Approval:
+    post = _lock(post.pk)
+    _guard(post.approve, by, "approve")
+    revision = post.current_revision
+    assert revision is not None
+    approval = Approval.objects.create(
+        post=post, revision=revision, approver=by, content_hash=revision.content_hash
+    )
+    source = post.state
+    post.approve()
+    post.save()
+    _audit(post, "approved", actor=by, from_state=source, to_state=post.state,
+           revision=revision.number, content_hash=revision.content_hash)
+    return approval
+
+
+@transaction.atomic
+def post_request_changes(*, post: Post, by: User, comment: str) -> Comment:
+    post = _lock(post.pk)
+    if not comment.strip():
+        raise EditorialError(_("Say what to change: a comment is required."))
+    _guard(post.request_changes, by, "request changes on")
+    note = Comment.objects.create(
+        post=post, revision=post.current_revision, author=by, body=comment.strip()
+    )
+    source = post.state
+    post.request_changes()
+    post.save()
+    _audit(post, "changes_requested", actor=by, from_state=source, to_state=post.state,
+           comment=note.body)
+    return note
+
+
+def _current_approvals(post: Post) -> list[Approval]:
+    revision = post.current_revision
+    assert revision is not None
+    return list(
+        Approval.objects.filter(
+            post=post, revision=revision, content_hash=revision.content_hash
+        ).select_related("approver")
+    )
+
+
+@transaction.atomic
+def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
+    """Schedule an approved post and freeze its byline: who speaks, who approved, which charter.
+
+    ``at`` None means as soon as possible (the next scheduler tick).
+    """
+    post = _lock(post.pk)
+    _guard(post.schedule, by, "schedule")
+    approvals = _current_approvals(post)
+    if not approvals:
+        # An approval covers exactly one content hash; no approval of this content, no schedule.
+        raise TransitionRefused(_("This content has not been approved: submit it for review."))
+    now = timezone.now()
+    when = at or now
+    if when < now - timezone.timedelta(minutes=1):
+        raise EditorialError(_("The publication time is in the past: choose a later time."))
+    revision = post.current_revision
+    assert revision is not None
+    post.scheduled_at = when
+    post.scheduled_by = by
+    post.byline_record = {
+        "unit": post.unit.code.upper(),
+        "unit_name": post.unit.name,
+        "author": {"id": post.author_id, "name": str(post.author),
+                   "initials": post.author.get_initials()},
+        "approvers": [{"id": a.approver_id, "name": str(a.approver),
+                       "at": a.created_at.isoformat()} for a in approvals],
+        "scheduled_by": {"id": by.pk, "name": str(by)},
+        "charter": revision.check_report.get("charter", ""),
+        "charter_version_id": revision.check_report.get("charter_version_id"),
+        "revision": revision.number,
+        "content_hash": revision.content_hash,
+        "bylines": {
+            str(a.pk): byline_for(a, unit=post.unit, author=post.author)
+            for a in post.accounts.all()
+        },
+    }
+    source = post.state
+    post.schedule()
+    post.last_error = ""
+    post.save()
+    _audit(post, "scheduled", actor=by, from_state=source, to_state=post.state,
+           at=when.isoformat())
+    return post
+
+
+@transaction.atomic
+def post_retry(*, post: Post, by: User) -> Post:
+    post = _lock(post.pk)
+    _guard(post.retry, by, "retry")
+    source = post.state
+    post.retry()
+    post.scheduled_at = timezone.now()
+    post.save()
+    _audit(post, "retry", actor=by, from_state=source, to_state=post.state)
+    return post
+
+
+# --- called by the publisher: no human acts, the one who scheduled is recorded -------------
+
+def post_start_publishing(*, post: Post) -> None:
+    """Move a due post to publishing. The caller holds the row lock (the scheduler's claim)."""
+    source = post.state
+    _guard(post.start_publishing, None, "publish")
+    post.start_publishing()
+    post.save()
+    _audit(post, "publishing", actor=None, on_behalf_of=post.scheduled_by,
+           from_state=source, to_state=post.state)
+
+
+@transaction.atomic
+def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any]) -> None:
+    post = _lock(post_id)
+    if post.state != PostState.PUBLISHING:
+        return  # already recorded by a concurrent worker: outcomes are recorded once
+    source = post.state
+    post.remote_links = [
+        {"account": p.get("account", ""), "url": p.get("url", ""), "state": p.get("state", "")}
+        for p in details.get("publications", [])
+    ]
+    if published:
+        post.mark_published()
+        post.last_error = ""
+    else:
+        post.mark_failed()
+        post.last_error = str(details.get("error", ""))
+    post.save()
+    _audit(post, "published" if published else "failed", actor=None,
+           on_behalf_of=post.scheduled_by, from_state=source, to_state=post.state, **details)

@@ -1,0 +1,67 @@
+"""Frozen views of a post for the charter and the publisher.
+
+``charter`` never sees a model: it checks the ``PostSnapshot`` built here. The rendition of a
+post on one account (body + byline) is composed in exactly one place, ``with_byline``, so what
+the charter counts is what the publisher sends.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
+
+if TYPE_CHECKING:
+    from accounts.models import SocialAccount, User
+    from accounts.models import OrgUnit
+    from editorial.models import Post, Revision
+
+
+def byline_for(account: SocialAccount, *, unit: OrgUnit, author: User) -> str:
+    return account.render_byline(unit_code=unit.code.upper(), initials=author.get_initials())
+
+
+def build_snapshot(
+    *,
+    text: str,
+    language: str,
+    accounts: list[SocialAccount],
+    unit: OrgUnit,
+    author: User,
+    media: list[MediaSnapshot] | None = None,
+) -> PostSnapshot:
+    renditions = tuple(
+        RenditionSnapshot(
+            account_id=account.pk,
+            network=account.network,
+            handle=account.handle,
+            body=text,
+            byline=byline_for(account, unit=unit, author=author),
+            max_characters=account.max_characters,
+            characters_reserved_per_url=account.characters_reserved_per_url,
+        )
+        for account in accounts
+    )
+    return PostSnapshot(
+        text=text, language=language, renditions=renditions, media=tuple(media or ())
+    )
+
+
+def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
+    media = [
+        MediaSnapshot(
+            filename=m.file.name.rsplit("/", 1)[-1],
+            alt_text=m.alt_text,
+            mime_type=m.mime_type,
+            size=m.size,
+        )
+        for m in revision.media.all()
+    ]
+    return build_snapshot(
+        text=revision.text,
+        language=revision.language,
+        accounts=list(post.accounts.all()),
+        unit=post.unit,
+        author=post.author,
+        media=media,
+    )

@@ -1,0 +1,251 @@
+"""Thin views: fetch through a selector (404), call one service, turn refusals into messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from accounts.models import User
+from charter.engine import check, counters
+from charter.selectors import charter_config_for_unit
+from editorial import selectors, services
+from editorial.forms import PostForm, RequestChangesForm, ScheduleForm
+from editorial.models import EDITABLE_STATES, PostState
+from editorial.snapshots import build_snapshot
+from charter.snapshot import MediaSnapshot
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    posts = selectors.posts_visible_to(user)
+    return render(request, "editorial/dashboard.html", {
+        "mine": posts.filter(author=user).exclude(state=PostState.PUBLISHED)[:50],
+        "queue": selectors.review_queue(user),
+        "recent": posts.filter(state__in=[PostState.PUBLISHED, PostState.SCHEDULED,
+                                          PostState.PUBLISHING, PostState.FAILED])[:20],
+        "can_draft": permissions.accounts_for(user, permissions.Perm.DRAFT).exists(),
+    })
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "editorial/queue.html",
+                  {"queue": selectors.review_queue(_user(request))})
+
+
+def _media_from_form(form: PostForm) -> list[services.MediaInput]:
+    image = form.cleaned_data.get("image")
+    if not image:
+        return []
+    return [services.MediaInput(filename=image.name, data=image.read(),
+                                alt_text=form.cleaned_data.get("alt_text", ""),
+                                mime_type=getattr(image, "content_type", "") or "")]
+
+
+@login_required
+def compose(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
+    form = PostForm(request.POST or None, request.FILES or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.post_create(
+                by=user,
+                accounts=list(form.cleaned_data["accounts"]),
+                text=form.cleaned_data["text"],
+                language=form.cleaned_data["language"],
+                requested_publish_at=form.cleaned_data["requested_publish_at"],
+                media=_media_from_form(form),
+            )
+        except services.EditorialError as exc:
+            messages.error(request, exc.message)
+        else:
+            if "submit" in request.POST:
+                return _submit_and_redirect(request, post.pk)
+            messages.success(request, _("Draft saved."))
+            return redirect("editorial:post", pk=post.pk)
+    return render(request, "editorial/compose.html", {"form": form, "post": None})
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    if post.author_id != user.pk or post.state not in EDITABLE_STATES:
+        raise PermissionDenied(_("Only the author can edit a draft or a post sent back."))
+    accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
+    revision = post.current_revision
+    assert revision is not None
+    initial = {"accounts": list(post.accounts.all()), "text": revision.text,
+               "language": revision.language, "base_revision": revision.number,
+               "requested_publish_at": post.requested_publish_at}
+    form = PostForm(request.POST or None, request.FILES or None, accounts=accounts,
+                    initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_update(
+                post=post, by=user,
+                base_revision=form.cleaned_data["base_revision"] or revision.number,
+                text=form.cleaned_data["text"], language=form.cleaned_data["language"],
+                accounts=list(form.cleaned_data["accounts"]),
+                requested_publish_at=form.cleaned_data["requested_publish_at"],
+                media=_media_from_form(form) or None,
+            )
+        except services.EditorialError as exc:
+            messages.error(request, exc.message)
+        else:
+            if "submit" in request.POST:
+                return _submit_and_redirect(request, post.pk)
+            messages.success(request, _("New revision saved."))
+            return redirect("editorial:post", pk=post.pk)
+    return render(request, "editorial/compose.html", {"form": form, "post": post})
+
+
+@login_required
+def live_check(request: HttpRequest) -> HttpResponse:
+    """The compose page's live counters and findings (htmx, debounced by the page)."""
+    user = _user(request)
+    ids = [int(i) for i in request.POST.getlist("accounts") if i.isdigit()]
+    accounts = list(permissions.accounts_for(user, permissions.Perm.DRAFT).filter(pk__in=ids))
+    text = request.POST.get("text", "")
+    media = []
+    if request.POST.get("has_image") == "1":
+        media.append(MediaSnapshot(filename="image", alt_text=request.POST.get("alt_text", "")))
+    unit = services.speaking_unit(user, accounts) if accounts else None
+    if unit is None:
+        return render(request, "editorial/_live.html", {"counters": [], "findings": []})
+    snapshot = build_snapshot(text=text, language=request.POST.get("language", "fr"),
+                              accounts=accounts, unit=unit, author=user, media=media)
+    report = check(snapshot, charter_config_for_unit(unit))
+    names = {a.pk: str(a) for a in accounts}
+    return render(request, "editorial/_live.html", {
+        "counters": [(names.get(c.account_id, ""), c) for c in counters(snapshot)],
+        "findings": report.findings,
+    })
+
+
+@login_required
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    revision = post.current_revision
+    context: dict[str, Any] = {
+        "post": post,
+        "revision": revision,
+        "media": list(revision.media.all()) if revision else [],
+        "events": selectors.post_history(post),
+        "comments": post.comments.select_related("author"),
+        "approvals": post.approvals.select_related("approver", "revision"),
+        "can": {
+            "edit": post.author_id == user.pk and post.state in EDITABLE_STATES,
+            "submit": services.may(post.submit, user),
+            "review": services.may(post.approve, user),
+            "schedule": services.may(post.schedule, user),
+            "retry": services.may(post.retry, user),
+        },
+        "changes_form": RequestChangesForm(),
+        "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
+    }
+    return render(request, "editorial/post.html", context)
+
+
+def _submit_and_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    try:
+        report = services.post_submit(post=post, by=user)
+    except services.CharterRefused as exc:
+        for finding in exc.report.blocking:
+            messages.error(request, finding.message)
+        messages.warning(request, _("The draft is kept: change it and submit again."))
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+    else:
+        for finding in report.findings:
+            messages.warning(request, finding.message)
+        messages.success(request, _("Submitted for review."))
+    return redirect("editorial:post", pk=pk)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _submit_and_redirect(request, pk)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    try:
+        services.post_approve(post=post, by=user)
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Approved."))
+    return redirect("editorial:post", pk=pk)
+
+
+@login_required
+@require_POST
+def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    form = RequestChangesForm(request.POST)
+    try:
+        services.post_request_changes(
+            post=post, by=user, comment=form.data.get("comment", "")
+        )
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sent back to the author."))
+    return redirect("editorial:post", pk=pk)
+
+
+@login_required
+@require_POST
+def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The date is not valid: use the date picker."))
+        return redirect("editorial:post", pk=pk)
+    try:
+        services.post_schedule(post=post, by=user, at=form.cleaned_data["at"])
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Scheduled."))
+    return redirect("editorial:post", pk=pk)
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    try:
+        services.post_retry(post=post, by=user)
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Publication will be tried again."))
+    return redirect("editorial:post", pk=pk)

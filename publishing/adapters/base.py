@@ -1,0 +1,113 @@
+"""The contract between the publication outbox and the networks.
+
+Adapters are pure network code: plain data in, a published reference out, and a single
+error type that says whether trying again can help (modelled on healthchecks'
+``TransportError``). They never touch the database; the outbox stores what they prepare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    data: bytes
+    mime_type: str
+    alt_text: str
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """What the officer approved, rendered for one account (byline already appended)."""
+
+    text: str
+    language: str
+    media: tuple[MediaItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Decrypted credentials for one social account; never logged, never stored as is."""
+
+    server_url: str
+    handle: str
+    secret: str  # Mastodon access token, or Bluesky app password
+    session: str = ""  # Bluesky: exported session string, reused to avoid logins
+
+
+@dataclass(frozen=True)
+class PreparedPayload:
+    """The exact request, built once before the first attempt and stored with the publication.
+
+    For Bluesky it holds the TID record key and the complete record (fixed ``createdAt``);
+    for Mastodon the status parameters. Sending the same payload twice must never create
+    two remote posts.
+    """
+
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PublishedRef:
+    remote_id: str  # Mastodon status id, or Bluesky at:// URI
+    url: str  # public web link when known, else the URI
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. Bluesky cid
+
+
+class PublishError(Exception):
+    """Raised by adapters for every failure, already classified.
+
+    ``permanent``: retrying the same payload cannot succeed (bad credentials, content refused).
+    Otherwise the failure is transient and ``retry_after`` (seconds) says when to try again if
+    the server told us.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+def checked_server_url(url: str, *, allow_http: bool) -> str:
+    """The account's server URL, refused unless HTTPS (plain HTTP only for loopback test peers).
+
+    Tokens and app passwords travel in headers: sending them in clear text is never a
+    transient problem, so the refusal is permanent.
+    """
+    parts = urlsplit(url)
+    allowed = ("https", "http") if allow_http else ("https",)
+    if parts.scheme not in allowed or not parts.hostname:
+        raise PublishError(f"Server URL {url!r} must be an https:// URL.", permanent=True)
+    return url.rstrip("/")
+
+
+class Adapter(Protocol):
+    network: str
+
+    def prepare(
+        self, credentials: Credentials, post: OutgoingPost, *, idempotency_key: str
+    ) -> PreparedPayload:
+        """Build the exact payload, stored by the outbox before the first send.
+
+        May use the network read-only (Bluesky resolves mentioned handles to DIDs), never
+        writes to it.
+        """
+        ...
+
+    def publish(
+        self, credentials: Credentials, payload: PreparedPayload, post: OutgoingPost
+    ) -> PublishedRef:
+        """Send the stored payload; safe to call again with the same payload."""
+        ...
+
+    def verify(self, credentials: Credentials) -> str:
+        """Check the credentials against the server ("test connection").
+
+        Returns the account's stable identity (Mastodon ``acct``, Bluesky DID).
+        """
+        ...

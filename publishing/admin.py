@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from editorial.admin import ReadOnlyAdmin
+from publishing.models import Attempt, Publication
+
+
+class AttemptInline(admin.TabularInline):
+    model = Attempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ("number", "outcome", "error", "started_at", "finished_at")
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "post", "account", "state", "attempts", "due_at", "published_at")
+    list_filter = ("state", "account__network")
+    inlines = [AttemptInline]

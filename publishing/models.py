@@ -1,0 +1,88 @@
+"""The publication outbox: one row per post and account, the single record of every attempt.
+
+The row is created when the post falls due, with its text and byline frozen. Before the first
+send the adapter's exact payload (Bluesky record key and record, Mastodon idempotency key) is
+stored, so a retry, a redelivered task or a reclaimed crash sends the same request again and
+the network answers with the same post.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import SocialAccount
+from editorial.models import Post
+
+
+class PublicationState(models.TextChoices):
+    PENDING = "pending", _("Waiting")  # due at next_attempt_at
+    QUEUED = "queued", _("Queued")  # handed to the broker at queued_at
+    SENDING = "sending", _("Sending")  # claimed by a worker at claimed_at
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+
+
+class Publication(models.Model):
+    # Also the Mastodon Idempotency-Key: stable across every attempt.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="publications")
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="publications")
+    state = models.CharField(
+        max_length=16, choices=PublicationState.choices, default=PublicationState.PENDING
+    )
+    text = models.TextField(help_text=_("The exact text sent, byline included."))
+    byline = models.CharField(max_length=200)
+    language = models.CharField(max_length=8)
+    # Who speaks and who answers for it, copied from the post when it fell due.
+    byline_record = models.JSONField(default=dict)
+    # The human who scheduled: the worker acts on their behalf and never invents a user.
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    payload = models.JSONField(null=True, blank=True, editable=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    remote_id = models.CharField(max_length=300, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="one_publication_per_account")
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} → {self.account} ({self.state})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in {PublicationState.PUBLISHED, PublicationState.FAILED}
+
+
+class Attempt(models.Model):
+    """One send, whatever its outcome: the audit of the network side."""
+
+    class Outcome(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        TRANSIENT = "transient", _("Transient error")
+        PERMANENT = "permanent", _("Permanent error")
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["publication", "number"]

@@ -1,0 +1,18 @@
+"""Thin Celery tasks: take ids, call one service. The retry policy lives in the outbox rows
+(next_attempt_at), not in Celery countdowns that Redis would redeliver."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from publishing import services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def tick() -> None:
+    services.tick()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def publish(publication_id: str) -> None:
+    services.publication_send(publication_id=publication_id)

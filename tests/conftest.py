@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Membership, OrgUnit, SocialAccount, User
+from accounts.services import membership_create
+from tests.factories import OrgUnitFactory, UserFactory, make_account
+
+
+@dataclass
+class Org:
+    ministry: OrgUnit
+    service: OrgUnit
+    officer: User  # author in the service
+    manager: User  # reviewer and publisher in the service
+    outsider: User  # member of another service: sees nothing here
+    mastodon: SocialAccount
+    bluesky: SocialAccount
+
+
+@pytest.fixture
+def org(db: None) -> Org:
+    ministry = OrgUnitFactory(name="Ministère de l'Exemple", code="mex", kind=OrgUnit.Kind.MINISTRY)
+    service = OrgUnitFactory(name="Service communication", code="sicom", parent=ministry)
+    other = OrgUnitFactory(name="Autre service", code="autre", parent=ministry)
+    officer = UserFactory(username="officer", first_name="Jeanne", last_name="Dupont")
+    manager = UserFactory(username="manager", first_name="Marc", last_name="Leroy")
+    outsider = UserFactory(username="outsider")
+    mastodon = make_account(service, "mastodon")
+    bluesky = make_account(service, "bluesky")
+    membership_create(user=officer, unit=service, role=Membership.Role.AUTHOR)
+    membership_create(user=manager, unit=service, role=Membership.Role.REVIEWER)
+    membership_create(user=manager, unit=service, role=Membership.Role.PUBLISHER)
+    membership_create(user=outsider, unit=other, role=Membership.Role.AUTHOR)
+    return Org(ministry, service, officer, manager, outsider, mastodon, bluesky)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+
+from accounts.models import OrgUnit, SocialAccount, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.gouv.fr")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+        if create:
+            obj.save()
+
+
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    code = factory.Sequence(lambda n: f"svc{n}")
+    kind = OrgUnit.Kind.SERVICE
+    parent = None
+
+
+def make_account(unit: OrgUnit, network: str = "mastodon", **kwargs: Any) -> SocialAccount:
+    """Accounts go through the service so that grants follow the org chart."""
+    from accounts.services import social_account_create
+
+    n = SocialAccount.objects.count()
+    defaults: dict[str, Any] = {
+        "server_url": "https://social.example.gouv.fr" if network == "mastodon"
+        else "https://pds.example.gouv.fr",
+        "handle": f"compte{n}" if network == "mastodon" else f"compte{n}.test",
+        "credentials": {"secret": "s3cret"},
+    }
+    defaults.update(kwargs)
+    return social_account_create(network=network, unit=unit, **defaults)
