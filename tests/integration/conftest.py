@@ -1,0 +1,58 @@
+"""Real protocol peers for the integration tests, one of each per test session.
+
+A peer that cannot start fails the tests that need it, loudly, with the server's output:
+these tests are never skipped, in CI or anywhere else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.peers.mastodon import MastodonPeer
+from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(scope="session")
+def bluesky_peer() -> Iterator[BlueskyPeer]:
+    peer = BlueskyPeer()
+    try:
+        peer.start()
+    except Exception as exc:
+        peer.stop()
+        pytest.fail(f"the Bluesky peer (PDS) could not start: {exc}", pytrace=False)
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+@pytest.fixture(scope="session")
+def mastodon_peer() -> Iterator[MastodonPeer]:
+    peer = MastodonPeer()
+    try:
+        peer.start()
+    except Exception as exc:
+        peer.stop()
+        pytest.fail(f"the Mastodon peer (mastodon-mock) could not start: {exc}", pytrace=False)
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+@pytest.fixture
+def bluesky_account(bluesky_peer: BlueskyPeer) -> BlueskyTestAccount:
+    """A fresh account on the session's PDS (handles are unique per call)."""
+    return bluesky_peer.create_account("pv")
+
+
+@pytest.fixture
+def mastodon_token(mastodon_peer: MastodonPeer) -> str:
+    """A user token for a fresh account on the session's Mastodon peer."""
+    return mastodon_peer.create_token(f"pv_{secrets.token_hex(4)}")
