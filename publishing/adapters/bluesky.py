@@ -1,0 +1,421 @@
+"""Bluesky adapter (atproto SDK 0.0.73): one record per publication, whatever the attempts.
+
+Idempotency is built into the payload: ``prepare`` picks a TID record key and freezes the
+whole ``app.bsky.feed.post`` record (``createdAt`` included); ``publish`` writes it with
+``com.atproto.repo.putRecord`` and ``swapRecord: null``
+(https://docs.bsky.app/docs/api/com-atproto-repo-put-record), which the PDS answers with:
+created if the key is free, a no-op (same uri and cid) if the identical record is there,
+``400 InvalidSwap`` if something else is. See ``../shared/docs/test-peers.md``.
+
+Sessions are reused (``createSession`` is limited to 30 per 5 minutes per account): the
+caller gives the stored session string and gets new ones through ``on_session_change``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from atproto_client import Client, Session, SessionEvent  # type: ignore[import-untyped]
+from atproto_client.exceptions import (  # type: ignore[import-untyped]
+    BadRequestError,
+    LoginRequiredError,
+    ModelError,
+    RateLimitExceededError,
+    RequestErrorBase,
+    UnauthorizedError,
+)
+from atproto_client.models.common import XrpcError  # type: ignore[import-untyped]
+from atproto_client.request import Request  # type: ignore[import-untyped]
+from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
+
+from .base import (
+    Credentials,
+    MediaItem,
+    OutgoingPost,
+    PreparedPayload,
+    PublishedRef,
+    PublishError,
+    checked_server_url,
+)
+from .facets import build_facets
+
+T = TypeVar("T")
+
+SessionCallback = Callable[[str], None]
+
+POST_COLLECTION = "app.bsky.feed.post"
+
+# app.bsky.embed.images: at most 4 images, each image/* and at most 2,000,000 bytes
+# (enforced by the PDS when the record is written; checked here before anything is sent).
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 2_000_000
+
+# --- Record keys -------------------------------------------------------------------------
+# https://atproto.com/specs/tid: 64 bits, top bit 0, 53 bits of microseconds since the Unix
+# epoch, 10 bits of clock identifier; written as 13 characters of base32-sortable so that
+# keys sort by time. The SDK 0.0.73 validates TIDs but has no generator.
+
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+_TID_CLOCK_ID = secrets.randbelow(1024)  # per process: two workers rarely share a key
+_tid_lock = threading.Lock()
+_tid_last_micros = 0
+
+
+def encode_tid(micros: int, clock_id: int) -> str:
+    if not (0 <= micros < 2**53 and 0 <= clock_id < 2**10):
+        raise ValueError("TID timestamp or clock id out of range")
+    value = (micros << 10) | clock_id
+    return "".join(_TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
+
+
+def new_tid() -> tuple[str, int]:
+    """A fresh TID and its microsecond timestamp, strictly increasing within the process."""
+    global _tid_last_micros  # noqa: PLW0603 - the monotonic clock is process-wide on purpose
+    with _tid_lock:
+        micros = max(time.time_ns() // 1000, _tid_last_micros + 1)
+        _tid_last_micros = micros
+    return encode_tid(micros, _TID_CLOCK_ID), micros
+
+
+def _iso_millis(micros: int) -> str:
+    """``createdAt`` as Bluesky writes it: UTC, milliseconds, "Z"."""
+    moment = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+# --- Images ------------------------------------------------------------------------------
+# A blob is addressed by its CID (https://atproto.com/specs/blob): CIDv1, "raw" codec,
+# sha2-256, base32. Computing it here lets ``prepare`` freeze the record, images included,
+# before any upload: every attempt then writes the very same bytes.
+
+
+def blob_cid(data: bytes) -> str:
+    digest = hashlib.sha256(data).digest()
+    binary = bytes([0x01, 0x55, 0x12, len(digest)]) + digest  # v1, raw, sha2-256, 32 bytes
+    return "b" + base64.b32encode(binary).decode("ascii").lower().rstrip("=")
+
+
+def _blob_ref(item: MediaItem) -> dict[str, Any]:
+    return {
+        "$type": "blob",
+        "ref": {"$link": blob_cid(item.data)},
+        "mimeType": item.mime_type,
+        "size": len(item.data),
+    }
+
+
+def images_embed(media: tuple[MediaItem, ...]) -> dict[str, Any]:
+    """The ``app.bsky.embed.images`` of the record; refuses what the PDS would refuse."""
+    if len(media) > MAX_IMAGES:
+        raise PublishError(f"Bluesky accepts at most {MAX_IMAGES} images per post.", permanent=True)
+    for item in media:
+        if not item.mime_type.startswith("image/"):
+            raise PublishError(
+                f"Bluesky posts take images only, not {item.mime_type}.", permanent=True
+            )
+        if len(item.data) > MAX_IMAGE_BYTES:
+            raise PublishError(
+                f"Image {item.filename or ''} is {len(item.data)} bytes; Bluesky accepts at most "
+                f"{MAX_IMAGE_BYTES}.",
+                permanent=True,
+            )
+    return {
+        "$type": "app.bsky.embed.images",
+        "images": [{"alt": item.alt_text, "image": _blob_ref(item)} for item in media],
+    }
+
+
+def _upload_images(client: Client, record: dict[str, Any], media: tuple[MediaItem, ...]) -> None:
+    """Upload the blobs the frozen record points to; uploading the same bytes again is harmless.
+
+    The PDS keeps an unreferenced blob for a while only, so blobs are sent on every attempt,
+    right before the record.
+    """
+    expected = [image["image"] for image in record.get("embed", {}).get("images", [])]
+    if [ref["ref"]["$link"] for ref in expected] != [blob_cid(item.data) for item in media]:
+        raise PublishError(
+            "The images differ from those of the prepared post; prepare it again.", permanent=True
+        )
+    for item, ref in zip(media, expected, strict=True):
+        response = client.invoke_procedure(
+            "com.atproto.repo.uploadBlob",
+            content=item.data,
+            headers={"Content-Type": item.mime_type},
+            output_encoding="application/json",
+        )
+        blob = response.content.get("blob", {}) if isinstance(response.content, dict) else {}
+        if blob.get("ref", {}).get("$link") != ref["ref"]["$link"]:
+            raise ModelError(f"uploadBlob answered {response.content!r:.200}")
+        if blob.get("mimeType") != ref["mimeType"]:
+            # The PDS sniffs the type from the bytes; the record must say the same.
+            raise PublishError(
+                f"Image declared as {ref['mimeType']} but Bluesky reads it as "
+                f"{blob.get('mimeType')}.",
+                permanent=True,
+            )
+
+
+# --- Errors ------------------------------------------------------------------------------
+# XRPC errors are {"error": name, "message": words} with an HTTP status
+# (https://atproto.com/specs/xrpc#error-responses). SDK 0.0.73 turns them into:
+# 400 BadRequestError, 401/403 UnauthorizedError, 429 RateLimitExceededError,
+# 409/413/502 *and* transport failures NetworkError, anything else RequestException.
+
+
+def _xrpc_parts(exc: RequestErrorBase) -> tuple[int | None, str, str]:
+    """HTTP status, XRPC error name and message of an SDK error (status None: no answer)."""
+    response = exc.response
+    if response is None:
+        return None, "", ""
+    content = response.content
+    if isinstance(content, XrpcError):
+        return response.status_code, content.error or "", content.message or ""
+    if isinstance(content, dict):
+        return response.status_code, str(content.get("error", "")), str(content.get("message", ""))
+    if isinstance(content, bytes):
+        return response.status_code, "", content[:200].decode("utf-8", "replace")
+    return response.status_code, "", ""
+
+
+def _described(status: int | None, error: str, message: str) -> str:
+    words = ": ".join(part for part in (error, message) if part)
+    return f"{status} {words}" if words else str(status)
+
+
+def _rate_limit_delay(exc: RateLimitExceededError, now: datetime) -> float | None:
+    # https://docs.bsky.app/docs/advanced-guides/rate-limits: "ratelimit-reset" is the epoch
+    # second when the window reopens; "retry-after" only if a proxy sends that instead.
+    reset_at: datetime | None = exc.reset_at
+    if reset_at is not None:
+        return max((reset_at - now).total_seconds(), 0.0)
+    retry_after: float | None = exc.retry_after
+    return retry_after
+
+
+def _classify_xrpc(exc: RequestErrorBase) -> PublishError:
+    """Errors that carry an HTTP answer, or its absence (``response`` None)."""
+    status, error, message = _xrpc_parts(exc)
+    described = _described(status, error, message)
+    if status is None:
+        # InvokeTimeoutError, or NetworkError from a refused/reset connection: no verdict.
+        return PublishError(f"Bluesky server unreachable or too slow: {exc!r}", permanent=False)
+    if isinstance(exc, BadRequestError):
+        # 400 is a verdict on the request: InvalidSwap (another record holds the key),
+        # InvalidRecord, "grapheme too big" (text over 300 graphemes), InvalidRequest.
+        if error == "InvalidSwap":
+            summary = "A different post already exists under this record key"
+        elif "grapheme" in message:
+            summary = "The text is longer than Bluesky allows"
+        else:
+            summary = "Bluesky refused the post"
+        return PublishError(f"{summary} ({described}).", permanent=True)
+    if isinstance(exc, UnauthorizedError):
+        # 401 AuthenticationRequired (wrong handle or app password), AccountTakedown, 403.
+        return PublishError(
+            f"Bluesky refused the credentials ({described}); check the handle and app password.",
+            permanent=True,
+        )
+    if (status >= 500 and status != 501) or status in {408, 409}:
+        # 5xx (502 arrives as NetworkError), 408, 409 (concurrent write to the repo).
+        return PublishError(f"Bluesky asked to try again ({described}).", permanent=False)
+    # 413 (NetworkError in the SDK, yet the request will always be too large), 404 (no XRPC
+    # at this URL), 405, 501 MethodNotImplemented...
+    return PublishError(f"Bluesky refused the request ({described}).", permanent=True)
+
+
+def classify_bluesky_error(exc: Exception, *, now: datetime | None = None) -> PublishError:
+    """Map every SDK or transport error to permanent or transient, deliberately."""
+    if isinstance(exc, RateLimitExceededError):
+        return PublishError(
+            "Bluesky rate limit reached; the server will accept writes again later.",
+            permanent=False,
+            retry_after=_rate_limit_delay(exc, datetime.now(UTC) if now is None else now),
+        )
+    if isinstance(exc, RequestErrorBase):
+        return _classify_xrpc(exc)
+    if isinstance(exc, LoginRequiredError):
+        return PublishError("Bluesky session unusable and no login possible.", permanent=True)
+    if isinstance(exc, ModelError):
+        # A 2xx the SDK cannot read: asking again will not change the shape of the answer.
+        return PublishError(f"Unexpected answer from Bluesky: {exc}", permanent=True)
+    if isinstance(exc, httpx.TransportError):
+        # httpx errors SDK 0.0.73 lets through unwrapped (RemoteProtocolError, ProxyError...).
+        return PublishError(f"Bluesky server unreachable: {exc!r}", permanent=False)
+    return PublishError(f"Bluesky error: {exc!r}", permanent=False)
+
+
+def is_dead_session(exc: Exception) -> bool:
+    """The stored session cannot be used (revoked, refresh token expired), the password can.
+
+    An expired access token is refreshed by the SDK; what reaches us is a refused refresh:
+    400 ExpiredToken / InvalidToken, or a 401 of any name.
+    """
+    if isinstance(exc, LoginRequiredError):
+        return True
+    if not isinstance(exc, RequestErrorBase):
+        return False
+    status, error, _ = _xrpc_parts(exc)
+    return status == 401 or (status == 400 and error in {"ExpiredToken", "InvalidToken"})
+
+
+_SDK_ERRORS = (AtProtocolError, httpx.HTTPError)
+
+
+class BlueskyAdapter:
+    network = "bluesky"
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        allow_http: bool = False,
+        on_session_change: SessionCallback | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.allow_http = allow_http
+        self.on_session_change = on_session_change
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _client(self, credentials: Credentials) -> Client:
+        url = checked_server_url(credentials.server_url, allow_http=self.allow_http)
+        client = Client(base_url=url, request=Request(timeout=self.timeout))
+        client.on_session_change(self._session_changed)
+        return client
+
+    def _session_changed(self, event: SessionEvent, session: Session) -> None:
+        # IMPORT is our own stored session coming back: nothing new to persist.
+        if event in (SessionEvent.CREATE, SessionEvent.REFRESH) and self.on_session_change:
+            self.on_session_change(session.encode())
+
+    @staticmethod
+    def _password_login(client: Client, credentials: Credentials) -> None:
+        # No AppView behind a bare PDS: getProfile would answer 502, and we need no profile.
+        client.login(
+            login=credentials.handle.removeprefix("@"),
+            password=credentials.secret,
+            fetch_bsky_profile=False,
+        )
+
+    @staticmethod
+    def _usable_session(session_string: str) -> bool:
+        try:
+            return Session.decode(session_string).access_jwt_payload.exp is not None
+        except Exception:  # any garbage in storage means "log in again"
+            return False
+
+    def _run(self, credentials: Credentials, action: Callable[[Client], T]) -> T:
+        """Log in (stored session first), run ``action``; on a dead session, log in once more."""
+        client = self._client(credentials)
+        try:
+            from_session = self._usable_session(credentials.session)
+            if from_session:
+                client.login(session_string=credentials.session, fetch_bsky_profile=False)
+            else:
+                self._password_login(client, credentials)
+            try:
+                return action(client)
+            except _SDK_ERRORS as exc:
+                if not (from_session and is_dead_session(exc)):
+                    raise
+            self._password_login(client, credentials)
+            return action(client)
+        except _SDK_ERRORS as exc:
+            raise classify_bluesky_error(exc) from exc
+        finally:
+            client.request.close()
+
+    # --- the Adapter contract -------------------------------------------------------------
+
+    def prepare(
+        self, credentials: Credentials, post: OutgoingPost, *, idempotency_key: str
+    ) -> PreparedPayload:
+        """Freeze the record; the TID record key is Bluesky's idempotency key.
+
+        ``idempotency_key`` is not sent: the rkey stored in the payload plays its role.
+        Mentions are resolved now (read-only, unauthenticated) so that retries send the same
+        bytes; a mention that does not resolve stays plain text.
+        """
+        rkey, micros = new_tid()
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": post.text,
+            "createdAt": _iso_millis(micros),
+        }
+        if post.language:
+            # Always explicit: the SDK's send_post would default to ["en"].
+            record["langs"] = [post.language]
+        if post.media:
+            record["embed"] = images_embed(post.media)
+        client = self._client(credentials)
+        try:
+            facets = build_facets(post.text, lambda handle: self._resolve(client, handle))
+        except _SDK_ERRORS as exc:
+            raise classify_bluesky_error(exc) from exc
+        finally:
+            client.request.close()
+        if facets:
+            record["facets"] = facets
+        return PreparedPayload(data={"rkey": rkey, "record": record})
+
+    @staticmethod
+    def _resolve(client: Client, handle: str) -> str | None:
+        try:
+            return str(client.com.atproto.identity.resolve_handle({"handle": handle}).did)
+        except BadRequestError:
+            return None  # 400 "Unable to resolve handle": the mention stays plain text
+
+    def publish(
+        self, credentials: Credentials, payload: PreparedPayload, post: OutgoingPost
+    ) -> PublishedRef:
+        rkey = str(payload.data["rkey"])
+        record = payload.data["record"]
+
+        def put(client: Client) -> PublishedRef:
+            _upload_images(client, record, post.media)
+            session = Session.decode(client.export_session_string())
+            body = {
+                "repo": session.did,
+                "collection": POST_COLLECTION,
+                "rkey": rkey,
+                "record": record,
+                # Explicit null = "only if absent, or identical"; the SDK's put_record would
+                # drop the None, so the body is sent as raw JSON.
+                "swapRecord": None,
+            }
+            response = client.invoke_procedure(
+                "com.atproto.repo.putRecord",
+                content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                input_encoding="application/json",
+                output_encoding="application/json",
+            )
+            answer = response.content
+            if not isinstance(answer, dict) or "uri" not in answer:
+                raise ModelError(f"putRecord answered {answer!r:.200}")
+            return PublishedRef(
+                remote_id=str(answer["uri"]),
+                url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",
+                extra={"cid": str(answer.get("cid", "")), "rkey": rkey},
+            )
+
+        return self._run(credentials, put)
+
+    def verify(self, credentials: Credentials) -> str:
+        """Log in with the app password itself (not the stored session) and return the DID."""
+        client = self._client(credentials)
+        try:
+            self._password_login(client, credentials)
+            return str(Session.decode(client.export_session_string()).did)
+        except _SDK_ERRORS as exc:
+            raise classify_bluesky_error(exc) from exc
+        finally:
+            client.request.close()

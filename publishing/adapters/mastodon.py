@@ -1,0 +1,239 @@
+"""Mastodon adapter (Mastodon.py): post a status once, whatever the number of attempts.
+
+Idempotency rests on the server: ``POST /api/v1/statuses`` with an ``Idempotency-Key``
+header answers the original status when the key is seen again
+(https://docs.joinmastodon.org/methods/statuses/#create). Real servers remember a key for
+one hour per user, so the outbox must not retry an uncertain attempt much later than that.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import TYPE_CHECKING, Any
+
+from mastodon import Mastodon
+from mastodon.errors import (
+    MastodonAPIError,
+    MastodonError,
+    MastodonIllegalArgumentError,
+    MastodonNetworkError,
+    MastodonRatelimitError,
+    MastodonVersionError,
+)
+
+from .base import (
+    Credentials,
+    MediaItem,
+    OutgoingPost,
+    PreparedPayload,
+    PublishedRef,
+    PublishError,
+    checked_server_url,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_USER_AGENT = "porte-voix"
+
+# Statuses that may succeed later with the same request; any other 4xx is an answer about
+# the request itself (https://docs.joinmastodon.org/entities/Error/).
+_TRANSIENT_STATUSES = {
+    408,  # request timeout: the server gave up waiting for us
+    409,  # conflict, e.g. the idempotency lock still held by a concurrent attempt
+    425,  # too early
+    429,  # rate limited (seen here only if Mastodon.py did not raise its own error)
+}
+
+
+def _api_error_parts(exc: MastodonAPIError) -> tuple[int | None, str]:
+    """Status code and the server's own words from ``(message, status, reason, error)`` args.
+
+    Mastodon.py raises HTTP errors as ``ex_type('Mastodon API returned error', status,
+    reason, error)``; its other API errors (unparsable JSON) carry only free text.
+    """
+    args = exc.args
+    if len(args) >= 4 and isinstance(args[1], int):
+        status, reason, error = args[1], args[2], args[3]
+        return status, f"{status} {reason}: {error}" if error else f"{status} {reason}"
+    return None, " ".join(str(arg) for arg in args)
+
+
+def _classify_api_error(exc: MastodonAPIError) -> PublishError:
+    status, words = _api_error_parts(exc)
+    if status is None:
+        # A 2xx whose body is not JSON (a proxy page): the status may exist, and the
+        # idempotency key makes trying again safe.
+        return PublishError(f"Unreadable answer from Mastodon: {words}", permanent=False)
+    if status >= 500 or status in _TRANSIENT_STATUSES:
+        # MastodonServerError and its 500/502/503/504 subclasses, plus the list above.
+        return PublishError(f"Mastodon asked to try again ({words}).", permanent=False)
+    if status == 401:
+        # MastodonUnauthorizedError: token revoked or wrong; someone must reconnect.
+        return PublishError(
+            f"Mastodon refused the access token ({words}); reconnect the account.",
+            permanent=True,
+        )
+    # 403 (suspended account, missing scope), 404 MastodonNotFoundError (wrong server URL),
+    # 410, 413, 422 (validation: text too long, unknown language...): same request, same
+    # answer.
+    return PublishError(f"Mastodon refused the post ({words}).", permanent=True)
+
+
+def classify_mastodon_error(
+    exc: MastodonError, *, ratelimit_reset: float | None = None, now: float | None = None
+) -> PublishError:
+    """Map every Mastodon.py error to permanent or transient, deliberately.
+
+    ``ratelimit_reset`` is the client's ``ratelimit_reset`` (epoch seconds, already corrected
+    for clock skew by Mastodon.py from the ``X-RateLimit-Reset`` and ``Date`` headers).
+    """
+    if isinstance(exc, MastodonRatelimitError):
+        # https://docs.joinmastodon.org/api/rate-limits/ - with ratelimit_method="throw" a
+        # 429 becomes this error and the reset time is left on the client.
+        now = time.time() if now is None else now
+        retry_after = max(ratelimit_reset - now, 0.0) if ratelimit_reset is not None else None
+        return PublishError(
+            "Mastodon rate limit reached; the server will accept posts again later.",
+            permanent=False,
+            retry_after=retry_after,
+        )
+    if isinstance(exc, MastodonNetworkError):
+        # Connection refused, DNS, TLS, timeouts (MastodonReadTimeout is a subclass): no
+        # verdict was given, and the idempotency key makes a retry safe.
+        return PublishError(f"Mastodon server unreachable: {exc}", permanent=False)
+    if isinstance(exc, MastodonAPIError):
+        return _classify_api_error(exc)
+    if isinstance(exc, MastodonIllegalArgumentError | MastodonVersionError):
+        # Our own mistakes, not the server's: a retry repeats them.
+        return PublishError(f"Invalid request to Mastodon: {exc}", permanent=True)
+    # MastodonFileNotFoundError cannot happen (bytes, not paths); anything Mastodon.py adds
+    # later is assumed passing, and the outbox caps retries.
+    return PublishError(f"Mastodon error: {exc}", permanent=False)
+
+
+def wait_until_processed(
+    api: Any,
+    media: Any,
+    *,
+    max_wait: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Any:
+    """Poll an attachment until the server has processed it, for ``max_wait`` seconds at most.
+
+    ``POST /api/v2/media`` may answer 202 with ``url: null`` while the server converts the
+    file (https://docs.joinmastodon.org/methods/media/#v2); attaching it before then gets a
+    422 that would look permanent. Mastodon.py's own ``synchronous=True`` polls forever.
+    """
+    deadline = clock() + max_wait
+    delay = 0.5
+    while media["url"] is None:
+        if clock() + delay > deadline:
+            raise PublishError(
+                "Mastodon is still processing an image; try again shortly.", permanent=False
+            )
+        sleep(delay)
+        delay = min(delay * 2, 5.0)
+        media = api.media(media["id"])
+    return media
+
+
+class MastodonAdapter:
+    network = "mastodon"
+
+    def __init__(
+        self, *, timeout: float, allow_http: bool = False, media_wait: float = 30.0
+    ) -> None:
+        self.timeout = timeout
+        self.allow_http = allow_http
+        self.media_wait = media_wait
+
+    def _client(self, credentials: Credentials) -> Mastodon:
+        # A fresh client per call: no state shared between workers or accounts.
+        # "throw" and a short timeout keep a worker from sleeping up to 300 s inside
+        # Mastodon.py; version_check_mode="none" avoids a GET /api/v1/instance per call.
+        return Mastodon(
+            api_base_url=checked_server_url(credentials.server_url, allow_http=self.allow_http),
+            access_token=credentials.secret,
+            ratelimit_method="throw",
+            request_timeout=self.timeout,
+            version_check_mode="none",
+            user_agent=_USER_AGENT,
+        )
+
+    def _fail(self, api: Mastodon, exc: MastodonError) -> PublishError:
+        reset = api.ratelimit_reset
+        return classify_mastodon_error(
+            exc, ratelimit_reset=float(reset) if reset is not None else None
+        )
+
+    def prepare(
+        self, credentials: Credentials, post: OutgoingPost, *, idempotency_key: str
+    ) -> PreparedPayload:
+        return PreparedPayload(
+            data={
+                "status": post.text,
+                "language": post.language,
+                "visibility": "public",
+                "idempotency_key": idempotency_key,
+            }
+        )
+
+    def publish(
+        self, credentials: Credentials, payload: PreparedPayload, post: OutgoingPost
+    ) -> PublishedRef:
+        data = payload.data
+        api = self._client(credentials)
+        try:
+            # Attachments are uploaded on every attempt: when an earlier attempt did create
+            # the status, the idempotency key returns it and the new uploads stay unattached
+            # (the server deletes those after a day).
+            media_ids = [self._upload(api, item) for item in post.media] or None
+            status = api.status_post(
+                data["status"],
+                language=data["language"] or None,
+                visibility=data["visibility"],
+                idempotency_key=data["idempotency_key"],
+                media_ids=media_ids,
+            )
+        except MastodonError as exc:
+            raise self._fail(api, exc) from exc
+        finally:
+            api.session.close()
+        return PublishedRef(remote_id=str(status["id"]), url=str(status["url"] or status["uri"]))
+
+    def _upload(self, api: Mastodon, item: MediaItem) -> str:
+        # On the first upload Mastodon.py reads the server version (two GETs) to choose
+        # /api/v2/media; the version check mode stays "none" for everything else.
+        media = api.media_post(
+            io.BytesIO(item.data),
+            mime_type=item.mime_type,
+            description=item.alt_text or None,
+            file_name=item.filename or None,
+        )
+        return str(wait_until_processed(api, media, max_wait=self.media_wait)["id"])
+
+    def fetch_limits(self, credentials: Credentials) -> tuple[int, int]:
+        """``(max_characters, characters_reserved_per_url)`` as the server enforces them."""
+        api = self._client(credentials)
+        try:
+            instance: Any = api.instance_v2()
+        except MastodonError as exc:
+            raise self._fail(api, exc) from exc
+        finally:
+            api.session.close()
+        statuses = instance["configuration"]["statuses"]
+        return int(statuses["max_characters"]), int(statuses["characters_reserved_per_url"])
+
+    def verify(self, credentials: Credentials) -> str:
+        """The token's account ``acct`` (GET /api/v1/accounts/verify_credentials)."""
+        api = self._client(credentials)
+        try:
+            account: Any = api.account_verify_credentials()
+        except MastodonError as exc:
+            raise self._fail(api, exc) from exc
+        finally:
+            api.session.close()
+        return str(account["acct"])
