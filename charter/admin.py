@@ -1,0 +1,76 @@
+"""Charters in the admin. Writes go through the services; recorded versions are read-only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin
+
+from charter import services
+from charter.engine import CharterParamsError, normalize_params
+from charter.models import Charter, CharterVersion
+
+if TYPE_CHECKING:
+    from django.forms.models import BaseInlineFormSet
+    from django.http import HttpRequest
+
+    from accounts.models import User
+
+
+class CharterVersionForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = CharterVersion
+        fields = ["params"]
+
+    def clean_params(self) -> dict[str, Any]:
+        try:
+            return normalize_params(self.cleaned_data.get("params") or {})
+        except CharterParamsError as error:
+            raise forms.ValidationError(error.messages) from error
+
+
+class CharterVersionInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = CharterVersion
+    form = CharterVersionForm
+    extra = 0
+    fields = ["number", "params", "created_by", "created_at"]
+    readonly_fields = ["number", "created_by", "created_at"]
+    ordering = ["-number"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # immutable: a change is a new version
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Charter)
+class CharterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "unit", "created_at"]
+    list_select_related = ["unit"]
+    search_fields = ["name", "unit__code", "unit__name"]
+    inlines = [CharterVersionInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Charter | None = None) -> list[str]:
+        # Moving a charter to another unit would rewrite which rules past posts ran under.
+        return ["name", "unit", "created_at"] if obj is not None else ["created_at"]
+
+    def save_model(self, request: HttpRequest, obj: Charter, form: Any, change: bool) -> None:
+        if change:
+            return
+        user: User = request.user  # type: ignore[assignment]
+        created = services.charter_create(name=obj.name, unit=obj.unit, by=user)
+        obj.pk = created.pk
+        obj.created_at = created.created_at
+
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: Any,
+        formset: BaseInlineFormSet,  # type: ignore[type-arg]
+        change: bool,
+    ) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        for version in formset.save(commit=False):
+            services.charter_version_create(charter=form.instance, params=version.params, by=user)

@@ -1,0 +1,277 @@
+"""Run a charter over a snapshot.
+
+``check`` is pure: a snapshot and a ``CharterConfig`` in, a ``CheckReport`` out. The config is
+what a charter version says (rule parameters, severity overrides, disabled rules), already
+parsed; ``CharterConfig.default()`` is the charter of an organisation that has written none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from django.utils.translation import gettext
+
+from charter.counting import (
+    BLUESKY_MAX_BYTES,
+    BLUESKY_MAX_GRAPHEMES,
+    bluesky_graphemes,
+    mastodon_length,
+    utf8_bytes,
+)
+from charter.rules import RULES, Finding, ParamError, Rule, Severity
+from charter.snapshot import PostSnapshot
+
+# Keys of CharterVersion.params besides rule codes.
+SEVERITIES = "severities"
+DISABLED = "disabled"
+
+
+class CharterParamsError(ValueError):
+    """Charter version parameters that cannot be used; ``messages`` says what to fix."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    return value
+
+
+@dataclass(frozen=True)
+class CharterConfig:
+    version_id: int | None
+    version_label: str
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per rule code
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        # Frozen all the way down: a config is shared between checks and must not drift.
+        object.__setattr__(self, "params", _freeze(self.params))
+        severities = {code: Severity(s) for code, s in self.severities.items()}
+        object.__setattr__(self, "severities", MappingProxyType(severities))
+        object.__setattr__(self, "disabled", frozenset(self.disabled))
+
+    @classmethod
+    def default(cls) -> CharterConfig:
+        return cls(version_id=None, version_label=gettext("Default charter"))
+
+    @classmethod
+    def from_params(
+        cls, raw: object, *, version_id: int | None, version_label: str
+    ) -> CharterConfig:
+        """Leniently: what no longer fits the rules (a rule since removed) is left out."""
+        params, severities, disabled, _errors = _parse(raw)
+        return cls(
+            version_id=version_id,
+            version_label=version_label,
+            params=params,
+            severities=severities,
+            disabled=frozenset(disabled),
+        )
+
+
+def normalize_params(raw: object) -> dict[str, Any]:
+    """The canonical form of charter version parameters, or CharterParamsError.
+
+    Shape: ``{"<rule code>": {"<param>": value}, "severities": {"<rule code>": "block"|"warn"},
+    "disabled": ["<rule code>", ...]}``, every key optional.
+    """
+    params, severities, disabled, errors = _parse(raw)
+    if errors:
+        raise CharterParamsError(errors)
+    normalized: dict[str, Any] = dict(params)
+    if severities:
+        normalized[SEVERITIES] = {code: str(s) for code, s in severities.items()}
+    if disabled:
+        normalized[DISABLED] = sorted(disabled)
+    return normalized
+
+
+def _parse(
+    raw: object,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Severity], set[str], list[str]]:
+    params: dict[str, dict[str, Any]] = {}
+    severities: dict[str, Severity] = {}
+    disabled: set[str] = set()
+    errors: list[str] = []
+    if not isinstance(raw, Mapping):
+        errors.append(gettext("The charter parameters must be an object keyed by rule code."))
+        return params, severities, disabled, errors
+    for key, value in raw.items():
+        if key == SEVERITIES:
+            severities = _parse_severities(value, errors)
+        elif key == DISABLED:
+            disabled = _parse_disabled(value, errors)
+        elif key in RULES:
+            params[key] = _parse_rule_params(RULES[key], value, errors)
+        else:
+            errors.append(_unknown_code(key))
+    return params, severities, disabled, errors
+
+
+def _unknown_code(code: object) -> str:
+    return gettext("Unknown rule code “%(code)s”; the rules are: %(codes)s.") % {
+        "code": code,
+        "codes": ", ".join(RULES),
+    }
+
+
+def _parse_rule_params(rule: Rule, value: object, errors: list[str]) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        errors.append(
+            gettext("The parameters of “%(code)s” must be an object.") % {"code": rule.code}
+        )
+        return {}
+    parsed: dict[str, Any] = {}
+    for name, given in value.items():
+        param = rule.params.get(name)
+        if param is None:
+            known = ", ".join(rule.params) or gettext("none")
+            errors.append(
+                gettext("“%(code)s” has no parameter “%(name)s” (its parameters: %(known)s).")
+                % {"code": rule.code, "name": name, "known": known}
+            )
+            continue
+        try:
+            parsed[name] = param.coerce(given)
+        except ParamError as error:
+            errors.append(
+                gettext("“%(code)s” parameter “%(name)s”: %(problem)s.")
+                % {"code": rule.code, "name": name, "problem": error}
+            )
+    return parsed
+
+
+def _parse_severities(value: object, errors: list[str]) -> dict[str, Severity]:
+    if not isinstance(value, Mapping):
+        errors.append(gettext("“severities” must be an object: rule code → block or warn."))
+        return {}
+    parsed: dict[str, Severity] = {}
+    for code, given in value.items():
+        rule = RULES.get(code)
+        if rule is None:
+            errors.append(_unknown_code(code))
+        elif given not in [s.value for s in Severity]:
+            errors.append(
+                gettext("The severity of “%(code)s” must be block or warn, not “%(given)s”.")
+                % {"code": code, "given": given}
+            )
+        elif rule.locked and given != rule.default_severity:
+            errors.append(
+                gettext("“%(code)s” is a network limit: its severity cannot be changed.")
+                % {"code": code}
+            )
+        else:
+            parsed[code] = Severity(given)
+    return parsed
+
+
+def _parse_disabled(value: object, errors: list[str]) -> set[str]:
+    if not isinstance(value, list | tuple):
+        errors.append(gettext("“disabled” must be a list of rule codes."))
+        return set()
+    parsed: set[str] = set()
+    for code in value:
+        rule = RULES.get(code) if isinstance(code, str) else None
+        if rule is None:
+            errors.append(_unknown_code(code))
+        elif rule.locked:
+            errors.append(
+                gettext("“%(code)s” is a network limit: it cannot be disabled.") % {"code": code}
+            )
+        else:
+            parsed.add(code)
+    return parsed
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    findings: tuple[Finding, ...]
+    charter_version_id: int | None
+    charter_label: str
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.BLOCK)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.WARN)
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+
+def check(snapshot: PostSnapshot, config: CharterConfig) -> CheckReport:
+    findings: list[Finding] = []
+    for code, rule in RULES.items():
+        # Network limits hold whatever a config says: the server would refuse the post anyway.
+        if code in config.disabled and not rule.locked:
+            continue
+        severity = rule.default_severity
+        if not rule.locked:
+            severity = config.severities.get(code, severity)
+        findings.extend(rule.run(snapshot, config.params.get(code), severity))
+    return CheckReport(
+        findings=tuple(findings),
+        charter_version_id=config.version_id,
+        charter_label=config.version_label,
+    )
+
+
+@dataclass(frozen=True)
+class Counter:
+    """The live counter of one rendition on the compose page."""
+
+    account_id: int
+    network: str
+    used: int
+    limit: int
+    unit: str  # "characters" (Mastodon) | "graphemes" (Bluesky)
+    over: bool  # on Bluesky, also when the byte limit is passed
+    bytes_used: int | None = None  # Bluesky only
+    bytes_limit: int | None = None
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.used
+
+
+def counters(snapshot: PostSnapshot) -> list[Counter]:
+    """One counter per rendition on a known network, measured as the length rules measure."""
+    result: list[Counter] = []
+    for rendition in snapshot.renditions:
+        text = rendition.full_text
+        if rendition.network == "mastodon":
+            used = mastodon_length(text, url_length=rendition.characters_reserved_per_url)
+            limit = rendition.max_characters
+            result.append(
+                Counter(rendition.account_id, "mastodon", used, limit, "characters", used > limit)
+            )
+        elif rendition.network == "bluesky":
+            used = bluesky_graphemes(text)
+            size = utf8_bytes(text)
+            over = used > BLUESKY_MAX_GRAPHEMES or size > BLUESKY_MAX_BYTES
+            result.append(
+                Counter(
+                    rendition.account_id,
+                    "bluesky",
+                    used,
+                    BLUESKY_MAX_GRAPHEMES,
+                    "graphemes",
+                    over,
+                    bytes_used=size,
+                    bytes_limit=BLUESKY_MAX_BYTES,
+                )
+            )
+    return result

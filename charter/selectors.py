@@ -1,0 +1,33 @@
+"""Which charter applies where."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Q, Subquery
+
+from accounts.models import OrgUnit
+from charter.engine import CharterConfig
+from charter.models import Charter, CharterVersion
+
+
+def charter_version_for_unit(unit: OrgUnit) -> CharterVersion | None:
+    """The latest version of the nearest charter: the unit's, an ancestor's, or the default.
+
+    A charter that has no version yet is skipped, as if it did not exist.
+    """
+    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
+    latest = CharterVersion.objects.filter(charter=OuterRef("pk")).order_by("-number")
+    candidates = {
+        charter.unit_id: charter.latest_version_id
+        for charter in Charter.objects.filter(Q(unit_id__in=chain) | Q(unit__isnull=True))
+        .annotate(latest_version_id=Subquery(latest.values("pk")[:1]))
+        .exclude(latest_version_id=None)
+    }
+    for unit_id in (*chain, None):
+        if unit_id in candidates:
+            return CharterVersion.objects.select_related("charter").get(pk=candidates[unit_id])
+    return None
+
+
+def charter_config_for_unit(unit: OrgUnit) -> CharterConfig:
+    version = charter_version_for_unit(unit)
+    return version.to_config() if version is not None else CharterConfig.default()

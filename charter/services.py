@@ -1,0 +1,61 @@
+"""Writes on charters. A version is never updated: an edit is a new version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from accounts.models import Membership, OrgUnit, User
+from charter.engine import CharterParamsError, normalize_params
+from charter.models import Charter, CharterVersion
+
+
+def may_manage_charter(user: User, unit: OrgUnit | None) -> bool:
+    """Superusers, and administrators of the unit or of a unit above it.
+
+    The organisation-wide charter binds every unit: only a superuser writes it.
+    """
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if unit is None:
+        return False
+    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
+    return Membership.objects.filter(
+        user=user, unit_id__in=chain, role=Membership.Role.ADMIN
+    ).exists()
+
+
+def _require_manager(user: User, unit: OrgUnit | None) -> None:
+    if not may_manage_charter(user, unit):
+        where = unit.code if unit is not None else "the organisation"
+        raise PermissionDenied(f"{user} may not manage the charter of {where}.")
+
+
+@transaction.atomic
+def charter_create(*, name: str, unit: OrgUnit | None, by: User) -> Charter:
+    _require_manager(by, unit)
+    charter = Charter(name=name, unit=unit)
+    charter.full_clean()
+    charter.save()
+    return charter
+
+
+@transaction.atomic
+def charter_version_create(*, charter: Charter, params: dict[str, Any], by: User) -> CharterVersion:
+    """Validate the parameters and record them as the charter's next version."""
+    _require_manager(by, charter.unit)
+    try:
+        normalized = normalize_params(params)
+    except CharterParamsError as error:
+        raise ValidationError({"params": error.messages}) from error
+    # The lock serialises numbering; the unique constraint backs it up.
+    charter = Charter.objects.select_for_update().get(pk=charter.pk)
+    last = charter.versions.aggregate(last=Max("number"))["last"] or 0
+    return CharterVersion.objects.create(
+        charter=charter, number=last + 1, params=normalized, created_by=by
+    )
