@@ -48,8 +48,16 @@ class SocialAccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = SocialAccount
-        fields = ("network", "server_url", "handle", "unit", "byline_template",
-                  "max_characters", "characters_reserved_per_url", "is_active")
+        fields = (
+            "network",
+            "server_url",
+            "handle",
+            "unit",
+            "byline_template",
+            "max_characters",
+            "characters_reserved_per_url",
+            "is_active",
+        )
 
 
 @admin.register(SocialAccount)

@@ -119,7 +119,9 @@ class SocialAccount(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["network", "server_url", "handle"], name="unique_account")
+            models.UniqueConstraint(
+                fields=["network", "server_url", "handle"], name="unique_account"
+            )
         ]
         permissions = [
             ("draft_for_account", "Can draft posts for this account"),

@@ -56,7 +56,9 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="") or _dev_secret(
         "dev-secret-key", lambda: secrets.token_urlsafe(50)
     )
-    FERNET_KEYS = env.list("FERNET_KEYS", default=[]) or [_dev_secret("dev-fernet-key", _fernet_key)]
+    FERNET_KEYS = env.list("FERNET_KEYS", default=[]) or [
+        _dev_secret("dev-fernet-key", _fernet_key)
+    ]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -110,9 +112,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'porte-voix.sqlite3'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'porte-voix.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -151,6 +151,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

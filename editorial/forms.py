@@ -7,8 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
 
-LANGUAGES = [("fr", "Français"), ("en", "English"), ("de", "Deutsch"), ("es", "Español"),
-             ("br", "Brezhoneg"), ("oc", "Occitan")]
+LANGUAGES = [
+    ("fr", "Français"),
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("br", "Brezhoneg"),
+    ("oc", "Occitan"),
+]
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 
 

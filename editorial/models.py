@@ -68,9 +68,7 @@ def _has_revision(post: Post) -> bool:
 
 
 class Post(ConcurrentTransitionMixin, models.Model):
-    state = FSMField(
-        _("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True
-    )
+    state = FSMField(_("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
@@ -81,7 +79,9 @@ class Post(ConcurrentTransitionMixin, models.Model):
         "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # What the author asks for; None means as soon as approved.
-    requested_publish_at = models.DateTimeField(_("requested publication time"), null=True, blank=True)
+    requested_publish_at = models.DateTimeField(
+        _("requested publication time"), null=True, blank=True
+    )
     scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)
     scheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -111,8 +111,13 @@ class Post(ConcurrentTransitionMixin, models.Model):
         return (text[:60] + "…") if len(text) > 60 else text
 
     # --- transitions: bodies stay empty; services do the work around them ------------------
-    @transition(field=state, source=EDITABLE_STATES, target=S.IN_REVIEW,
-                conditions=[_has_accounts, _has_revision], permission=_may_edit)
+    @transition(
+        field=state,
+        source=EDITABLE_STATES,
+        target=S.IN_REVIEW,
+        conditions=[_has_accounts, _has_revision],
+        permission=_may_edit,
+    )
     def submit(self) -> None:
         pass
 
@@ -120,8 +125,7 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=S.IN_REVIEW, target=S.CHANGES_REQUESTED,
-                permission=_may_review)
+    @transition(field=state, source=S.IN_REVIEW, target=S.CHANGES_REQUESTED, permission=_may_review)
     def request_changes(self) -> None:
         pass
 
@@ -153,7 +157,9 @@ class Revision(models.Model):
     number = models.PositiveIntegerField()
     text = models.TextField(_("text"))
     language = models.CharField(_("language"), max_length=8, default="fr")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     content_hash = models.CharField(max_length=64, editable=False)
     # The charter's verdict on this revision at submission, and which version gave it.
@@ -199,7 +205,9 @@ class RevisionMedia(models.Model):
 class Approval(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="approvals")
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     # The hash of exactly what was approved: a later edit cannot inherit this approval.
     content_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)

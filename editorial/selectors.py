@@ -42,7 +42,9 @@ def review_queue(user: User) -> list[Post]:
         permissions.accounts_for(user, permissions.Perm.REVIEW).values_list("pk", flat=True)
     )
     candidates = (
-        posts_visible_to(user).filter(state=PostState.IN_REVIEW).exclude(author=user)
+        posts_visible_to(user)
+        .filter(state=PostState.IN_REVIEW)
+        .exclude(author=user)
         .order_by("updated_at")
     )
     return [p for p in candidates if {a.pk for a in p.accounts.all()} <= reviewable]

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from charter.engine import CheckReport, check
+from charter.selectors import charter_config_for_unit
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,8 +26,6 @@ from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
-from charter.engine import CheckReport, check
-from charter.selectors import charter_config_for_unit
 from editorial.models import (
     EDITABLE_STATES,
     Approval,
@@ -94,9 +94,11 @@ def _audit(
 
 
 def _lock(post_id: int) -> Post:
-    return Post.objects.select_for_update().select_related(
-        "author", "unit", "current_revision"
-    ).get(pk=post_id)
+    return (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("author", "unit", "current_revision")
+        .get(pk=post_id)
+    )
 
 
 def may(method: Any, user: User) -> bool:
@@ -145,7 +147,9 @@ def _new_revision(
     media_meta: list[dict[str, Any]] = []
     for position, item in enumerate(media):
         digest = hashlib.sha256(item.data).hexdigest()
-        mime = item.mime_type or mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
+        mime = (
+            item.mime_type or mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
+        )
         stored = RevisionMedia(
             revision=revision,
             alt_text=item.alt_text.strip(),
@@ -277,9 +281,16 @@ def post_submit(*, post: Post, by: User) -> CheckReport:
     source = post.state
     post.submit()
     post.save()
-    _audit(post, "submitted", actor=by, from_state=source, to_state=post.state,
-           revision=revision.number, charter=report.charter_label,
-           warnings=[f.message for f in report.findings])
+    _audit(
+        post,
+        "submitted",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        revision=revision.number,
+        charter=report.charter_label,
+        warnings=[f.message for f in report.findings],
+    )
     return report
 
 
@@ -295,8 +306,15 @@ def post_approve(*, post: Post, by: User) -> Approval:
     source = post.state
     post.approve()
     post.save()
-    _audit(post, "approved", actor=by, from_state=source, to_state=post.state,
-           revision=revision.number, content_hash=revision.content_hash)
+    _audit(
+        post,
+        "approved",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        revision=revision.number,
+        content_hash=revision.content_hash,
+    )
     return approval
 
 
@@ -312,8 +330,14 @@ def post_request_changes(*, post: Post, by: User, comment: str) -> Comment:
     source = post.state
     post.request_changes()
     post.save()
-    _audit(post, "changes_requested", actor=by, from_state=source, to_state=post.state,
-           comment=note.body)
+    _audit(
+        post,
+        "changes_requested",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        comment=note.body,
+    )
     return note
 
 
@@ -350,10 +374,15 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     post.byline_record = {
         "unit": post.unit.code.upper(),
         "unit_name": post.unit.name,
-        "author": {"id": post.author_id, "name": str(post.author),
-                   "initials": post.author.get_initials()},
-        "approvers": [{"id": a.approver_id, "name": str(a.approver),
-                       "at": a.created_at.isoformat()} for a in approvals],
+        "author": {
+            "id": post.author_id,
+            "name": str(post.author),
+            "initials": post.author.get_initials(),
+        },
+        "approvers": [
+            {"id": a.approver_id, "name": str(a.approver), "at": a.created_at.isoformat()}
+            for a in approvals
+        ],
         "scheduled_by": {"id": by.pk, "name": str(by)},
         "charter": revision.check_report.get("charter", ""),
         "charter_version_id": revision.check_report.get("charter_version_id"),
@@ -368,8 +397,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     post.schedule()
     post.last_error = ""
     post.save()
-    _audit(post, "scheduled", actor=by, from_state=source, to_state=post.state,
-           at=when.isoformat())
+    _audit(post, "scheduled", actor=by, from_state=source, to_state=post.state, at=when.isoformat())
     return post
 
 
@@ -387,14 +415,21 @@ def post_retry(*, post: Post, by: User) -> Post:
 
 # --- called by the publisher: no human acts, the one who scheduled is recorded -------------
 
+
 def post_start_publishing(*, post: Post) -> None:
     """Move a due post to publishing. The caller holds the row lock (the scheduler's claim)."""
     source = post.state
     _guard(post.start_publishing, None, "publish")
     post.start_publishing()
     post.save()
-    _audit(post, "publishing", actor=None, on_behalf_of=post.scheduled_by,
-           from_state=source, to_state=post.state)
+    _audit(
+        post,
+        "publishing",
+        actor=None,
+        on_behalf_of=post.scheduled_by,
+        from_state=source,
+        to_state=post.state,
+    )
 
 
 @transaction.atomic
@@ -414,5 +449,12 @@ def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any
         post.mark_failed()
         post.last_error = str(details.get("error", ""))
     post.save()
-    _audit(post, "published" if published else "failed", actor=None,
-           on_behalf_of=post.scheduled_by, from_state=source, to_state=post.state, **details)
+    _audit(
+        post,
+        "published" if published else "failed",
+        actor=None,
+        on_behalf_of=post.scheduled_by,
+        from_state=source,
+        to_state=post.state,
+        **details,
+    )

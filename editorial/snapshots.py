@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
 
 if TYPE_CHECKING:
-    from accounts.models import SocialAccount, User
-    from accounts.models import OrgUnit
+    from accounts.models import OrgUnit, SocialAccount, User
     from editorial.models import Post, Revision
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from charter.engine import check, counters
+from charter.selectors import charter_config_for_unit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,13 +16,11 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import User
-from charter.engine import check, counters
-from charter.selectors import charter_config_for_unit
+from charter.snapshot import MediaSnapshot
 from editorial import selectors, services
 from editorial.forms import PostForm, RequestChangesForm, ScheduleForm
 from editorial.models import EDITABLE_STATES, PostState
 from editorial.snapshots import build_snapshot
-from charter.snapshot import MediaSnapshot
 
 
 def _user(request: HttpRequest) -> User:
@@ -33,28 +33,44 @@ def _user(request: HttpRequest) -> User:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     posts = selectors.posts_visible_to(user)
-    return render(request, "editorial/dashboard.html", {
-        "mine": posts.filter(author=user).exclude(state=PostState.PUBLISHED)[:50],
-        "queue": selectors.review_queue(user),
-        "recent": posts.filter(state__in=[PostState.PUBLISHED, PostState.SCHEDULED,
-                                          PostState.PUBLISHING, PostState.FAILED])[:20],
-        "can_draft": permissions.accounts_for(user, permissions.Perm.DRAFT).exists(),
-    })
+    return render(
+        request,
+        "editorial/dashboard.html",
+        {
+            "mine": posts.filter(author=user).exclude(state=PostState.PUBLISHED)[:50],
+            "queue": selectors.review_queue(user),
+            "recent": posts.filter(
+                state__in=[
+                    PostState.PUBLISHED,
+                    PostState.SCHEDULED,
+                    PostState.PUBLISHING,
+                    PostState.FAILED,
+                ]
+            )[:20],
+            "can_draft": permissions.accounts_for(user, permissions.Perm.DRAFT).exists(),
+        },
+    )
 
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "editorial/queue.html",
-                  {"queue": selectors.review_queue(_user(request))})
+    return render(
+        request, "editorial/queue.html", {"queue": selectors.review_queue(_user(request))}
+    )
 
 
 def _media_from_form(form: PostForm) -> list[services.MediaInput]:
     image = form.cleaned_data.get("image")
     if not image:
         return []
-    return [services.MediaInput(filename=image.name, data=image.read(),
-                                alt_text=form.cleaned_data.get("alt_text", ""),
-                                mime_type=getattr(image, "content_type", "") or "")]
+    return [
+        services.MediaInput(
+            filename=image.name,
+            data=image.read(),
+            alt_text=form.cleaned_data.get("alt_text", ""),
+            mime_type=getattr(image, "content_type", "") or "",
+        )
+    ]
 
 
 @login_required
@@ -91,17 +107,22 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
     revision = post.current_revision
     assert revision is not None
-    initial = {"accounts": list(post.accounts.all()), "text": revision.text,
-               "language": revision.language, "base_revision": revision.number,
-               "requested_publish_at": post.requested_publish_at}
-    form = PostForm(request.POST or None, request.FILES or None, accounts=accounts,
-                    initial=initial)
+    initial = {
+        "accounts": list(post.accounts.all()),
+        "text": revision.text,
+        "language": revision.language,
+        "base_revision": revision.number,
+        "requested_publish_at": post.requested_publish_at,
+    }
+    form = PostForm(request.POST or None, request.FILES or None, accounts=accounts, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.post_update(
-                post=post, by=user,
+                post=post,
+                by=user,
                 base_revision=form.cleaned_data["base_revision"] or revision.number,
-                text=form.cleaned_data["text"], language=form.cleaned_data["language"],
+                text=form.cleaned_data["text"],
+                language=form.cleaned_data["language"],
                 accounts=list(form.cleaned_data["accounts"]),
                 requested_publish_at=form.cleaned_data["requested_publish_at"],
                 media=_media_from_form(form) or None,
@@ -129,14 +150,24 @@ def live_check(request: HttpRequest) -> HttpResponse:
     unit = services.speaking_unit(user, accounts) if accounts else None
     if unit is None:
         return render(request, "editorial/_live.html", {"counters": [], "findings": []})
-    snapshot = build_snapshot(text=text, language=request.POST.get("language", "fr"),
-                              accounts=accounts, unit=unit, author=user, media=media)
+    snapshot = build_snapshot(
+        text=text,
+        language=request.POST.get("language", "fr"),
+        accounts=accounts,
+        unit=unit,
+        author=user,
+        media=media,
+    )
     report = check(snapshot, charter_config_for_unit(unit))
     names = {a.pk: str(a) for a in accounts}
-    return render(request, "editorial/_live.html", {
-        "counters": [(names.get(c.account_id, ""), c) for c in counters(snapshot)],
-        "findings": report.findings,
-    })
+    return render(
+        request,
+        "editorial/_live.html",
+        {
+            "counters": [(names.get(c.account_id, ""), c) for c in counters(snapshot)],
+            "findings": report.findings,
+        },
+    )
 
 
 @login_required
@@ -209,9 +240,7 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for(user, pk)
     form = RequestChangesForm(request.POST)
     try:
-        services.post_request_changes(
-            post=post, by=user, comment=form.data.get("comment", "")
-        )
+        services.post_request_changes(post=post, by=user, comment=form.data.get("comment", ""))
     except services.EditorialError as exc:
         messages.error(request, exc.message)
     else:

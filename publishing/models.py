@@ -30,7 +30,9 @@ class Publication(models.Model):
     # Also the Mastodon Idempotency-Key: stable across every attempt.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="publications")
-    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="publications")
+    account = models.ForeignKey(
+        SocialAccount, on_delete=models.PROTECT, related_name="publications"
+    )
     state = models.CharField(
         max_length=16, choices=PublicationState.choices, default=PublicationState.PENDING
     )
@@ -77,7 +79,9 @@ class Attempt(models.Model):
         TRANSIENT = "transient", _("Transient error")
         PERMANENT = "permanent", _("Permanent error")
 
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="attempt_log")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="attempt_log"
+    )
     number = models.PositiveIntegerField()
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     error = models.TextField(blank=True)

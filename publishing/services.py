@@ -61,7 +61,7 @@ def _start_due_posts(now: datetime) -> int:
     with transaction.atomic():
         # skip_locked: a second beat (or a slow tick) passes over posts another tick holds.
         due = list(
-            Post.objects.select_for_update(skip_locked=True)
+            Post.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("current_revision", "scheduled_by", "unit", "author")
             .filter(state=PostState.SCHEDULED, scheduled_at__lte=now)
             .order_by("scheduled_at")[:BATCH]
@@ -157,8 +157,14 @@ def _outgoing(publication: Publication) -> OutgoingPost:
     if revision is not None:
         for m in revision.media.all():
             with m.file.open("rb") as fh:
-                media.append(MediaItem(data=fh.read(), mime_type=m.mime_type,
-                                       alt_text=m.alt_text, filename=m.file.name))
+                media.append(
+                    MediaItem(
+                        data=fh.read(),
+                        mime_type=m.mime_type,
+                        alt_text=m.alt_text,
+                        filename=m.file.name,
+                    )
+                )
     return OutgoingPost(text=publication.text, language=publication.language, media=tuple(media))
 
 
@@ -212,8 +218,12 @@ def publication_send(*, publication_id: UUID | str) -> PublicationState:
             published_at=timezone.now(),
             last_error="",
         )
-        Attempt.objects.create(publication=publication, number=publication.attempts,
-                               outcome=Attempt.Outcome.PUBLISHED, started_at=started)
+        Attempt.objects.create(
+            publication=publication,
+            number=publication.attempts,
+            outcome=Attempt.Outcome.PUBLISHED,
+            started_at=started,
+        )
     _finish_post_if_done(publication.post_id)
     return P.PUBLISHED
 
@@ -240,8 +250,13 @@ def _record_failure(
             error=error,
             started_at=started,
         )
-    logger.warning("Publication %s attempt %s failed (%s): %s", publication.pk,
-                   publication.attempts, "permanent" if permanent else "transient", error)
+    logger.warning(
+        "Publication %s attempt %s failed (%s): %s",
+        publication.pk,
+        publication.attempts,
+        "permanent" if permanent else "transient",
+        error,
+    )
     if give_up:
         _finish_post_if_done(publication.post_id)
     return state
@@ -254,8 +269,12 @@ def _finish_post_if_done(post_id: int) -> None:
     published = all(p.state == P.PUBLISHED for p in publications)
     details: dict[str, Any] = {
         "publications": [
-            {"account": str(p.account), "state": p.state, "url": p.remote_url,
-             "error": p.last_error}
+            {
+                "account": str(p.account),
+                "state": p.state,
+                "url": p.remote_url,
+                "error": p.last_error,
+            }
             for p in publications
         ]
     }

@@ -40,7 +40,8 @@ def make_account(unit: OrgUnit, network: str = "mastodon", **kwargs: Any) -> Soc
 
     n = SocialAccount.objects.count()
     defaults: dict[str, Any] = {
-        "server_url": "https://social.example.gouv.fr" if network == "mastodon"
+        "server_url": "https://social.example.gouv.fr"
+        if network == "mastodon"
         else "https://pds.example.gouv.fr",
         "handle": f"compte{n}" if network == "mastodon" else f"compte{n}.test",
         "credentials": {"secret": "s3cret"},

@@ -87,7 +87,7 @@ def test_post_approve_records_content_hash(org: Org) -> None:
 
 def test_post_approve_refused_in_draft(org: Org) -> None:
     post = _draft(org)
-    with pytest.raises(services.TransitionRefused, match="Draft|Brouillon"):
+    with pytest.raises(services.TransitionRefused, match=r"Draft|Brouillon"):
         services.post_approve(post=post, by=org.manager)
 
 
@@ -111,12 +111,14 @@ def test_post_request_changes_requires_comment(org: Org) -> None:
 
 def test_post_update_creates_revision_and_detects_conflict(org: Org) -> None:
     post = _draft(org)
-    revision = services.post_update(post=post, by=org.officer, base_revision=1,
-                                    text="Version 2", language="fr")
+    revision = services.post_update(
+        post=post, by=org.officer, base_revision=1, text="Version 2", language="fr"
+    )
     assert revision.number == 2
     with pytest.raises(services.EditConflict) as conflict:
-        services.post_update(post=post, by=org.officer, base_revision=1,
-                             text="Version concurrente", language="fr")
+        services.post_update(
+            post=post, by=org.officer, base_revision=1, text="Version concurrente", language="fr"
+        )
     assert conflict.value.current_revision == 2
     post.refresh_from_db()
     assert post.current_revision is not None and post.current_revision.text == "Version 2"

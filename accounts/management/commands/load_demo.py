@@ -43,34 +43,58 @@ class Command(BaseCommand):
         )
         direction, _ = OrgUnit.objects.get_or_create(
             code="dgx",
-            defaults={"name": "Direction générale", "kind": OrgUnit.Kind.DIRECTION,
-                      "parent": ministry},
+            defaults={
+                "name": "Direction générale",
+                "kind": OrgUnit.Kind.DIRECTION,
+                "parent": ministry,
+            },
         )
         OrgUnit.objects.get_or_create(
             code="sicom",
-            defaults={"name": "Service de l'information et de la communication",
-                      "kind": OrgUnit.Kind.SERVICE, "parent": direction},
+            defaults={
+                "name": "Service de l'information et de la communication",
+                "kind": OrgUnit.Kind.SERVICE,
+                "parent": direction,
+            },
         )
         OrgUnit.objects.get_or_create(
             code="sdata",
-            defaults={"name": "Service des données", "kind": OrgUnit.Kind.SERVICE,
-                      "parent": direction},
+            defaults={
+                "name": "Service des données",
+                "kind": OrgUnit.Kind.SERVICE,
+                "parent": direction,
+            },
         )
         sicom = OrgUnit.objects.get(code="sicom")
         if options["mastodon_url"]:
-            self._account(SocialAccount.Network.MASTODON, options["mastodon_url"],
-                          options["mastodon_handle"], options["mastodon_token"], sicom)
+            self._account(
+                SocialAccount.Network.MASTODON,
+                options["mastodon_url"],
+                options["mastodon_handle"],
+                options["mastodon_token"],
+                sicom,
+            )
         if options["bluesky_url"]:
-            self._account(SocialAccount.Network.BLUESKY, options["bluesky_url"],
-                          options["bluesky_handle"], options["bluesky_password"], sicom)
+            self._account(
+                SocialAccount.Network.BLUESKY,
+                options["bluesky_url"],
+                options["bluesky_handle"],
+                options["bluesky_password"],
+                sicom,
+            )
         created = []
         for username, first, last, code, roles, staff in PEOPLE:
             user = User.objects.filter(username=username).first()
             if user is None:
                 password = secrets.token_urlsafe(9)
                 user = User.objects.create_user(
-                    username=username, password=password, first_name=first, last_name=last,
-                    email=f"{username}@exemple.gouv.fr", is_staff=staff, is_superuser=staff,
+                    username=username,
+                    password=password,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@exemple.gouv.fr",
+                    is_staff=staff,
+                    is_superuser=staff,
                 )
                 created.append((username, password, ", ".join(roles)))
             unit = OrgUnit.objects.get(code=code)
@@ -81,8 +105,10 @@ class Command(BaseCommand):
             for username, password, roles in created:
                 self.stdout.write(f"  {username:<9} {password:<14} {roles}")
         else:
-            self.stdout.write("Demo users already exist (passwords were printed on first run; "
-                              "`make clean` starts over).")
+            self.stdout.write(
+                "Demo users already exist (passwords were printed on first run; "
+                "`make clean` starts over)."
+            )
 
     def _account(self, network: str, url: str, handle: str, secret: str, unit: OrgUnit) -> None:
         account = SocialAccount.objects.filter(network=network, unit=unit).first()

@@ -1,0 +1,104 @@
+"""`make run`: the demo, end to end on this machine.
+
+Starts a Mastodon API server and (when Node 22 can be installed) a real Bluesky PDS on
+loopback, migrates, loads the demo organisation connected to them, then runs the web server,
+a Celery worker and Celery beat until Ctrl-C. Every process started here stops with it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.peers import PeerStartError
+from tests.peers.mastodon import MastodonPeer
+from tests.peers.pds import BlueskyPeer
+
+PY = sys.executable
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = os.environ.get("PORT", "8000")
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "true")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    print("Starting the local Mastodon server…", flush=True)
+    mastodon = MastodonPeer().start()
+    token = mastodon.create_token("ministere")
+    demo_args = [
+        "--mastodon-url",
+        mastodon.url,
+        "--mastodon-token",
+        token,
+        "--mastodon-handle",
+        "ministere",
+    ]
+    bluesky: BlueskyPeer | None = None
+    print("Starting the local Bluesky PDS (first run installs Node 22: a few minutes)…", flush=True)
+    try:
+        bluesky = BlueskyPeer().start()
+        account = bluesky.create_account("ministere")
+        demo_args += [
+            "--bluesky-url",
+            bluesky.url,
+            "--bluesky-handle",
+            account.handle,
+            "--bluesky-password",
+            account.app_password,
+        ]
+    except PeerStartError as exc:
+        print(f"Bluesky PDS unavailable, the demo runs with Mastodon only:\n{exc}", flush=True)
+
+    manage = [PY, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input"], check=True, env=env, cwd=ROOT)
+    subprocess.run([*manage, "load_demo", *demo_args], check=True, env=env, cwd=ROOT)
+
+    celery = [PY, "-m", "celery", "-A", "config"]
+    procs = [
+        subprocess.Popen([*manage, "runserver", f"{HOST}:{PORT}", "--noreload"], env=env, cwd=ROOT),
+        subprocess.Popen(
+            [*celery, "worker", "-l", "info", "--concurrency", "2", "--pool", "threads"],
+            env=env,
+            cwd=ROOT,
+        ),
+        subprocess.Popen([*celery, "beat", "-l", "warning"], env=env, cwd=ROOT),
+    ]
+    time.sleep(2)
+    print(
+        f"\nPorte-voix is running: http://{HOST}:{PORT}/  (admin: /admin/)\n"
+        f"Mastodon peer: {mastodon.url}"
+        + (f"\nBluesky PDS:   {bluesky.url}" if bluesky else "")
+        + "\nCtrl-C stops everything.\n",
+        flush=True,
+    )
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        print("A process stopped; shutting down.", flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if bluesky is not None:
+            bluesky.stop()
+        mastodon.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from editorial import services
+from editorial.models import Post, PostState
+from tests.conftest import Org
+
+PASSWORD = "correct horse battery"
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _post(org: Org, text: str = "Texte sobre et utile.") -> Post:
+    return services.post_create(by=org.officer, accounts=[org.mastodon], text=text)
+
+
+def test_views_require_login(org: Org) -> None:
+    response = Client().get(reverse("editorial:dashboard"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_views_post_hidden_from_other_units(org: Org) -> None:
+    post = _post(org)
+    response = _client(org.outsider).get(reverse("editorial:post", args=[post.pk]))
+    assert response.status_code == 404
+
+
+def test_views_outsider_cannot_approve(org: Org) -> None:
+    post = _post(org)
+    services.post_submit(post=post, by=org.officer)
+    response = _client(org.outsider).post(reverse("editorial:approve", args=[post.pk]))
+    assert response.status_code == 404
+    post.refresh_from_db()
+    assert post.state == PostState.IN_REVIEW
+
+
+def test_views_csrf_is_enforced(org: Org) -> None:
+    post = _post(org)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.officer)
+    response = client.post(reverse("editorial:submit", args=[post.pk]))
+    assert response.status_code == 403
+
+
+def test_views_compose_creates_draft(org: Org) -> None:
+    response = _client(org.officer).post(
+        reverse("editorial:compose"),
+        {"accounts": [org.mastodon.pk], "text": "Bonjour à toutes et à tous.", "language": "fr",
+         "save": "1"},
+    )
+    post = Post.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("editorial:post", args=[post.pk])
+    assert post.state == PostState.DRAFT
+
+
+def test_views_compose_submit_refused_keeps_draft_and_names_finding(org: Org) -> None:
+    client = _client(org.officer)
+    response = client.post(
+        reverse("editorial:compose"),
+        {"accounts": [org.mastodon.pk], "text": "a" * 520, "language": "fr", "submit": "1"},
+        follow=True,
+    )
+    post = Post.objects.get()
+    assert post.state == PostState.DRAFT
+    assert post.current_revision is not None and post.current_revision.text == "a" * 520
+    assert "500" in response.content.decode()
+
+
+def test_views_live_check_counts_with_byline(org: Org) -> None:
+    response = _client(org.officer).post(
+        reverse("editorial:live_check"),
+        {"accounts": [org.mastodon.pk], "text": "Voir https://example.gouv.fr/une/longue/page"},
+    )
+    expected = len("Voir ") + 23 + len("\n\n— SICOM ^JD")
+    assert f"<strong>{expected}</strong>" in response.content.decode()
+
+
+def test_views_review_queue_excludes_own_posts(org: Org) -> None:
+    post = _post(org)
+    services.post_submit(post=post, by=org.officer)
+    manager_page = _client(org.manager).get(reverse("editorial:queue")).content.decode()
+    officer_page = _client(org.officer).get(reverse("editorial:queue")).content.decode()
+    assert f"/posts/{post.pk}/" in manager_page
+    assert f"/posts/{post.pk}/" not in officer_page
+
+
+@pytest.mark.parametrize("name", ["editorial:dashboard", "editorial:queue", "editorial:compose"])
+def test_views_pages_render(org: Org, name: str) -> None:
+    assert _client(org.manager).get(reverse(name)).status_code == 200

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _settings(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FERNET_KEYS"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings as s; print(s.DEBUG, s.CELERY_BROKER_URL)"],
+        cwd=ROOT,
+        env={**clean, "DATA_DIR": str(tmp_path), "REDIS_URL": "", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_settings_production_refuses_missing_secret(tmp_path: Path) -> None:
+    result = _settings({"PORTE_VOIX_ENV": "production"}, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_settings_production_refuses_debug(tmp_path: Path) -> None:
+    result = _settings(
+        {"PORTE_VOIX_ENV": "production", "DEBUG": "true", "SECRET_KEY": "x" * 50,
+         "FERNET_KEYS": "a"}, tmp_path)
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr
+
+
+def test_settings_defaults_serve_a_newcomer(tmp_path: Path) -> None:
+    result = _settings({}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "filesystem://"]
+    assert (tmp_path / "celery-broker" / "out").is_dir()
+    assert (tmp_path / "dev-secret-key").stat().st_mode & 0o077 == 0
