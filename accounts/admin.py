@@ -13,23 +13,23 @@ from accounts.models import Membership, OrgUnit, SocialAccount, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Byline"), {"fields": ("initials",)}))
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, OrgUnit]):
     model = Membership
     extra = 1
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
     list_display = ("name", "code", "kind", "parent")
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "unit", "role")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -61,7 +61,7 @@ class SocialAccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(admin.ModelAdmin[SocialAccount]):
     form = SocialAccountForm
     list_display = ("handle", "network", "server_url", "unit", "is_active", "has_credentials")
 

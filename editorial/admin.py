@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from editorial.models import Approval, AuditEvent, Post, Revision
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """History is written by services only: the admin may look, never touch."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -18,9 +18,6 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts import permissions
 from accounts.models import OrgUnit, SocialAccount
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 class PostState(models.TextChoices):
@@ -38,33 +35,41 @@ S = PostState
 EDITABLE_STATES = (S.DRAFT, S.CHANGES_REQUESTED)
 
 
-def _is_author(post: Post, user: User) -> bool:
-    return post.author_id == user.pk
+# Guards receive the model and user as django-fsm passes them (typed loosely there).
+def _post(instance: models.Model) -> Post:
+    assert isinstance(instance, Post)
+    return cast("Post", instance)
 
 
-def _may_edit(post: Post, user: User) -> bool:
-    return _is_author(post, user) and all(
-        permissions.can(user, permissions.Perm.DRAFT, a) for a in post.accounts.all()
-    )
+def _is_author(post: Post, user: Any) -> bool:
+    return bool(post.author_id == user.pk)
 
 
-def _may_review(post: Post, user: User) -> bool:
+def _holds(user: Any, perm: permissions.Perm, post: Post) -> bool:
+    return all(permissions.can(user, perm, account) for account in post.accounts.all())
+
+
+def _may_edit(instance: models.Model, user: Any) -> bool:
+    post = _post(instance)
+    return _is_author(post, user) and _holds(user, permissions.Perm.DRAFT, post)
+
+
+def _may_review(instance: models.Model, user: Any) -> bool:
+    post = _post(instance)
     # Four-eyes by construction: the author never reviews their own post, whatever their roles.
-    return not _is_author(post, user) and all(
-        permissions.can(user, permissions.Perm.REVIEW, a) for a in post.accounts.all()
-    )
+    return not _is_author(post, user) and _holds(user, permissions.Perm.REVIEW, post)
 
 
-def _may_publish(post: Post, user: User) -> bool:
-    return all(permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all())
+def _may_publish(instance: models.Model, user: Any) -> bool:
+    return _holds(user, permissions.Perm.PUBLISH, _post(instance))
 
 
-def _has_accounts(post: Post) -> bool:
-    return post.accounts.exists()
+def _has_accounts(instance: models.Model) -> bool:
+    return _post(instance).accounts.exists()
 
 
-def _has_revision(post: Post) -> bool:
-    return post.current_revision_id is not None
+def _has_revision(instance: models.Model) -> bool:
+    return _post(instance).current_revision_id is not None
 
 
 class Post(ConcurrentTransitionMixin, models.Model):

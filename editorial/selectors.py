@@ -23,12 +23,13 @@ def _visible_account_ids(user: User) -> set[int]:
 
 def posts_visible_to(user: User) -> QuerySet[Post]:
     """Posts the user wrote, or that target an account on which they hold any grant."""
-    return (
+    posts: QuerySet[Post] = (
         Post.objects.filter(Q(author=user) | Q(accounts__in=_visible_account_ids(user)))
         .distinct()
         .select_related("author", "unit", "current_revision")
         .prefetch_related("accounts")
     )
+    return posts
 
 
 def post_get_for(user: User, pk: int) -> Post:

@@ -12,11 +12,9 @@ import hashlib
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from charter.engine import CheckReport, check
-from charter.selectors import charter_config_for_unit
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -26,6 +24,8 @@ from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
+from charter.engine import CheckReport, check
+from charter.selectors import charter_config_for_unit
 from editorial.models import (
     EDITABLE_STATES,
     Approval,
@@ -94,11 +94,12 @@ def _audit(
 
 
 def _lock(post_id: int) -> Post:
-    return (
+    post: Post = (
         Post.objects.select_for_update(of=("self",))
         .select_related("author", "unit", "current_revision")
         .get(pk=post_id)
     )
+    return post
 
 
 def may(method: Any, user: User) -> bool:
@@ -198,7 +199,7 @@ def post_create(
         raise EditorialError(_("Choose at least one account to publish on."))
     for account in accounts:
         permissions.require(by, permissions.Perm.DRAFT, account)
-    post = Post(
+    post: Post = Post(
         author=by,
         unit=speaking_unit(by, accounts),
         requested_publish_at=requested_publish_at,
@@ -365,7 +366,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
         raise TransitionRefused(_("This content has not been approved: submit it for review."))
     now = timezone.now()
     when = at or now
-    if when < now - timezone.timedelta(minutes=1):
+    if when < now - timedelta(minutes=1):
         raise EditorialError(_("The publication time is in the past: choose a later time."))
     revision = post.current_revision
     assert revision is not None

@@ -6,7 +6,7 @@ from editorial.admin import ReadOnlyAdmin
 from publishing.models import Attempt, Publication
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(admin.TabularInline[Attempt, Publication]):
     model = Attempt
     extra = 0
     can_delete = False

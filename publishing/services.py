@@ -11,6 +11,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -130,7 +131,7 @@ def _queue_due(now: datetime) -> list[UUID]:
             if Publication.objects.filter(pk=pk, state=P.PENDING).update(
                 state=P.QUEUED, queued_at=now
             ):
-                transaction.on_commit(lambda pk=pk: tasks.publish.delay(str(pk)))
+                transaction.on_commit(partial(tasks.publish.delay, str(pk)))
                 queued.append(pk)
     return queued
 
@@ -175,7 +176,8 @@ def publication_send(*, publication_id: UUID | str) -> PublicationState:
         state=P.SENDING, claimed_at=started, attempts=F("attempts") + 1
     )
     if not claimed:
-        return Publication.objects.get(pk=publication_id).state  # someone else has it
+        # Someone else has it (or it is done): report its state, send nothing.
+        return PublicationState(Publication.objects.get(pk=publication_id).state)
     publication = Publication.objects.select_related("account", "post__current_revision").get(
         pk=publication_id
     )

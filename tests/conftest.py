@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from accounts.services import membership_create
-from tests.factories import OrgUnitFactory, UserFactory, make_account
+from tests.factories import make_account, make_unit, make_user
 
 
 @dataclass
@@ -22,12 +22,12 @@ class Org:
 
 @pytest.fixture
 def org(db: None) -> Org:
-    ministry = OrgUnitFactory(name="Ministère de l'Exemple", code="mex", kind=OrgUnit.Kind.MINISTRY)
-    service = OrgUnitFactory(name="Service communication", code="sicom", parent=ministry)
-    other = OrgUnitFactory(name="Autre service", code="autre", parent=ministry)
-    officer = UserFactory(username="officer", first_name="Jeanne", last_name="Dupont")
-    manager = UserFactory(username="manager", first_name="Marc", last_name="Leroy")
-    outsider = UserFactory(username="outsider")
+    ministry = make_unit(name="Ministère de l'Exemple", code="mex", kind=OrgUnit.Kind.MINISTRY)
+    service = make_unit(name="Service communication", code="sicom", parent=ministry)
+    other = make_unit(name="Autre service", code="autre", parent=ministry)
+    officer = make_user(username="officer", first_name="Jeanne", last_name="Dupont")
+    manager = make_user(username="manager", first_name="Marc", last_name="Leroy")
+    outsider = make_user(username="outsider")
     mastodon = make_account(service, "mastodon")
     bluesky = make_account(service, "bluesky")
     membership_create(user=officer, unit=service, role=Membership.Role.AUTHOR)

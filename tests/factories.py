@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import factory
 
@@ -48,3 +48,11 @@ def make_account(unit: OrgUnit, network: str = "mastodon", **kwargs: Any) -> Soc
     }
     defaults.update(kwargs)
     return social_account_create(network=network, unit=unit, **defaults)
+
+
+def make_user(**kwargs: Any) -> User:
+    return cast(User, UserFactory(**kwargs))
+
+
+def make_unit(**kwargs: Any) -> OrgUnit:
+    return cast(OrgUnit, OrgUnitFactory(**kwargs))

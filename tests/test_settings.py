@@ -28,8 +28,14 @@ def test_settings_production_refuses_missing_secret(tmp_path: Path) -> None:
 
 def test_settings_production_refuses_debug(tmp_path: Path) -> None:
     result = _settings(
-        {"PORTE_VOIX_ENV": "production", "DEBUG": "true", "SECRET_KEY": "x" * 50,
-         "FERNET_KEYS": "a"}, tmp_path)
+        {
+            "PORTE_VOIX_ENV": "production",
+            "DEBUG": "true",
+            "SECRET_KEY": "x" * 50,
+            "FERNET_KEYS": "a",
+        },
+        tmp_path,
+    )
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
 

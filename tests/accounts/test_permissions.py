@@ -4,7 +4,7 @@ from accounts import permissions
 from accounts.models import Membership
 from accounts.services import membership_create
 from tests.conftest import Org
-from tests.factories import OrgUnitFactory, UserFactory, make_account
+from tests.factories import make_account, make_unit, make_user
 
 P = permissions.Perm
 
@@ -18,10 +18,10 @@ def test_permissions_follow_roles(org: Org) -> None:
 
 
 def test_permissions_parent_unit_member_covers_child_accounts(org: Org) -> None:
-    director = UserFactory()
+    director = make_user()
     membership_create(user=director, unit=org.ministry, role=Membership.Role.REVIEWER)
     assert permissions.can(director, P.REVIEW, org.mastodon)
-    later = make_account(OrgUnitFactory(parent=org.service), "mastodon")
+    later = make_account(make_unit(parent=org.service), "mastodon")
     assert permissions.can(director, P.REVIEW, later)
 
 

@@ -7,19 +7,19 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from editorial import services
-from editorial.models import Approval, AuditEvent, PostState
+from editorial.models import Approval, AuditEvent, Post, PostState
 from tests.conftest import Org
 
 S = PostState
 
 
-def _draft(org: Org, text: str = "Bonne nouvelle pour les usagers.") -> services.Post:
+def _draft(org: Org, text: str = "Bonne nouvelle pour les usagers.") -> Post:
     return services.post_create(
         by=org.officer, accounts=[org.mastodon, org.bluesky], text=text, language="fr"
     )
 
 
-def _approved(org: Org) -> services.Post:
+def _approved(org: Org) -> Post:
     post = _draft(org)
     services.post_submit(post=post, by=org.officer)
     services.post_approve(post=post, by=org.manager)

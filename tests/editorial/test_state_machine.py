@@ -23,10 +23,7 @@ EXPECTED = {
 
 def _declared() -> set[tuple[str, str, str]]:
     field = Post._meta.get_field("state")
-    return {
-        (t.name, t.source, t.target)
-        for t in field.get_all_transitions(Post)  # type: ignore[attr-defined]
-    }
+    return {(t.name, t.source, t.target) for t in field.get_all_transitions(Post)}
 
 
 def test_state_machine_declares_exactly_the_table() -> None:

@@ -55,8 +55,12 @@ def test_views_csrf_is_enforced(org: Org) -> None:
 def test_views_compose_creates_draft(org: Org) -> None:
     response = _client(org.officer).post(
         reverse("editorial:compose"),
-        {"accounts": [org.mastodon.pk], "text": "Bonjour à toutes et à tous.", "language": "fr",
-         "save": "1"},
+        {
+            "accounts": [org.mastodon.pk],
+            "text": "Bonjour à toutes et à tous.",
+            "language": "fr",
+            "save": "1",
+        },
     )
     post = Post.objects.get()
     assert response.status_code == 302

@@ -16,16 +16,16 @@ from accounts.services import membership_create, social_account_create
 from editorial import services as editorial
 from editorial.models import Post, PostState
 from publishing.models import Publication, PublicationState
-from tests.factories import OrgUnitFactory, UserFactory
+from tests.factories import make_unit, make_user
 from tests.integration.worker import celery_worker_process  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _connect(bluesky_peer: Any, mastodon_peer: Any) -> dict[str, Any]:
-    unit = OrgUnitFactory(name="Service communication", code="sicom")
-    officer = UserFactory(username="officer", first_name="Jeanne", last_name="Dupont")
-    manager = UserFactory(username="manager", first_name="Marc", last_name="Leroy")
+    unit = make_unit(name="Service communication", code="sicom")
+    officer = make_user(username="officer", first_name="Jeanne", last_name="Dupont")
+    manager = make_user(username="manager", first_name="Marc", last_name="Leroy")
     bsky = bluesky_peer.create_account("ministere")
     token = mastodon_peer.create_token("ministere")
     mastodon = social_account_create(

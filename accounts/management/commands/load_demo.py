@@ -102,8 +102,8 @@ class Command(BaseCommand):
                 membership_create(user=user, unit=unit, role=role)
         if created:
             self.stdout.write(self.style.SUCCESS("Demo users (passwords shown only this once):"))
-            for username, password, roles in created:
-                self.stdout.write(f"  {username:<9} {password:<14} {roles}")
+            for username, password, role_names in created:
+                self.stdout.write(f"  {username:<9} {password:<14} {role_names}")
         else:
             self.stdout.write(
                 "Demo users already exist (passwords were printed on first run; "

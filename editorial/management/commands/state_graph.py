@@ -18,7 +18,7 @@ START, END = "<!-- state-graph:start -->", "<!-- state-graph:end -->"
 
 def mermaid() -> str:
     field = Post._meta.get_field("state")
-    transitions = field.get_all_transitions(Post)  # type: ignore[attr-defined]
+    transitions = field.get_all_transitions(Post)
     edges = sorted({(str(t.source), str(t.target), t.name) for t in transitions})
     lines = ["stateDiagram-v2", "    [*] --> draft"]
     lines += [f"    {source} --> {target}: {name}" for source, target, name in edges]
