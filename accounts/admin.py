@@ -46,6 +46,8 @@ class SocialAccountForm(forms.ModelForm):  # type: ignore[type-arg]
         help_text=_("Leave empty to keep the stored credentials."),
     )
 
+    server_url = forms.URLField(label=_("server URL"), assume_scheme="https")
+
     class Meta:
         model = SocialAccount
         fields = (
