@@ -62,15 +62,14 @@ def main() -> int:
     subprocess.run([*manage, "load_demo", *demo_args], check=True, env=env, cwd=ROOT)
 
     celery = [PY, "-m", "celery", "-A", "config"]
-    procs = [
-        subprocess.Popen([*manage, "runserver", f"{HOST}:{PORT}", "--noreload"], env=env, cwd=ROOT),
-        subprocess.Popen(
-            [*celery, "worker", "-l", "info", "--concurrency", "2", "--pool", "threads"],
-            env=env,
-            cwd=ROOT,
-        ),
-        subprocess.Popen([*celery, "beat", "-l", "warning"], env=env, cwd=ROOT),
+    commands = [
+        [*manage, "runserver", f"{HOST}:{PORT}", "--noreload"],
+        # Warnings only: at info level the worker logs every one-second scheduler tick.
+        [*celery, "worker", "-l", "warning", "--concurrency", "2", "--pool", "threads"],
+        [*celery, "beat", "-l", "warning"],
     ]
+    # Own sessions: Ctrl-C reaches this script only, which then stops them in order.
+    procs = [subprocess.Popen(c, env=env, cwd=ROOT, start_new_session=True) for c in commands]
     time.sleep(2)
     print(
         f"\nPorte-voix is running: http://{HOST}:{PORT}/  (admin: /admin/)\n"

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from charter.engine import check, counters
-from charter.selectors import charter_config_for_unit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import User
+from charter.engine import check, counters
+from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
 from editorial import selectors, services
 from editorial.forms import PostForm, RequestChangesForm, ScheduleForm
@@ -188,6 +189,11 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "review": services.may(post.approve, user),
             "schedule": services.may(post.schedule, user),
             "retry": services.may(post.retry, user),
+            # Offered to a reviewer who may also publish on every account of the post.
+            "approve_and_schedule": services.may(post.approve, user)
+            and all(
+                permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all()
+            ),
         },
         "changes_form": RequestChangesForm(),
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
@@ -228,8 +234,19 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.post_approve(post=post, by=user)
     except services.EditorialError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Approved."))
+        return redirect("editorial:post", pk=pk)
+    messages.success(request, _("Approved."))
+    post.refresh_from_db()
+    if "and_schedule" in request.POST and services.may(post.schedule, user):
+        # The author's requested time, or now when none was asked or it has already passed.
+        requested = post.requested_publish_at
+        at = requested if requested and requested > timezone.now() else None
+        try:
+            services.post_schedule(post=post, by=user, at=at)
+        except services.EditorialError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Scheduled."))
     return redirect("editorial:post", pk=pk)
 
 

@@ -102,3 +102,20 @@ def test_views_review_queue_excludes_own_posts(org: Org) -> None:
 @pytest.mark.parametrize("name", ["editorial:dashboard", "editorial:queue", "editorial:compose"])
 def test_views_pages_render(org: Org, name: str) -> None:
     assert _client(org.manager).get(reverse(name)).status_code == 200
+
+
+def test_views_approve_and_schedule_uses_requested_time(org: Org) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    at = timezone.now() + timedelta(days=1)
+    post = services.post_create(
+        by=org.officer, accounts=[org.mastodon], text="Demain.", requested_publish_at=at
+    )
+    services.post_submit(post=post, by=org.officer)
+    _client(org.manager).post(reverse("editorial:approve", args=[post.pk]), {"and_schedule": "1"})
+    post.refresh_from_db()
+    assert post.state == PostState.SCHEDULED
+    assert post.scheduled_at == at
+    assert post.scheduled_by == org.manager
