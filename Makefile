@@ -12,10 +12,10 @@ check-python:
 	  || { echo "Porte-voix needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml | check-python
+$(VENV)/.installed: pyproject.toml constraints.txt | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 # Debian packages the tests need (redis-server, chromium); installed only when run as root.

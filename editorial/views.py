@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -225,28 +226,30 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _submit_and_redirect(request, pk)
 
 
+def _run(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+    """Call one service; a refusal becomes a message that says what to change."""
+    try:
+        action()
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
-    try:
-        services.post_approve(post=post, by=user)
-    except services.EditorialError as exc:
-        messages.error(request, exc.message)
+    if not _run(request, lambda: services.post_approve(post=post, by=user), _("Approved.")):
         return redirect("editorial:post", pk=pk)
-    messages.success(request, _("Approved."))
     post.refresh_from_db()
     if "and_schedule" in request.POST and services.may(post.schedule, user):
         # The author's requested time, or now when none was asked or it has already passed.
         requested = post.requested_publish_at
         at = requested if requested and requested > timezone.now() else None
-        try:
-            services.post_schedule(post=post, by=user, at=at)
-        except services.EditorialError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Scheduled."))
+        _run(request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled."))
     return redirect("editorial:post", pk=pk)
 
 
@@ -255,13 +258,12 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
-    form = RequestChangesForm(request.POST)
-    try:
-        services.post_request_changes(post=post, by=user, comment=form.data.get("comment", ""))
-    except services.EditorialError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Sent back to the author."))
+    comment = RequestChangesForm(request.POST).data.get("comment", "")
+    _run(
+        request,
+        lambda: services.post_request_changes(post=post, by=user, comment=comment),
+        _("Sent back to the author."),
+    )
     return redirect("editorial:post", pk=pk)
 
 
@@ -274,12 +276,8 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The date is not valid: use the date picker."))
         return redirect("editorial:post", pk=pk)
-    try:
-        services.post_schedule(post=post, by=user, at=form.cleaned_data["at"])
-    except services.EditorialError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Scheduled."))
+    at = form.cleaned_data["at"]
+    _run(request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled."))
     return redirect("editorial:post", pk=pk)
 
 
@@ -288,10 +286,9 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
-    try:
-        services.post_retry(post=post, by=user)
-    except services.EditorialError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Publication will be tried again."))
+    _run(
+        request,
+        lambda: services.post_retry(post=post, by=user),
+        _("Publication will be tried again."),
+    )
     return redirect("editorial:post", pk=pk)
