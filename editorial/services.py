@@ -107,7 +107,7 @@ def may(method: Any, user: User) -> bool:
     return bool(can_proceed(method) and has_transition_perm(method, user))
 
 
-def _guard(method: Any, user: User | None, action: str) -> None:
+def _guard(method: Any, user: User | None, action: str, *, review: bool = False) -> None:
     """Refuse with words: wrong state first, then who may do it."""
     post: Post = method.__self__
     if not can_proceed(method):
@@ -116,7 +116,7 @@ def _guard(method: Any, user: User | None, action: str) -> None:
             % {"action": action, "id": post.pk, "state": post.get_state_display()}
         )
     if user is not None and not has_transition_perm(method, user):
-        if post.author_id == user.pk and action in {"approve", "request changes on"}:
+        if review and post.author_id == user.pk:
             raise PermissionDenied(_("You cannot review your own post (four-eyes rule)."))
         raise PermissionDenied(
             _("You are not allowed to %(action)s post #%(id)s.") % {"action": action, "id": post.pk}
@@ -263,7 +263,7 @@ def post_update(
 def post_submit(*, post: Post, by: User) -> CheckReport:
     """Run the charter and send the post for review; a blocking finding keeps it a draft."""
     post = _lock(post.pk)
-    _guard(post.submit, by, "submit")
+    _guard(post.submit, by, _("submit"))
     revision = post.current_revision
     assert revision is not None
     config = charter_config_for_unit(post.unit)
@@ -298,7 +298,7 @@ def post_submit(*, post: Post, by: User) -> CheckReport:
 @transaction.atomic
 def post_approve(*, post: Post, by: User) -> Approval:
     post = _lock(post.pk)
-    _guard(post.approve, by, "approve")
+    _guard(post.approve, by, _("approve"), review=True)
     revision = post.current_revision
     assert revision is not None
     approval = Approval.objects.create(
@@ -324,7 +324,7 @@ def post_request_changes(*, post: Post, by: User, comment: str) -> Comment:
     post = _lock(post.pk)
     if not comment.strip():
         raise EditorialError(_("Say what to change: a comment is required."))
-    _guard(post.request_changes, by, "request changes on")
+    _guard(post.request_changes, by, _("request changes on"), review=True)
     note = Comment.objects.create(
         post=post, revision=post.current_revision, author=by, body=comment.strip()
     )
@@ -359,7 +359,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     ``at`` None means as soon as possible (the next scheduler tick).
     """
     post = _lock(post.pk)
-    _guard(post.schedule, by, "schedule")
+    _guard(post.schedule, by, _("schedule"))
     approvals = _current_approvals(post)
     if not approvals:
         # An approval covers exactly one content hash; no approval of this content, no schedule.
@@ -405,7 +405,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
 @transaction.atomic
 def post_retry(*, post: Post, by: User) -> Post:
     post = _lock(post.pk)
-    _guard(post.retry, by, "retry")
+    _guard(post.retry, by, _("retry"))
     source = post.state
     post.retry()
     post.scheduled_at = timezone.now()
@@ -420,7 +420,7 @@ def post_retry(*, post: Post, by: User) -> Post:
 def post_start_publishing(*, post: Post) -> None:
     """Move a due post to publishing. The caller holds the row lock (the scheduler's claim)."""
     source = post.state
-    _guard(post.start_publishing, None, "publish")
+    _guard(post.start_publishing, None, _("publish"))
     post.start_publishing()
     post.save()
     _audit(

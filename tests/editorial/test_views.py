@@ -119,3 +119,13 @@ def test_views_approve_and_schedule_uses_requested_time(org: Org) -> None:
     assert post.state == PostState.SCHEDULED
     assert post.scheduled_at == at
     assert post.scheduled_by == org.manager
+
+
+def test_views_speak_french_by_default_and_english_on_request(org: Org) -> None:
+    client = _client(org.officer)
+    french = client.get(reverse("editorial:dashboard")).content.decode()
+    english = client.get(
+        reverse("editorial:dashboard"), headers={"accept-language": "en"}
+    ).content.decode()
+    assert "Tableau de bord" in french
+    assert "Dashboard" in english
