@@ -370,6 +370,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
         raise EditorialError(_("The publication time is in the past: choose a later time."))
     revision = post.current_revision
     assert revision is not None
+    bylines = {a: byline_for(a, unit=post.unit, author=post.author) for a in post.accounts.all()}
     post.scheduled_at = when
     post.scheduled_by = by
     post.byline_record = {
@@ -389,10 +390,9 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
         "charter_version_id": revision.check_report.get("charter_version_id"),
         "revision": revision.number,
         "content_hash": revision.content_hash,
-        "bylines": {
-            str(a.pk): byline_for(a, unit=post.unit, author=post.author)
-            for a in post.accounts.all()
-        },
+        # Per account: "bylines" is what the publisher appends, "signatures" what people read.
+        "bylines": {str(a.pk): line for a, line in bylines.items()},
+        "signatures": [{"account": str(a), "byline": line} for a, line in bylines.items()],
     }
     source = post.state
     post.schedule()

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from accounts.services import membership_create
@@ -35,3 +37,10 @@ def org(db: None) -> Org:
     membership_create(user=manager, unit=service, role=Membership.Role.PUBLISHER)
     membership_create(user=outsider, unit=other, role=Membership.Role.AUTHOR)
     return Org(ministry, service, officer, manager, outsider, mastodon, bluesky)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Service messages are asserted in English; pages pick their language per request."""
+    with translation.override("en"):
+        yield

@@ -44,7 +44,7 @@ def test_admin_refuses_invalid_params_with_the_message(admin_client: Client) -> 
         **_management(1, 0),
         f"{INLINE}-0-params": '{"terms.forbiden": {}}',
     }
-    response = admin_client.post(ADD_URL, data)
+    response = admin_client.post(ADD_URL, data, headers={"accept-language": "en"})
     assert response.status_code == 200
     assert "Unknown rule code" in response.content.decode()
     assert not Charter.objects.exists()
