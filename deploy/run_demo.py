@@ -7,6 +7,7 @@ a Celery worker and Celery beat until Ctrl-C. Every process started here stops w
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -26,7 +27,26 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
 
 
+# Loaded before any fork: the child only makes one C call between fork and exec.
+_LIBC = ctypes.CDLL("libc.so.6") if sys.platform.startswith("linux") else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, `kill` and a closed terminal all stop the demo the same way. SIGINT is reset
+    # because shells start background jobs with it ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -68,8 +88,18 @@ def main() -> int:
         [*celery, "worker", "-l", "warning", "--concurrency", "2", "--pool", "threads"],
         [*celery, "beat", "-l", "warning"],
     ]
-    # Own sessions: Ctrl-C reaches this script only, which then stops them in order.
-    procs = [subprocess.Popen(c, env=env, cwd=ROOT, start_new_session=True) for c in commands]
+    # Own sessions: Ctrl-C reaches this script only, which then stops them in order; and if
+    # this script is killed outright, the kernel stops them (parent-death signal).
+    procs = [
+        subprocess.Popen(
+            c,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 (one C call between fork and exec)
+        )
+        for c in commands
+    ]
     time.sleep(2)
     print(
         f"\nPorte-voix is running: http://{HOST}:{PORT}/  (admin: /admin/)\n"
