@@ -256,3 +256,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.from_state}→{self.to_state}"
+
+    @property
+    def verb_label(self) -> str:
+        return str(EVENT_VERBS.get(self.verb, self.verb))
+
+    @property
+    def from_label(self) -> str:
+        return _state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return _state_label(self.to_state)
+
+
+def _state_label(value: str) -> str:
+    return str(PostState(value).label) if value in PostState.values else value
+
+
+EVENT_VERBS = {
+    "created": _("created"),
+    "edited": _("edited"),
+    "submitted": _("submitted for review"),
+    "approved": _("approved"),
+    "changes_requested": _("changes requested"),
+    "scheduled": _("scheduled"),
+    "retry": _("retry requested"),
+    "publishing": _("publication started"),
+    "published": _("published"),
+    "failed": _("publication failed"),
+}
