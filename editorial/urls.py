@@ -12,6 +12,7 @@ urlpatterns = [
     path("posts/live-check/", views.live_check, name="live_check"),
     path("posts/<int:pk>/", views.post_detail, name="post"),
     path("posts/<int:pk>/edit/", views.edit, name="edit"),
+    path("posts/<int:pk>/media/<int:media_id>/", views.media, name="media"),
     path("posts/<int:pk>/submit/", views.submit, name="submit"),
     path("posts/<int:pk>/approve/", views.approve, name="approve"),
     path("posts/<int:pk>/request-changes/", views.request_changes, name="request_changes"),

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
 from editorial import selectors, services
 from editorial.forms import PostForm, RequestChangesForm, ScheduleForm
-from editorial.models import EDITABLE_STATES, PostState
+from editorial.models import EDITABLE_STATES, PostState, RevisionMedia
 from editorial.snapshots import build_snapshot
 
 
@@ -170,6 +170,17 @@ def live_check(request: HttpRequest) -> HttpResponse:
             "findings": report.findings,
         },
     )
+
+
+@login_required
+def media(request: HttpRequest, pk: int, media_id: int) -> FileResponse:
+    """Draft images are served only to those who may see the post (never a public URL)."""
+    post = selectors.post_get_for(_user(request), pk)
+    item = get_object_or_404(RevisionMedia, pk=media_id, revision__post=post)
+    response = FileResponse(item.file.open("rb"), content_type=item.mime_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

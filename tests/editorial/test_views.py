@@ -129,3 +129,49 @@ def test_views_speak_french_by_default_and_english_on_request(org: Org) -> None:
     ).content.decode()
     assert "Tableau de bord" in french
     assert "Dashboard" in english
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 0, 145)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _compose_with_image(org: Org, alt_text: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return _client(org.officer).post(
+        reverse("editorial:compose"),
+        {
+            "accounts": [org.mastodon.pk],
+            "text": "La carte des nouveaux guichets.",
+            "language": "fr",
+            "image": SimpleUploadedFile("carte.png", _png(), content_type="image/png"),
+            "alt_text": alt_text,
+            "submit": "1",
+        },
+        follow=True,
+    )
+
+
+def test_views_image_without_alt_text_is_refused_and_kept(org: Org) -> None:
+    response = _compose_with_image(org, alt_text="")
+    post = Post.objects.get()
+    assert post.state == PostState.DRAFT
+    assert post.current_revision is not None
+    assert post.current_revision.media.count() == 1
+    assert "carte.png" in response.content.decode()
+
+
+def test_views_image_with_alt_text_is_submitted_and_served_privately(org: Org) -> None:
+    _compose_with_image(org, alt_text="Carte de France avec les 12 nouveaux guichets.")
+    post = Post.objects.get()
+    assert post.state == PostState.IN_REVIEW
+    media = post.current_revision.media.get()  # type: ignore[union-attr]
+    url = reverse("editorial:media", args=[post.pk, media.pk])
+    assert _client(org.manager).get(url).status_code == 200
+    assert _client(org.outsider).get(url).status_code == 404
