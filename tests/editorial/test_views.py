@@ -171,7 +171,7 @@ def test_views_image_with_alt_text_is_submitted_and_served_privately(org: Org) -
     _compose_with_image(org, alt_text="Carte de France avec les 12 nouveaux guichets.")
     post = Post.objects.get()
     assert post.state == PostState.IN_REVIEW
-    media = post.current_revision.media.get()  # type: ignore[union-attr]
+    media = post.current_revision.media.get()
     url = reverse("editorial:media", args=[post.pk, media.pk])
     assert _client(org.manager).get(url).status_code == 200
     assert _client(org.outsider).get(url).status_code == 404
