@@ -47,3 +47,13 @@ def social_account_store_session(*, account_id: int, session: str) -> None:
     account = SocialAccount.objects.select_for_update().get(pk=account_id)
     account.set_session(session)
     account.save(update_fields=["session_encrypted"])
+
+
+@transaction.atomic
+def social_account_set_limits(
+    *, account_id: int, max_characters: int, characters_reserved_per_url: int
+) -> None:
+    """Record the instance's own limits so the charter counts exactly as the server will."""
+    SocialAccount.objects.filter(pk=account_id).update(
+        max_characters=max_characters, characters_reserved_per_url=characters_reserved_per_url
+    )

@@ -23,11 +23,11 @@ from django_fsm import ConcurrentTransition
 
 from accounts.crypto import CredentialsError
 from accounts.models import SocialAccount
-from accounts.services import social_account_store_session
+from accounts.services import social_account_set_limits, social_account_store_session
 from charter.snapshot import with_byline
 from editorial.models import Post, PostState
 from editorial.services import post_record_outcome, post_start_publishing
-from publishing.adapters import get_adapter
+from publishing.adapters import MastodonAdapter, get_adapter
 from publishing.adapters.base import Credentials, MediaItem, OutgoingPost, PublishError
 from publishing.models import Attempt, Publication, PublicationState
 
@@ -285,3 +285,28 @@ def _finish_post_if_done(post_id: int) -> None:
             f"{p.account}: {p.last_error}" for p in publications if p.state == P.FAILED
         )
     post_record_outcome(post_id=post_id, published=published, details=details)
+
+
+def account_check_connection(*, account_id: int) -> str:
+    """Test an account's credentials against its server and refresh what we cache from it.
+
+    Returns the remote identity (Mastodon ``acct``, Bluesky DID); raises ``PublishError``
+    (or ``CredentialsError``) with words when the connection does not work.
+    """
+    account = SocialAccount.objects.get(pk=account_id)
+    adapter = get_adapter(
+        account.network,
+        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+        allow_http=settings.PUBLISH_ALLOW_HTTP,
+        on_session_change=lambda s: social_account_store_session(account_id=account.pk, session=s),
+    )
+    credentials = _credentials(account)
+    identity = adapter.verify(credentials)
+    if isinstance(adapter, MastodonAdapter):
+        max_characters, per_url = adapter.fetch_limits(credentials)
+        social_account_set_limits(
+            account_id=account.pk,
+            max_characters=max_characters,
+            characters_reserved_per_url=per_url,
+        )
+    return identity
