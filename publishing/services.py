@@ -53,6 +53,7 @@ def tick(*, now: datetime | None = None) -> TickResult:
     now = now or timezone.now()
     started = _start_due_posts(now)
     reclaimed = _reclaim_stale(now)
+    _finish_orphaned_posts()
     queued = _queue_due(now)
     return TickResult(started_posts=started, queued=queued, reclaimed=reclaimed)
 
@@ -114,6 +115,20 @@ def _reclaim_stale(now: datetime) -> int:
     if lost_queue or dead_worker:
         logger.warning("Reclaimed %s lost and %s stalled publications", lost_queue, dead_worker)
     return lost_queue + dead_worker
+
+
+def _finish_orphaned_posts() -> None:
+    """Report posts whose publications all ended but whose outcome was never recorded
+    (a worker died between the two writes)."""
+    open_posts = Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED]).values("post_id")
+    orphaned = (
+        Post.objects.filter(state=PostState.PUBLISHING, publications__isnull=False)
+        .exclude(pk__in=open_posts)
+        .values_list("pk", flat=True)
+        .distinct()[:BATCH]
+    )
+    for post_id in orphaned:
+        _finish_post_if_done(post_id)
 
 
 def _queue_due(now: datetime) -> list[UUID]:

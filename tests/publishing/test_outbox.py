@@ -204,3 +204,19 @@ def test_worker_events_name_no_invented_user(
     worker_events = AuditEvent.objects.filter(post=post, verb__in=["publishing", "published"])
     assert worker_events.count() == 2
     assert all(e.actor is None and e.on_behalf_of == org.manager for e in worker_events)
+
+
+def test_tick_records_outcome_a_dead_worker_left_unreported(
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
+) -> None:
+    post = _scheduled(org)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.tick()
+    # Both sends reached the network and were recorded, then the worker died before
+    # reporting to the post.
+    Publication.objects.update(state=P.PUBLISHED, remote_url="https://example.test/x")
+    post.refresh_from_db()
+    assert post.state == PostState.PUBLISHING
+    services.tick()
+    post.refresh_from_db()
+    assert post.state == PostState.PUBLISHED
