@@ -39,5 +39,15 @@ class ApprovalAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "post", "verb", "actor", "on_behalf_of", "from_state", "to_state")
+    list_display = (
+        "seq",
+        "created_at",
+        "post",
+        "verb",
+        "actor",
+        "on_behalf_of",
+        "from_state",
+        "to_state",
+        "hash",
+    )
     list_filter = ("verb",)

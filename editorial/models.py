@@ -13,11 +13,13 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts import permissions
 from accounts.models import OrgUnit, SocialAccount
+from editorial.audit import GENESIS_HASH
 
 
 class PostState(models.TextChoices):
@@ -235,8 +237,18 @@ class Comment(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only: services only ever create these; the admin cannot change them."""
+    """Append-only and hash-chained: services only ever create these (``services._audit``).
 
+    Each event stores the hash of the one before it, so an edited, deleted or inserted row
+    breaks the chain and ``manage.py verify_audit`` names it. A database trigger (see
+    migration 0002) refuses UPDATE, and on PostgreSQL DELETE, of this table.
+    """
+
+    # Strictly increasing, no gaps: the chain's order (not created_at, which clocks can bend).
+    seq = models.PositiveBigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    # SHA-256 of the canonical event (``editorial.audit.event_digest``), prev_hash included.
+    hash = models.CharField(max_length=64, unique=True)
     post = models.ForeignKey(Post, null=True, on_delete=models.PROTECT, related_name="events")
     # Null for the scheduler: the worker never invents a user; see ``on_behalf_of``.
     actor = models.ForeignKey(
@@ -248,11 +260,13 @@ class AuditEvent(models.Model):
     verb = models.CharField(max_length=40)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
+    # Plain JSON (text, integers, booleans, lists, objects): it is hashed as written.
     data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before hashing (not auto_now_add) so the hash covers the stored value.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        ordering = ["created_at", "pk"]
+        ordering = ["seq"]
 
     def __str__(self) -> str:
         return f"{self.verb} {self.from_state}→{self.to_state}"
@@ -286,3 +300,24 @@ EVENT_VERBS = {
     "published": _("published"),
     "failed": _("publication failed"),
 }
+
+
+class AuditChainHead(models.Model):
+    """The chain's last link, in one row that every append locks.
+
+    Holding this row's lock until commit is what keeps two transactions from both extending
+    the same link; it also records the last seq and hash, so a deleted tail shows.
+    """
+
+    ROW = 1
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"audit head {self.seq} {self.hash[:12]}"

@@ -26,9 +26,11 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport, check
 from charter.selectors import charter_config_for_unit
+from editorial.audit import digest_of
 from editorial.models import (
     EDITABLE_STATES,
     Approval,
+    AuditChainHead,
     AuditEvent,
     Comment,
     Post,
@@ -82,15 +84,41 @@ def _audit(
     on_behalf_of: User | None = None,
     **data: Any,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
-        post=post,
-        actor=actor,
-        on_behalf_of=on_behalf_of,
-        verb=verb,
-        from_state=from_state,
-        to_state=to_state,
-        data=data,
-    )
+    """Append one event to the hash chain, inside the caller's transaction.
+
+    The chain head row stays locked until the caller commits, so appends are serialised and
+    two transactions can never extend the same link (on SQLite the IMMEDIATE transaction
+    already holds the database's write lock).
+    """
+    with transaction.atomic():
+        heads = AuditChainHead.objects.select_for_update()
+        head = heads.filter(pk=AuditChainHead.ROW).first()
+        if head is None:
+            # The migration creates the row; a flushed database has none: resume after the
+            # last event (get_or_create settles a race between two first appends).
+            last = AuditEvent.objects.order_by("-seq").first()
+            head, _created = heads.get_or_create(
+                pk=AuditChainHead.ROW,
+                defaults={"seq": last.seq, "hash": last.hash} if last else {},
+            )
+        event = AuditEvent(
+            seq=head.seq + 1,
+            prev_hash=head.hash,
+            post=post,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            verb=verb,
+            from_state=from_state,
+            to_state=to_state,
+            data=data,
+            # Taken under the lock, so created_at follows seq; hashed as stored.
+            created_at=timezone.now(),
+        )
+        event.hash = digest_of(event)
+        event.save(force_insert=True)
+        head.seq, head.hash = event.seq, event.hash
+        head.save(update_fields=["seq", "hash"])
+    return event
 
 
 def _lock(post_id: int) -> Post:

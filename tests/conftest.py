@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -44,3 +46,9 @@ def _english_messages() -> Iterator[None]:
     """Service messages are asserted in English; pages pick their language per request."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """Uploaded files go to a fresh folder per test, never into the checkout's data/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
