@@ -81,13 +81,18 @@ def _valid_domain(url: str, domain: str) -> bool:
     return len(url) + max(0, ascii_length - len(domain)) <= MAX_URL_LENGTH
 
 
-def _entities(text: str, url_length: int) -> list[tuple[int, int, str]]:
-    """(start, end, replacement) of every URL and mention, overlaps removed as twitter-text does."""
-    found = [
-        (m.start(), m.end(), "x" * url_length)
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every URL Mastodon recognises, as codepoint offsets in ``text``."""
+    return [
+        (m.start(), m.end())
         for m in URL_RE.finditer(text)
         if _valid_domain(m.group(), m.group("domain"))
     ]
+
+
+def _entities(text: str, url_length: int) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) of every URL and mention, overlaps removed as twitter-text does."""
+    found = [(start, end, "x" * url_length) for start, end in url_spans(text)]
     for m in MENTION_RE.finditer(text):
         if _MENTION_END.match(text, m.end()):
             continue

@@ -1,7 +1,18 @@
-"""The charter's rules, by code. Adding a rule: write it in a module here, list it below."""
+"""The charter's rules, by code. Adding a rule: write it in a module here, list it below.
+
+The order is the order of the reference and of a report's findings: network limits, then
+what must never be published, then accessibility.
+"""
 
 from __future__ import annotations
 
+from charter.rules.a11y_tags import A11Y_EMOJI, A11Y_HASHTAG_CASE, A11Y_HASHTAGS
+from charter.rules.a11y_text import (
+    A11Y_CAPS,
+    A11Y_FAKE_BOLD,
+    A11Y_LINK_WORDING,
+    A11Y_SENTENCE_LENGTH,
+)
 from charter.rules.base import (
     Example,
     Finding,
@@ -12,12 +23,38 @@ from charter.rules.base import (
     RuleCheck,
     Severity,
 )
+from charter.rules.confidential import CONFIDENTIAL_MARKINGS
 from charter.rules.length import LEN_BLUESKY, LEN_MASTODON
-from charter.rules.media import MEDIA_ALT_TEXT
+from charter.rules.links import LINKS_COUNT
+from charter.rules.media import A11Y_ALT_QUALITY, MEDIA_ALT_TEXT
+from charter.rules.media_limits import MEDIA_ALT_LENGTH, MEDIA_COUNT
+from charter.rules.pii import PII_EMAIL, PII_IBAN, PII_NIR, PII_PHONE
 from charter.rules.terms import TERMS_FORBIDDEN
 
 RULES: dict[str, Rule] = {
-    rule.code: rule for rule in (LEN_MASTODON, LEN_BLUESKY, MEDIA_ALT_TEXT, TERMS_FORBIDDEN)
+    rule.code: rule
+    for rule in (
+        LEN_MASTODON,
+        LEN_BLUESKY,
+        MEDIA_COUNT,
+        MEDIA_ALT_LENGTH,
+        MEDIA_ALT_TEXT,
+        TERMS_FORBIDDEN,
+        CONFIDENTIAL_MARKINGS,
+        PII_EMAIL,
+        PII_PHONE,
+        PII_IBAN,
+        PII_NIR,
+        A11Y_ALT_QUALITY,
+        A11Y_HASHTAG_CASE,
+        A11Y_HASHTAGS,
+        A11Y_EMOJI,
+        A11Y_FAKE_BOLD,
+        A11Y_CAPS,
+        A11Y_SENTENCE_LENGTH,
+        A11Y_LINK_WORDING,
+        LINKS_COUNT,
+    )
 }
 
 __all__ = [

@@ -37,6 +37,8 @@ class Finding:
 
 class ParamKind(StrEnum):
     STRINGS = "strings"  # a list of non-empty strings, stripped
+    INTEGER = "integer"  # a whole number between the parameter's minimum and maximum
+    BOOLEAN = "boolean"  # true or false
 
 
 class ParamError(ValueError):
@@ -48,17 +50,43 @@ class Param:
     kind: ParamKind
     default: Any
     help: StrOrPromise
+    minimum: int | None = None  # INTEGER only, inclusive
+    maximum: int | None = None
+    # Extra checks on a value already in canonical form; raises ParamError.
+    validate: Callable[[Any], None] | None = None
 
     def coerce(self, value: object) -> Any:
         """The value in canonical form, or ParamError."""
         if self.kind is ParamKind.STRINGS:
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 raise ParamError(gettext("expected a list of texts"))
-            cleaned = [v.strip() for v in value]
+            cleaned: Any = [v.strip() for v in value]
             if not all(cleaned):
                 raise ParamError(gettext("empty texts are not allowed"))
-            return cleaned
-        raise AssertionError(f"unhandled parameter kind {self.kind}")  # pragma: no cover
+        elif self.kind is ParamKind.INTEGER:
+            cleaned = self._integer(value)
+        elif self.kind is ParamKind.BOOLEAN:
+            if not isinstance(value, bool):
+                raise ParamError(gettext("expected true or false"))
+            cleaned = value
+        else:  # pragma: no cover
+            raise AssertionError(f"unhandled parameter kind {self.kind}")
+        if self.validate is not None:
+            self.validate(cleaned)
+        return cleaned
+
+    def _integer(self, value: object) -> int:
+        # JSON has no integer type of its own: 3.0 is 3, but 3.5 and true are mistakes.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParamError(gettext("expected a whole number"))
+        if isinstance(value, float) and not value.is_integer():
+            raise ParamError(gettext("expected a whole number"))
+        number = int(value)
+        low, high = self.minimum, self.maximum
+        if (low is not None and number < low) or (high is not None and number > high):
+            bounds = {"low": "…" if low is None else low, "high": "…" if high is None else high}
+            raise ParamError(gettext("expected a number between %(low)s and %(high)s") % bounds)
+        return number
 
 
 RuleCheck = Callable[["PostSnapshot", Mapping[str, Any], Severity], Iterable[Finding]]

@@ -33,13 +33,22 @@ def fold(char: str) -> str:
 
 def fold_text(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the index it comes from in ``text``."""
+    folded, origin = folded_text(text)
+    return folded, list(origin)
+
+
+@lru_cache(maxsize=16)
+def folded_text(text: str) -> tuple[str, tuple[int, ...]]:
+    """fold_text, shared: several rules fold the same post text."""
+    if text.isascii():
+        return text.translate(_EQUIVALENTS).lower(), tuple(range(len(text)))
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
         piece = fold(char)
         pieces.append(piece)
         origin.extend([index] * len(piece))
-    return "".join(pieces), origin
+    return "".join(pieces), tuple(origin)
 
 
 def _folded_term(term: str) -> str:
@@ -63,7 +72,7 @@ def find_terms(text: str, terms: tuple[str, ...]) -> Iterator[tuple[str, int, in
     pattern, by_folded = _matcher(terms)
     if pattern is None:
         return
-    folded, origin = fold_text(text)
+    folded, origin = folded_text(text)
     for match in pattern.finditer(folded):
         start = origin[match.start()]
         end = origin[match.end() - 1] + 1

@@ -199,7 +199,28 @@ def test_counters_mastodon_over_the_instance_limit() -> None:
 
 
 def test_rules_registry_codes() -> None:
-    assert list(RULES) == ["len.mastodon", "len.bluesky", "media.alt_text", "terms.forbidden"]
+    assert list(RULES) == [
+        "len.mastodon",
+        "len.bluesky",
+        "media.count",
+        "media.alt_length",
+        "media.alt_text",
+        "terms.forbidden",
+        "confidential.markings",
+        "pii.email",
+        "pii.phone",
+        "pii.iban",
+        "pii.nir",
+        "a11y.alt_quality",
+        "a11y.hashtag_case",
+        "a11y.hashtags",
+        "a11y.emoji",
+        "a11y.fake_bold",
+        "a11y.caps",
+        "a11y.sentence_length",
+        "a11y.link_wording",
+        "links.count",
+    ]
 
 
 def test_finding_is_plain_data() -> None:
