@@ -169,7 +169,6 @@ def check_link_wording(
 
 
 # "Bonjour" and "Nouveau" in MATHEMATICAL BOLD letters.
-_BOLD_BONJOUR = "\U0001d401\U0001d428\U0001d427\U0001d423\U0001d428\U0001d42e\U0001d42b"
 _BOLD_NOUVEAU = "\U0001d40d\U0001d428\U0001d42e\U0001d42f\U0001d41e\U0001d41a\U0001d42e"
 
 
@@ -185,7 +184,7 @@ A11Y_FAKE_BOLD = Rule(
     title=_("No fake bold or italic letters"),
     rationale=_(
         "Mastodon and Bluesky have no bold or italic, so some tools fake them with "
-        "mathematical symbols (" + _BOLD_BONJOUR + ") or fullwidth letters. They are not letters: "
+        "mathematical symbols (𝐁𝐨𝐧𝐣𝐨𝐮𝐫) or fullwidth letters. They are not letters: "
         "screen readers spell their names or skip them, search and translation miss them. "
         "The finding gives the text in ordinary letters."
     ),
