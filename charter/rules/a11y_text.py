@@ -184,7 +184,7 @@ A11Y_FAKE_BOLD = Rule(
     title=_("No fake bold or italic letters"),
     rationale=_(
         "Mastodon and Bluesky have no bold or italic, so some tools fake them with "
-        "mathematical symbols (𝐁𝐨𝐧𝐣𝐨𝐮𝐫) or fullwidth letters. They are not letters: "
+        "mathematical symbols (𝐁𝐨𝐧𝐣𝐨𝐮𝐫) or fullwidth letters. They are not letters: "  # noqa: RUF001
         "screen readers spell their names or skip them, search and translation miss them. "
         "The finding gives the text in ordinary letters."
     ),
