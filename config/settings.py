@@ -199,6 +199,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PUBLISH_TICK_SECONDS = env.float("PUBLISH_TICK_SECONDS", default=1.0)
+# A tick also starts what falls due within this many seconds and queues it with an ETA at its
+# due time, so posts leave on time rather than up to a tick late. Kept short: an ETA message
+# is held unacknowledged by a worker, and Redis redelivers it after the visibility timeout.
+PUBLISH_LOOKAHEAD_SECONDS = env.float("PUBLISH_LOOKAHEAD_SECONDS", default=5.0)
+if not 0 <= PUBLISH_LOOKAHEAD_SECONDS <= 60:
+    raise ImproperlyConfigured("PUBLISH_LOOKAHEAD_SECONDS must be between 0 and 60 seconds.")
 CELERY_BEAT_SCHEDULE = {
     "publishing-tick": {
         "task": "publishing.tasks.tick",

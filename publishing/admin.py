@@ -10,7 +10,15 @@ class AttemptInline(admin.TabularInline[Attempt, Publication]):
     model = Attempt
     extra = 0
     can_delete = False
-    readonly_fields = ("number", "outcome", "error", "started_at", "finished_at")
+    readonly_fields = (
+        "number",
+        "outcome",
+        "error",
+        "started_at",
+        "acknowledged_at",
+        "found_by_lookup",
+        "finished_at",
+    )
 
 
 @admin.register(Publication)

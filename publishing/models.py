@@ -20,7 +20,8 @@ from editorial.models import Post
 
 class PublicationState(models.TextChoices):
     PENDING = "pending", _("Waiting")  # due at next_attempt_at
-    QUEUED = "queued", _("Queued")  # handed to the broker at queued_at
+    # Handed to the broker at queued_at, to run at next_attempt_at (at most a lookahead later).
+    QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")  # claimed by a worker at claimed_at
     PUBLISHED = "published", _("Published")
     FAILED = "failed", _("Failed")
@@ -78,6 +79,9 @@ class Attempt(models.Model):
         PUBLISHED = "published", _("Published")
         TRANSIENT = "transient", _("Transient error")
         PERMANENT = "permanent", _("Permanent error")
+        # The request may have reached the server (timeout, lost answer, 5xx, a worker that
+        # died mid-send): the next attempt looks the post up before sending again.
+        UNKNOWN = "unknown", _("Unknown outcome")
 
     publication = models.ForeignKey(
         Publication, on_delete=models.CASCADE, related_name="attempt_log"
@@ -86,6 +90,11 @@ class Attempt(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField()
+    # When the server's answer accepting the post came back (published attempts only):
+    # lateness is measured from the publication's due time to this moment.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Published by an earlier attempt whose answer was lost: found by lookup, nothing sent.
+    found_by_lookup = models.BooleanField(default=False)
     finished_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -64,13 +64,31 @@ class PublishError(Exception):
     ``permanent``: retrying the same payload cannot succeed (bad credentials, content refused).
     Otherwise the failure is transient and ``retry_after`` (seconds) says when to try again if
     the server told us.
+
+    ``maybe_sent``: the outcome is unknown. The request that writes the post may have reached
+    the server (a timeout or a lost answer after sending, a 5xx), so the post may exist; the
+    outbox looks it up (``Adapter.lookup``) before any new send.
     """
 
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent and not permanent
+
+    def outcome_unknown(self) -> PublishError:
+        """The same error, flagged as raised after the post may have been written."""
+        return PublishError(
+            self.message, permanent=False, retry_after=self.retry_after, maybe_sent=True
+        )
 
 
 def checked_server_url(url: str, *, allow_http: bool) -> str:
@@ -103,6 +121,14 @@ class Adapter(Protocol):
         self, credentials: Credentials, payload: PreparedPayload, post: OutgoingPost
     ) -> PublishedRef:
         """Send the stored payload; safe to call again with the same payload."""
+        ...
+
+    def lookup(self, credentials: Credentials, payload: PreparedPayload) -> PublishedRef | None:
+        """After an unknown outcome, before any new send: the post if the server has it.
+
+        ``None`` means sending the stored payload again cannot make a second post (it is not
+        there, or the server still deduplicates the payload by itself). Read-only.
+        """
         ...
 
     def verify(self, credentials: Credentials) -> str:

@@ -13,8 +13,6 @@ caller gives the stored session string and gets new ones through ``on_session_ch
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import threading
@@ -24,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
-from atproto_client import Client, Session, SessionEvent  # type: ignore[import-untyped]
+from atproto_client import Client, Session, SessionEvent, models  # type: ignore[import-untyped]
 from atproto_client.exceptions import (  # type: ignore[import-untyped]
     BadRequestError,
     LoginRequiredError,
@@ -46,18 +44,26 @@ from .base import (
     PublishError,
     checked_server_url,
 )
+from .bluesky_images import blob_cid, fit_images, images_embed
 from .facets import build_facets
+
+# blob_cid and images_embed are re-exported: callers and tests know them from here.
+__all__ = [
+    "BlueskyAdapter",
+    "blob_cid",
+    "classify_bluesky_error",
+    "encode_tid",
+    "images_embed",
+    "is_dead_session",
+    "may_have_written",
+    "new_tid",
+]
 
 T = TypeVar("T")
 
 SessionCallback = Callable[[str], None]
 
 POST_COLLECTION = "app.bsky.feed.post"
-
-# app.bsky.embed.images: at most 4 images, each image/* and at most 2,000,000 bytes
-# (enforced by the PDS when the record is written; checked here before anything is sent).
-MAX_IMAGES = 4
-MAX_IMAGE_BYTES = 2_000_000
 
 # --- Record keys -------------------------------------------------------------------------
 # https://atproto.com/specs/tid: 64 bits, top bit 0, 53 bits of microseconds since the Unix
@@ -93,45 +99,8 @@ def _iso_millis(micros: int) -> str:
 
 
 # --- Images ------------------------------------------------------------------------------
-# A blob is addressed by its CID (https://atproto.com/specs/blob): CIDv1, "raw" codec,
-# sha2-256, base32. Computing it here lets ``prepare`` freeze the record, images included,
-# before any upload: every attempt then writes the very same bytes.
-
-
-def blob_cid(data: bytes) -> str:
-    digest = hashlib.sha256(data).digest()
-    binary = bytes([0x01, 0x55, 0x12, len(digest)]) + digest  # v1, raw, sha2-256, 32 bytes
-    return "b" + base64.b32encode(binary).decode("ascii").lower().rstrip("=")
-
-
-def _blob_ref(item: MediaItem) -> dict[str, Any]:
-    return {
-        "$type": "blob",
-        "ref": {"$link": blob_cid(item.data)},
-        "mimeType": item.mime_type,
-        "size": len(item.data),
-    }
-
-
-def images_embed(media: tuple[MediaItem, ...]) -> dict[str, Any]:
-    """The ``app.bsky.embed.images`` of the record; refuses what the PDS would refuse."""
-    if len(media) > MAX_IMAGES:
-        raise PublishError(f"Bluesky accepts at most {MAX_IMAGES} images per post.", permanent=True)
-    for item in media:
-        if not item.mime_type.startswith("image/"):
-            raise PublishError(
-                f"Bluesky posts take images only, not {item.mime_type}.", permanent=True
-            )
-        if len(item.data) > MAX_IMAGE_BYTES:
-            raise PublishError(
-                f"Image {item.filename or ''} is {len(item.data)} bytes; Bluesky accepts at most "
-                f"{MAX_IMAGE_BYTES}.",
-                permanent=True,
-            )
-    return {
-        "$type": "app.bsky.embed.images",
-        "images": [{"alt": item.alt_text, "image": _blob_ref(item)} for item in media],
-    }
+# Fitted, measured and addressed in bluesky_images; ``prepare`` freezes their refs in the
+# record and every ``publish`` uploads the same fitted bytes right before the record.
 
 
 def _upload_images(client: Client, record: dict[str, Any], media: tuple[MediaItem, ...]) -> None:
@@ -269,6 +238,23 @@ def is_dead_session(exc: Exception) -> bool:
 
 _SDK_ERRORS = (AtProtocolError, httpx.HTTPError)
 
+# Failures that happen before a request leaves: nothing can have been written.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def may_have_written(exc: Exception) -> bool:
+    """Whether a failed write may still have reached the PDS (its outcome is unknown).
+
+    Yes for a timeout or a broken connection after the request was sent, and for a 5xx (the
+    repo may have committed before the error); no when the connection never opened or the
+    server gave a verdict (4xx). The SDK wraps httpx errors ``from`` the original.
+    """
+    if isinstance(exc, RequestErrorBase) and exc.response is not None:
+        return bool(exc.response.status_code >= 500)
+    if isinstance(exc, RequestErrorBase):
+        return not isinstance(exc.__cause__, _NOT_SENT)
+    return isinstance(exc, httpx.TransportError) and not isinstance(exc, _NOT_SENT)
+
 
 class BlueskyAdapter:
     network = "bluesky"
@@ -355,7 +341,7 @@ class BlueskyAdapter:
             # Always explicit: the SDK's send_post would default to ["en"].
             record["langs"] = [post.language]
         if post.media:
-            record["embed"] = images_embed(post.media)
+            record["embed"] = images_embed(fit_images(post.media))
         client = self._client(credentials)
         try:
             facets = build_facets(post.text, lambda handle: self._resolve(client, handle))
@@ -379,9 +365,10 @@ class BlueskyAdapter:
     ) -> PublishedRef:
         rkey = str(payload.data["rkey"])
         record = payload.data["record"]
+        media = fit_images(post.media)
 
         def put(client: Client) -> PublishedRef:
-            _upload_images(client, record, post.media)
+            _upload_images(client, record, media)
             session = Session.decode(client.export_session_string())
             body = {
                 "repo": session.did,
@@ -392,12 +379,17 @@ class BlueskyAdapter:
                 # drop the None, so the body is sent as raw JSON.
                 "swapRecord": None,
             }
-            response = client.invoke_procedure(
-                "com.atproto.repo.putRecord",
-                content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                input_encoding="application/json",
-                output_encoding="application/json",
-            )
+            try:
+                response = client.invoke_procedure(
+                    "com.atproto.repo.putRecord",
+                    content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                    input_encoding="application/json",
+                    output_encoding="application/json",
+                )
+            except _SDK_ERRORS as exc:
+                if may_have_written(exc):
+                    raise classify_bluesky_error(exc).outcome_unknown() from exc
+                raise  # a verdict, or a dead session that _run logs in again for
             answer = response.content
             if not isinstance(answer, dict) or "uri" not in answer:
                 raise ModelError(f"putRecord answered {answer!r:.200}")
@@ -408,6 +400,44 @@ class BlueskyAdapter:
             )
 
         return self._run(credentials, put)
+
+    def lookup(self, credentials: Credentials, payload: PreparedPayload) -> PublishedRef | None:
+        """``getRecord`` on the stored record key: the ref if the identical record is there.
+
+        The key is a TID picked for this publication, so a record there is ours; one that
+        differs from the stored record is refused as ``InvalidSwap`` would be.
+        """
+        rkey = str(payload.data["rkey"])
+        record = payload.data["record"]
+
+        def get(client: Client) -> PublishedRef | None:
+            session = Session.decode(client.export_session_string())
+            try:
+                response = client.invoke_query(
+                    "com.atproto.repo.getRecord",
+                    params=models.ComAtprotoRepoGetRecord.Params(
+                        repo=session.did, collection=POST_COLLECTION, rkey=rkey
+                    ),
+                    output_encoding="application/json",
+                )
+            except BadRequestError as exc:
+                if _xrpc_parts(exc)[1] == "RecordNotFound":
+                    return None
+                raise
+            answer = response.content
+            if not isinstance(answer, dict) or "uri" not in answer:
+                raise ModelError(f"getRecord answered {answer!r:.200}")
+            if answer.get("value") != record:
+                raise PublishError(
+                    "A different post already exists under this record key.", permanent=True
+                )
+            return PublishedRef(
+                remote_id=str(answer["uri"]),
+                url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",
+                extra={"cid": str(answer.get("cid", "")), "rkey": rkey},
+            )
+
+        return self._run(credentials, get)
 
     def verify(self, credentials: Credentials) -> str:
         """Log in with the app password itself (not the stored session) and return the DID."""

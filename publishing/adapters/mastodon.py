@@ -8,10 +8,16 @@ one hour per user, so the outbox must not retry an uncertain attempt much later 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 import time
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
+import requests
 from mastodon import Mastodon
 from mastodon.errors import (
     MastodonAPIError,
@@ -113,6 +119,79 @@ def classify_mastodon_error(
     return PublishError(f"Mastodon error: {exc}", permanent=False)
 
 
+# --- Unknown outcomes ----------------------------------------------------------------------
+# Real servers remember an Idempotency-Key for one hour per user: inside that window sending
+# the same request again is the reconciliation (the server answers the original status).
+# Beyond it, with a margin, the status is looked up in the account's recent statuses by a
+# fingerprint of its text, stored in the payload when it was prepared.
+IDEMPOTENCY_WINDOW_SAFE = timedelta(minutes=55)
+LOOKUP_PAGE = 40
+LOOKUP_MAX_PAGES = 5
+_MENTION_DOMAIN = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\.\w+")
+_WORD = re.compile(r"\w+")
+
+
+class _TextOfHtml(HTMLParser):
+    """The words of a status's ``content``: inline tags join (Mastodon splits long URLs
+    across spans mid-word), paragraphs and line breaks separate."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"p", "br"}:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def text_of_html(content: str) -> str:
+    parser = _TextOfHtml()
+    parser.feed(content)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def text_fingerprint(text: str) -> str:
+    """SHA-256 of the text's words, in order, as the server shows them back.
+
+    Only words count: rendering changes markup, spacing and punctuation around links, and
+    shows a remote mention ``@user@domain`` as ``@user``.
+    """
+    text = _MENTION_DOMAIN.sub(r"\1", unicodedata.normalize("NFC", text))
+    return hashlib.sha256(" ".join(_WORD.findall(text)).encode("utf-8")).hexdigest()
+
+
+def _never_sent(exc: MastodonNetworkError) -> bool:
+    """The connection failed before the request left (Mastodon.py keeps the requests error
+    as the implicit context only)."""
+    cause = exc.__context__
+    if isinstance(cause, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return True
+    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
+        reason = getattr(cause.args[0], "reason", None)  # urllib3 MaxRetryError
+        return type(reason).__name__ in {"NewConnectionError", "NameResolutionError"}
+    return False
+
+
+def may_have_posted(exc: MastodonError) -> bool:
+    """Whether a failed ``POST /api/v1/statuses`` may still have created the status."""
+    if isinstance(exc, MastodonRatelimitError):
+        return False
+    if isinstance(exc, MastodonNetworkError):
+        return not _never_sent(exc)
+    if isinstance(exc, MastodonAPIError):
+        status, _ = _api_error_parts(exc)
+        return status is None or status >= 500  # unreadable 2xx, or the server failed
+    return False
+
+
 def wait_until_processed(
     api: Any,
     media: Any,
@@ -138,6 +217,17 @@ def wait_until_processed(
         delay = min(delay * 2, 5.0)
         media = api.media(media["id"])
     return media
+
+
+def _ref(status: Any) -> PublishedRef:
+    return PublishedRef(remote_id=str(status["id"]), url=str(status["url"] or status["uri"]))
+
+
+def _parse_time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 class MastodonAdapter:
@@ -178,6 +268,9 @@ class MastodonAdapter:
                 "language": post.language,
                 "visibility": "public",
                 "idempotency_key": idempotency_key,
+                # For lookup: the idempotency window runs from the first send, never earlier.
+                "prepared_at": datetime.now(UTC).isoformat(),
+                "fingerprint": text_fingerprint(post.text),
             }
         )
 
@@ -191,6 +284,10 @@ class MastodonAdapter:
             # the status, the idempotency key returns it and the new uploads stay unattached
             # (the server deletes those after a day).
             media_ids = [self._upload(api, item) for item in post.media] or None
+        except MastodonError as exc:
+            api.session.close()
+            raise self._fail(api, exc) from exc
+        try:
             status = api.status_post(
                 data["status"],
                 language=data["language"] or None,
@@ -199,10 +296,42 @@ class MastodonAdapter:
                 media_ids=media_ids,
             )
         except MastodonError as exc:
+            error = self._fail(api, exc)
+            raise (error.outcome_unknown() if may_have_posted(exc) else error) from exc
+        finally:
+            api.session.close()
+        return _ref(status)
+
+    def lookup(self, credentials: Credentials, payload: PreparedPayload) -> PublishedRef | None:
+        """Inside the idempotency window, nothing to look up: resending returns the original.
+
+        Beyond it, the account's statuses since the payload was prepared are searched for
+        the same text fingerprint (the newest ``LOOKUP_PAGE * LOOKUP_MAX_PAGES`` at most).
+        """
+        data = payload.data
+        prepared_at = _parse_time(data.get("prepared_at"))
+        if prepared_at is not None and datetime.now(UTC) - prepared_at < IDEMPOTENCY_WINDOW_SAFE:
+            return None
+        wanted = str(data.get("fingerprint") or text_fingerprint(str(data["status"])))
+        since = prepared_at - timedelta(minutes=1) if prepared_at is not None else None
+        api = self._client(credentials)
+        try:
+            me: Any = api.account_verify_credentials()
+            page: Any = api.account_statuses(me["id"], limit=LOOKUP_PAGE, exclude_reblogs=True)
+            for _ in range(LOOKUP_MAX_PAGES):
+                for status in page or []:
+                    if since is not None and status["created_at"] < since:
+                        return None  # older than the post we look for: it is not there
+                    if text_fingerprint(text_of_html(status["content"] or "")) == wanted:
+                        return _ref(status)
+                if not page:
+                    return None
+                page = api.fetch_next(page)
+        except MastodonError as exc:
             raise self._fail(api, exc) from exc
         finally:
             api.session.close()
-        return PublishedRef(remote_id=str(status["id"]), url=str(status["url"] or status["uri"]))
+        return None
 
     def _upload(self, api: Mastodon, item: MediaItem) -> str:
         # On the first upload Mastodon.py reads the server version (two GETs) to choose

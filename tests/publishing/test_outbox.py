@@ -3,73 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
 from editorial import services as editorial
-from editorial.models import AuditEvent, Post, PostState
+from editorial.models import AuditEvent, PostState
 from publishing import services
-from publishing.adapters.base import (
-    Credentials,
-    OutgoingPost,
-    PreparedPayload,
-    PublishedRef,
-    PublishError,
-)
+from publishing.adapters.base import PublishError
 from publishing.models import Attempt, Publication, PublicationState
 from tests.conftest import Org
+from tests.publishing.conftest import FakeAdapter, scheduled
 
 P = PublicationState
-
-
-@dataclass
-class FakeAdapter:
-    network: str = "fake"
-    errors: list[PublishError] = field(default_factory=list)
-    prepared: list[str] = field(default_factory=list)
-    sent: list[dict[str, Any]] = field(default_factory=list)
-
-    def prepare(
-        self, credentials: Credentials, post: OutgoingPost, *, idempotency_key: str
-    ) -> PreparedPayload:
-        self.prepared.append(idempotency_key)
-        return PreparedPayload(
-            data={"key": idempotency_key, "text": post.text, "n": len(self.prepared)}
-        )
-
-    def publish(
-        self, credentials: Credentials, payload: PreparedPayload, post: OutgoingPost
-    ) -> PublishedRef:
-        self.sent.append(payload.data)
-        if self.errors:
-            raise self.errors.pop(0)
-        return PublishedRef(
-            remote_id=f"id-{payload.data['key']}", url=f"https://example.test/{payload.data['key']}"
-        )
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAdapter:
-    adapter = FakeAdapter()
-    monkeypatch.setattr(services, "get_adapter", lambda network, **kw: adapter)
-    return adapter
-
-
-def _scheduled(org: Org, *, at: Any = None) -> Post:
-    post = editorial.post_create(
-        by=org.officer,
-        accounts=[org.mastodon, org.bluesky],
-        text="Ouverture du guichet unique lundi.",
-    )
-    editorial.post_submit(post=post, by=org.officer)
-    editorial.post_approve(post=post, by=org.manager)
-    editorial.post_schedule(post=post, by=org.manager, at=at)
-    post.refresh_from_db()
-    return post
 
 
 def _tick_and_send(capture: Callable[..., Any]) -> list[Any]:
@@ -83,7 +30,7 @@ def _tick_and_send(capture: Callable[..., Any]) -> list[Any]:
 def test_tick_queues_one_publication_per_account_on_commit(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    post = _scheduled(org)
+    post = scheduled(org)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = services.tick()
     post.refresh_from_db()
@@ -94,7 +41,7 @@ def test_tick_queues_one_publication_per_account_on_commit(
 
 
 def test_tick_leaves_future_posts_alone(org: Org, fake: FakeAdapter) -> None:
-    post = _scheduled(org, at=timezone.now() + timedelta(minutes=10))
+    post = scheduled(org, at=timezone.now() + timedelta(minutes=10))
     result = services.tick()
     post.refresh_from_db()
     assert result.started_posts == 0
@@ -104,7 +51,7 @@ def test_tick_leaves_future_posts_alone(org: Org, fake: FakeAdapter) -> None:
 def test_send_publishes_with_frozen_byline_and_reports_to_post(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    post = _scheduled(org)
+    post = scheduled(org)
     _tick_and_send(django_capture_on_commit_callbacks)
     post.refresh_from_db()
     pub = Publication.objects.get(account=org.mastodon)
@@ -121,7 +68,7 @@ def test_send_publishes_with_frozen_byline_and_reports_to_post(
 def test_send_called_twice_sends_once(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _scheduled(org)
+    scheduled(org)
     with django_capture_on_commit_callbacks(execute=False):
         result = services.tick()
     pk = result.queued[0]
@@ -133,7 +80,7 @@ def test_send_called_twice_sends_once(
 def test_send_transient_error_retries_later_with_same_payload(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _scheduled(org)
+    scheduled(org)
     fake.errors.append(PublishError("server busy", permanent=False, retry_after=30))
     with django_capture_on_commit_callbacks(execute=False):
         first = services.tick().queued[0]
@@ -157,7 +104,7 @@ def test_send_transient_error_retries_later_with_same_payload(
 def test_send_permanent_error_fails_post_with_words(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    post = _scheduled(org)
+    post = scheduled(org)
     fake.errors.append(PublishError("Text too long (512 > 500)", permanent=True))
     _tick_and_send(django_capture_on_commit_callbacks)
     post.refresh_from_db()
@@ -169,7 +116,7 @@ def test_send_permanent_error_fails_post_with_words(
 def test_retry_after_failure_resends_only_the_failed_account(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    post = _scheduled(org)
+    post = scheduled(org)
     fake.errors.append(PublishError("refused", permanent=True))
     _tick_and_send(django_capture_on_commit_callbacks)
     sent_before = len(fake.sent)
@@ -183,7 +130,7 @@ def test_retry_after_failure_resends_only_the_failed_account(
 def test_stale_sending_is_reclaimed_by_tick(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    _scheduled(org)
+    scheduled(org)
     with django_capture_on_commit_callbacks(execute=False):
         pk = services.tick().queued[0]
     # A worker claimed it and died mid-send.
@@ -199,7 +146,7 @@ def test_stale_sending_is_reclaimed_by_tick(
 def test_worker_events_name_no_invented_user(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    post = _scheduled(org)
+    post = scheduled(org)
     _tick_and_send(django_capture_on_commit_callbacks)
     worker_events = AuditEvent.objects.filter(post=post, verb__in=["publishing", "published"])
     assert worker_events.count() == 2
@@ -209,7 +156,7 @@ def test_worker_events_name_no_invented_user(
 def test_tick_records_outcome_a_dead_worker_left_unreported(
     org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
-    post = _scheduled(org)
+    post = scheduled(org)
     with django_capture_on_commit_callbacks(execute=False):
         services.tick()
     # Both sends reached the network and were recorded, then the worker died before

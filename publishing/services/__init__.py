@@ -1,0 +1,15 @@
+"""Publishing services: the scheduler (``tick``) and the single send path
+(``publication_send``), plus the connection test. Tasks, commands and tests call these.
+
+- ``scheduler``: starts due posts, reclaims lost work, hands publications to the broker.
+- ``sending``: claims one publication, looks up an unknown outcome, sends, records.
+- ``common``: the account's adapter and credentials; a post's outcome once all are done.
+"""
+
+from __future__ import annotations
+
+from publishing.services.connection import account_check_connection
+from publishing.services.scheduler import TickResult, tick
+from publishing.services.sending import publication_send
+
+__all__ = ["TickResult", "account_check_connection", "publication_send", "tick"]

@@ -1,0 +1,185 @@
+"""The scheduler: ``tick`` is the only place that starts publications and hands them out.
+
+The database holds the schedule; beat only triggers a tick. Claims are conditional updates
+(and ``SKIP LOCKED`` on posts), so two ticks never both act on one row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from charter.snapshot import with_byline
+from editorial.models import Post, PostState
+from editorial.services import post_start_publishing
+from publishing.models import Attempt, Publication
+from publishing.services.common import P, finish_post_if_done
+
+logger = logging.getLogger(__name__)
+
+# A queued message not picked up by then is considered lost and enqueued again; a claim older
+# than SENDING_STALE means the worker died mid-send. Both are safe because the payload is
+# idempotent on the network side.
+QUEUE_STALE = timedelta(minutes=2)
+SENDING_STALE = timedelta(minutes=5)
+BATCH = 100
+
+
+def _lookahead() -> timedelta:
+    """How far ahead a tick claims work: what falls due before the next tick (and a margin).
+
+    Publications due within it are queued at once with an ETA at their due time, so the
+    worker holds the message and starts on time instead of up to a tick late. It stays a few
+    seconds, far under the broker's visibility timeout, after which Redis would deliver an
+    unacknowledged ETA message a second time.
+    """
+    return timedelta(seconds=settings.PUBLISH_LOOKAHEAD_SECONDS)
+
+
+@dataclass(frozen=True)
+class TickResult:
+    started_posts: int
+    queued: list[UUID]
+    reclaimed: int
+
+
+def tick(*, now: datetime | None = None) -> TickResult:
+    """Start what falls due before ``now`` + the lookahead, reclaim lost work, queue it."""
+    now = now or timezone.now()
+    horizon = now + _lookahead()
+    started = _start_due_posts(now, horizon)
+    reclaimed = _reclaim_stale(now)
+    _finish_orphaned_posts()
+    queued = _queue_due(now, horizon)
+    return TickResult(started_posts=started, queued=queued, reclaimed=reclaimed)
+
+
+def _start_due_posts(now: datetime, horizon: datetime) -> int:
+    started = 0
+    with transaction.atomic():
+        # skip_locked: a second beat (or a slow tick) passes over posts another tick holds.
+        due = list(
+            Post.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("current_revision", "scheduled_by", "unit", "author")
+            .filter(state=PostState.SCHEDULED, scheduled_at__lte=horizon)
+            .order_by("scheduled_at")[:BATCH]
+        )
+        for post in due:
+            try:
+                with transaction.atomic():
+                    post_start_publishing(post=post)
+                    _create_publications(post, now)
+            except ConcurrentTransition:
+                continue  # another tick moved it first (SQLite has no row locks)
+            started += 1
+    return started
+
+
+def _create_publications(post: Post, now: datetime) -> None:
+    revision = post.current_revision
+    assert revision is not None and post.scheduled_by is not None
+    bylines: dict[str, str] = post.byline_record.get("bylines", {})
+    # Started up to a lookahead early: the first attempt waits for the scheduled time.
+    due = post.scheduled_at or now
+    for account in post.accounts.all():
+        byline = bylines.get(str(account.pk), "")
+        publication, created = Publication.objects.get_or_create(
+            post=post,
+            account=account,
+            defaults={
+                "text": with_byline(revision.text, byline),
+                "byline": byline,
+                "language": revision.language,
+                "byline_record": post.byline_record,
+                "scheduled_by": post.scheduled_by,
+                "due_at": due,
+                "next_attempt_at": due,
+            },
+        )
+        if not created and publication.state == P.FAILED:
+            # A human asked for a retry: same row, same payload, same idempotency key.
+            Publication.objects.filter(pk=publication.pk).update(
+                state=P.PENDING, next_attempt_at=now, last_error=""
+            )
+
+
+def _reclaim_stale(now: datetime) -> int:
+    lost_queue = Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - QUEUE_STALE).update(
+        state=P.PENDING, next_attempt_at=now
+    )
+    dead_worker = 0
+    stalled = Publication.objects.filter(
+        state=P.SENDING, claimed_at__lt=now - SENDING_STALE
+    ).values_list("pk", "attempts", "claimed_at")[:BATCH]
+    for pk, number, claimed_at in stalled:
+        with transaction.atomic():
+            if Publication.objects.filter(pk=pk, state=P.SENDING, claimed_at=claimed_at).update(
+                state=P.PENDING, next_attempt_at=now
+            ):
+                # The worker may have died after the server accepted the post: the next
+                # attempt looks it up first.
+                Attempt.objects.create(
+                    publication_id=pk,
+                    number=number,
+                    outcome=Attempt.Outcome.UNKNOWN,
+                    error="The worker stopped during the attempt.",
+                    started_at=claimed_at or now,
+                )
+                dead_worker += 1
+    if lost_queue or dead_worker:
+        logger.warning("Reclaimed %s lost and %s stalled publications", lost_queue, dead_worker)
+    return lost_queue + dead_worker
+
+
+def _finish_orphaned_posts() -> None:
+    """Report posts whose publications all ended but whose outcome was never recorded
+    (a worker died between the two writes)."""
+    open_posts = Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED]).values("post_id")
+    orphaned = (
+        Post.objects.filter(state=PostState.PUBLISHING, publications__isnull=False)
+        .exclude(pk__in=open_posts)
+        .values_list("pk", flat=True)
+        .distinct()[:BATCH]
+    )
+    for post_id in orphaned:
+        finish_post_if_done(post_id)
+
+
+def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
+    queued: list[UUID] = []
+    candidates = list(
+        Publication.objects.filter(state=P.PENDING, next_attempt_at__lte=horizon)
+        .order_by("next_attempt_at")
+        .values_list("pk", "next_attempt_at")[:BATCH]
+    )
+    for pk, due in candidates:
+        with transaction.atomic():
+            # Conditional update: if no row changed, someone else has it.
+            if Publication.objects.filter(pk=pk, state=P.PENDING).update(
+                state=P.QUEUED, queued_at=now
+            ):
+                transaction.on_commit(partial(enqueue, pk, due))
+                queued.append(pk)
+    return queued
+
+
+def enqueue(pk: UUID, due: datetime) -> None:
+    """Hand the task to the broker, with an ETA when it is not yet due.
+
+    The ETA is the due time itself rather than a countdown from the tick's start, so the
+    time the tick took does not add to the lateness.
+    """
+    from publishing import tasks
+
+    if due > timezone.now():
+        tasks.publish.apply_async((str(pk),), eta=due)
+    else:
+        tasks.publish.delay(str(pk))

@@ -1,0 +1,115 @@
+"""A fake network and a recording broker for the outbox and scheduler tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from editorial import services as editorial
+from editorial.models import Post
+from publishing import tasks
+from publishing.adapters.base import (
+    Credentials,
+    OutgoingPost,
+    PreparedPayload,
+    PublishedRef,
+    PublishError,
+)
+from publishing.services import common
+from tests.conftest import Org
+
+
+@dataclass
+class FakeAdapter:
+    network: str = "fake"
+    errors: list[PublishError] = field(default_factory=list)
+    prepared: list[str] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    sent_at: list[datetime] = field(default_factory=list)
+    # The server side: posts it holds, by payload key; lookups asked of it.
+    remote: dict[str, PublishedRef] = field(default_factory=dict)
+    lookups: list[str] = field(default_factory=list)
+    lookup_errors: list[PublishError] = field(default_factory=list)
+    # How many sends are accepted by the server but whose answer is lost on the way back.
+    lost_answers: int = 0
+
+    def prepare(
+        self, credentials: Credentials, post: OutgoingPost, *, idempotency_key: str
+    ) -> PreparedPayload:
+        self.prepared.append(idempotency_key)
+        return PreparedPayload(
+            data={"key": idempotency_key, "text": post.text, "n": len(self.prepared)}
+        )
+
+    def publish(
+        self, credentials: Credentials, payload: PreparedPayload, post: OutgoingPost
+    ) -> PublishedRef:
+        self.sent.append(payload.data)
+        self.sent_at.append(timezone.now())
+        if self.errors:
+            raise self.errors.pop(0)
+        key = payload.data["key"]
+        ref = self.remote.setdefault(
+            key, PublishedRef(remote_id=f"id-{key}", url=f"https://example.test/{key}")
+        )
+        if self.lost_answers:
+            self.lost_answers -= 1
+            raise PublishError("read timeout", permanent=False, maybe_sent=True)
+        return ref
+
+    def lookup(self, credentials: Credentials, payload: PreparedPayload) -> PublishedRef | None:
+        self.lookups.append(payload.data["key"])
+        if self.lookup_errors:
+            raise self.lookup_errors.pop(0)
+        return self.remote.get(payload.data["key"])
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAdapter:
+    adapter = FakeAdapter()
+    monkeypatch.setattr(common, "get_adapter", lambda network, **kw: adapter)
+    return adapter
+
+
+@dataclass
+class Enqueued:
+    publication_id: str
+    eta: datetime | None
+
+
+@dataclass
+class RecordingTask:
+    """Stands for ``tasks.publish``: records what would reach the broker, and when to run."""
+
+    calls: list[Enqueued] = field(default_factory=list)
+
+    def delay(self, publication_id: str) -> None:
+        self.calls.append(Enqueued(publication_id, None))
+
+    def apply_async(self, args: tuple[str], *, eta: datetime | None = None) -> None:
+        self.calls.append(Enqueued(args[0], eta))
+
+
+@pytest.fixture
+def broker(monkeypatch: pytest.MonkeyPatch) -> RecordingTask:
+    task = RecordingTask()
+    monkeypatch.setattr(tasks, "publish", task)
+    return task
+
+
+def scheduled(org: Org, *, at: datetime | None = None, accounts: Any = None) -> Post:
+    """A post taken through the editorial services up to ``scheduled``."""
+    post = editorial.post_create(
+        by=org.officer,
+        accounts=accounts if accounts is not None else [org.mastodon, org.bluesky],
+        text="Ouverture du guichet unique lundi.",
+    )
+    editorial.post_submit(post=post, by=org.officer)
+    editorial.post_approve(post=post, by=org.manager)
+    editorial.post_schedule(post=post, by=org.manager, at=at)
+    post.refresh_from_db()
+    return post
