@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
-from accounts.models import Membership, OrgUnit, SocialAccount, User
+from accounts.models import Delegation, Membership, OrgUnit, SocialAccount, User
 
 
 @admin.register(User)
@@ -77,3 +77,10 @@ class SocialAccountAdmin(admin.ModelAdmin[SocialAccount]):
             obj.set_credentials({"secret": secret})
         super().save_model(request, obj, form, change)
         permissions.sync_account_grants(obj)
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin[Delegation]):
+    list_display = ("from_user", "to_user", "unit", "starts_on", "ends_on")
+    list_filter = ("unit",)
+    date_hierarchy = "starts_on"

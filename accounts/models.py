@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -154,3 +155,66 @@ class SocialAccount(models.Model):
 
     def render_byline(self, *, unit_code: str, initials: str) -> str:
         return self.byline_template.format(unit=unit_code, initials=initials)
+
+
+class Delegation(models.Model):
+    """A member lends their approval rights to a deputy for a date range (both days included).
+
+    With a unit, only the rights the member holds through that unit (or a unit below it) are
+    lent; without one, all of them. The deputy approves in their own name, "as deputy of" the
+    member: both are recorded on the approval and in the audit trail.
+    """
+
+    from_user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+        verbose_name=_("member"),
+    )
+    to_user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="delegations_received",
+        verbose_name=_("deputy"),
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="delegations",
+        verbose_name=_("unit"),
+        help_text=_("Leave empty to lend every approval right of the member."),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (included)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("delegation")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="delegation_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_user=models.F("to_user")),
+                name="delegation_not_to_self",
+            ),
+        ]
+        indexes = [models.Index(fields=["to_user", "starts_on", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_user} → {self.to_user} ({self.starts_on} - {self.ends_on})"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    def covers(self, unit: OrgUnit | None) -> bool:
+        """Whether rights exercised in ``unit`` are lent (None: rights tied to no unit)."""
+        if self.unit_id is None:
+            return True
+        if unit is None:
+            return False
+        return self.unit_id == unit.pk or any(a.pk == self.unit_id for a in unit.ancestors())

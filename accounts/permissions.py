@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import (
+    assign_perm,
+    get_objects_for_user,
+    get_users_with_perms,
+    remove_perm,
+)
 
 from accounts.models import Membership, SocialAccount
 
@@ -50,6 +55,14 @@ def accounts_for(user: User, perm: Perm) -> QuerySet[SocialAccount]:
         user, perm.value, klass=SocialAccount, accept_global_perms=False
     )
     return qs.filter(is_active=True)
+
+
+def users_with(perm: Perm, account: SocialAccount) -> set[int]:
+    """Ids of the active users holding ``perm`` on ``account`` (directly or through a group)."""
+    codename = perm.value.split(".", 1)[1]
+    users = get_users_with_perms(account, only_with_perms_in=[codename], with_group_users=True)
+    assert isinstance(users, QuerySet)  # without attach_perms, guardian returns a queryset
+    return set(users.filter(is_active=True).values_list("pk", flat=True))
 
 
 def grant(user: User, perm: Perm, account: SocialAccount) -> None:

@@ -2,10 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from editorial.models import Approval, AuditEvent, Post, Revision
+from editorial.models import (
+    Approval,
+    ApprovalPolicy,
+    ApprovalStep,
+    AuditEvent,
+    Post,
+    PostTier,
+    Revision,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -34,7 +44,50 @@ class RevisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Approval)
 class ApprovalAdmin(ReadOnlyAdmin):
-    list_display = ("post", "revision", "approver", "created_at")
+    list_display = ("post", "revision", "step", "approver", "as_deputy_of", "created_at")
+
+
+class ApprovalStepForm(forms.ModelForm):  # type: ignore[type-arg]
+    tiers = forms.MultipleChoiceField(
+        label=_("tiers"),
+        choices=PostTier.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Where the step applies; none ticked: every tier."),
+    )
+
+    class Meta:
+        model = ApprovalStep
+        fields = (
+            "order",
+            "name",
+            "kind",
+            "role",
+            "unit",
+            "group",
+            "levels_up",
+            "mode",
+            "quorum",
+            "tiers",
+        )
+
+
+class ApprovalStepInline(admin.StackedInline[ApprovalStep, ApprovalPolicy]):
+    model = ApprovalStep
+    form = ApprovalStepForm
+    extra = 1
+
+
+@admin.register(ApprovalPolicy)
+class ApprovalPolicyAdmin(admin.ModelAdmin[ApprovalPolicy]):
+    """Chains are configuration: administrators write them; approvals keep their steps."""
+
+    list_display = ("name", "account", "unit", "step_count")
+    inlines = [ApprovalStepInline]
+
+    @admin.display(description=_("steps"))
+    def step_count(self, obj: ApprovalPolicy) -> int:
+        return obj.steps.count()
 
 
 @admin.register(AuditEvent)

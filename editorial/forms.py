@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
+from editorial.models import PostTier
 
 LANGUAGES = [
     ("fr", "Français"),
@@ -26,6 +27,13 @@ class PostForm(forms.Form):
     )
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 7}))
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES, initial="fr")
+    tier = forms.ChoiceField(
+        label=_("Tier"),
+        choices=PostTier.choices,
+        initial=PostTier.STANDARD,
+        required=False,
+        help_text=_("Raise it for a sensitive or political post: more people approve it."),
+    )
     requested_publish_at = forms.DateTimeField(
         label=_("Publish at (leave empty: as soon as approved)"),
         required=False,

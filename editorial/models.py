@@ -12,13 +12,15 @@ import json
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts import permissions
-from accounts.models import OrgUnit, SocialAccount
+from accounts.models import Membership, OrgUnit, SocialAccount
 from editorial.audit import GENESIS_HASH
 
 
@@ -33,8 +35,21 @@ class PostState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class PostTier(models.TextChoices):
+    """How delicate a post is; the tier picks which approval steps apply."""
+
+    STANDARD = "standard", _("Standard")
+    SENSITIVE = "sensitive", _("Sensitive")
+    POLITICAL = "political", _("Political")
+
+
+TIER_ORDER = [PostTier.STANDARD, PostTier.SENSITIVE, PostTier.POLITICAL]
+
 S = PostState
 EDITABLE_STATES = (S.DRAFT, S.CHANGES_REQUESTED)
+# Editing these creates a new revision and sends the post back to review (see post_update).
+REVIEWED_STATES = (S.IN_REVIEW, S.APPROVED, S.SCHEDULED)
+AUTHOR_EDITABLE_STATES = (*EDITABLE_STATES, *REVIEWED_STATES)
 
 
 # Guards receive the model and user as django-fsm passes them (typed loosely there).
@@ -56,10 +71,18 @@ def _may_edit(instance: models.Model, user: Any) -> bool:
     return _is_author(post, user) and _holds(user, permissions.Perm.DRAFT, post)
 
 
-def _may_review(instance: models.Model, user: Any) -> bool:
-    post = _post(instance)
-    # Four-eyes by construction: the author never reviews their own post, whatever their roles.
-    return not _is_author(post, user) and _holds(user, permissions.Perm.REVIEW, post)
+def _may_approve(instance: models.Model, user: Any) -> bool:
+    # The post's approval chain decides (editorial.policies): never the author, at most one
+    # step per person, only the open step's approvers (deputies included).
+    from editorial import policies
+
+    return policies.may_approve(_post(instance), user)
+
+
+def _may_request_changes(instance: models.Model, user: Any) -> bool:
+    from editorial import policies
+
+    return policies.approves_any_step(_post(instance), user)
 
 
 def _may_publish(instance: models.Model, user: Any) -> bool:
@@ -82,6 +105,10 @@ class Post(ConcurrentTransitionMixin, models.Model):
     # The unit that speaks: frozen at creation so a later transfer does not rewrite bylines.
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="posts")
     accounts = models.ManyToManyField(SocialAccount, related_name="posts")
+    # Part of the content hash: an approval of a standard post does not cover a political one.
+    tier = models.CharField(
+        _("tier"), max_length=16, choices=PostTier.choices, default=PostTier.STANDARD
+    )
     current_revision = models.ForeignKey(
         "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -128,12 +155,32 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def submit(self) -> None:
         pass
 
-    @transition(field=state, source=S.IN_REVIEW, target=S.APPROVED, permission=_may_review)
+    # The approval that satisfies the chain's last step; the ones before it use approve_step.
+    @transition(field=state, source=S.IN_REVIEW, target=S.APPROVED, permission=_may_approve)
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=S.IN_REVIEW, target=S.CHANGES_REQUESTED, permission=_may_review)
+    @transition(field=state, source=S.IN_REVIEW, target=S.IN_REVIEW, permission=_may_approve)
+    def approve_step(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.IN_REVIEW,
+        target=S.CHANGES_REQUESTED,
+        permission=_may_request_changes,
+    )
     def request_changes(self) -> None:
+        pass
+
+    # An edit after submission: the new revision goes back to review (earlier approvals were
+    # of another content hash), or back to draft when the charter blocks it.
+    @transition(field=state, source=REVIEWED_STATES, target=S.IN_REVIEW, permission=_may_edit)
+    def reopen(self) -> None:
+        pass
+
+    @transition(field=state, source=REVIEWED_STATES, target=S.DRAFT, permission=_may_edit)
+    def withdraw(self) -> None:
         pass
 
     @transition(field=state, source=S.APPROVED, target=S.SCHEDULED, permission=_may_publish)
@@ -181,14 +228,17 @@ class Revision(models.Model):
     def __str__(self) -> str:
         return f"{self.post_id} r{self.number}"
 
-    def compute_hash(self, *, account_ids: list[int], media: list[dict[str, Any]]) -> str:
-        """What an approval covers: text, language, media with alt texts, accounts."""
+    def compute_hash(
+        self, *, account_ids: list[int], media: list[dict[str, Any]], tier: str
+    ) -> str:
+        """What an approval covers: text, language, media with alt texts, accounts, tier."""
         blob = json.dumps(
             {
                 "text": self.text,
                 "language": self.language,
                 "accounts": sorted(account_ids),
                 "media": media,
+                "tier": tier,
             },
             sort_keys=True,
             ensure_ascii=False,
@@ -209,11 +259,144 @@ class RevisionMedia(models.Model):
         ordering = ["revision", "position"]
 
 
+class ApprovalPolicy(models.Model):
+    """An ordered chain of approval steps for a social account or an org unit.
+
+    The most specific policy wins: the account's own, else the nearest unit's going up the
+    tree from the account's unit, else the built-in default (``editorial.policies``).
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    account = models.OneToOneField(
+        SocialAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="approval_policy",
+        verbose_name=_("social account"),
+    )
+    unit = models.OneToOneField(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="approval_policy",
+        verbose_name=_("organisational unit"),
+    )
+
+    class Meta:
+        verbose_name = _("approval policy")
+        verbose_name_plural = _("approval policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=True, unit__isnull=False)
+                | models.Q(account__isnull=False, unit__isnull=True),
+                name="approval_policy_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (self.account_id is None) == (self.unit_id is None):
+            raise ValidationError(_("Attach the policy to one social account or one unit."))
+
+
+class ApprovalStep(models.Model):
+    """One step of a chain: who may approve, how many of them, for which tiers."""
+
+    class Kind(models.TextChoices):
+        ROLE_IN_UNIT = "role_in_unit", _("A role in a unit")
+        GROUP = "group", _("A group")
+        HIERARCHY = "hierarchy", _("The author's hierarchy, N levels up")
+        ACCOUNT_REVIEWERS = "account_reviewers", _("Reviewers of every account of the post")
+
+    class Mode(models.TextChoices):
+        ANY = "any", _("Any one of them")
+        ALL = "all", _("All of them")
+
+    policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("who approves"), max_length=20, choices=Kind.choices)
+    role = models.CharField(_("role"), max_length=16, choices=Membership.Role.choices, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    group = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("group"),
+    )
+    levels_up = models.PositiveSmallIntegerField(
+        _("levels up"),
+        default=1,
+        help_text=_("0 is the speaking unit itself, 1 its parent; capped at the top unit."),
+    )
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ANY)
+    quorum = models.PositiveSmallIntegerField(
+        _("quorum"),
+        null=True,
+        blank=True,
+        help_text=_("How many distinct approvals are needed; empty: one (any) or all."),
+    )
+    # Tiers where the step applies; an empty list means every tier.
+    tiers = models.JSONField(_("tiers"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["policy", "order", "pk"]
+        verbose_name = _("approval step")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quorum__isnull=True) | models.Q(quorum__gte=1),
+                name="approval_step_quorum_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.kind == self.Kind.ROLE_IN_UNIT:
+            if not self.role:
+                errors["role"] = _("Choose the role that approves.")
+            if self.unit_id is None:
+                errors["unit"] = _("Choose the unit whose members approve.")
+        if self.kind == self.Kind.GROUP and self.group_id is None:
+            errors["group"] = _("Choose the group that approves.")
+        unknown = [t for t in self.tiers or [] if t not in PostTier.values]
+        if unknown:
+            errors["tiers"] = _("Unknown tiers: %(tiers)s") % {"tiers": ", ".join(unknown)}
+        if errors:
+            raise ValidationError(errors)
+
+    def applies_to(self, tier: str) -> bool:
+        return not self.tiers or tier in self.tiers
+
+
 class Approval(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="approvals")
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The step approved; None is the built-in default step (one reviewer of every account).
+    step = models.ForeignKey(
+        ApprovalStep, null=True, blank=True, on_delete=models.PROTECT, related_name="approvals"
+    )
+    # Set when the approver used a delegation: "approved by X as deputy of Y".
+    as_deputy_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The hash of exactly what was approved: a later edit cannot inherit this approval.
     content_hash = models.CharField(max_length=64)
@@ -293,6 +476,9 @@ EVENT_VERBS = {
     "edited": _("edited"),
     "submitted": _("submitted for review"),
     "approved": _("approved"),
+    "step_approved": _("step approved"),
+    "resubmitted": _("sent back to review after an edit"),
+    "withdrawn": _("back to draft: the charter blocks the edit"),
     "changes_requested": _("changes requested"),
     "scheduled": _("scheduled"),
     "retry": _("retry requested"),

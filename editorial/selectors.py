@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from accounts import permissions
-from editorial.models import AuditEvent, Post, PostState
+from editorial import policies
+from editorial.models import Approval, AuditEvent, Post, PostState
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -33,22 +36,87 @@ def posts_visible_to(user: User) -> QuerySet[Post]:
 
 
 def post_get_for(user: User, pk: int) -> Post:
-    post: Post = get_object_or_404(posts_visible_to(user), pk=pk)
-    return post
+    """A post the user may see. Also, without any grant on its accounts: a post in review to
+    whoever approves one of its steps (a group member, a deputy), and a post to its approvers."""
+    post: Post | None = posts_visible_to(user).filter(pk=pk).first()
+    if post is not None:
+        return post
+    post = Post.objects.select_related("author", "unit", "current_revision").filter(pk=pk).first()
+    if post is None:
+        raise Http404
+    if post.approvals.filter(approver=user).exists():
+        return post
+    if post.state == PostState.IN_REVIEW and policies.approves_any_step(post, user):
+        return post
+    raise Http404
 
 
-def review_queue(user: User) -> list[Post]:
-    """Posts waiting for this user's review: every account grants review, never their own."""
-    reviewable = set(
-        permissions.accounts_for(user, permissions.Perm.REVIEW).values_list("pk", flat=True)
-    )
+@dataclass(frozen=True)
+class QueueItem:
+    post: Post
+    step: policies.StepStatus
+    as_deputy_of: User | None
+
+
+def review_queue(user: User) -> list[QueueItem]:
+    """Posts whose open step this user may approve now (deputies included), never their own.
+
+    Resolves each post's chain: fine for the posts in review of one administration; an index
+    of approvers per step would be the next move if this list grows to thousands.
+    """
     candidates = (
-        posts_visible_to(user)
-        .filter(state=PostState.IN_REVIEW)
+        Post.objects.filter(state=PostState.IN_REVIEW)
         .exclude(author=user)
+        .select_related("author", "unit", "current_revision")
+        .prefetch_related("accounts")
         .order_by("updated_at")
     )
-    return [p for p in candidates if {a.pk for a in p.accounts.all()} <= reviewable]
+    items = []
+    for post in candidates:
+        statuses = policies.chain_status(post)
+        step = policies.open_step(statuses)
+        if step is None or policies.approval_refusal(post, user, statuses) is not None:
+            continue
+        principal = step.rights.get(user.pk)
+        deputy_of = get_user_model().objects.get(pk=principal) if principal else None
+        items.append(QueueItem(post=post, step=step, as_deputy_of=deputy_of))
+    return items
+
+
+@dataclass(frozen=True)
+class ChainView:
+    steps: list[tuple[policies.StepStatus, str]]  # each step and who approves it, in words
+    # Approvals given to earlier revisions: kept for the record, they no longer count.
+    earlier: list[Approval]
+    refusal: str | None  # why this user may not approve now (None: may, or has no say)
+    user_deputy_of: User | None
+
+
+def approval_chain(post: Post, user: User) -> ChainView:
+    statuses = policies.chain_status(post)
+    counted = {a.pk for s in statuses for a in s.approvals}
+    earlier = [
+        a
+        for a in post.approvals.select_related(
+            "approver", "as_deputy_of", "revision", "step"
+        ).order_by("created_at", "pk")
+        if a.pk not in counted
+    ]
+    refusal = None
+    deputy_of = None
+    has_say = post.author_id == user.pk or any(user.pk in s.rights for s in statuses)
+    if post.state == PostState.IN_REVIEW and has_say:
+        refusal = policies.approval_refusal(post, user, statuses)
+        step = policies.open_step(statuses)
+        principal = step.rights.get(user.pk) if step else None
+        if principal:
+            deputy_of = get_user_model().objects.filter(pk=principal).first()
+    return ChainView(
+        steps=[(s, policies.describe(s.step, post)) for s in statuses],
+        earlier=earlier,
+        refusal=refusal,
+        user_deputy_of=deputy_of,
+    )
 
 
 def post_history(post: Post) -> QuerySet[AuditEvent]:

@@ -26,15 +26,19 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport, check
 from charter.selectors import charter_config_for_unit
+from editorial import policies
 from editorial.audit import digest_of
 from editorial.models import (
-    EDITABLE_STATES,
+    AUTHOR_EDITABLE_STATES,
+    REVIEWED_STATES,
+    TIER_ORDER,
     Approval,
     AuditChainHead,
     AuditEvent,
     Comment,
     Post,
     PostState,
+    PostTier,
     Revision,
     RevisionMedia,
 )
@@ -146,6 +150,9 @@ def _guard(method: Any, user: User | None, action: str, *, review: bool = False)
     if user is not None and not has_transition_perm(method, user):
         if review and post.author_id == user.pk:
             raise PermissionDenied(_("You cannot review your own post (four-eyes rule)."))
+        reason = policies.approval_refusal(post, user) if method.__name__ == "approve" else None
+        if reason:
+            raise PermissionDenied(reason)
         raise PermissionDenied(
             _("You are not allowed to %(action)s post #%(id)s.") % {"action": action, "id": post.pk}
         )
@@ -191,7 +198,7 @@ def _new_revision(
         stored.save()
         media_meta.append({"sha256": digest, "alt_text": stored.alt_text})
     revision.content_hash = revision.compute_hash(
-        account_ids=[a.pk for a in post.accounts.all()], media=media_meta
+        account_ids=[a.pk for a in post.accounts.all()], media=media_meta, tier=post.tier
     )
     revision.save(update_fields=["content_hash"])
     post.current_revision = revision
@@ -222,6 +229,7 @@ def post_create(
     language: str = "fr",
     requested_publish_at: datetime | None = None,
     media: Sequence[MediaInput] = (),
+    tier: str = PostTier.STANDARD,
 ) -> Post:
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
@@ -231,6 +239,7 @@ def post_create(
         author=by,
         unit=speaking_unit(by, accounts),
         requested_publish_at=requested_publish_at,
+        tier=PostTier(tier),
     )
     post.save()
     post.accounts.set(accounts)
@@ -251,12 +260,19 @@ def post_update(
     accounts: Sequence[SocialAccount] | None = None,
     requested_publish_at: datetime | None = None,
     media: Sequence[MediaInput] | None = None,
+    tier: str | None = None,
 ) -> Revision:
-    """Save an edit as a new revision; refuse a stale base instead of overwriting."""
+    """Save an edit as a new revision; refuse a stale base instead of overwriting.
+
+    After submission (in review, approved, scheduled) the edit sends the post back to review:
+    approvals stay in the history but were given to another content hash, so they no longer
+    count, and a scheduled post leaves the schedule. The charter runs again; if it blocks the
+    new revision, the post goes back to draft with the findings on the revision.
+    """
     post = _lock(post.pk)
     if post.author_id != by.pk:
         raise PermissionDenied(_("Only the author can edit this draft."))
-    if post.state not in EDITABLE_STATES:
+    if post.state not in AUTHOR_EDITABLE_STATES:
         raise TransitionRefused(
             _("Post #%(id)s is %(state)s and cannot be edited.")
             % {"id": post.pk, "state": post.get_state_display()}
@@ -278,13 +294,74 @@ def post_update(
         for account in accounts:
             permissions.require(by, permissions.Perm.DRAFT, account)
         post.accounts.set(accounts)
+    if tier is not None:
+        _set_tier(post, PostTier(tier))
     if media is None:
         media = _copy_media(post.current_revision)
     post.requested_publish_at = requested_publish_at
     revision = _new_revision(post, text=text, language=language, media=media, by=by)
     post.save()
     _audit(post, "edited", actor=by, revision=revision.number)
+    if post.state in REVIEWED_STATES:
+        _back_to_review(post, revision, by=by)
     return revision
+
+
+def _set_tier(post: Post, tier: PostTier) -> None:
+    """Authors choose the tier freely before review; once reviewers saw it, only raise it."""
+    if post.state in REVIEWED_STATES and TIER_ORDER.index(tier) < TIER_ORDER.index(
+        PostTier(post.tier)
+    ):
+        raise EditorialError(
+            _(
+                "The post was sent for review as %(tier)s: its tier can only be raised now. "
+                "Ask a reviewer to send it back to lower it."
+            )
+            % {"tier": post.get_tier_display()}
+        )
+    post.tier = tier
+
+
+def _check_charter(post: Post, revision: Revision) -> CheckReport:
+    """Run the charter on a revision and keep its verdict on the revision (not yet saved)."""
+    report = check(snapshot_for_revision(post, revision), charter_config_for_unit(post.unit))
+    revision.check_report = {
+        "charter_version_id": report.charter_version_id,
+        "charter": report.charter_label,
+        "findings": [
+            {**dataclasses.asdict(f), "severity": str(f.severity)} for f in report.findings
+        ],
+    }
+    return report
+
+
+def _back_to_review(post: Post, revision: Revision, *, by: User) -> None:
+    report = _check_charter(post, revision)
+    revision.save(update_fields=["check_report"])
+    source = post.state
+    unscheduled = post.scheduled_at.isoformat() if post.scheduled_at else ""
+    if report.ok:
+        _guard(post.reopen, by, _("edit"))
+        post.reopen()
+    else:
+        _guard(post.withdraw, by, _("edit"))
+        post.withdraw()
+    # Off the schedule until approved again: the frozen byline named the old approvers.
+    post.scheduled_at = None
+    post.scheduled_by = None
+    post.byline_record = {}
+    post.save()
+    _audit(
+        post,
+        "resubmitted" if report.ok else "withdrawn",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        revision=revision.number,
+        charter=report.charter_label,
+        unscheduled=unscheduled,
+        findings=[f.message for f in report.findings],
+    )
 
 
 @transaction.atomic
@@ -294,18 +371,14 @@ def post_submit(*, post: Post, by: User) -> CheckReport:
     _guard(post.submit, by, _("submit"))
     revision = post.current_revision
     assert revision is not None
-    config = charter_config_for_unit(post.unit)
-    report = check(snapshot_for_revision(post, revision), config)
-    revision.check_report = {
-        "charter_version_id": report.charter_version_id,
-        "charter": report.charter_label,
-        "findings": [
-            {**dataclasses.asdict(f), "severity": str(f.severity)} for f in report.findings
-        ],
-    }
+    report = _check_charter(post, revision)
     if not report.ok:
         # Rolled back with the transaction: the draft stays exactly as it was.
         raise CharterRefused(report)
+    problems = policies.chain_problems(post)
+    if problems:
+        # Nobody could approve it: refuse now rather than leave it waiting forever.
+        raise TransitionRefused(" ".join(problems))
     revision.save(update_fields=["check_report"])
     source = post.state
     post.submit()
@@ -324,25 +397,61 @@ def post_submit(*, post: Post, by: User) -> CheckReport:
 
 
 @transaction.atomic
-def post_approve(*, post: Post, by: User) -> Approval:
+def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approval | None:
+    """Approve the open step of the chain for the current content.
+
+    ``revision`` is the number the approver read: a newer one is refused, never approved
+    unseen. The post becomes approved once every step is satisfied; until then it stays in
+    review and the next step opens. None when the chain was already complete (a policy changed
+    during the review) and this only moves the post on.
+    """
     post = _lock(post.pk)
     _guard(post.approve, by, _("approve"), review=True)
-    revision = post.current_revision
-    assert revision is not None
-    approval = Approval.objects.create(
-        post=post, revision=revision, approver=by, content_hash=revision.content_hash
-    )
+    current = post.current_revision
+    assert current is not None
+    if revision is not None and revision != current.number:
+        raise TransitionRefused(
+            _(
+                "The author saved revision %(current)s after you opened revision %(seen)s: "
+                "read it before approving."
+            )
+            % {"current": current.number, "seen": revision}
+        )
+    open_step = policies.open_step(policies.chain_status(post))
+    approval = None
+    step_data: dict[str, Any] = {}
+    if open_step is not None:
+        deputy_of = open_step.rights[by.pk]
+        approval = Approval.objects.create(
+            post=post,
+            revision=current,
+            approver=by,
+            content_hash=current.content_hash,
+            step=open_step.step if open_step.step.pk else None,
+            as_deputy_of_id=deputy_of,
+        )
+        step_data = {"step": open_step.step.name, "step_number": open_step.number}
+        if open_step.step.pk:
+            step_data["step_id"] = open_step.step.pk
+        if approval.as_deputy_of is not None:
+            step_data["as_deputy_of"] = {"id": deputy_of, "name": str(approval.as_deputy_of)}
+    complete = policies.is_complete(policies.chain_status(post))
     source = post.state
-    post.approve()
+    if complete:
+        post.approve()
+    else:
+        post.approve_step()
     post.save()
     _audit(
         post,
-        "approved",
+        "approved" if complete else "step_approved",
         actor=by,
+        on_behalf_of=approval.as_deputy_of if approval else None,
         from_state=source,
         to_state=post.state,
-        revision=revision.number,
-        content_hash=revision.content_hash,
+        revision=current.number,
+        content_hash=current.content_hash,
+        **step_data,
     )
     return approval
 
@@ -370,14 +479,19 @@ def post_request_changes(*, post: Post, by: User, comment: str) -> Comment:
     return note
 
 
-def _current_approvals(post: Post) -> list[Approval]:
-    revision = post.current_revision
-    assert revision is not None
-    return list(
-        Approval.objects.filter(
-            post=post, revision=revision, content_hash=revision.content_hash
-        ).select_related("approver")
-    )
+def _approver_record(approval: Approval) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": approval.approver_id,
+        "name": str(approval.approver),
+        "at": approval.created_at.isoformat(),
+        "step": approval.step.name if approval.step else "",
+    }
+    if approval.as_deputy_of is not None:
+        record["as_deputy_of"] = {
+            "id": approval.as_deputy_of_id,
+            "name": str(approval.as_deputy_of),
+        }
+    return record
 
 
 @transaction.atomic
@@ -388,7 +502,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     """
     post = _lock(post.pk)
     _guard(post.schedule, by, _("schedule"))
-    approvals = _current_approvals(post)
+    approvals = policies.current_approvals(post)
     if not approvals:
         # An approval covers exactly one content hash; no approval of this content, no schedule.
         raise TransitionRefused(_("This content has not been approved: submit it for review."))
@@ -409,10 +523,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
             "name": str(post.author),
             "initials": post.author.get_initials(),
         },
-        "approvers": [
-            {"id": a.approver_id, "name": str(a.approver), "at": a.created_at.isoformat()}
-            for a in approvals
-        ],
+        "approvers": [_approver_record(a) for a in approvals],
         "scheduled_by": {"id": by.pk, "name": str(by)},
         "charter": revision.check_report.get("charter", ""),
         "charter_version_id": revision.check_report.get("charter_version_id"),

@@ -19,9 +19,16 @@ from accounts.models import User
 from charter.engine import check, counters
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
-from editorial import selectors, services
+from editorial import policies, selectors, services
 from editorial.forms import PostForm, RequestChangesForm, ScheduleForm
-from editorial.models import EDITABLE_STATES, PostState, RevisionMedia
+from editorial.models import (
+    AUTHOR_EDITABLE_STATES,
+    REVIEWED_STATES,
+    Post,
+    PostState,
+    PostTier,
+    RevisionMedia,
+)
 from editorial.snapshots import build_snapshot
 
 
@@ -89,6 +96,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                 language=form.cleaned_data["language"],
                 requested_publish_at=form.cleaned_data["requested_publish_at"],
                 media=_media_from_form(form),
+                tier=form.cleaned_data["tier"] or PostTier.STANDARD,
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -104,8 +112,9 @@ def compose(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
-    if post.author_id != user.pk or post.state not in EDITABLE_STATES:
-        raise PermissionDenied(_("Only the author can edit a draft or a post sent back."))
+    if post.author_id != user.pk or post.state not in AUTHOR_EDITABLE_STATES:
+        raise PermissionDenied(_("Only the author can edit a post, until it is published."))
+    reviewed = post.state in REVIEWED_STATES
     accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
     revision = post.current_revision
     assert revision is not None
@@ -115,6 +124,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "language": revision.language,
         "base_revision": revision.number,
         "requested_publish_at": post.requested_publish_at,
+        "tier": post.tier,
     }
     form = PostForm(request.POST or None, request.FILES or None, accounts=accounts, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -128,15 +138,47 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 accounts=list(form.cleaned_data["accounts"]),
                 requested_publish_at=form.cleaned_data["requested_publish_at"],
                 media=_media_from_form(form) or None,
+                tier=form.cleaned_data["tier"] or None,
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
         else:
-            if "submit" in request.POST:
+            if reviewed:
+                _tell_back_to_review(request, post)
+            elif "submit" in request.POST:
                 return _submit_and_redirect(request, post.pk)
-            messages.success(request, _("New revision saved."))
+            else:
+                messages.success(request, _("New revision saved."))
             return redirect("editorial:post", pk=post.pk)
-    return render(request, "editorial/compose.html", {"form": form, "post": post})
+    return render(
+        request, "editorial/compose.html", {"form": form, "post": post, "reviewed": reviewed}
+    )
+
+
+def _tell_back_to_review(request: HttpRequest, post: Post) -> None:
+    """After an edit of a post under review: where it went, and why."""
+    scheduled = post.state == PostState.SCHEDULED
+    post.refresh_from_db()
+    revision = post.current_revision
+    assert revision is not None
+    if post.state == PostState.DRAFT:
+        for finding in revision.check_report.get("findings", []):
+            if finding.get("severity") == "block":
+                messages.error(request, finding.get("message", ""))
+        messages.warning(
+            request,
+            _(
+                "The charter blocks this revision: the post is back to draft and its "
+                "approvals no longer count. Change it and submit it again."
+            ),
+        )
+        return
+    messages.success(
+        request,
+        _("New revision saved and sent back to review: earlier approvals no longer count."),
+    )
+    if scheduled:
+        messages.warning(request, _("The post left the schedule until it is approved again."))
 
 
 @login_required
@@ -194,15 +236,17 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "media": list(revision.media.all()) if revision else [],
         "events": selectors.post_history(post),
         "comments": post.comments.select_related("author"),
-        "approvals": post.approvals.select_related("approver", "revision"),
+        "chain": selectors.approval_chain(post, user),
         "can": {
-            "edit": post.author_id == user.pk and post.state in EDITABLE_STATES,
+            "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,
             "submit": services.may(post.submit, user),
             "review": services.may(post.approve, user),
+            "request_changes": services.may(post.request_changes, user),
             "schedule": services.may(post.schedule, user),
             "retry": services.may(post.retry, user),
             # Offered to a reviewer who may also publish on every account of the post.
             "approve_and_schedule": services.may(post.approve, user)
+            and policies.would_complete(policies.chain_status(post))
             and all(
                 permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all()
             ),
@@ -253,7 +297,13 @@ def _run(request: HttpRequest, action: Callable[[], object], success: str) -> bo
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
-    if not _run(request, lambda: services.post_approve(post=post, by=user), _("Approved.")):
+    seen = request.POST.get("revision", "")
+    revision = int(seen) if seen.isdigit() else None
+    if not _run(
+        request,
+        lambda: services.post_approve(post=post, by=user, revision=revision),
+        _("Approved."),
+    ):
         return redirect("editorial:post", pk=pk)
     post.refresh_from_db()
     if "and_schedule" in request.POST and services.may(post.schedule, user):

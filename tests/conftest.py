@@ -49,6 +49,12 @@ def _english_messages() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Test users are many and their passwords worthless: skip the deliberate slowness."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
     """Uploaded files go to a fresh folder per test, never into the checkout's data/."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -56,3 +56,32 @@ def make_user(**kwargs: Any) -> User:
 
 def make_unit(**kwargs: Any) -> OrgUnit:
     return cast(OrgUnit, OrgUnitFactory(**kwargs))
+
+
+def make_policy(
+    *, unit: OrgUnit | None = None, account: SocialAccount | None = None, name: str = "Chain"
+) -> Any:
+    from editorial.models import ApprovalPolicy
+
+    return ApprovalPolicy.objects.create(name=name, unit=unit, account=account)
+
+
+def add_step(policy: Any, name: str, kind: str, **kwargs: Any) -> Any:
+    """Append a step at the end of the policy's chain."""
+    from editorial.models import ApprovalStep
+
+    order = policy.steps.count() + 1
+    step = ApprovalStep(policy=policy, order=order, name=name, kind=kind, **kwargs)
+    step.full_clean()
+    step.save()
+    return step
+
+
+def make_delegation(
+    from_user: User, to_user: User, starts_on: Any, ends_on: Any, unit: OrgUnit | None = None
+) -> Any:
+    from accounts.models import Delegation
+
+    return Delegation.objects.create(
+        from_user=from_user, to_user=to_user, unit=unit, starts_on=starts_on, ends_on=ends_on
+    )

@@ -124,10 +124,14 @@ def test_post_update_creates_revision_and_detects_conflict(org: Org) -> None:
     assert post.current_revision is not None and post.current_revision.text == "Version 2"
 
 
-def test_post_update_refused_once_submitted(org: Org) -> None:
-    post = _draft(org)
-    services.post_submit(post=post, by=org.officer)
-    with pytest.raises(services.TransitionRefused):
+def test_post_update_refused_once_publishing(org: Org) -> None:
+    from django.db import transaction
+
+    post = _approved(org)
+    services.post_schedule(post=post, by=org.manager)
+    with transaction.atomic():
+        services.post_start_publishing(post=Post.objects.select_for_update().get(pk=post.pk))
+    with pytest.raises(services.TransitionRefused, match="cannot be edited"):
         services.post_update(post=post, by=org.officer, base_revision=1, text="x", language="fr")
 
 
@@ -167,3 +171,12 @@ def test_every_transition_is_audited_with_its_actor(org: Org) -> None:
         ("approved", "manager"),
         ("scheduled", "manager"),
     ]
+
+
+def test_post_tier_is_part_of_the_content_hash(org: Org) -> None:
+    standard = services.post_create(by=org.officer, accounts=[org.mastodon], text="Même texte.")
+    political = services.post_create(
+        by=org.officer, accounts=[org.mastodon], text="Même texte.", tier="political"
+    )
+    assert standard.current_revision is not None and political.current_revision is not None
+    assert standard.current_revision.content_hash != political.current_revision.content_hash
