@@ -22,7 +22,8 @@ S = PostState
 
 
 def _client(user: Any) -> Client:
-    client = Client()
+    # These tests read the English wording; French is covered by tests/test_i18n.py.
+    client = Client(headers={"accept-language": "en"})
     client.force_login(user)
     return client
 
