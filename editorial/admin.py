@@ -12,6 +12,7 @@ from editorial.models import (
     ApprovalPolicy,
     ApprovalStep,
     AuditEvent,
+    Freeze,
     Post,
     PostTier,
     Revision,
@@ -104,3 +105,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "hash",
     )
     list_filter = ("verb",)
+
+
+@admin.register(Freeze)
+class FreezeAdmin(ReadOnlyAdmin):
+    """Freezes are set and lifted on the Freezes page, which audits them."""
+
+    list_display = ("target", "reason", "frozen_by", "frozen_at", "lifted_by", "lifted_at")
+    list_filter = ("lifted_at",)

@@ -419,6 +419,87 @@ class Comment(models.Model):
         ordering = ["created_at"]
 
 
+class Freeze(models.Model):
+    """Publishing stopped on one account, or on every account when ``account`` is empty.
+
+    Scheduled posts stay scheduled while a freeze is active; the scheduler passes over them
+    until it is lifted. Rows are never deleted: lifted freezes are the history.
+    """
+
+    account = models.ForeignKey(
+        SocialAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="freezes",
+        verbose_name=_("social account"),
+    )
+    reason = models.TextField(_("reason"))
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    frozen_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-frozen_at", "-pk"]
+        verbose_name = _("freeze")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lifted_at__isnull=True, lifted_by__isnull=True)
+                | models.Q(lifted_at__isnull=False, lifted_by__isnull=False),
+                name="freeze_lifted_by_and_at",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} ({self.frozen_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+    @property
+    def target(self) -> str:
+        return str(self.account) if self.account_id else str(_("the whole organisation"))
+
+
+class Notification(models.Model):
+    """One line of a member's in-app notification list, written with the change it reports.
+
+    The headline comes from ``kind`` (translated when shown); ``message`` holds the detail in
+    the words it was given (a reviewer's comment, the publisher's error).
+    """
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted to you for review")
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Publication failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+
 class AuditEvent(models.Model):
     """Append-only and hash-chained: services only ever create these (``services._audit``).
 
@@ -485,6 +566,8 @@ EVENT_VERBS = {
     "publishing": _("publication started"),
     "published": _("published"),
     "failed": _("publication failed"),
+    "frozen": _("publishing frozen"),
+    "unfrozen": _("freeze lifted"),
 }
 
 

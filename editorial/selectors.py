@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts import permissions
 from editorial import policies
-from editorial.models import Approval, AuditEvent, Post, PostState
+from editorial.models import Approval, AuditEvent, Freeze, Notification, Post, PostState
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -121,3 +121,71 @@ def approval_chain(post: Post, user: User) -> ChainView:
 
 def post_history(post: Post) -> QuerySet[AuditEvent]:
     return post.events.select_related("actor", "on_behalf_of").order_by("created_at", "pk")
+
+
+# --- freezes ---------------------------------------------------------------------------
+
+
+def active_freezes() -> QuerySet[Freeze]:
+    freezes: QuerySet[Freeze] = Freeze.objects.filter(lifted_at__isnull=True).select_related(
+        "account", "frozen_by"
+    )
+    return freezes
+
+
+@dataclass(frozen=True)
+class FreezeState:
+    org_wide: bool  # an organisation-wide freeze is active: nothing starts
+    account_ids: frozenset[int]  # accounts frozen on their own
+
+    def blocks(self, account_ids: set[int]) -> bool:
+        return self.org_wide or bool(self.account_ids & account_ids)
+
+
+def freeze_state() -> FreezeState:
+    rows = list(Freeze.objects.filter(lifted_at__isnull=True).values_list("account_id", flat=True))
+    return FreezeState(
+        org_wide=None in rows, account_ids=frozenset(i for i in rows if i is not None)
+    )
+
+
+def without_frozen(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Leave out posts that a freeze holds: all of them under an organisation-wide freeze,
+    else those with at least one frozen account. Evaluated in the same query as the claim."""
+    active = Freeze.objects.filter(lifted_at__isnull=True)
+    return posts.exclude(Exists(active.filter(account__isnull=True))).exclude(
+        Exists(active.filter(account__posts=OuterRef("pk")))
+    )
+
+
+def freezes_visible_to(user: User) -> QuerySet[Freeze]:
+    """The organisation's freezes, and those of the accounts the user may publish on."""
+    freezes = Freeze.objects.select_related("account", "frozen_by", "lifted_by")
+    if user.is_superuser:
+        return freezes
+    accounts = permissions.accounts_for(user, permissions.Perm.PUBLISH).values("pk")
+    return freezes.filter(Q(account__isnull=True) | Q(account__in=accounts))
+
+
+def freezes_concerning(user: User) -> list[Freeze]:
+    """Active freezes the user should be warned of on every page: the organisation's, and
+    those of the accounts they hold any grant on. One query when nothing is frozen."""
+    active = list(active_freezes())
+    if not active or all(f.account_id is None for f in active):
+        return active
+    mine = _visible_account_ids(user)
+    return [f for f in active if f.account_id is None or f.account_id in mine]
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    notes: QuerySet[Notification] = Notification.objects.filter(recipient=user).select_related(
+        "post", "post__current_revision"
+    )
+    return notes
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -26,7 +26,7 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport, check
 from charter.selectors import charter_config_for_unit
-from editorial import policies
+from editorial import notifications, policies
 from editorial.audit import digest_of
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -36,6 +36,8 @@ from editorial.models import (
     AuditChainHead,
     AuditEvent,
     Comment,
+    Freeze,
+    Notification,
     Post,
     PostState,
     PostTier,
@@ -393,6 +395,11 @@ def post_submit(*, post: Post, by: User) -> CheckReport:
         charter=report.charter_label,
         warnings=[f.message for f in report.findings],
     )
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.SUBMITTED,
+        recipients=notifications.open_step_approvers(post),
+    )
     return report
 
 
@@ -418,6 +425,7 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
             % {"current": current.number, "seen": revision}
         )
     open_step = policies.open_step(policies.chain_status(post))
+    opened_before = open_step.number if open_step else None
     approval = None
     step_data: dict[str, Any] = {}
     if open_step is not None:
@@ -435,7 +443,8 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
             step_data["step_id"] = open_step.step.pk
         if approval.as_deputy_of is not None:
             step_data["as_deputy_of"] = {"id": deputy_of, "name": str(approval.as_deputy_of)}
-    complete = policies.is_complete(policies.chain_status(post))
+    statuses = policies.chain_status(post)
+    complete = policies.is_complete(statuses)
     source = post.state
     if complete:
         post.approve()
@@ -453,7 +462,26 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
         content_hash=current.content_hash,
         **step_data,
     )
+    _notify_approval(post, statuses, opened_before=opened_before, by=by)
     return approval
+
+
+def _notify_approval(
+    post: Post, statuses: list[policies.StepStatus], *, opened_before: int | None, by: User
+) -> None:
+    """The author hears of the chain's completion; the next step's approvers, of its turn."""
+    if policies.is_complete(statuses):
+        notifications.notify(
+            post=post, kind=Notification.Kind.APPROVED, recipients=[post.author_id]
+        )
+        return
+    step = policies.open_step(statuses)
+    if step is not None and step.number != opened_before:
+        notifications.notify(
+            post=post,
+            kind=Notification.Kind.SUBMITTED,
+            recipients=set(step.rights) - {post.author_id, by.pk},
+        )
 
 
 @transaction.atomic
@@ -462,6 +490,8 @@ def post_request_changes(*, post: Post, by: User, comment: str) -> Comment:
     if not comment.strip():
         raise EditorialError(_("Say what to change: a comment is required."))
     _guard(post.request_changes, by, _("request changes on"), review=True)
+    # A rejection at step k also informs those who approved the steps before it.
+    earlier = notifications.earlier_step_approvers(policies.chain_status(post))
     note = Comment.objects.create(
         post=post, revision=post.current_revision, author=by, body=comment.strip()
     )
@@ -475,6 +505,12 @@ def post_request_changes(*, post: Post, by: User, comment: str) -> Comment:
         from_state=source,
         to_state=post.state,
         comment=note.body,
+    )
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.CHANGES_REQUESTED,
+        recipients=({post.author_id} | earlier) - {by.pk},
+        message=note.body,
     )
     return note
 
@@ -597,4 +633,96 @@ def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any
         from_state=source,
         to_state=post.state,
         **details,
+    )
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.PUBLISHED if published else Notification.Kind.FAILED,
+        recipients=notifications.outcome_recipients(post),
+        message=post.last_error,
+    )
+
+
+# --- freezes: stop the scheduler from starting posts, without touching the schedule --------
+
+
+def may_freeze(user: User, account: SocialAccount | None) -> bool:
+    """Who may freeze (and lift): a publisher of the account; for the whole organisation, a
+    superuser or an administrator of a top unit."""
+    if not user.is_active:
+        return False
+    if account is not None:
+        return permissions.can(user, permissions.Perm.PUBLISH, account)
+    return user.is_superuser or (
+        Membership.objects.filter(
+            user=user, role=Membership.Role.ADMIN, unit__parent__isnull=True
+        ).exists()
+    )
+
+
+def _require_freeze_right(user: User, account: SocialAccount | None) -> None:
+    if not may_freeze(user, account):
+        if account is None:
+            raise PermissionDenied(
+                _("Only an administrator of the organisation can freeze or lift it as a whole.")
+            )
+        raise PermissionDenied(
+            _("Only a publisher of %(account)s can freeze or lift it.") % {"account": account}
+        )
+
+
+def _freeze_record(freeze: Freeze) -> dict[str, Any]:
+    account = freeze.account
+    return {
+        "freeze_id": freeze.pk,
+        "account": {"id": account.pk, "name": str(account)} if account else None,
+        "reason": freeze.reason,
+    }
+
+
+@transaction.atomic
+def freeze_create(*, account: SocialAccount | None, reason: str, by: User) -> Freeze:
+    """Stop scheduled publishing on ``account`` (None: every account) until lifted.
+
+    Posts keep their state and time: the scheduler passes over them while the freeze lasts
+    and starts them on its first tick after the lift. Posts already publishing go on.
+    """
+    _require_freeze_right(by, account)
+    reason = reason.strip()
+    if not reason:
+        raise EditorialError(_("Say why publishing is frozen: a reason is required."))
+    active = Freeze.objects.select_for_update().filter(lifted_at__isnull=True, account=account)
+    if active.exists():
+        raise EditorialError(
+            _("%(target)s is already frozen: lift that freeze first.")
+            % {"target": str(account) if account else _("The whole organisation")}
+        )
+    freeze = Freeze.objects.create(account=account, reason=reason, frozen_by=by)
+    _audit(None, "frozen", actor=by, **_freeze_record(freeze))
+    return freeze
+
+
+@transaction.atomic
+def freeze_lift(*, freeze: Freeze, by: User) -> Freeze:
+    """Lift a freeze; the posts it held go out on the scheduler's next tick."""
+    locked: Freeze = (
+        Freeze.objects.select_for_update(of=("self",)).select_related("account").get(pk=freeze.pk)
+    )
+    _require_freeze_right(by, locked.account)
+    if not locked.is_active:
+        raise EditorialError(_("This freeze was already lifted."))
+    locked.lifted_by = by
+    locked.lifted_at = timezone.now()
+    locked.save(update_fields=["lifted_by", "lifted_at"])
+    _audit(None, "unfrozen", actor=by, **_freeze_record(locked))
+    return locked
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def notifications_mark_read(*, by: User) -> int:
+    """Mark every unread notification of ``by`` as read; how many were."""
+    return Notification.objects.filter(recipient=by, read_at__isnull=True).update(
+        read_at=timezone.now()
     )

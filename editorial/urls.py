@@ -18,4 +18,8 @@ urlpatterns = [
     path("posts/<int:pk>/request-changes/", views.request_changes, name="request_changes"),
     path("posts/<int:pk>/schedule/", views.schedule, name="schedule"),
     path("posts/<int:pk>/retry/", views.retry, name="retry"),
+    path("freezes/", views.freezes, name="freezes"),
+    path("freezes/<int:pk>/lift/", views.freeze_lift, name="freeze_lift"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition
 
 from charter.snapshot import with_byline
 from editorial.models import Post, PostState
+from editorial.selectors import without_frozen
 from editorial.services import post_start_publishing
 from publishing.models import Attempt, Publication
 from publishing.services.common import P, finish_post_if_done
@@ -66,11 +67,13 @@ def _start_due_posts(now: datetime, horizon: datetime) -> int:
     started = 0
     with transaction.atomic():
         # skip_locked: a second beat (or a slow tick) passes over posts another tick holds.
+        # A frozen post stays scheduled: it is picked up by the first tick after the lift.
         due = list(
-            Post.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("current_revision", "scheduled_by", "unit", "author")
-            .filter(state=PostState.SCHEDULED, scheduled_at__lte=horizon)
-            .order_by("scheduled_at")[:BATCH]
+            without_frozen(
+                Post.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("current_revision", "scheduled_by", "unit", "author")
+                .filter(state=PostState.SCHEDULED, scheduled_at__lte=horizon)
+            ).order_by("scheduled_at")[:BATCH]
         )
         for post in due:
             try:

@@ -1,0 +1,54 @@
+"""Who hears of a post's progress. Called by ``editorial.services`` inside their transaction,
+so a notification exists exactly when the change it reports was committed.
+
+Email is not sent yet: ``deliver`` is the seam, called once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from django.db import transaction
+
+from editorial import policies
+from editorial.models import Notification, Post
+
+Kind = Notification.Kind
+
+
+def notify(*, post: Post, kind: Kind, recipients: Iterable[int | None], message: str = "") -> None:
+    ids = sorted({r for r in recipients if r is not None})
+    if not ids:
+        return
+    created = Notification.objects.bulk_create(
+        Notification(recipient_id=r, post=post, kind=kind, message=message) for r in ids
+    )
+    transaction.on_commit(partial(deliver, [n.pk for n in created]))
+
+
+def deliver(notification_ids: list[int]) -> None:
+    """Send the notifications outside the app (email later). In-app lists need nothing."""
+
+
+def open_step_approvers(post: Post) -> set[int]:
+    """Everyone who may approve the open step now (deputies included), never the author."""
+    step = policies.open_step(policies.chain_status(post))
+    if step is None:
+        return set()
+    return set(step.rights) - {post.author_id}
+
+
+def earlier_step_approvers(statuses: list[policies.StepStatus]) -> set[int]:
+    """Who approved the steps before the open one (for the current content)."""
+    step = policies.open_step(statuses)
+    if step is None:
+        return set()
+    return {a.approver_id for s in statuses if s.number < step.number for a in s.approvals}
+
+
+def outcome_recipients(post: Post) -> set[int | None]:
+    """The author, the approvers and whoever scheduled, as frozen at scheduling."""
+    record = post.byline_record
+    approvers = {a.get("id") for a in record.get("approvers", [])}
+    return {post.author_id, post.scheduled_by_id, *approvers}
