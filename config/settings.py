@@ -219,6 +219,12 @@ PUBLISH_REQUEST_TIMEOUT = env.float("PUBLISH_REQUEST_TIMEOUT", default=15.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=6)
 # Loopback peers (make run, tests) speak plain HTTP; real instances must use HTTPS.
 PUBLISH_ALLOW_HTTP = env.bool("PUBLISH_ALLOW_HTTP", default=not PRODUCTION)
+# Bearer token a Prometheus scraper sends to /metrics; unset, the endpoint answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A publication (or a scheduled post) this many seconds past its due time counts as overdue.
+METRICS_OVERDUE_SECONDS = env.float("METRICS_OVERDUE_SECONDS", default=60.0)
+# The health page flags a p50/p95 lateness above this many seconds.
+METRICS_LATENESS_WARNING_SECONDS = env.float("METRICS_LATENESS_WARNING_SECONDS", default=5.0)
 
 LOGGING = {
     "version": 1,
