@@ -64,6 +64,12 @@ class RequestChangesForm(forms.Form):
     )
 
 
+class EndPostForm(forms.Form):
+    """Withdraw (before publication) or retract (after): the reason is kept in the record."""
+
+    reason = forms.CharField(label=_("Why?"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ScheduleForm(forms.Form):
     at = forms.DateTimeField(
         label=_("Publish at (leave empty: now)"),

@@ -33,6 +33,10 @@ class PostState(models.TextChoices):
     PUBLISHING = "publishing", _("Publishing")
     PUBLISHED = "published", _("Published")
     FAILED = "failed", _("Failed")
+    # Cancelled before anything was published; kept with its reason, never deleted.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Deleted from the networks after publication; the record and the reason stay.
+    RETRACTED = "retracted", _("Retracted")
 
 
 class PostTier(models.TextChoices):
@@ -50,6 +54,9 @@ EDITABLE_STATES = (S.DRAFT, S.CHANGES_REQUESTED)
 # Editing these creates a new revision and sends the post back to review (see post_update).
 REVIEWED_STATES = (S.IN_REVIEW, S.APPROVED, S.SCHEDULED)
 AUTHOR_EDITABLE_STATES = (*EDITABLE_STATES, *REVIEWED_STATES)
+# Nothing has reached a network yet in these (a failed post may have published on some
+# accounts: see _nothing_published).
+WITHDRAWABLE_STATES = (*EDITABLE_STATES, *REVIEWED_STATES, S.FAILED)
 
 
 # Guards receive the model and user as django-fsm passes them (typed loosely there).
@@ -87,6 +94,26 @@ def _may_request_changes(instance: models.Model, user: Any) -> bool:
 
 def _may_publish(instance: models.Model, user: Any) -> bool:
     return _holds(user, permissions.Perm.PUBLISH, _post(instance))
+
+
+def _may_withdraw(instance: models.Model, user: Any) -> bool:
+    # The author changes their mind; a publisher of every account stops what is queued.
+    post = _post(instance)
+    return _may_edit(post, user) or _holds(user, permissions.Perm.PUBLISH, post)
+
+
+def _published_somewhere(post: Post) -> bool:
+    if post.state == S.PUBLISHED:
+        return True
+    return any(link.get("state") == "published" for link in post.remote_links or [])
+
+
+def _nothing_published(instance: models.Model) -> bool:
+    return not _published_somewhere(_post(instance))
+
+
+def _something_published(instance: models.Model) -> bool:
+    return _published_somewhere(_post(instance))
 
 
 def _has_accounts(instance: models.Model) -> bool:
@@ -180,7 +207,29 @@ class Post(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=state, source=REVIEWED_STATES, target=S.DRAFT, permission=_may_edit)
+    def return_to_draft(self) -> None:
+        pass
+
+    # Cancel before publication: the post and its history stay, with the reason.
+    @transition(
+        field=state,
+        source=WITHDRAWABLE_STATES,
+        target=S.WITHDRAWN,
+        conditions=[_nothing_published],
+        permission=_may_withdraw,
+    )
     def withdraw(self) -> None:
+        pass
+
+    # Delete from the networks after publication (the publisher does the deleting).
+    @transition(
+        field=state,
+        source=(S.PUBLISHED, S.FAILED),
+        target=S.RETRACTED,
+        conditions=[_something_published],
+        permission=_may_publish,
+    )
+    def retract(self) -> None:
         pass
 
     @transition(field=state, source=S.APPROVED, target=S.SCHEDULED, permission=_may_publish)
@@ -480,6 +529,8 @@ class Notification(models.Model):
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         PUBLISHED = "published", _("Published")
         FAILED = "failed", _("Publication failed")
+        WITHDRAWN = "withdrawn", _("Withdrawn before publication")
+        RETRACTED = "retracted", _("Retracted after publication")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -559,7 +610,11 @@ EVENT_VERBS = {
     "approved": _("approved"),
     "step_approved": _("step approved"),
     "resubmitted": _("sent back to review after an edit"),
-    "withdrawn": _("back to draft: the charter blocks the edit"),
+    "returned_to_draft": _("back to draft: the charter blocks the edit"),
+    "withdrawn": _("withdrawn before publication"),
+    "retracted": _("retracted: deleted from the networks"),
+    "deleted_remotely": _("deleted on a network"),
+    "remote_deletion_failed": _("deletion on a network failed"),
     "changes_requested": _("changes requested"),
     "scheduled": _("scheduled"),
     "retry": _("retry requested"),

@@ -346,8 +346,8 @@ def _back_to_review(post: Post, revision: Revision, *, by: User) -> None:
         _guard(post.reopen, by, _("edit"))
         post.reopen()
     else:
-        _guard(post.withdraw, by, _("edit"))
-        post.withdraw()
+        _guard(post.return_to_draft, by, _("edit"))
+        post.return_to_draft()
     # Off the schedule until approved again: the frozen byline named the old approvers.
     post.scheduled_at = None
     post.scheduled_by = None
@@ -355,7 +355,7 @@ def _back_to_review(post: Post, revision: Revision, *, by: User) -> None:
     post.save()
     _audit(
         post,
-        "resubmitted" if report.ok else "withdrawn",
+        "resubmitted" if report.ok else "returned_to_draft",
         actor=by,
         from_state=source,
         to_state=post.state,
@@ -589,6 +589,69 @@ def post_retry(*, post: Post, by: User) -> Post:
     return post
 
 
+REASON_MIN_LENGTH = 10
+
+
+def _reason(reason: str, action: str) -> str:
+    text = reason.strip()
+    if len(text) < REASON_MIN_LENGTH:
+        raise EditorialError(
+            _("Say why you %(action)s this post (at least %(min)s characters).")
+            % {"action": action, "min": REASON_MIN_LENGTH}
+        )
+    return text
+
+
+@transaction.atomic
+def post_withdraw(*, post: Post, by: User, reason: str) -> Post:
+    """Cancel a post before anything is published. It stays, with its history and the reason;
+    a scheduled one leaves the schedule (the scheduler only starts scheduled posts)."""
+    post = _lock(post.pk)
+    why = _reason(reason, _("withdraw"))
+    _guard(post.withdraw, by, _("withdraw"))
+    source = post.state
+    unscheduled = post.scheduled_at.isoformat() if post.scheduled_at else ""
+    post.withdraw()
+    post.scheduled_at = None
+    post.save()
+    _audit(
+        post,
+        "withdrawn",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        reason=why,
+        unscheduled=unscheduled,
+    )
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.WITHDRAWN,
+        recipients=notifications.outcome_recipients(post) - {by.pk},
+        message=why,
+    )
+    return post
+
+
+@transaction.atomic
+def post_retract(*, post: Post, by: User, reason: str) -> Post:
+    """Retract a published post: the publisher deletes it from every network it reached
+    (``publishing`` picks retracted posts up and reports each deletion back here)."""
+    post = _lock(post.pk)
+    why = _reason(reason, _("retract"))
+    _guard(post.retract, by, _("retract"))
+    source = post.state
+    post.retract()
+    post.save()
+    _audit(post, "retracted", actor=by, from_state=source, to_state=post.state, reason=why)
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.RETRACTED,
+        recipients=notifications.outcome_recipients(post) - {by.pk},
+        message=why,
+    )
+    return post
+
+
 # --- called by the publisher: no human acts, the one who scheduled is recorded -------------
 
 
@@ -640,6 +703,37 @@ def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any
         recipients=notifications.outcome_recipients(post),
         message=post.last_error,
     )
+
+
+@transaction.atomic
+def post_record_remote_deletion(
+    *, post_id: int, account: str, deleted: bool, error: str = ""
+) -> None:
+    """The publisher reports one network's answer to a retraction (deleted, or why not)."""
+    post = _lock(post_id)
+    if post.state != PostState.RETRACTED:
+        return
+    links = [dict(link) for link in post.remote_links]
+    for link in links:
+        if link.get("account") == account:
+            link["deletion"] = "deleted" if deleted else "failed"
+            link["deletion_error"] = error
+    post.remote_links = links
+    post.save(update_fields=["remote_links", "updated_at"])
+    _audit(
+        post,
+        "deleted_remotely" if deleted else "remote_deletion_failed",
+        actor=None,
+        account=account,
+        error=error,
+    )
+    if not deleted:
+        notifications.notify(
+            post=post,
+            kind=Notification.Kind.FAILED,
+            recipients=notifications.outcome_recipients(post),
+            message=error,
+        )
 
 
 # --- freezes: stop the scheduler from starting posts, without touching the schedule --------

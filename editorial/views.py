@@ -20,7 +20,7 @@ from charter.engine import check, counters
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
 from editorial import policies, selectors, services
-from editorial.forms import FreezeForm, PostForm, RequestChangesForm, ScheduleForm
+from editorial.forms import EndPostForm, FreezeForm, PostForm, RequestChangesForm, ScheduleForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
@@ -244,6 +244,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "request_changes": services.may(post.request_changes, user),
             "schedule": services.may(post.schedule, user),
             "retry": services.may(post.retry, user),
+            "withdraw": services.may(post.withdraw, user),
+            "retract": services.may(post.retract, user),
             # Offered to a reviewer who may also publish on every account of the post.
             "approve_and_schedule": services.may(post.approve, user)
             and policies.would_complete(policies.chain_status(post))
@@ -252,6 +254,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
         "changes_form": RequestChangesForm(),
+        "end_form": EndPostForm(),
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
     }
     return render(request, "editorial/post.html", context)
@@ -351,6 +354,34 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.post_retry(post=post, by=user),
         _("Publication will be tried again."),
+    )
+    return redirect("editorial:post", pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    reason = EndPostForm(request.POST).data.get("reason", "")
+    _run(
+        request,
+        lambda: services.post_withdraw(post=post, by=user, reason=reason),
+        _("Withdrawn: it will not be published."),
+    )
+    return redirect("editorial:post", pk=pk)
+
+
+@login_required
+@require_POST
+def retract(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    reason = EndPostForm(request.POST).data.get("reason", "")
+    _run(
+        request,
+        lambda: services.post_retract(post=post, by=user, reason=reason),
+        _("Retracted: it is being deleted from the networks."),
     )
     return redirect("editorial:post", pk=pk)
 

@@ -27,6 +27,16 @@ class PublicationState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class DeletionState(models.TextChoices):
+    """A retraction's progress on one network; empty while nobody asked for one."""
+
+    NONE = "", _("Not asked")
+    PENDING = "pending", _("Waiting")
+    DELETING = "deleting", _("Deleting")
+    DELETED = "deleted", _("Deleted")
+    FAILED = "failed", _("Deletion failed")
+
+
 class Publication(models.Model):
     # Also the Mastodon Idempotency-Key: stable across every attempt.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -56,13 +66,26 @@ class Publication(models.Model):
     remote_id = models.CharField(max_length=300, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Retraction (the post was retracted after publication): the same outbox habits as the
+    # send, a conditional claim, bounded retries with backoff and a sweeper for lost work.
+    deletion_state = models.CharField(
+        max_length=16, choices=DeletionState.choices, default=DeletionState.NONE, blank=True
+    )
+    deletion_attempts = models.PositiveIntegerField(default=0)
+    deletion_next_at = models.DateTimeField(null=True, blank=True)
+    deletion_claimed_at = models.DateTimeField(null=True, blank=True)
+    deletion_error = models.TextField(blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["post", "account"], name="one_publication_per_account")
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["deletion_state", "deletion_next_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.post_id} → {self.account} ({self.state})"

@@ -16,3 +16,8 @@ def tick() -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def publish(publication_id: str) -> None:
     services.publication_send(publication_id=publication_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def delete_remote(publication_id: str) -> None:
+    services.publication_delete(publication_id=publication_id)

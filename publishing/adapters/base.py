@@ -131,6 +131,10 @@ class Adapter(Protocol):
         """
         ...
 
+    def delete(self, credentials: Credentials, remote_id: str) -> None:
+        """Delete a published post (a retraction). Idempotent: a post already gone is success."""
+        ...
+
     def verify(self, credentials: Credentials) -> str:
         """Check the credentials against the server ("test connection").
 

@@ -34,6 +34,7 @@ from atproto_client.exceptions import (  # type: ignore[import-untyped]
 from atproto_client.models.common import XrpcError  # type: ignore[import-untyped]
 from atproto_client.request import Request  # type: ignore[import-untyped]
 from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
+from atproto_core.uri import AtUri  # type: ignore[import-untyped]
 
 from .base import (
     Credentials,
@@ -438,6 +439,25 @@ class BlueskyAdapter:
             )
 
         return self._run(credentials, get)
+
+    def delete(self, credentials: Credentials, remote_id: str) -> None:
+        """``deleteRecord`` on the post's key; the server answers success for a missing record."""
+        uri = AtUri.from_str(remote_id)
+
+        def remove(client: Client) -> None:
+            session = Session.decode(client.export_session_string())
+            if uri.host != session.did:
+                raise PublishError(
+                    f"{remote_id} belongs to another repository than {session.did}.",
+                    permanent=True,
+                )
+            client.com.atproto.repo.delete_record(
+                models.ComAtprotoRepoDeleteRecord.Data(
+                    repo=session.did, collection=uri.collection, rkey=uri.rkey
+                )
+            )
+
+        self._run(credentials, remove)
 
     def verify(self, credentials: Credentials) -> str:
         """Log in with the app password itself (not the stored session) and return the DID."""

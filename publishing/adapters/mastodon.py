@@ -24,6 +24,7 @@ from mastodon.errors import (
     MastodonError,
     MastodonIllegalArgumentError,
     MastodonNetworkError,
+    MastodonNotFoundError,
     MastodonRatelimitError,
     MastodonVersionError,
 )
@@ -332,6 +333,17 @@ class MastodonAdapter:
         finally:
             api.session.close()
         return None
+
+    def delete(self, credentials: Credentials, remote_id: str) -> None:
+        api = self._client(credentials)
+        try:
+            api.status_delete(remote_id)
+        except MastodonNotFoundError:
+            return  # already deleted (by an earlier attempt, or by hand): what we wanted
+        except MastodonError as exc:
+            raise self._fail(api, exc) from exc
+        finally:
+            api.session.close()
 
     def _upload(self, api: Mastodon, item: MediaItem) -> str:
         # On the first upload Mastodon.py reads the server version (two GETs) to choose

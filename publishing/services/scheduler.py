@@ -60,6 +60,7 @@ def tick(*, now: datetime | None = None) -> TickResult:
     reclaimed = _reclaim_stale(now)
     _finish_orphaned_posts()
     queued = _queue_due(now, horizon)
+    _run_retractions(now)
     return TickResult(started_posts=started, queued=queued, reclaimed=reclaimed)
 
 
@@ -154,6 +155,14 @@ def _finish_orphaned_posts() -> None:
     )
     for post_id in orphaned:
         finish_post_if_done(post_id)
+
+
+def _run_retractions(now: datetime) -> None:
+    from publishing.services import retraction
+
+    retraction.request_deletions(now=now)
+    retraction.reclaim_deletions(now=now)
+    retraction.queue_deletions(now=now)
 
 
 def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:

@@ -89,7 +89,7 @@ def test_edit_blocked_by_the_charter_goes_back_to_draft_with_findings(org: Org) 
     assert post.current_revision is not None
     rules = {f["rule"] for f in post.current_revision.check_report["findings"]}
     assert "len.mastodon" in rules
-    assert post.events.last().verb == "withdrawn"  # type: ignore[union-attr]
+    assert post.events.last().verb == "returned_to_draft"  # type: ignore[union-attr]
 
 
 def test_edit_after_submission_only_by_the_author(org: Org) -> None:

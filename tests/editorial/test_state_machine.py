@@ -17,9 +17,17 @@ EXPECTED = {
     ("reopen", S.IN_REVIEW, S.IN_REVIEW),
     ("reopen", S.APPROVED, S.IN_REVIEW),
     ("reopen", S.SCHEDULED, S.IN_REVIEW),
-    ("withdraw", S.IN_REVIEW, S.DRAFT),
-    ("withdraw", S.APPROVED, S.DRAFT),
-    ("withdraw", S.SCHEDULED, S.DRAFT),
+    ("return_to_draft", S.IN_REVIEW, S.DRAFT),
+    ("return_to_draft", S.APPROVED, S.DRAFT),
+    ("return_to_draft", S.SCHEDULED, S.DRAFT),
+    ("withdraw", S.DRAFT, S.WITHDRAWN),
+    ("withdraw", S.IN_REVIEW, S.WITHDRAWN),
+    ("withdraw", S.CHANGES_REQUESTED, S.WITHDRAWN),
+    ("withdraw", S.APPROVED, S.WITHDRAWN),
+    ("withdraw", S.SCHEDULED, S.WITHDRAWN),
+    ("withdraw", S.FAILED, S.WITHDRAWN),
+    ("retract", S.PUBLISHED, S.RETRACTED),
+    ("retract", S.FAILED, S.RETRACTED),
     ("schedule", S.APPROVED, S.SCHEDULED),
     ("start_publishing", S.SCHEDULED, S.PUBLISHING),
     ("mark_published", S.PUBLISHING, S.PUBLISHED),
@@ -37,8 +45,30 @@ def test_state_machine_declares_exactly_the_table() -> None:
     assert _declared() == {(n, str(s), str(t)) for n, s, t in EXPECTED}
 
 
-def test_state_machine_published_is_final() -> None:
-    assert not [t for t in _declared() if t[1] == S.PUBLISHED]
+def test_state_machine_published_only_leads_to_retracted() -> None:
+    assert {t[2] for t in _declared() if t[1] == S.PUBLISHED} == {S.RETRACTED}
+
+
+@pytest.mark.parametrize("final", [S.WITHDRAWN, S.RETRACTED])
+def test_state_machine_withdrawn_and_retracted_are_final(final: PostState) -> None:
+    assert not [t for t in _declared() if t[1] == final]
+
+
+REFUSED = [
+    (name, state)
+    for name in sorted({n for n, _s, _t in EXPECTED})
+    for state in S
+    if not any(n == name and s == state for n, s, _t in EXPECTED)
+]
+
+
+@pytest.mark.parametrize(("name", "state"), REFUSED)
+def test_state_machine_refuses_every_move_outside_the_table(name: str, state: PostState) -> None:
+    post = Post()
+    # Set the state as a row loaded from the database would (the field is protected).
+    post.__dict__["state"] = state
+    with pytest.raises(TransitionNotAllowed):
+        getattr(post, name)()
 
 
 def test_state_machine_draft_cannot_be_approved() -> None:

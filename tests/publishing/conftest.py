@@ -36,6 +36,8 @@ class FakeAdapter:
     lookup_errors: list[PublishError] = field(default_factory=list)
     # How many sends are accepted by the server but whose answer is lost on the way back.
     lost_answers: int = 0
+    deleted: list[str] = field(default_factory=list)
+    delete_errors: list[PublishError] = field(default_factory=list)
 
     def prepare(
         self, credentials: Credentials, post: OutgoingPost, *, idempotency_key: str
@@ -66,6 +68,14 @@ class FakeAdapter:
         if self.lookup_errors:
             raise self.lookup_errors.pop(0)
         return self.remote.get(payload.data["key"])
+
+    def delete(self, credentials: Credentials, remote_id: str) -> None:
+        if self.delete_errors:
+            raise self.delete_errors.pop(0)
+        self.deleted.append(remote_id)
+        for key, ref in list(self.remote.items()):
+            if ref.remote_id == remote_id:
+                del self.remote[key]
 
 
 @pytest.fixture

@@ -1,0 +1,140 @@
+"""Deleting a retracted post from the networks it reached.
+
+Editorial's ``post_retract`` only changes the post's state; the tick notices retracted posts
+whose publications are still online and queues one deletion per publication. Deletions are
+idempotent on both networks (Mastodon answers 404 for a deleted status, which counts as done;
+Bluesky's deleteRecord succeeds on a missing record), so a redelivered task or a reclaimed
+claim can only delete what is already gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.crypto import CredentialsError
+from editorial.models import PostState
+from editorial.services import post_record_remote_deletion
+from publishing.adapters.base import PublishError
+from publishing.models import DeletionState, Publication, PublicationState
+from publishing.services.common import adapter_for, credentials_of
+from publishing.services.sending import _backoff
+
+logger = logging.getLogger(__name__)
+
+D = DeletionState
+CLAIM_STALE = timedelta(minutes=5)
+BATCH = 100
+
+
+def request_deletions(*, now: datetime) -> int:
+    """Mark for deletion every published publication of a retracted post (once)."""
+    return Publication.objects.filter(
+        post__state=PostState.RETRACTED,
+        state=PublicationState.PUBLISHED,
+        deletion_state=D.NONE,
+    ).update(deletion_state=D.PENDING, deletion_next_at=now)
+
+
+def reclaim_deletions(*, now: datetime) -> int:
+    """A claim older than CLAIM_STALE means the worker died: try again (it is idempotent)."""
+    return Publication.objects.filter(
+        deletion_state=D.DELETING, deletion_claimed_at__lt=now - CLAIM_STALE
+    ).update(deletion_state=D.PENDING, deletion_next_at=now)
+
+
+def queue_deletions(*, now: datetime) -> list[UUID]:
+    queued: list[UUID] = []
+    due = list(
+        Publication.objects.filter(deletion_state=D.PENDING, deletion_next_at__lte=now)
+        .order_by("deletion_next_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for pk in due:
+        with transaction.atomic():
+            # Conditional update: if no row changed, another tick or worker has it.
+            if Publication.objects.filter(pk=pk, deletion_state=D.PENDING).update(
+                deletion_state=D.DELETING,
+                deletion_claimed_at=now,
+                deletion_attempts=F("deletion_attempts") + 1,
+            ):
+                transaction.on_commit(partial(_enqueue, pk))
+                queued.append(pk)
+    return queued
+
+
+def _enqueue(pk: UUID) -> None:
+    from publishing import tasks
+
+    tasks.delete_remote.delay(str(pk))
+
+
+def publication_delete(*, publication_id: UUID | str) -> str:
+    """Delete one claimed publication on its network and record the answer."""
+    publication = (
+        Publication.objects.select_related("account")
+        .filter(pk=publication_id, deletion_state=D.DELETING)
+        .first()
+    )
+    if publication is None:
+        return "not-claimed"  # done, or reclaimed by the sweeper: nothing to do here
+    try:
+        adapter_for(publication.account).delete(
+            credentials_of(publication.account), publication.remote_id
+        )
+    except CredentialsError as exc:
+        return _record(publication, error=str(exc), permanent=True)
+    except PublishError as exc:
+        return _record(
+            publication, error=exc.message, permanent=exc.permanent, retry_after=exc.retry_after
+        )
+    except Exception as exc:
+        logger.exception("Unexpected error deleting %s", publication.pk)
+        return _record(publication, error=f"Unexpected error: {exc!r}", permanent=False)
+    return _record(publication, error="", permanent=False, deleted=True)
+
+
+def _record(
+    publication: Publication,
+    *,
+    error: str,
+    permanent: bool,
+    retry_after: float | None = None,
+    deleted: bool = False,
+) -> str:
+    now = timezone.now()
+    give_up = not deleted and (
+        permanent or publication.deletion_attempts >= settings.PUBLISH_MAX_ATTEMPTS
+    )
+    with transaction.atomic():
+        if deleted:
+            fields = {"deletion_state": D.DELETED, "deleted_at": now, "deletion_error": ""}
+        elif give_up:
+            fields = {"deletion_state": D.FAILED, "deletion_error": error}
+        else:
+            fields = {
+                "deletion_state": D.PENDING,
+                "deletion_error": error,
+                "deletion_next_at": now + _backoff(publication.deletion_attempts, retry_after),
+            }
+        changed = Publication.objects.filter(pk=publication.pk, deletion_state=D.DELETING).update(
+            **fields
+        )
+        if changed and (deleted or give_up):
+            # The post's record says, per account, whether it is gone (or why not).
+            post_record_remote_deletion(
+                post_id=publication.post_id,
+                account=str(publication.account),
+                deleted=deleted,
+                error=error,
+            )
+    if error:
+        logger.warning("Deleting publication %s failed: %s", publication.pk, error)
+    return str(fields["deletion_state"])
