@@ -128,11 +128,12 @@ def _audit(
 
 
 def _lock(post_id: int) -> Post:
-    post: Post = (
-        Post.objects.select_for_update(of=("self",))
-        .select_related("author", "unit", "current_revision")
-        .get(pk=post_id)
-    )
+    # Lock first, read second. A locking read that had to wait re-reads the post row as the
+    # other writer committed it, but rows joined in the same statement (select_related) come
+    # from the statement's older snapshot: a revision the other writer just created would be
+    # missing. The second query starts a new snapshot that sees everything committed.
+    Post.objects.select_for_update().filter(pk=post_id).values_list("pk").get()
+    post: Post = Post.objects.select_related("author", "unit", "current_revision").get(pk=post_id)
     return post
 
 
