@@ -148,5 +148,6 @@ def test_concurrent_approval_and_edit_never_approve_unseen_content(org: Org) -> 
     # Whichever went first, revision 2 is in review and nobody has approved it.
     assert post.state == PostState.IN_REVIEW
     assert not Approval.objects.filter(revision=post.current_revision).exists()
-    if isinstance(outcomes[0], Exception):
+    if isinstance(outcomes[0], Exception):  # the edit went first: the approval is refused
+        assert isinstance(outcomes[0], services.TransitionRefused), outcomes
         assert "saved revision 2 after you opened revision 1" in outcomes[0].message
