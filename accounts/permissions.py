@@ -19,7 +19,7 @@ from guardian.shortcuts import (
     remove_perm,
 )
 
-from accounts.models import Membership, SocialAccount
+from accounts.models import Membership, OrgUnit, SocialAccount
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -63,6 +63,31 @@ def users_with(perm: Perm, account: SocialAccount) -> set[int]:
     users = get_users_with_perms(account, only_with_perms_in=[codename], with_group_users=True)
     assert isinstance(users, QuerySet)  # without attach_perms, guardian returns a queryset
     return set(users.filter(is_active=True).values_list("pk", flat=True))
+
+
+def units_managed_by(user: User) -> QuerySet[OrgUnit]:
+    """Units where the user may connect accounts: those they administer and the units below;
+    every unit for a superuser."""
+    if not user.is_active:
+        return OrgUnit.objects.none()
+    if user.is_superuser:
+        return OrgUnit.objects.all()
+    ids: set[int] = set()
+    admin_of = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).select_related(
+        "unit"
+    )
+    for membership in admin_of:
+        ids |= membership.unit.descendant_ids()
+    return OrgUnit.objects.filter(pk__in=ids)
+
+
+def may_manage_unit(user: User, unit: OrgUnit) -> bool:
+    return units_managed_by(user).filter(pk=unit.pk).exists()
+
+
+def require_unit_admin(user: User, unit: OrgUnit) -> None:
+    if not may_manage_unit(user, unit):
+        raise PermissionDenied(f"{user} does not administer {unit}.")
 
 
 def grant(user: User, perm: Perm, account: SocialAccount) -> None:

@@ -57,3 +57,33 @@ def social_account_set_limits(
     SocialAccount.objects.filter(pk=account_id).update(
         max_characters=max_characters, characters_reserved_per_url=characters_reserved_per_url
     )
+
+
+@transaction.atomic
+def social_account_connect(
+    *, network: str, server_url: str, handle: str, unit: OrgUnit, credentials: dict[str, Any]
+) -> tuple[SocialAccount, bool]:
+    """Store fresh credentials for an account, creating it on first connection.
+
+    Reconnecting an existing account replaces its credentials and drops its stored session
+    (it belonged to the old credentials); its unit stays. Returns (account, created).
+    """
+    account = (
+        SocialAccount.objects.select_for_update()
+        .filter(network=network, server_url=server_url, handle=handle)
+        .first()
+    )
+    if account is None:
+        account = social_account_create(
+            network=network,
+            server_url=server_url,
+            handle=handle,
+            unit=unit,
+            credentials=credentials,
+        )
+        return account, True
+    account.set_credentials(credentials)
+    account.set_session("")
+    account.is_active = True
+    account.save(update_fields=["credentials_encrypted", "session_encrypted", "is_active"])
+    return account, False

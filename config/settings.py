@@ -219,6 +219,12 @@ PUBLISH_REQUEST_TIMEOUT = env.float("PUBLISH_REQUEST_TIMEOUT", default=15.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=6)
 # Loopback peers (make run, tests) speak plain HTTP; real instances must use HTTPS.
 PUBLISH_ALLOW_HTTP = env.bool("PUBLISH_ALLOW_HTTP", default=not PRODUCTION)
+# Connecting Bluesky accounts: where a handle is resolved to its DID, and the did:plc
+# directory that names the account's PDS.
+BLUESKY_HANDLE_RESOLVER_URL = env.str(
+    "BLUESKY_HANDLE_RESOLVER_URL", default="https://public.api.bsky.app"
+)
+BLUESKY_PLC_URL = env.str("BLUESKY_PLC_URL", default="https://plc.directory")
 # Bearer token a Prometheus scraper sends to /metrics; unset, the endpoint answers 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A publication (or a scheduled post) this many seconds past its due time counts as overdue.

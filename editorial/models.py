@@ -623,6 +623,8 @@ EVENT_VERBS = {
     "failed": _("publication failed"),
     "frozen": _("publishing frozen"),
     "unfrozen": _("freeze lifted"),
+    "account_connected": _("social account connected"),
+    "account_reconnected": _("social account reconnected"),
 }
 
 

@@ -127,6 +127,12 @@ def _audit(
     return event
 
 
+def audit_record(*, verb: str, actor: User | None, **data: Any) -> AuditEvent:
+    """An event about the organisation rather than a post (an account connected, tested...),
+    on the same hash chain, for the apps that have no audit trail of their own."""
+    return _audit(None, verb, actor=actor, **data)
+
+
 def _lock(post_id: int) -> Post:
     # Lock first, read second. A locking read that had to wait re-reads the post row as the
     # other writer committed it, but rows joined in the same statement (select_related) come

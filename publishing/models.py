@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts import crypto
 from accounts.models import SocialAccount
 from editorial.models import Post
 
@@ -122,3 +123,30 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["publication", "number"]
+
+
+class MastodonApp(models.Model):
+    """Porte-voix registered on one Mastodon instance (once per instance and redirect URI)."""
+
+    instance_url = models.URLField()
+    redirect_uri = models.URLField()
+    client_id = models.CharField(max_length=200)
+    client_secret_encrypted = models.TextField(editable=False)
+    scopes = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance_url", "redirect_uri"], name="one_app_per_instance"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.instance_url
+
+    def set_client_secret(self, secret: str) -> None:
+        self.client_secret_encrypted = crypto.encrypt(secret)
+
+    def get_client_secret(self) -> str:
+        return crypto.decrypt(self.client_secret_encrypted)

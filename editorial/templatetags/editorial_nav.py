@@ -24,6 +24,7 @@ class Nav:
     freezes: list[Freeze]  # active freezes concerning the user: a banner each
     can_freeze: bool
     unread: int  # unread notifications
+    manages_units: bool  # may connect social accounts
 
 
 @register.simple_tag
@@ -37,4 +38,5 @@ def editorial_nav(user: object) -> Nav | None:
         freezes=selectors.freezes_concerning(user),
         can_freeze=can_freeze,
         unread=selectors.unread_count(user),
+        manages_units=permissions.units_managed_by(user).exists(),
     )

@@ -1,0 +1,198 @@
+"""Connecting official accounts: Mastodon through OAuth, Bluesky with an app password.
+
+Credentials are encrypted as soon as they arrive and never shown again; each connection is
+checked against the server before it is stored, and audited.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from accounts import permissions
+from accounts.models import OrgUnit, SocialAccount, User
+from accounts.services import social_account_connect, social_account_set_limits
+from editorial.services import audit_record
+from publishing.adapters import get_adapter
+from publishing.adapters.base import Credentials, PublishError, checked_server_url
+from publishing.adapters.connect import (
+    MASTODON_SCOPES,
+    RegisteredApp,
+    bluesky_resolve,
+    check_app_password,
+    mastodon_authorization_url,
+    mastodon_exchange_code,
+    mastodon_register_app,
+)
+from publishing.adapters.mastodon import MastodonAdapter
+from publishing.models import MastodonApp
+
+N = SocialAccount.Network
+
+
+def callback_url() -> str:
+    return str(settings.SITE_URL).rstrip("/") + reverse("publishing:connect_mastodon_callback")
+
+
+def _instance(url: str) -> str:
+    return checked_server_url(url.strip(), allow_http=settings.PUBLISH_ALLOW_HTTP)
+
+
+def _registered_app(instance_url: str, redirect_uri: str) -> RegisteredApp:
+    """The instance's registration, made on first use and kept (encrypted secret)."""
+    app = MastodonApp.objects.filter(instance_url=instance_url, redirect_uri=redirect_uri).first()
+    if app is None:
+        registered = mastodon_register_app(
+            instance_url,
+            redirect_uri=redirect_uri,
+            website=settings.SITE_URL,
+            timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+            allow_http=settings.PUBLISH_ALLOW_HTTP,
+        )
+        app = MastodonApp(
+            instance_url=instance_url,
+            redirect_uri=redirect_uri,
+            client_id=registered.client_id,
+            scopes=" ".join(MASTODON_SCOPES),
+        )
+        app.set_client_secret(registered.client_secret)
+        try:
+            with transaction.atomic():
+                app.save()
+        except IntegrityError:
+            # Two officers started at once: keep the registration that was stored first.
+            app = MastodonApp.objects.get(instance_url=instance_url, redirect_uri=redirect_uri)
+    return RegisteredApp(client_id=app.client_id, client_secret=app.get_client_secret())
+
+
+@dataclass(frozen=True)
+class OAuthStart:
+    authorize_url: str
+    state: str
+    instance_url: str
+
+
+def mastodon_connect_start(
+    *, instance_url: str, unit: OrgUnit, by: User, language: str = "en"
+) -> OAuthStart:
+    """Register on the instance if needed and build the consent URL with a fresh state.
+
+    The caller keeps ``state`` (in the session) and compares it on the way back.
+    """
+    permissions.require_unit_admin(by, unit)
+    instance = _instance(instance_url)
+    redirect_uri = callback_url()
+    app = _registered_app(instance, redirect_uri)
+    state = secrets.token_urlsafe(32)
+    url = mastodon_authorization_url(
+        instance,
+        app,
+        redirect_uri=redirect_uri,
+        state=state,
+        language=language,
+        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+        allow_http=settings.PUBLISH_ALLOW_HTTP,
+    )
+    return OAuthStart(authorize_url=url, state=state, instance_url=instance)
+
+
+def mastodon_connect_finish(
+    *, instance_url: str, unit: OrgUnit, code: str, by: User
+) -> tuple[SocialAccount, bool]:
+    """Trade the code for a token, then store the account (created or reconnected)."""
+    permissions.require_unit_admin(by, unit)
+    instance = _instance(instance_url)
+    redirect_uri = callback_url()
+    app = _registered_app(instance, redirect_uri)
+    token, acct = mastodon_exchange_code(
+        instance,
+        app,
+        code=code,
+        redirect_uri=redirect_uri,
+        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+        allow_http=settings.PUBLISH_ALLOW_HTTP,
+    )
+    account, created = _store(
+        network=N.MASTODON, server_url=instance, handle=acct, unit=unit, secret=token, by=by
+    )
+    adapter = get_adapter(
+        N.MASTODON,
+        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+        allow_http=settings.PUBLISH_ALLOW_HTTP,
+    )
+    assert isinstance(adapter, MastodonAdapter)
+    max_characters, per_url = adapter.fetch_limits(
+        Credentials(server_url=instance, handle=acct, secret=token)
+    )
+    social_account_set_limits(
+        account_id=account.pk, max_characters=max_characters, characters_reserved_per_url=per_url
+    )
+    return account, created
+
+
+def bluesky_connect(
+    *, handle: str, app_password: str, unit: OrgUnit, by: User
+) -> tuple[SocialAccount, bool]:
+    """Resolve the handle to its PDS, log in once with the app password, store it."""
+    permissions.require_unit_admin(by, unit)
+    password = check_app_password(app_password)
+    identity = bluesky_resolve(
+        handle,
+        resolver_url=settings.BLUESKY_HANDLE_RESOLVER_URL,
+        plc_url=settings.BLUESKY_PLC_URL,
+        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+        allow_http=settings.PUBLISH_ALLOW_HTTP,
+    )
+    adapter = get_adapter(
+        N.BLUESKY,
+        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+        allow_http=settings.PUBLISH_ALLOW_HTTP,
+    )
+    did = adapter.verify(
+        Credentials(server_url=identity.pds_url, handle=identity.handle, secret=password)
+    )
+    if did != identity.did:
+        raise PublishError(
+            f"The PDS logged in {did}, but {identity.handle} is {identity.did}.", permanent=True
+        )
+    return _store(
+        network=N.BLUESKY,
+        server_url=identity.pds_url,
+        handle=identity.handle,
+        unit=unit,
+        secret=password,
+        by=by,
+    )
+
+
+@transaction.atomic
+def _store(
+    *, network: str, server_url: str, handle: str, unit: OrgUnit, secret: str, by: User
+) -> tuple[SocialAccount, bool]:
+    existing = SocialAccount.objects.filter(
+        network=network, server_url=server_url, handle=handle
+    ).first()
+    if existing is not None:
+        # Reconnecting needs the right on the unit that owns the account, not only on the
+        # unit picked in the form.
+        permissions.require_unit_admin(by, existing.unit)
+    account, created = social_account_connect(
+        network=network,
+        server_url=server_url,
+        handle=handle,
+        unit=unit,
+        credentials={"secret": secret},
+    )
+    audit_record(
+        verb="account_connected" if created else "account_reconnected",
+        actor=by,
+        account_id=account.pk,
+        account=str(account),
+        server=server_url,
+        unit=account.unit.code,
+    )
+    return account, created
