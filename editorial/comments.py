@@ -120,7 +120,8 @@ def comment_add(*, post: Post, by: User, body: str) -> Comment:
         post=post,
         kind=Notification.Kind.MENTIONED,
         recipients=[u.pk for u in mentioned],
-        message=body,
+        # The list and the email say who wrote; the kind's headline says only "mentioned".
+        message=f"{by}: {body}",
     )
     return comment
 

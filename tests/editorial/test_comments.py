@@ -48,7 +48,8 @@ def test_comment_add_notifies_the_mentioned_member(org: Org) -> None:
     post = _draft(org)
     comment = comments.comment_add(post=post, by=org.officer, body="@manager un avis ?")
     note = Notification.objects.get(recipient=org.manager)
-    assert (note.kind, note.post, note.message) == (K.MENTIONED, post, "@manager un avis ?")
+    assert (note.kind, note.post) == (K.MENTIONED, post)
+    assert note.message == "Jeanne Dupont: @manager un avis ?"
     assert list(comment.mentions.all()) == [org.manager]
 
 
