@@ -267,6 +267,10 @@ class Revision(models.Model):
     content_hash = models.CharField(max_length=64, editable=False)
     # The charter's verdict on this revision at submission, and which version gave it.
     check_report = models.JSONField(default=dict, blank=True)
+    # What else the content hash covered, kept so the history can show what changed between
+    # revisions; empty on revisions saved before these were recorded.
+    tier = models.CharField(_("tier"), max_length=16, blank=True)
+    accounts_record = models.JSONField(default=list, blank=True)  # [{"id": …, "name": …}]
 
     class Meta:
         ordering = ["post", "number"]
@@ -462,10 +466,12 @@ class Comment(models.Model):
     revision = models.ForeignKey(Revision, null=True, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("comment"))
+    # Members named with @username who could see the post when it was written (and were told).
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["created_at"]
+        ordering = ["created_at", "pk"]
 
 
 class Freeze(models.Model):
@@ -531,6 +537,7 @@ class Notification(models.Model):
         FAILED = "failed", _("Publication failed")
         WITHDRAWN = "withdrawn", _("Withdrawn before publication")
         RETRACTED = "retracted", _("Retracted after publication")
+        MENTIONED = "mentioned", _("Mentioned in a comment")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -625,6 +632,9 @@ EVENT_VERBS = {
     "unfrozen": _("freeze lifted"),
     "account_connected": _("social account connected"),
     "account_reconnected": _("social account reconnected"),
+    "commented": _("commented"),
+    "delegation_created": _("delegation given"),
+    "delegation_ended": _("delegation ended"),
 }
 
 
@@ -647,3 +657,27 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head {self.seq} {self.hash[:12]}"
+
+
+class NotificationPreference(models.Model):
+    """How one member wants to hear of things outside the app. No row: every email is sent.
+
+    Kinds are stored as the ones *not* emailed, so a kind added later is emailed by default.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    # Kinds (Notification.Kind values) the member does not want by email.
+    email_muted = models.JSONField(default=list, blank=True)
+    # The language of their emails; empty: the site's (settings.LANGUAGE_CODE).
+    language = models.CharField(
+        _("language of emails"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"

@@ -1,7 +1,8 @@
 """Who hears of a post's progress. Called by ``editorial.services`` inside their transaction,
 so a notification exists exactly when the change it reports was committed.
 
-Email is not sent yet: ``deliver`` is the seam, called once the transaction commits.
+Emails leave once the transaction commits (``deliver``, see ``editorial.emails``): a change
+rolled back sends nothing, and a mail server that fails cannot undo a committed change.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from functools import partial
 
 from django.db import transaction
 
-from editorial import policies
+from editorial import emails, policies
 from editorial.models import Notification, Post
 
 Kind = Notification.Kind
@@ -24,11 +25,13 @@ def notify(*, post: Post, kind: Kind, recipients: Iterable[int | None], message:
     created = Notification.objects.bulk_create(
         Notification(recipient_id=r, post=post, kind=kind, message=message) for r in ids
     )
-    transaction.on_commit(partial(deliver, [n.pk for n in created]))
+    # robust: an unexpected error while emailing is logged, and later callbacks still run.
+    transaction.on_commit(partial(deliver, [n.pk for n in created]), robust=True)
 
 
 def deliver(notification_ids: list[int]) -> None:
-    """Send the notifications outside the app (email later). In-app lists need nothing."""
+    """Send the notifications outside the app: by email, to those who want each kind."""
+    emails.send_notification_emails(notification_ids)
 
 
 def open_step_approvers(post: Post) -> set[int]:

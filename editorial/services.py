@@ -188,6 +188,8 @@ def _new_revision(
     number = (post.current_revision.number + 1) if post.current_revision else 1
     revision = Revision(post=post, number=number, text=text, language=language, created_by=by)
     revision.content_hash = ""
+    revision.tier = post.tier
+    revision.accounts_record = [{"id": a.pk, "name": str(a)} for a in post.accounts.all()]
     revision.save()
     media_meta: list[dict[str, Any]] = []
     for position, item in enumerate(media):

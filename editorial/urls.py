@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from editorial import views
+from editorial import views, views_comments, views_delegations, views_notifications
 
 app_name = "editorial"
 urlpatterns = [
@@ -24,4 +24,12 @@ urlpatterns = [
     path("freezes/<int:pk>/lift/", views.freeze_lift, name="freeze_lift"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("posts/<int:pk>/comments/", views_comments.comment_add, name="comment_add"),
+    path(
+        "notifications/preferences/",
+        views_notifications.notification_preferences,
+        name="notification_preferences",
+    ),
+    path("delegations/", views_delegations.delegation_list, name="delegations"),
+    path("delegations/<int:pk>/end/", views_delegations.delegation_end, name="delegation_end"),
 ]

@@ -19,8 +19,9 @@ from accounts.models import User
 from charter.engine import check, counters
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
-from editorial import policies, selectors, services
+from editorial import comments, history, policies, selectors, services
 from editorial.forms import EndPostForm, FreezeForm, PostForm, RequestChangesForm, ScheduleForm
+from editorial.forms_members import CommentForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
@@ -234,8 +235,11 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "post": post,
         "revision": revision,
         "media": list(revision.media.all()) if revision else [],
-        "events": selectors.post_history(post),
-        "comments": post.comments.select_related("author"),
+        "history": history.post_history(post),
+        "comments": comments.comments_for(post),
+        "comment_form": CommentForm(),
+        # The banner quotes the latest request for changes, not the latest comment.
+        "changes_note": post.events.filter(verb="changes_requested").order_by("-seq").first(),
         "chain": selectors.approval_chain(post, user),
         "can": {
             "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,

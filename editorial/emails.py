@@ -1,0 +1,153 @@
+"""Notifications by email, and each member's choice of which kinds they receive.
+
+Sent once the change is committed (``notifications.notify`` registers ``deliver`` with
+``transaction.on_commit``), through Django's configured ``EMAIL_BACKEND``. The in-app
+notification is the record: a mail server that refuses or times out is logged and never
+undoes the change nor removes the notification from the member's list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from editorial.models import Notification, NotificationPreference
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+
+# Kinds that reach the author of the post whatever they chose: a failed publication of
+# their own words is something they must hear of even when away from the app.
+ALWAYS_TO_AUTHOR = frozenset({Kind.FAILED.value})
+
+
+def kinds() -> list[tuple[str, str]]:
+    """Every kind of notification, read at run time so kinds added later are offered too."""
+    return [(str(value), str(label)) for value, label in Notification.Kind.choices]
+
+
+def preference_for(user: User) -> NotificationPreference:
+    """The member's preference, unsaved defaults (every email, site language) if none."""
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return pref or NotificationPreference(user=user)
+
+
+def wants_email(note: Notification, pref: NotificationPreference | None) -> bool:
+    recipient = note.recipient
+    if not recipient.is_active or not recipient.email:
+        return False
+    post = note.post
+    if note.kind in ALWAYS_TO_AUTHOR and post is not None and post.author_id == recipient.pk:
+        return True
+    return pref is None or note.kind not in pref.email_muted
+
+
+@transaction.atomic
+def notification_preferences_set(
+    *, by: User, emailed: Iterable[str], language: str = ""
+) -> NotificationPreference:
+    """Record which kinds ``by`` wants by email (every other known kind is muted).
+
+    Not in the audit trail: it is the member's own inbox, not an editorial act.
+    """
+    known = {value for value, _label in kinds()}
+    chosen = set(emailed)
+    unknown = chosen - known
+    if unknown:
+        raise ValueError(f"unknown notification kinds: {sorted(unknown)}")
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language: {language}")
+    pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=by)
+    pref.email_muted = sorted(known - chosen)
+    pref.language = language
+    pref.save()
+    return pref
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    body: str
+
+
+def post_url(post_id: int) -> str:
+    return str(settings.SITE_URL).rstrip("/") + reverse("editorial:post", args=[post_id])
+
+
+def compose(note: Notification, pref: NotificationPreference | None) -> Email:
+    """The email for one notification, in the recipient's language (else the site's)."""
+    language = (pref.language if pref else "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        headline = note.get_kind_display()
+        post = note.post
+        if post is not None:
+            subject = _("[Porte-voix] %(what)s: post #%(id)s %(title)s") % {
+                "what": headline,
+                "id": post.pk,
+                "title": post.title,
+            }
+        else:
+            subject = _("[Porte-voix] %(what)s") % {"what": headline}
+        body = render_to_string(
+            "editorial/email/notification.txt",
+            {
+                "note": note,
+                "headline": headline,
+                "post": post,
+                "url": post_url(post.pk) if post is not None else settings.SITE_URL,
+                "preferences_url": str(settings.SITE_URL).rstrip("/")
+                + reverse("editorial:notification_preferences"),
+            },
+        )
+    # Subjects are one line: a title cut mid-sentence may still carry a newline.
+    return Email(to=note.recipient.email, subject=" ".join(subject.split()), body=body)
+
+
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Email the given notifications to those who want them; how many were sent."""
+    notes = list(
+        Notification.objects.filter(pk__in=notification_ids).select_related(
+            "recipient", "post", "post__current_revision"
+        )
+    )
+    prefs = {
+        p.user_id: p
+        for p in NotificationPreference.objects.filter(user_id__in={n.recipient_id for n in notes})
+    }
+    emails = [
+        compose(n, prefs.get(n.recipient_id))
+        for n in notes
+        if wants_email(n, prefs.get(n.recipient_id))
+    ]
+    if not emails:
+        return 0
+    sent = 0
+    try:
+        with get_connection() as connection:
+            for email in emails:
+                message = EmailMessage(
+                    email.subject, email.body, to=[email.to], connection=connection
+                )
+                try:
+                    sent += message.send()
+                except Exception:  # any backend error: the next recipient still gets theirs
+                    logger.exception("notification email to %s not sent", email.to)
+    except Exception:
+        # Opening the connection failed: the notifications stay in the members' lists.
+        logger.exception("mail server unavailable: %d notification emails not sent", len(emails))
+    return sent

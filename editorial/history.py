@@ -1,0 +1,111 @@
+"""The history tab of a post: every revision with what changed, and every audit event.
+
+Events are shown from what they store: the verb's label (``EVENT_VERBS``, or the verb itself
+for one this module does not know), the states, who, on whose behalf, and the event's data
+as label/value pairs, so kinds added later show without a change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from editorial import diffs
+from editorial.models import AuditEvent, Post, PostTier, Revision
+
+# Data keys the template already shows in words of its own (or that mean nothing to readers).
+SHOWN_APART = frozenset(
+    {
+        "step",
+        "step_number",
+        "step_id",
+        "as_deputy_of",
+        "revision",
+        "comment",
+        "comment_id",
+        "error",
+        "findings",
+        "unscheduled",
+        "reason",
+        "content_hash",
+        "mentions",
+        "publications",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RevisionEntry:
+    revision: Revision
+    diff: diffs.RevisionDiff
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    event: AuditEvent
+    details: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class History:
+    revisions: list[RevisionEntry]  # newest first
+    events: list[EventEntry]  # oldest first
+
+
+def revision_state(revision: Revision) -> diffs.RevisionState:
+    tier = revision.tier
+    return diffs.RevisionState(
+        number=revision.number,
+        text=revision.text,
+        language=revision.language,
+        tier=str(PostTier(tier).label) if tier in PostTier.values else tier,
+        accounts=tuple(a.get("name", "") for a in revision.accounts_record)
+        if revision.accounts_record
+        else None,
+        media=tuple(
+            diffs.MediaState(
+                sha256=m.sha256, alt_text=m.alt_text, name=m.file.name.rsplit("/", 1)[-1]
+            )
+            for m in revision.media.all()
+        ),
+    )
+
+
+def _value(value: Any) -> str:
+    """Readable text for one stored value: a name for a person or account, a list joined."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict):
+        if "name" in value:
+            return str(value["name"])
+        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The event's data the template does not show apart, as (label, value), empty skipped."""
+    details = []
+    for key, value in data.items():
+        if key in SHOWN_APART:
+            continue
+        text = _value(value)
+        if text:
+            details.append((key.replace("_", " ").capitalize(), text))
+    return details
+
+
+def post_history(post: Post) -> History:
+    revisions = list(
+        post.revisions.select_related("created_by").prefetch_related("media").order_by("number")
+    )
+    by_number = {r.number: r for r in revisions}
+    revision_diffs = diffs.revision_diffs([revision_state(r) for r in revisions])
+    events = post.events.select_related("actor", "on_behalf_of").order_by("seq")
+    return History(
+        revisions=[RevisionEntry(by_number[d.after], d) for d in reversed(revision_diffs)],
+        events=[EventEntry(e, event_details(e.data)) for e in events],
+    )

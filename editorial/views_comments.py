@@ -1,0 +1,51 @@
+"""The comment thread of a post: a plain form that htmx can swap in place."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from editorial import comments, selectors
+from editorial.forms_members import CommentForm
+from editorial.services import EditorialError
+from editorial.views import _user
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    form = CommentForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            comments.comment_add(post=post, by=user, body=form.cleaned_data["body"])
+        except (EditorialError, PermissionDenied) as exc:
+            error = getattr(exc, "message", "") or str(exc)
+        else:
+            form = CommentForm()
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if request.headers.get("HX-Request"):
+        # The thread alone, with the refused text kept in the form to correct it.
+        return render(
+            request,
+            "editorial/_comments.html",
+            {
+                "post": post,
+                "comments": comments.comments_for(post),
+                "comment_form": form,
+                "comment_error": error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Comment added."))
+    return redirect("editorial:post", pk=pk)
