@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from editorial import views
+from editorial import views, views_urgent
 
 app_name = "editorial"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("posts/<int:pk>/request-changes/", views.request_changes, name="request_changes"),
     path("posts/<int:pk>/schedule/", views.schedule, name="schedule"),
     path("posts/<int:pk>/retry/", views.retry, name="retry"),
+    path("posts/<int:pk>/urgent/", views_urgent.publish_urgently, name="publish_urgently"),
+    path(
+        "posts/<int:pk>/posthoc/<int:review_id>/",
+        views_urgent.posthoc_review,
+        name="posthoc_review",
+    ),
     path("freezes/", views.freezes, name="freezes"),
     path("freezes/<int:pk>/lift/", views.freeze_lift, name="freeze_lift"),
     path("notifications/", views.notifications, name="notifications"),

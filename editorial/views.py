@@ -19,7 +19,7 @@ from accounts.models import User
 from charter.engine import check, counters
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
-from editorial import policies, selectors, services
+from editorial import policies, selectors, services, urgent, views_urgent
 from editorial.forms import FreezeForm, PostForm, RequestChangesForm, ScheduleForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -63,8 +63,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
     return render(
-        request, "editorial/queue.html", {"queue": selectors.review_queue(_user(request))}
+        request,
+        "editorial/queue.html",
+        {"queue": selectors.review_queue(user), "posthoc": urgent.posthoc_reviews_for(user)},
     )
 
 
@@ -253,6 +256,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         "changes_form": RequestChangesForm(),
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
+        **views_urgent.post_context(post, user),
     }
     return render(request, "editorial/post.html", context)
 
