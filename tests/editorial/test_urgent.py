@@ -314,3 +314,16 @@ def test_posthoc_reviews_for_lists_owed_reviews_with_overdue_flag(org: Org, chie
     assert [(o.review, o.overdue) for o in owed] == [(review, True)]
     assert urgent.posthoc_reviews_for(chief) == []
     assert urgent.posthoc_reviews_for(org.officer) == []
+
+
+def test_urgent_transition_permission_refuses_the_author_and_allows_the_right(
+    org: Org, chief: User
+) -> None:
+    from django_fsm import has_transition_perm
+
+    for account in (org.mastodon, org.bluesky):
+        permissions.grant(org.officer, permissions.Perm.URGENT, account)
+    post = _in_review(org)
+    assert not has_transition_perm(post.approve_urgently, org.officer)
+    assert not has_transition_perm(post.approve_urgently, org.manager)
+    assert has_transition_perm(post.approve_urgently, chief)
