@@ -128,6 +128,7 @@ class SocialAccount(models.Model):
             ("draft_for_account", "Can draft posts for this account"),
             ("review_for_account", "Can review posts for this account"),
             ("publish_on_account", "Can schedule and publish on this account"),
+            ("urgent_publish_on_account", "Can publish at once under the urgent procedure"),
         ]
 
     def __str__(self) -> str:

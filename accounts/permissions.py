@@ -29,13 +29,15 @@ class Perm(StrEnum):
     DRAFT = "accounts.draft_for_account"
     REVIEW = "accounts.review_for_account"
     PUBLISH = "accounts.publish_on_account"
+    # Skips pending approval steps (editorial.urgent); never implied by a role but ADMIN.
+    URGENT = "accounts.urgent_publish_on_account"
 
 
 ROLE_PERMS: dict[str, tuple[Perm, ...]] = {
     Membership.Role.AUTHOR: (Perm.DRAFT,),
     Membership.Role.REVIEWER: (Perm.REVIEW,),
     Membership.Role.PUBLISHER: (Perm.PUBLISH,),
-    Membership.Role.ADMIN: (Perm.DRAFT, Perm.REVIEW, Perm.PUBLISH),
+    Membership.Role.ADMIN: (Perm.DRAFT, Perm.REVIEW, Perm.PUBLISH, Perm.URGENT),
 }
 
 

@@ -246,6 +246,16 @@ METRICS_OVERDUE_SECONDS = env.float("METRICS_OVERDUE_SECONDS", default=60.0)
 # The health page flags a p50/p95 lateness above this many seconds.
 METRICS_LATENESS_WARNING_SECONDS = env.float("METRICS_LATENESS_WARNING_SECONDS", default=5.0)
 
+# --- Urgent procedure -----------------------------------------------------------------------
+# A justification shorter than this is refused: it is what the skipped approvers will read.
+URGENT_JUSTIFICATION_MIN_LENGTH = env.int("URGENT_JUSTIFICATION_MIN_LENGTH", default=40)
+# Hours the skipped approvers have to complete the post-hoc review before it shows as overdue.
+POSTHOC_REVIEW_HOURS = env.float("POSTHOC_REVIEW_HOURS", default=48.0)
+if URGENT_JUSTIFICATION_MIN_LENGTH < 1 or POSTHOC_REVIEW_HOURS <= 0:
+    raise ImproperlyConfigured(
+        "URGENT_JUSTIFICATION_MIN_LENGTH must be at least 1 and POSTHOC_REVIEW_HOURS positive."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

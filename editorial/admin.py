@@ -14,6 +14,7 @@ from editorial.models import (
     AuditEvent,
     Freeze,
     Post,
+    PostHocReview,
     PostTier,
     Revision,
 )
@@ -113,3 +114,11 @@ class FreezeAdmin(ReadOnlyAdmin):
 
     list_display = ("target", "reason", "frozen_by", "frozen_at", "lifted_by", "lifted_at")
     list_filter = ("lifted_at",)
+
+
+@admin.register(PostHocReview)
+class PostHocReviewAdmin(ReadOnlyAdmin):
+    """Opened by the urgent procedure and completed on the post page, both audited."""
+
+    list_display = ("post", "urgent_by", "created_at", "due_at", "outcome", "completed_by")
+    list_filter = ("outcome",)

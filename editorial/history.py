@@ -29,6 +29,7 @@ SHOWN_APART = frozenset(
         "findings",
         "unscheduled",
         "reason",
+        "justification",
         "content_hash",
         "mentions",
         "publications",

@@ -116,6 +116,12 @@ def _something_published(instance: models.Model) -> bool:
     return _published_somewhere(_post(instance))
 
 
+def _may_publish_urgently(instance: models.Model, user: Any) -> bool:
+    # Four-eyes in spirit: the author never skips the review of their own post.
+    post = _post(instance)
+    return not _is_author(post, user) and _holds(user, permissions.Perm.URGENT, post)
+
+
 def _has_accounts(instance: models.Model) -> bool:
     return _post(instance).accounts.exists()
 
@@ -230,6 +236,13 @@ class Post(ConcurrentTransitionMixin, models.Model):
         permission=_may_publish,
     )
     def retract(self) -> None:
+        pass
+
+    # The urgent procedure (editorial.urgent): pending steps are skipped and reviewed afterwards.
+    @transition(
+        field=state, source=S.IN_REVIEW, target=S.APPROVED, permission=_may_publish_urgently
+    )
+    def approve_urgently(self) -> None:
         pass
 
     @transition(field=state, source=S.APPROVED, target=S.SCHEDULED, permission=_may_publish)
@@ -538,6 +551,8 @@ class Notification(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn before publication")
         RETRACTED = "retracted", _("Retracted after publication")
         MENTIONED = "mentioned", _("Mentioned in a comment")
+        POSTHOC_DUE = "posthoc_due", _("Post-hoc review due")
+        POSTHOC_OBJECTED = "posthoc_objected", _("Objection in a post-hoc review")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -635,6 +650,9 @@ EVENT_VERBS = {
     "commented": _("commented"),
     "delegation_created": _("delegation given"),
     "delegation_ended": _("delegation ended"),
+    "published_urgently": _("approved at once under the urgent procedure"),
+    "posthoc_confirmed": _("post-hoc review: confirmed"),
+    "posthoc_objected": _("post-hoc review: objection"),
 }
 
 
@@ -681,3 +699,63 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"
+
+
+class PostHocReview(models.Model):
+    """The review owed after an urgent publication, by the approvers of the skipped steps.
+
+    Written once by ``editorial.urgent.post_publish_urgently``; completed once, by any one of
+    the skipped approvers or their deputy, who confirms or objects with a comment.
+    """
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        OBJECTED = "objected", _("Objected")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="posthoc_reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    urgent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    justification = models.TextField(_("justification"))
+    # The steps that were still pending, as they stood: number, name, step id, approver ids.
+    skipped_steps = models.JSONField(default=list)
+    # Who owes the review: everyone who could approve a skipped step (deputies included).
+    approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    as_deputy_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("post-hoc review")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(completed_at__isnull=True, completed_by__isnull=True, outcome="")
+                | models.Q(completed_at__isnull=False, completed_by__isnull=False)
+                & ~models.Q(outcome=""),
+                name="posthoc_review_completed_fully",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"post-hoc review of #{self.post_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None
+
+    def is_overdue(self, now: Any = None) -> bool:
+        return self.is_open and self.due_at < (now or timezone.now())
+
+    @property
+    def skipped_step_names(self) -> list[str]:
+        return [str(s.get("name", "")) for s in self.skipped_steps]

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts import permissions
-from editorial import policies
+from editorial import policies, urgent
 from editorial.models import Approval, AuditEvent, Freeze, Notification, Post, PostState
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ def posts_visible_to(user: User) -> QuerySet[Post]:
 
 def post_get_for(user: User, pk: int) -> Post:
     """A post the user may see. Also, without any grant on its accounts: a post in review to
-    whoever approves one of its steps (a group member, a deputy), and a post to its approvers."""
+    whoever approves one of its steps (a group member, a deputy), a post to its approvers, and
+    an urgent publication to whoever owes its post-hoc review."""
     post: Post | None = posts_visible_to(user).filter(pk=pk).first()
     if post is not None:
         return post
@@ -47,6 +48,8 @@ def post_get_for(user: User, pk: int) -> Post:
     if post.approvals.filter(approver=user).exists():
         return post
     if post.state == PostState.IN_REVIEW and policies.approves_any_step(post, user):
+        return post
+    if urgent.owes_posthoc(post, user):
         return post
     raise Http404
 

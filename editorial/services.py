@@ -555,12 +555,25 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     when = at or now
     if when < now - timedelta(minutes=1):
         raise EditorialError(_("The publication time is in the past: choose a later time."))
+    post.scheduled_at = when
+    post.scheduled_by = by
+    post.byline_record = byline_record(
+        post, by=by, approvers=[_approver_record(a) for a in approvals]
+    )
+    source = post.state
+    post.schedule()
+    post.last_error = ""
+    post.save()
+    _audit(post, "scheduled", actor=by, from_state=source, to_state=post.state, at=when.isoformat())
+    return post
+
+
+def byline_record(post: Post, *, by: User, approvers: list[dict[str, Any]]) -> dict[str, Any]:
+    """What scheduling freezes: who speaks, who approved, who scheduled, under which charter."""
     revision = post.current_revision
     assert revision is not None
     bylines = {a: byline_for(a, unit=post.unit, author=post.author) for a in post.accounts.all()}
-    post.scheduled_at = when
-    post.scheduled_by = by
-    post.byline_record = {
+    return {
         "unit": post.unit.code.upper(),
         "unit_name": post.unit.name,
         "author": {
@@ -568,7 +581,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
             "name": str(post.author),
             "initials": post.author.get_initials(),
         },
-        "approvers": [_approver_record(a) for a in approvals],
+        "approvers": approvers,
         "scheduled_by": {"id": by.pk, "name": str(by)},
         "charter": revision.check_report.get("charter", ""),
         "charter_version_id": revision.check_report.get("charter_version_id"),
@@ -578,12 +591,6 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
         "bylines": {str(a.pk): line for a, line in bylines.items()},
         "signatures": [{"account": str(a), "byline": line} for a, line in bylines.items()],
     }
-    source = post.state
-    post.schedule()
-    post.last_error = ""
-    post.save()
-    _audit(post, "scheduled", actor=by, from_state=source, to_state=post.state, at=when.isoformat())
-    return post
 
 
 @transaction.atomic

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from editorial import views, views_comments, views_delegations, views_notifications
+from editorial import (
+    views,
+    views_comments,
+    views_delegations,
+    views_notifications,
+    views_urgent,
+)
 
 app_name = "editorial"
 urlpatterns = [
@@ -20,6 +26,12 @@ urlpatterns = [
     path("posts/<int:pk>/retry/", views.retry, name="retry"),
     path("posts/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("posts/<int:pk>/retract/", views.retract, name="retract"),
+    path("posts/<int:pk>/urgent/", views_urgent.publish_urgently, name="publish_urgently"),
+    path(
+        "posts/<int:pk>/posthoc/<int:review_id>/",
+        views_urgent.posthoc_review,
+        name="posthoc_review",
+    ),
     path("freezes/", views.freezes, name="freezes"),
     path("freezes/<int:pk>/lift/", views.freeze_lift, name="freeze_lift"),
     path("notifications/", views.notifications, name="notifications"),

@@ -19,7 +19,7 @@ from accounts.models import User
 from charter.engine import check, counters
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
-from editorial import comments, history, policies, selectors, services
+from editorial import comments, history, policies, selectors, services, urgent, views_urgent
 from editorial.forms import EndPostForm, FreezeForm, PostForm, RequestChangesForm, ScheduleForm
 from editorial.forms_members import CommentForm
 from editorial.models import (
@@ -64,8 +64,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
     return render(
-        request, "editorial/queue.html", {"queue": selectors.review_queue(_user(request))}
+        request,
+        "editorial/queue.html",
+        {"queue": selectors.review_queue(user), "posthoc": urgent.posthoc_reviews_for(user)},
     )
 
 
@@ -260,6 +263,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes_form": RequestChangesForm(),
         "end_form": EndPostForm(),
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
+        **views_urgent.post_context(post, user),
     }
     return render(request, "editorial/post.html", context)
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from editorial import urgent
 from publishing import metrics
 
 EXPOSITION_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -98,5 +99,7 @@ def health(request: HttpRequest) -> HttpResponse:
         "now": now,
         "overdue_seconds": settings.METRICS_OVERDUE_SECONDS,
         "lateness_warning_seconds": settings.METRICS_LATENESS_WARNING_SECONDS,
+        # Urgent publications whose skipped approvers have not reviewed them in time.
+        "overdue_posthoc": list(urgent.posthoc_reviews_overdue(now=now)[:200]),
     }
     return render(request, "publishing/health.html", context)

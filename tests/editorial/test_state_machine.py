@@ -13,6 +13,7 @@ EXPECTED = {
     ("submit", S.CHANGES_REQUESTED, S.IN_REVIEW),
     ("approve", S.IN_REVIEW, S.APPROVED),
     ("approve_step", S.IN_REVIEW, S.IN_REVIEW),
+    ("approve_urgently", S.IN_REVIEW, S.APPROVED),
     ("request_changes", S.IN_REVIEW, S.CHANGES_REQUESTED),
     ("reopen", S.IN_REVIEW, S.IN_REVIEW),
     ("reopen", S.APPROVED, S.IN_REVIEW),
@@ -75,6 +76,12 @@ def test_state_machine_draft_cannot_be_approved() -> None:
     post = Post()
     with pytest.raises(TransitionNotAllowed):
         post.approve()
+
+
+def test_state_machine_draft_cannot_be_approved_urgently() -> None:
+    post = Post()
+    with pytest.raises(TransitionNotAllowed):
+        post.approve_urgently()
 
 
 def test_state_machine_draft_cannot_be_scheduled() -> None:

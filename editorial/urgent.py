@@ -1,0 +1,426 @@
+"""The urgent procedure: publish at once, skipping the pending steps, reviewed afterwards.
+
+Who: a member holding the urgent right and the publish right on every account of the post,
+never its author. Four-eyes holds in spirit: someone other than the writer decides, and the
+approvers who were skipped read it afterwards (the post-hoc review).
+
+When: only a post in review. It passed the charter at submission and the charter runs again
+here (its version may have changed), so a blocking finding still refuses. A post sent back for
+changes is not eligible: a reviewer objected to that content, and skipping them would overrule
+a decision rather than a delay; the author edits and submits it again first.
+
+A freeze still holds: the procedure skips approvals, not a decision to stop publishing, and is
+refused rather than left waiting silently behind the freeze.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import Delegation, SocialAccount, User
+from editorial import notifications, policies
+from editorial.models import (
+    Freeze,
+    Notification,
+    Post,
+    PostHocReview,
+    PostState,
+    Revision,
+)
+from editorial.services import (
+    CharterRefused,
+    EditorialError,
+    TransitionRefused,
+    _approver_record,
+    _audit,
+    _check_charter,
+    _guard,
+    _lock,
+    byline_record,
+)
+
+Outcome = PostHocReview.Outcome
+
+
+class JustificationRefused(EditorialError):
+    """The justification is missing or too short (the message says by how much)."""
+
+
+def justification_min_length() -> int:
+    return int(settings.URGENT_JUSTIFICATION_MIN_LENGTH)
+
+
+def _clean_justification(text: str) -> str:
+    text = text.strip()
+    minimum = justification_min_length()
+    if len(text) >= minimum:
+        return text
+    if not text:
+        raise JustificationRefused(
+            _(
+                "Say why this cannot wait for the approvers: a justification of at least "
+                "%(min)s characters is required."
+            )
+            % {"min": minimum}
+        )
+    raise JustificationRefused(
+        _(
+            "The justification needs at least %(min)s characters: %(missing)s more. Say why "
+            "this cannot wait for the approvers; they will read it afterwards."
+        )
+        % {"min": minimum, "missing": minimum - len(text)}
+    )
+
+
+def _names(accounts: list[SocialAccount]) -> str:
+    return ", ".join(str(a) for a in accounts)
+
+
+def urgent_refusal(post: Post, user: User) -> str | None:
+    """Why ``user`` may not use the urgent procedure on ``post`` (whatever its state)."""
+    if not user.is_active:
+        return _("Your account is disabled.")
+    if post.author_id == user.pk:
+        return _(
+            "You wrote this post: another member holding the urgent right must publish it "
+            "under the urgent procedure (four-eyes rule)."
+        )
+    accounts = list(post.accounts.all())
+    lacking = [a for a in accounts if not permissions.can(user, permissions.Perm.URGENT, a)]
+    if lacking:
+        return _("You lack the urgent right on %(accounts)s: ask an administrator.") % {
+            "accounts": _names(lacking)
+        }
+    lacking = [a for a in accounts if not permissions.can(user, permissions.Perm.PUBLISH, a)]
+    if lacking:
+        return _(
+            "The urgent procedure publishes at once: you also need the publish right on "
+            "%(accounts)s."
+        ) % {"accounts": _names(lacking)}
+    return None
+
+
+def may_publish_urgently(post: Post, user: User) -> bool:
+    """Whether the post page offers the procedure (the service checks again)."""
+    return post.state == PostState.IN_REVIEW and urgent_refusal(post, user) is None
+
+
+def _refuse_state(post: Post) -> None:
+    if post.state == PostState.IN_REVIEW:
+        return
+    if post.state == PostState.CHANGES_REQUESTED:
+        raise TransitionRefused(
+            _(
+                "A reviewer asked for changes on post #%(id)s: the author edits it and submits "
+                "it again before the urgent procedure can be used."
+            )
+            % {"id": post.pk}
+        )
+    raise TransitionRefused(
+        _("The urgent procedure applies to a post in review; post #%(id)s is %(state)s.")
+        % {"id": post.pk, "state": post.get_state_display()}
+    )
+
+
+def _refuse_if_frozen(post: Post) -> None:
+    active = Freeze.objects.filter(lifted_at__isnull=True)
+    frozen = active.filter(Q(account__isnull=True) | Q(account__posts=post)).first()
+    if frozen is not None:
+        raise TransitionRefused(
+            _(
+                "Publishing is frozen on %(target)s: the urgent procedure does not override a "
+                "freeze. Ask a publisher to lift it first."
+            )
+            % {"target": frozen.target}
+        )
+
+
+def _skipped_steps(post: Post, *, by: User) -> tuple[list[dict[str, Any]], set[int]]:
+    """The pending steps as they stand, and who owes their post-hoc review."""
+    record: list[dict[str, Any]] = []
+    owed: set[int] = set()
+    for status in policies.chain_status(post):
+        if status.satisfied:
+            continue
+        approvers = set(status.rights) - {post.author_id, by.pk}
+        owed |= approvers
+        record.append(
+            {
+                "number": status.number,
+                "name": status.step.name,
+                "step_id": status.step.pk,
+                "approvers": sorted(approvers),
+            }
+        )
+    return record, owed
+
+
+def _urgent_record(by: User, text: str, at: datetime, review: PostHocReview) -> dict[str, Any]:
+    return {
+        "id": by.pk,
+        "name": str(by),
+        "at": at.isoformat(),
+        "step": "",
+        "urgent": True,
+        "justification": text,
+        "posthoc_review": review.pk,
+    }
+
+
+@transaction.atomic
+def post_publish_urgently(*, post: Post, by: User, justification: str) -> PostHocReview:
+    """Approve under the urgent procedure and schedule for now; open the post-hoc review.
+
+    The byline names the urgent publisher among the approvers (with the justification), so
+    the published record never reads as a completed chain.
+    """
+    post = _lock(post.pk)
+    _refuse_state(post)
+    refusal = urgent_refusal(post, by)
+    if refusal:
+        raise PermissionDenied(refusal)
+    _guard(post.approve_urgently, by, _("publish under the urgent procedure"))
+    text = _clean_justification(justification)
+    _refuse_if_frozen(post)
+    revision = post.current_revision
+    assert revision is not None
+    report = _check_charter(post, revision)
+    if not report.ok:
+        raise CharterRefused(report)
+    revision.save(update_fields=["check_report"])
+    skipped, owed = _skipped_steps(post, by=by)
+    if not owed:
+        raise TransitionRefused(
+            _(
+                "Nobody but you could approve the pending steps, so nobody could review this "
+                "publication afterwards: ask another approver or an administrator."
+            )
+        )
+    now = timezone.now()
+    review = _open_review(post, revision, by=by, text=text, skipped=skipped, owed=owed, now=now)
+    source = post.state
+    post.approve_urgently()
+    post.save()
+    _audit(
+        post,
+        "published_urgently",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        revision=revision.number,
+        content_hash=revision.content_hash,
+        justification=text,
+        skipped_steps=[s["name"] for s in skipped],
+        posthoc_review=review.pk,
+        due_at=review.due_at.isoformat(),
+    )
+    _schedule_now(post, by=by, urgent=_urgent_record(by, text, now, review), now=now)
+    notifications.notify(
+        post=post, kind=Notification.Kind.POSTHOC_DUE, recipients=owed, message=text
+    )
+    return review
+
+
+def _open_review(
+    post: Post,
+    revision: Revision,
+    *,
+    by: User,
+    text: str,
+    skipped: list[dict[str, Any]],
+    owed: set[int],
+    now: datetime,
+) -> PostHocReview:
+    review = PostHocReview.objects.create(
+        post=post,
+        revision=revision,
+        urgent_by=by,
+        justification=text,
+        skipped_steps=skipped,
+        created_at=now,
+        due_at=now + timedelta(hours=float(settings.POSTHOC_REVIEW_HOURS)),
+    )
+    review.approvers.set(owed)
+    return review
+
+
+def _schedule_now(post: Post, *, by: User, urgent: dict[str, Any], now: datetime) -> None:
+    """The scheduling half of ``services.post_schedule``: same transition, same frozen byline."""
+    _guard(post.schedule, by, _("schedule"))
+    approvals = [_approver_record(a) for a in policies.current_approvals(post)]
+    post.scheduled_at = now
+    post.scheduled_by = by
+    post.byline_record = byline_record(post, by=by, approvers=[*approvals, urgent])
+    post.byline_record["urgent"] = urgent
+    source = post.state
+    post.schedule()
+    post.last_error = ""
+    post.save()
+    _audit(
+        post,
+        "scheduled",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        at=now.isoformat(),
+        urgent=True,
+    )
+
+
+# --- post-hoc review ---------------------------------------------------------------------
+
+
+def _post_units(post: Post) -> list[Any]:
+    return [a.unit for a in post.accounts.select_related("unit")]
+
+
+def stands_in_for(review: PostHocReview, user: User) -> int | None:
+    """The skipped approver ``user`` stands in for today, through a delegation that covers
+    every account of the post (as for a step of the accounts' reviewers), else None."""
+    today = timezone.localdate()
+    delegations = (
+        Delegation.objects.filter(
+            to_user=user,
+            from_user__in=review.approvers.all(),
+            starts_on__lte=today,
+            ends_on__gte=today,
+        )
+        .select_related("unit")
+        .order_by("pk")
+    )
+    units = _post_units(review.post)
+    return next(
+        (d.from_user_id for d in delegations if all(d.covers(u) for u in units)),
+        None,
+    )
+
+
+def posthoc_refusal(review: PostHocReview, user: User) -> str | None:
+    """Why ``user`` may not complete the review now, or None if they may."""
+    if not review.is_open:
+        return _("This post-hoc review was already completed by %(who)s.") % {
+            "who": review.completed_by
+        }
+    if not user.is_active:
+        return _("Your account is disabled.")
+    if user.pk in (review.urgent_by_id, review.post.author_id):
+        return _(
+            "You published or wrote this post: the approvers who were skipped review it, not you."
+        )
+    if review.approvers.filter(pk=user.pk).exists() or stands_in_for(review, user):
+        return None
+    return _("Only the approvers of the skipped steps (or their deputies) complete this review.")
+
+
+@transaction.atomic
+def posthoc_review_complete(
+    *, review: PostHocReview, by: User, outcome: str, comment: str = ""
+) -> PostHocReview:
+    """Confirm the urgent publication, or object to it with a comment (once per review)."""
+    review = (
+        PostHocReview.objects.select_for_update(of=("self",))
+        .select_related("post", "post__author", "urgent_by", "completed_by")
+        .get(pk=review.pk)
+    )
+    refusal = posthoc_refusal(review, by)
+    if refusal:
+        if not review.is_open:
+            raise EditorialError(refusal)
+        raise PermissionDenied(refusal)
+    if outcome not in Outcome.values:
+        raise EditorialError(_("Choose to confirm the publication or to object to it."))
+    comment = comment.strip()
+    if outcome == Outcome.OBJECTED and not comment:
+        raise EditorialError(_("Say what you object to: a comment is required."))
+    deputy_of = None if review.approvers.filter(pk=by.pk).exists() else stands_in_for(review, by)
+    review.completed_at = timezone.now()
+    review.completed_by = by
+    review.as_deputy_of_id = deputy_of
+    review.outcome = outcome
+    review.comment = comment
+    review.save()
+    _audit(
+        review.post,
+        f"posthoc_{outcome}",
+        actor=by,
+        on_behalf_of=review.as_deputy_of,
+        posthoc_review=review.pk,
+        overdue=review.completed_at > review.due_at,
+        comment=comment,
+    )
+    if outcome == Outcome.OBJECTED:
+        notifications.notify(
+            post=review.post,
+            kind=Notification.Kind.POSTHOC_OBJECTED,
+            recipients={review.urgent_by_id, review.post.author_id} - {by.pk},
+            message=comment,
+        )
+    return review
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def _reviews() -> QuerySet[PostHocReview]:
+    return PostHocReview.objects.select_related(
+        "post", "post__author", "post__current_revision", "urgent_by", "completed_by"
+    ).order_by("due_at", "pk")
+
+
+def posthoc_reviews_of(post: Post) -> QuerySet[PostHocReview]:
+    return _reviews().filter(post=post).select_related("as_deputy_of")
+
+
+def posthoc_reviews_overdue(*, now: datetime | None = None) -> QuerySet[PostHocReview]:
+    """Open reviews past their due time, the longest overdue first."""
+    return _reviews().filter(completed_at__isnull=True, due_at__lt=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class OwedReview:
+    review: PostHocReview
+    as_deputy_of: User | None
+    overdue: bool
+
+
+def posthoc_reviews_for(user: User, *, now: datetime | None = None) -> list[OwedReview]:
+    """Open reviews ``user`` owes, in their own right or as deputy today, soonest due first."""
+    now = now or timezone.now()
+    today = timezone.localdate()
+    principals = Delegation.objects.filter(
+        to_user=user, starts_on__lte=today, ends_on__gte=today
+    ).values("from_user")
+    candidates = (
+        _reviews()
+        .filter(completed_at__isnull=True)
+        .filter(Q(approvers=user) | Q(approvers__in=principals))
+        .exclude(urgent_by=user)
+        .exclude(post__author=user)
+        .distinct()
+    )
+    owed = []
+    for review in candidates:
+        own = review.approvers.filter(pk=user.pk).exists()
+        principal = None if own else stands_in_for(review, user)
+        if own or principal:
+            deputy_of = User.objects.get(pk=principal) if principal else None
+            owed.append(OwedReview(review, deputy_of, review.due_at < now))
+    return owed
+
+
+def owes_posthoc(post: Post, user: User) -> bool:
+    """Whether ``user`` has an open post-hoc review on ``post`` (so may open the post)."""
+    return any(
+        posthoc_refusal(r, user) is None
+        for r in post.posthoc_reviews.filter(completed_at__isnull=True)
+    )

@@ -1,0 +1,133 @@
+"""Pages of the urgent procedure and of its post-hoc review (services in ``editorial.urgent``).
+
+A refused form is shown again with what was typed, never lost behind a redirect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from editorial import policies, selectors, services, urgent
+from editorial.forms_urgent import PostHocReviewForm, UrgentPublishForm
+from editorial.models import Post, PostHocReview
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@dataclass(frozen=True)
+class UrgentPanel:
+    may_publish: bool
+    form: UrgentPublishForm
+    min_length: int
+    # Each review of the post and whether this user may complete it now.
+    reviews: list[tuple[PostHocReview, bool]]
+
+
+def post_context(post: Post, user: User) -> dict[str, Any]:
+    """What the post page needs to show the procedure (its partial: ``_urgent.html``)."""
+    reviews = urgent.posthoc_reviews_of(post)
+    rows = [(r, urgent.posthoc_refusal(r, user) is None) for r in reviews]
+    return {
+        "urgent": UrgentPanel(
+            may_publish=urgent.may_publish_urgently(post, user),
+            form=UrgentPublishForm(),
+            min_length=urgent.justification_min_length(),
+            reviews=rows,
+        ),
+        "posthoc_form": PostHocReviewForm(),
+    }
+
+
+def _pending_steps(post: Post) -> list[policies.StepStatus]:
+    return [s for s in policies.chain_status(post) if not s.satisfied]
+
+
+@login_required
+def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    refusal = urgent.urgent_refusal(post, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = UrgentPublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = urgent.post_publish_urgently(
+                post=post, by=user, justification=form.cleaned_data["justification"]
+            )
+        except services.CharterRefused as exc:
+            for finding in exc.report.blocking:
+                form.add_error(None, finding.message)
+        except urgent.JustificationRefused as exc:
+            form.add_error("justification", exc.message)
+        except services.EditorialError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Scheduled for now under the urgent procedure. The skipped approvers are "
+                    "asked to review it by %(due)s."
+                )
+                % {"due": review.due_at.strftime("%Y-%m-%d %H:%M")},
+            )
+            return redirect("editorial:post", pk=pk)
+    return render(
+        request,
+        "editorial/urgent.html",
+        {
+            "post": post,
+            "revision": post.current_revision,
+            "form": form,
+            "min_length": urgent.justification_min_length(),
+            "pending": _pending_steps(post),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def posthoc_review(request: HttpRequest, pk: int, review_id: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    review = get_object_or_404(urgent.posthoc_reviews_of(post), pk=review_id)
+    refusal = urgent.posthoc_refusal(review, user)
+    form = PostHocReviewForm(request.POST or None)
+    if request.method == "POST":
+        if refusal and not review.is_open:
+            messages.info(request, refusal)
+            return redirect("editorial:post", pk=pk)
+        if refusal:
+            raise PermissionDenied(refusal)
+        if form.is_valid():
+            try:
+                urgent.posthoc_review_complete(
+                    review=review,
+                    by=user,
+                    outcome=form.cleaned_data["outcome"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except services.EditorialError as exc:
+                form.add_error("comment", exc.message)
+            else:
+                messages.success(request, _("Post-hoc review recorded."))
+                return redirect("editorial:post", pk=pk)
+    return render(
+        request,
+        "editorial/posthoc.html",
+        {"post": post, "review": review, "form": form, "refusal": refusal},
+        status=400 if form.errors else 200,
+    )
