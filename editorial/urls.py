@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from editorial import views
+from editorial import views, views_consultations
 
 app_name = "editorial"
 urlpatterns = [
@@ -18,6 +18,9 @@ urlpatterns = [
     path("posts/<int:pk>/request-changes/", views.request_changes, name="request_changes"),
     path("posts/<int:pk>/schedule/", views.schedule, name="schedule"),
     path("posts/<int:pk>/retry/", views.retry, name="retry"),
+    path("posts/<int:pk>/consultations/", views_consultations.ask, name="consultation_ask"),
+    path("consultations/<int:pk>/answer/", views_consultations.answer, name="consultation_answer"),
+    path("consultations/<int:pk>/cancel/", views_consultations.cancel, name="consultation_cancel"),
     path("freezes/", views.freezes, name="freezes"),
     path("freezes/<int:pk>/lift/", views.freeze_lift, name="freeze_lift"),
     path("notifications/", views.notifications, name="notifications"),

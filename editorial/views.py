@@ -19,11 +19,12 @@ from accounts.models import User
 from charter.engine import check, counters
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
-from editorial import policies, selectors, services
+from editorial import consultations, policies, selectors, services, views_consultations
 from editorial.forms import FreezeForm, PostForm, RequestChangesForm, ScheduleForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
+    Consultation,
     Post,
     PostState,
     PostTier,
@@ -63,8 +64,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
     return render(
-        request, "editorial/queue.html", {"queue": selectors.review_queue(_user(request))}
+        request,
+        "editorial/queue.html",
+        {
+            "queue": selectors.review_queue(user),
+            "consultations": consultations.consultation_queue(user),
+        },
     )
 
 
@@ -237,6 +244,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": selectors.post_history(post),
         "comments": post.comments.select_related("author"),
         "chain": selectors.approval_chain(post, user),
+        "consultations": views_consultations.section(post, user),
         "can": {
             "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,
             "submit": services.may(post.submit, user),
@@ -247,6 +255,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Offered to a reviewer who may also publish on every account of the post.
             "approve_and_schedule": services.may(post.approve, user)
             and policies.would_complete(policies.chain_status(post))
+            and not Consultation.objects.holding(post).exists()
             and all(
                 permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all()
             ),
@@ -306,6 +315,9 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return redirect("editorial:post", pk=pk)
     post.refresh_from_db()
+    if post.state == PostState.IN_REVIEW and policies.is_complete(policies.chain_status(post)):
+        # The last step is approved but a blocking consultation holds the post: say which.
+        messages.warning(request, policies.waiting_for_consultations(post) or "")
     if "and_schedule" in request.POST and services.may(post.schedule, user):
         # The author's requested time, or now when none was asked or it has already passed.
         requested = post.requested_publish_at

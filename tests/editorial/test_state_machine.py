@@ -13,6 +13,7 @@ EXPECTED = {
     ("submit", S.CHANGES_REQUESTED, S.IN_REVIEW),
     ("approve", S.IN_REVIEW, S.APPROVED),
     ("approve_step", S.IN_REVIEW, S.IN_REVIEW),
+    ("consultations_cleared", S.IN_REVIEW, S.APPROVED),
     ("request_changes", S.IN_REVIEW, S.CHANGES_REQUESTED),
     ("reopen", S.IN_REVIEW, S.IN_REVIEW),
     ("reopen", S.APPROVED, S.IN_REVIEW),
