@@ -44,7 +44,11 @@ class ConsultationForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["units"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = OrgUnit.objects.exclude(pk=post.unit_id).order_by("name")
+        # Neither the unit that speaks nor those already consulted (one open request each).
+        consulted = Consultation.objects.active().filter(post=post).values("unit_id")
+        field.queryset = (
+            OrgUnit.objects.exclude(pk=post.unit_id).exclude(pk__in=consulted).order_by("name")
+        )
 
 
 class AnswerForm(forms.Form):
