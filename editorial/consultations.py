@@ -388,15 +388,12 @@ def _raise(consultation: Consultation, *, level: int, now: datetime, recipients:
         deadline=consultation.deadline.isoformat(),
         notified=sorted(recipients),
     )
-    if level == 1:
-        message = _("%(unit)s has not answered by the deadline: the post stays blocked.")
-    else:
-        message = _("%(unit)s still has not answered: the post stays blocked until it agrees.")
+    # The headline (the kind) is translated when shown; a worker has no reader's language.
     notifications.notify(
         post=post,
         kind=Kind.CONSULTATION_OVERDUE,
         recipients=recipients,
-        message=message % {"unit": consultation.unit},
+        message=str(consultation.unit),
     )
 
 
