@@ -12,6 +12,7 @@ from editorial.models import (
     ApprovalPolicy,
     ApprovalStep,
     AuditEvent,
+    Consultation,
     Freeze,
     Post,
     PostTier,
@@ -113,3 +114,20 @@ class FreezeAdmin(ReadOnlyAdmin):
 
     list_display = ("target", "reason", "frozen_by", "frozen_at", "lifted_by", "lifted_at")
     list_filter = ("lifted_at",)
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(ReadOnlyAdmin):
+    """Asked, answered and cancelled on the post page, which audits them."""
+
+    list_display = (
+        "post",
+        "unit",
+        "blocking",
+        "deadline",
+        "answer",
+        "answered_revision",
+        "escalation_level",
+        "cancelled_at",
+    )
+    list_filter = ("blocking", "answer", "escalation_level")

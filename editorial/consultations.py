@@ -74,8 +74,11 @@ def ask_refusal(post: Post, user: User) -> str | None:
     return None
 
 
-def answer_refusal(consultation: Consultation, user: User) -> str | None:
-    """Why ``user`` may not answer now, or None. Reads ``consultation.post`` as given."""
+def answer_refusal(
+    consultation: Consultation, user: User, *, member_of: set[int] | None = None
+) -> str | None:
+    """Why ``user`` may not answer now, or None. Reads ``consultation.post`` as given;
+    ``member_of`` (the user's unit ids) spares a query per consultation on a page."""
     post = consultation.post
     if consultation.cancelled_at is not None:
         return _("This consultation was cancelled.")
@@ -84,7 +87,11 @@ def answer_refusal(consultation: Consultation, user: User) -> str | None:
             "id": post.pk,
             "state": post.get_state_display(),
         }
-    if user.pk not in unit_members(consultation.unit):
+    if member_of is None:
+        member = user.pk in unit_members(consultation.unit)
+    else:
+        member = user.is_active and consultation.unit_id in member_of
+    if not member:
         return _("Only members of %(unit)s answer this consultation.") % {"unit": consultation.unit}
     if user.pk in (post.author_id, consultation.requested_by_id):
         return _(
@@ -427,6 +434,7 @@ class ConsultationRow:
 
 def consultation_rows(post: Post, user: User) -> list[ConsultationRow]:
     now = timezone.now()
+    mine = set(selectors.member_unit_ids(user))
     rows = []
     for consultation in consultations_of(post):
         consultation.post = post
@@ -435,7 +443,7 @@ def consultation_rows(post: Post, user: User) -> list[ConsultationRow]:
                 consultation=consultation,
                 status=consultation.status(now),
                 overdue=consultation.is_overdue(now),
-                can_answer=answer_refusal(consultation, user) is None,
+                can_answer=answer_refusal(consultation, user, member_of=mine) is None,
                 can_cancel=cancel_refusal(consultation, user) is None,
             )
         )

@@ -7,13 +7,26 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from editorial import services
+from accounts.models import Membership
+from accounts.services import membership_create
+from editorial import consultations, services
 from editorial.models import Consultation, PostState
 from tests.conftest import Org
-from tests.editorial.consultation_setup import Legal, ask, draft, make_legal, state, submitted
+from tests.editorial.consultation_setup import (
+    Legal,
+    ask,
+    draft,
+    in_days,
+    make_legal,
+    state,
+    submitted,
+)
+from tests.factories import make_unit, make_user
 
 
 @pytest.fixture
@@ -198,3 +211,26 @@ _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+
+
+def _page_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_view_consultation_post_page_queries_do_not_grow_per_consultation(
+    legal: Legal,
+) -> None:
+    post = draft(legal.org)
+    units = [make_unit(name=f"Direction {n}", code=f"dir{n}") for n in range(3)]
+    for unit in units:
+        membership_create(user=make_user(), unit=unit, role=Membership.Role.AUTHOR)
+    ask(legal, post)
+    client = _client(legal.jurist)
+    client.get(_post_url(post.pk))  # warm the session
+    one = _page_queries(client, _post_url(post.pk))
+    consultations.consultation_request(
+        post=post, units=units, question="?", blocking=True, deadline=in_days(1), by=post.author
+    )
+    assert _page_queries(client, _post_url(post.pk)) == one
