@@ -1,125 +1,33 @@
-"""Consultation of the units concerned: every write on consultations, and their reads.
-
-A reviewer or the author asks other units about a post, blocking or advisory, with a deadline.
-Answers are bound to the revision they cover, like approvals. A blocking consultation holds a
-complete approval chain until the unit agrees on the current revision; silence never counts
-as consent: at the deadline the unit's head is alerted, after a grace period the requester.
-"""
+"""Every write on consultations: ask, answer, cancel, escalate. One writer per change."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, OrgUnit, User
-from editorial import notifications, policies, selectors
+from accounts.models import OrgUnit, User
+from editorial import notifications, policies
+from editorial.consultations.rules import (
+    ANSWERABLE_STATES,
+    ASKABLE_STATES,
+    answer_refusal,
+    ask_refusal,
+    cancel_refusal,
+    quote,
+    unit_heads,
+    unit_members,
+)
 from editorial.models import Consultation, Notification, Post, PostState
 from editorial.services import EditorialError, TransitionRefused, _audit, _lock
 
 S = PostState
 Kind = Notification.Kind
-# Asking makes sense before approval: afterwards the content is settled.
-ASKABLE_STATES = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED)
-# An advisory answer may still come after approval; once publication starts it is too late.
-ANSWERABLE_STATES = (*ASKABLE_STATES, S.APPROVED, S.SCHEDULED)
-
-
-def unit_members(unit: OrgUnit) -> set[int]:
-    """Active members of the unit, whatever their role: any of them may answer."""
-    members = Membership.objects.filter(unit=unit, user__is_active=True)
-    return set(members.values_list("user_id", flat=True))
-
-
-def unit_heads(unit: OrgUnit) -> set[int]:
-    """Who is alerted first when the unit stays silent: its administrators, else its
-    reviewers, else (a unit of authors only) every member, so the alert reaches someone."""
-    members = Membership.objects.filter(unit=unit, user__is_active=True)
-    for role in (Membership.Role.ADMIN, Membership.Role.REVIEWER):
-        heads = set(members.filter(role=role).values_list("user_id", flat=True))
-        if heads:
-            return heads
-    return unit_members(unit)
-
-
-def _quote(unit: OrgUnit) -> dict[str, Any]:
-    return {"id": unit.pk, "name": str(unit)}
-
-
-# --- who may do what ----------------------------------------------------------------------
-
-
-def ask_refusal(post: Post, user: User) -> str | None:
-    """Why ``user`` may not ask for a consultation on ``post`` now, or None if they may."""
-    if post.state not in ASKABLE_STATES:
-        return _("Cannot ask for a consultation on post #%(id)s while it is %(state)s.") % {
-            "id": post.pk,
-            "state": post.get_state_display(),
-        }
-    if not user.is_active or not (
-        post.author_id == user.pk or policies.approves_any_step(post, user)
-    ):
-        return _("Only the author or an approver of post #%(id)s can ask for a consultation.") % {
-            "id": post.pk
-        }
-    return None
-
-
-def answer_refusal(
-    consultation: Consultation, user: User, *, member_of: set[int] | None = None
-) -> str | None:
-    """Why ``user`` may not answer now, or None. Reads ``consultation.post`` as given;
-    ``member_of`` (the user's unit ids) spares a query per consultation on a page."""
-    post = consultation.post
-    if consultation.cancelled_at is not None:
-        return _("This consultation was cancelled.")
-    if post.state not in ANSWERABLE_STATES:
-        return _("Post #%(id)s is %(state)s: the consultation can no longer be answered.") % {
-            "id": post.pk,
-            "state": post.get_state_display(),
-        }
-    if member_of is None:
-        member = user.pk in unit_members(consultation.unit)
-    else:
-        member = user.is_active and consultation.unit_id in member_of
-    if not member:
-        return _("Only members of %(unit)s answer this consultation.") % {"unit": consultation.unit}
-    if user.pk in (post.author_id, consultation.requested_by_id):
-        return _(
-            "You wrote the post or asked the question: another member of %(unit)s answers."
-        ) % {"unit": consultation.unit}
-    if consultation.answers_current:
-        return _(
-            "%(unit)s already answered this revision; it will be asked again after an edit."
-        ) % {"unit": consultation.unit}
-    return None
-
-
-def cancel_refusal(consultation: Consultation, user: User) -> str | None:
-    if consultation.cancelled_at is not None:
-        return _("This consultation was already cancelled.")
-    if consultation.requested_by_id != user.pk:
-        # Else an author could lift the blocking consultation a reviewer asked for.
-        return _("Only %(who)s, who asked, can cancel this consultation.") % {
-            "who": consultation.requested_by
-        }
-    if consultation.post.state not in ASKABLE_STATES:
-        return _("The post is %(state)s: its consultations are settled.") % {
-            "state": consultation.post.get_state_display()
-        }
-    return None
-
-
-# --- services -----------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -164,7 +72,7 @@ def consultation_request(
             "consultation_requested",
             actor=by,
             consultation_id=consultation.pk,
-            unit=_quote(unit),
+            unit=quote(unit),
             blocking=blocking,
             deadline=deadline.isoformat(),
             revision=post.current_revision.number,
@@ -258,7 +166,7 @@ def consultation_answer(
         "consultation_answered",
         actor=by,
         consultation_id=consultation.pk,
-        unit=_quote(consultation.unit),
+        unit=quote(consultation.unit),
         answer=answer,
         revision=current.number,
         comment=comment,
@@ -326,7 +234,7 @@ def consultation_cancel(*, consultation: Consultation, by: User) -> Consultation
         "consultation_cancelled",
         actor=by,
         consultation_id=consultation.pk,
-        unit=_quote(consultation.unit),
+        unit=quote(consultation.unit),
     )
     if consultation.blocking:
         _clear_if_ready(consultation.post, by=by)
@@ -390,7 +298,7 @@ def _raise(consultation: Consultation, *, level: int, now: datetime, recipients:
         "consultation_escalated",
         actor=None,
         consultation_id=consultation.pk,
-        unit=_quote(consultation.unit),
+        unit=quote(consultation.unit),
         level=level,
         deadline=consultation.deadline.isoformat(),
         notified=sorted(recipients),
@@ -402,74 +310,3 @@ def _raise(consultation: Consultation, *, level: int, now: datetime, recipients:
         recipients=recipients,
         message=str(consultation.unit),
     )
-
-
-# --- reads --------------------------------------------------------------------------------
-
-
-def consultations_of(post: Post) -> QuerySet[Consultation]:
-    rows: QuerySet[Consultation] = post.consultations.select_related(
-        "unit", "requested_by", "answered_by", "revision", "answered_revision", "post"
-    ).order_by("created_at", "pk")
-    return rows
-
-
-def consultation_get_for(user: User, pk: int) -> Consultation:
-    """A consultation on a post the user may see (404 otherwise)."""
-    consultation = Consultation.objects.select_related("unit", "requested_by").filter(pk=pk).first()
-    if consultation is None:
-        raise Http404
-    consultation.post = selectors.post_get_for(user, consultation.post_id)
-    return consultation
-
-
-@dataclass(frozen=True)
-class ConsultationRow:
-    consultation: Consultation
-    status: Consultation.Status
-    overdue: bool
-    can_answer: bool
-    can_cancel: bool
-
-
-def consultation_rows(post: Post, user: User) -> list[ConsultationRow]:
-    now = timezone.now()
-    mine = set(selectors.member_unit_ids(user))
-    rows = []
-    for consultation in consultations_of(post):
-        consultation.post = post
-        rows.append(
-            ConsultationRow(
-                consultation=consultation,
-                status=consultation.status(now),
-                overdue=consultation.is_overdue(now),
-                can_answer=answer_refusal(consultation, user, member_of=mine) is None,
-                can_cancel=cancel_refusal(consultation, user) is None,
-            )
-        )
-    return rows
-
-
-def consultation_queue(user: User) -> list[ConsultationRow]:
-    """Consultations asked of the user's units that wait for an answer on the current
-    revision (overdue first), excluding posts the user wrote or questions they asked."""
-    now = timezone.now()
-    pending = (
-        Consultation.objects.unanswered()
-        .filter(unit__in=selectors.member_unit_ids(user), post__state__in=ANSWERABLE_STATES)
-        .exclude(post__author=user)
-        .exclude(requested_by=user)
-        .select_related("unit", "requested_by", "post", "post__current_revision", "post__author")
-        .order_by("deadline", "pk")
-    )
-    rows = [
-        ConsultationRow(
-            consultation=c,
-            status=c.status(now),
-            overdue=c.is_overdue(now),
-            can_answer=True,
-            can_cancel=False,
-        )
-        for c in pending
-    ]
-    return sorted(rows, key=lambda r: not r.overdue)
