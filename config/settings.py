@@ -219,10 +219,19 @@ PUBLISH_TICK_SECONDS = env.float("PUBLISH_TICK_SECONDS", default=1.0)
 PUBLISH_LOOKAHEAD_SECONDS = env.float("PUBLISH_LOOKAHEAD_SECONDS", default=5.0)
 if not 0 <= PUBLISH_LOOKAHEAD_SECONDS <= 60:
     raise ImproperlyConfigured("PUBLISH_LOOKAHEAD_SECONDS must be between 0 and 60 seconds.")
+# A blocking consultation unanswered at its deadline alerts the consulted unit's head; this
+# many hours later, the requester (editorial.consultations.consultations_escalate_overdue).
+CONSULTATION_ESCALATION_HOURS = env.float("CONSULTATION_ESCALATION_HOURS", default=24.0)
+if CONSULTATION_ESCALATION_HOURS < 0:
+    raise ImproperlyConfigured("CONSULTATION_ESCALATION_HOURS cannot be negative.")
 CELERY_BEAT_SCHEDULE = {
     "publishing-tick": {
         "task": "publishing.tasks.tick",
         "schedule": PUBLISH_TICK_SECONDS,
+    },
+    "consultations-escalate": {
+        "task": "editorial.tasks.escalate_consultations",
+        "schedule": 60.0,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -12,6 +12,7 @@ from editorial.models import (
     ApprovalPolicy,
     ApprovalStep,
     AuditEvent,
+    Consultation,
     Freeze,
     Post,
     PostHocReview,
@@ -122,3 +123,20 @@ class PostHocReviewAdmin(ReadOnlyAdmin):
 
     list_display = ("post", "urgent_by", "created_at", "due_at", "outcome", "completed_by")
     list_filter = ("outcome",)
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(ReadOnlyAdmin):
+    """Asked, answered and cancelled on the post page, which audits them."""
+
+    list_display = (
+        "post",
+        "unit",
+        "blocking",
+        "deadline",
+        "answer",
+        "answered_revision",
+        "escalation_level",
+        "cancelled_at",
+    )
+    list_filter = ("blocking", "answer", "escalation_level")

@@ -197,6 +197,12 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def approve_step(self) -> None:
         pass
 
+    # The chain was complete and the last blocking consultation now agrees: nobody approves
+    # here, the consultation's answer completes what the approvers already did.
+    @transition(field=state, source=S.IN_REVIEW, target=S.APPROVED)
+    def consultations_cleared(self) -> None:
+        pass
+
     @transition(
         field=state,
         source=S.IN_REVIEW,
@@ -553,6 +559,9 @@ class Notification(models.Model):
         MENTIONED = "mentioned", _("Mentioned in a comment")
         POSTHOC_DUE = "posthoc_due", _("Post-hoc review due")
         POSTHOC_OBJECTED = "posthoc_objected", _("Objection in a post-hoc review")
+        CONSULTATION_REQUESTED = "consultation_requested", _("Consultation asked of your unit")
+        CONSULTATION_ANSWERED = "consultation_answered", _("Consultation answered")
+        CONSULTATION_OVERDUE = "consultation_overdue", _("Consultation overdue")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -560,7 +569,7 @@ class Notification(models.Model):
     post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -653,6 +662,11 @@ EVENT_VERBS = {
     "published_urgently": _("approved at once under the urgent procedure"),
     "posthoc_confirmed": _("post-hoc review: confirmed"),
     "posthoc_objected": _("post-hoc review: objection"),
+    "consultation_requested": _("consultation requested"),
+    "consultation_answered": _("consultation answered"),
+    "consultation_cancelled": _("consultation cancelled"),
+    "consultation_escalated": _("consultation overdue: escalated"),
+    "consultations_cleared": _("approved: the blocking consultations agree"),
 }
 
 
@@ -759,3 +773,122 @@ class PostHocReview(models.Model):
     @property
     def skipped_step_names(self) -> list[str]:
         return [str(s.get("name", "")) for s in self.skipped_steps]
+
+
+class ConsultationQuerySet(models.QuerySet["Consultation"]):
+    def active(self) -> ConsultationQuerySet:
+        return self.filter(cancelled_at__isnull=True)
+
+    def unanswered(self) -> ConsultationQuerySet:
+        """Not answered for the post's current revision: an answer covers one revision only."""
+        return self.active().filter(
+            models.Q(answered_revision__isnull=True)
+            | ~models.Q(answered_revision=models.F("post__current_revision"))
+        )
+
+    def holding(self, post: Post) -> ConsultationQuerySet:
+        """Blocking consultations of ``post`` without an agreement on its current revision:
+        while one remains, a complete approval chain does not approve the post."""
+        agreed = models.Q(
+            answer=Consultation.Answer.AGREE, answered_revision_id=post.current_revision_id
+        )
+        return self.active().filter(post=post, blocking=True).exclude(agreed)
+
+
+class Consultation(models.Model):
+    """A question to another unit about a post: blocking or advisory, with a deadline.
+
+    The answer is bound to the revision it covers (``answered_revision``); after an edit the
+    unit answers again. Rows are never deleted: a withdrawn request keeps its row, cancelled.
+    """
+
+    class Answer(models.TextChoices):
+        AGREE = "agree", _("Agree")
+        OBJECT = "object", _("Object")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting for an answer")
+        OVERDUE = "overdue", _("overdue")
+        AGREED = "agreed", _("agreed")
+        OBJECTED = "objected", _("objected")
+        TO_ANSWER_AGAIN = "to_answer_again", _("to answer again (new revision)")
+        CANCELLED = "cancelled", _("cancelled")
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="consultations")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        verbose_name=_("consulted unit"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(_("question"))
+    blocking = models.BooleanField(_("blocking"), default=True)
+    deadline = models.DateTimeField(_("deadline"), db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices, blank=True)
+    comment = models.TextField(_("comment on facts"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # 0: nobody alerted; 1: the consulted unit's head, at the deadline; 2: the requester.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ConsultationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["post", "created_at", "pk"]
+        verbose_name = _("consultation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "unit"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="one_open_consultation_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(answer="object") | ~models.Q(comment=""),
+                name="consultation_objection_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.post_id} → {self.unit_id}"
+
+    @property
+    def answers_current(self) -> bool:
+        return (
+            self.answered_revision_id is not None
+            and self.answered_revision_id == self.post.current_revision_id
+        )
+
+    @property
+    def holds(self) -> bool:
+        """Whether it keeps the post from being approved now (blocking, no agreement)."""
+        agreed = self.answers_current and self.answer == self.Answer.AGREE
+        return self.blocking and self.cancelled_at is None and not agreed
+
+    def is_overdue(self, now: Any = None) -> bool:
+        if self.cancelled_at is not None or self.answers_current:
+            return False
+        return bool(self.deadline <= (now or timezone.now()))
+
+    def status(self, now: Any = None) -> Consultation.Status:
+        if self.cancelled_at is not None:
+            return self.Status.CANCELLED
+        if self.answers_current:
+            return self.Status.AGREED if self.answer == self.Answer.AGREE else self.Status.OBJECTED
+        if self.answered_revision_id is not None:
+            return self.Status.TO_ANSWER_AGAIN
+        return self.Status.OVERDUE if self.is_overdue(now) else self.Status.WAITING

@@ -12,8 +12,9 @@ from functools import partial
 
 from django.db import transaction
 
+from accounts.models import Membership
 from editorial import emails, policies
-from editorial.models import Notification, Post
+from editorial.models import Consultation, Notification, Post
 
 Kind = Notification.Kind
 
@@ -55,3 +56,10 @@ def outcome_recipients(post: Post) -> set[int | None]:
     record = post.byline_record
     approvers = {a.get("id") for a in record.get("approvers", [])}
     return {post.author_id, post.scheduled_by_id, *approvers}
+
+
+def units_to_ask_again(post: Post) -> set[int]:
+    """Members of the units whose answer covered an earlier revision than the current one."""
+    units = Consultation.objects.unanswered().filter(post=post, answered_revision__isnull=False)
+    members = Membership.objects.filter(unit__in=units.values("unit_id"), user__is_active=True)
+    return set(members.values_list("user_id", flat=True))

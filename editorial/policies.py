@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
-from editorial.models import Approval, ApprovalPolicy, ApprovalStep, Post
+from editorial.models import Approval, ApprovalPolicy, ApprovalStep, Consultation, Post
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -259,7 +259,9 @@ def approval_refusal(
     statuses = chain_status(post) if statuses is None else statuses
     step = open_step(statuses)
     if step is None:
-        return None  # every step is satisfied: approving only completes the chain
+        # Every step is satisfied: approving only completes the chain, unless a blocking
+        # consultation holds it (its agreement approves the post, not another click).
+        return waiting_for_consultations(post)
     return _already_used(user, step, statuses) or _not_eligible(user, step, statuses)
 
 
@@ -303,6 +305,17 @@ def _not_eligible(user: User, step: StepStatus, statuses: list[StepStatus]) -> s
         "n": step.number,
         "step": step.step.name,
     }
+
+
+def waiting_for_consultations(post: Post) -> str | None:
+    """Why a complete chain does not approve the post yet, or None."""
+    units = [str(c.unit) for c in Consultation.objects.holding(post).select_related("unit")]
+    if not units:
+        return None
+    return _(
+        "Every step is approved; the post waits for the consultation of %(units)s: "
+        "it is approved once they agree on this revision."
+    ) % {"units": ", ".join(units)}
 
 
 def may_approve(post: Post, user: User) -> bool:

@@ -10,8 +10,17 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts import permissions
+from accounts.models import Membership
 from editorial import policies, urgent
-from editorial.models import Approval, AuditEvent, Freeze, Notification, Post, PostState
+from editorial.models import (
+    Approval,
+    AuditEvent,
+    Consultation,
+    Freeze,
+    Notification,
+    Post,
+    PostState,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -24,10 +33,21 @@ def _visible_account_ids(user: User) -> set[int]:
     return ids
 
 
+def member_unit_ids(user: User) -> QuerySet[Membership, int]:
+    ids = Membership.objects.filter(user=user, user__is_active=True)
+    return ids.values_list("unit_id", flat=True)
+
+
 def posts_visible_to(user: User) -> QuerySet[Post]:
-    """Posts the user wrote, or that target an account on which they hold any grant."""
+    """Posts the user wrote, that target an account on which they hold any grant, or that
+    one of their units is consulted on (to read them, not to approve or edit them)."""
+    consulted = Exists(
+        Consultation.objects.active().filter(post=OuterRef("pk"), unit__in=member_unit_ids(user))
+    )
     posts: QuerySet[Post] = (
-        Post.objects.filter(Q(author=user) | Q(accounts__in=_visible_account_ids(user)))
+        Post.objects.filter(
+            Q(author=user) | Q(accounts__in=_visible_account_ids(user)) | Q(consulted)
+        )
         .distinct()
         .select_related("author", "unit", "current_revision")
         .prefetch_related("accounts")

@@ -36,6 +36,7 @@ from editorial.models import (
     AuditChainHead,
     AuditEvent,
     Comment,
+    Consultation,
     Freeze,
     Notification,
     Post,
@@ -313,6 +314,14 @@ def post_update(
     revision = _new_revision(post, text=text, language=language, media=media, by=by)
     post.save()
     _audit(post, "edited", actor=by, revision=revision.number)
+    # Answers covered the previous revision: the units that gave one must answer again.
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.CONSULTATION_REQUESTED,
+        recipients=notifications.units_to_ask_again(post) - {by.pk},
+        message=_("Revision %(n)s replaces the one your unit answered: answer again.")
+        % {"n": revision.number},
+    )
     if post.state in REVIEWED_STATES:
         _back_to_review(post, revision, by=by)
     return revision
@@ -454,15 +463,20 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
             step_data["as_deputy_of"] = {"id": deputy_of, "name": str(approval.as_deputy_of)}
     statuses = policies.chain_status(post)
     complete = policies.is_complete(statuses)
+    # A blocking consultation without agreement on this revision keeps the post in review.
+    waiting = [str(c.unit) for c in Consultation.objects.holding(post).select_related("unit")]
+    if complete and waiting:
+        step_data["waiting_for_consultations"] = waiting
+    approved = complete and not waiting
     source = post.state
-    if complete:
+    if approved:
         post.approve()
     else:
         post.approve_step()
     post.save()
     _audit(
         post,
-        "approved" if complete else "step_approved",
+        "approved" if approved else "step_approved",
         actor=by,
         on_behalf_of=approval.as_deputy_of if approval else None,
         from_state=source,
@@ -471,15 +485,20 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
         content_hash=current.content_hash,
         **step_data,
     )
-    _notify_approval(post, statuses, opened_before=opened_before, by=by)
+    _notify_approval(post, statuses, opened_before=opened_before, by=by, approved=approved)
     return approval
 
 
 def _notify_approval(
-    post: Post, statuses: list[policies.StepStatus], *, opened_before: int | None, by: User
+    post: Post,
+    statuses: list[policies.StepStatus],
+    *,
+    opened_before: int | None,
+    by: User,
+    approved: bool,
 ) -> None:
-    """The author hears of the chain's completion; the next step's approvers, of its turn."""
-    if policies.is_complete(statuses):
+    """The author hears of the approval; the next step's approvers, of its turn."""
+    if approved:
         notifications.notify(
             post=post, kind=Notification.Kind.APPROVED, recipients=[post.author_id]
         )

@@ -5,6 +5,7 @@ from django.urls import path
 from editorial import (
     views,
     views_comments,
+    views_consultations,
     views_delegations,
     views_notifications,
     views_urgent,
@@ -32,6 +33,9 @@ urlpatterns = [
         views_urgent.posthoc_review,
         name="posthoc_review",
     ),
+    path("posts/<int:pk>/consultations/", views_consultations.ask, name="consultation_ask"),
+    path("consultations/<int:pk>/answer/", views_consultations.answer, name="consultation_answer"),
+    path("consultations/<int:pk>/cancel/", views_consultations.cancel, name="consultation_cancel"),
     path("freezes/", views.freezes, name="freezes"),
     path("freezes/<int:pk>/lift/", views.freeze_lift, name="freeze_lift"),
     path("notifications/", views.notifications, name="notifications"),

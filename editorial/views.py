@@ -19,12 +19,23 @@ from accounts.models import User
 from charter.engine import check, counters
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
-from editorial import comments, history, policies, selectors, services, urgent, views_urgent
+from editorial import (
+    comments,
+    consultations,
+    history,
+    policies,
+    selectors,
+    services,
+    urgent,
+    views_consultations,
+    views_urgent,
+)
 from editorial.forms import EndPostForm, FreezeForm, PostForm, RequestChangesForm, ScheduleForm
 from editorial.forms_members import CommentForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
+    Consultation,
     Post,
     PostState,
     PostTier,
@@ -68,7 +79,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "editorial/queue.html",
-        {"queue": selectors.review_queue(user), "posthoc": urgent.posthoc_reviews_for(user)},
+        {
+            "queue": selectors.review_queue(user),
+            "posthoc": urgent.posthoc_reviews_for(user),
+            "consultations": consultations.consultation_queue(user),
+        },
     )
 
 
@@ -244,6 +259,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The banner quotes the latest request for changes, not the latest comment.
         "changes_note": post.events.filter(verb="changes_requested").order_by("-seq").first(),
         "chain": selectors.approval_chain(post, user),
+        "consultations": views_consultations.section(post, user),
         "can": {
             "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,
             "submit": services.may(post.submit, user),
@@ -256,6 +272,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Offered to a reviewer who may also publish on every account of the post.
             "approve_and_schedule": services.may(post.approve, user)
             and policies.would_complete(policies.chain_status(post))
+            and not Consultation.objects.holding(post).exists()
             and all(
                 permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all()
             ),
@@ -317,6 +334,9 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return redirect("editorial:post", pk=pk)
     post.refresh_from_db()
+    if post.state == PostState.IN_REVIEW and policies.is_complete(policies.chain_status(post)):
+        # The last step is approved but a blocking consultation holds the post: say which.
+        messages.warning(request, policies.waiting_for_consultations(post) or "")
     if "and_schedule" in request.POST and services.may(post.schedule, user):
         # The author's requested time, or now when none was asked or it has already passed.
         requested = post.requested_publish_at

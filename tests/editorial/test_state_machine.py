@@ -14,6 +14,7 @@ EXPECTED = {
     ("approve", S.IN_REVIEW, S.APPROVED),
     ("approve_step", S.IN_REVIEW, S.IN_REVIEW),
     ("approve_urgently", S.IN_REVIEW, S.APPROVED),
+    ("consultations_cleared", S.IN_REVIEW, S.APPROVED),
     ("request_changes", S.IN_REVIEW, S.CHANGES_REQUESTED),
     ("reopen", S.IN_REVIEW, S.IN_REVIEW),
     ("reopen", S.APPROVED, S.IN_REVIEW),

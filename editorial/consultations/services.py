@@ -1,0 +1,312 @@
+"""Every write on consultations: ask, answer, cancel, escalate. One writer per change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import OrgUnit, User
+from editorial import notifications, policies
+from editorial.consultations.rules import (
+    ANSWERABLE_STATES,
+    ASKABLE_STATES,
+    answer_refusal,
+    ask_refusal,
+    cancel_refusal,
+    quote,
+    unit_heads,
+    unit_members,
+)
+from editorial.models import Consultation, Notification, Post, PostState
+from editorial.services import EditorialError, TransitionRefused, _audit, _lock
+
+S = PostState
+Kind = Notification.Kind
+
+
+@transaction.atomic
+def consultation_request(
+    *,
+    post: Post,
+    units: Sequence[OrgUnit],
+    question: str,
+    blocking: bool,
+    deadline: datetime,
+    by: User,
+) -> list[Consultation]:
+    """Ask each unit about the post's current revision; each appears in that unit's queue."""
+    post = _lock(post.pk)
+    refusal = ask_refusal(post, by)
+    if refusal:
+        if post.state not in ASKABLE_STATES:
+            raise TransitionRefused(refusal)
+        raise PermissionDenied(refusal)
+    question = question.strip()
+    if not question:
+        raise EditorialError(_("Say what the units should check: a question is required."))
+    if not units:
+        raise EditorialError(_("Choose at least one unit to consult."))
+    if deadline <= timezone.now():
+        raise EditorialError(_("The deadline has passed already: choose a later time."))
+    assert post.current_revision is not None
+    asked = []
+    for unit in units:
+        _check_unit(post, unit)
+        consultation = Consultation.objects.create(
+            post=post,
+            revision=post.current_revision,
+            unit=unit,
+            requested_by=by,
+            question=question,
+            blocking=blocking,
+            deadline=deadline,
+        )
+        _audit(
+            post,
+            "consultation_requested",
+            actor=by,
+            consultation_id=consultation.pk,
+            unit=quote(unit),
+            blocking=blocking,
+            deadline=deadline.isoformat(),
+            revision=post.current_revision.number,
+            comment=question,
+        )
+        notifications.notify(
+            post=post,
+            kind=Kind.CONSULTATION_REQUESTED,
+            recipients=unit_members(unit) - {by.pk, post.author_id},
+            message=question,
+        )
+        asked.append(consultation)
+    return asked
+
+
+def _check_unit(post: Post, unit: OrgUnit) -> None:
+    if unit.pk == post.unit_id:
+        raise EditorialError(
+            _("%(unit)s is the unit that speaks: consult another unit.") % {"unit": unit}
+        )
+    if not unit_members(unit):
+        raise EditorialError(
+            _("%(unit)s has no active member to answer: consult another unit.") % {"unit": unit}
+        )
+    if Consultation.objects.active().filter(post=post, unit=unit).exists():
+        raise EditorialError(
+            _("%(unit)s is already consulted on this post: see its answer below.") % {"unit": unit}
+        )
+
+
+def _lock_consultation(pk: int, post_id: int) -> Consultation:
+    """Lock the post first (the order every writer follows), then the consultation."""
+    post = _lock(post_id)
+    locked: Consultation = (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("unit", "requested_by")
+        .get(pk=pk, post_id=post_id)
+    )
+    locked.post = post
+    return locked
+
+
+@transaction.atomic
+def consultation_answer(
+    *,
+    consultation: Consultation,
+    answer: str,
+    comment: str,
+    by: User,
+    revision: int | None = None,
+) -> Consultation:
+    """Record the unit's answer on the current revision; ``revision`` is the one read.
+
+    An agreement that lifts the last blocking consultation of a post whose chain is complete
+    approves the post. An objection keeps it blocked until an edit or a request for changes.
+    """
+    consultation = _lock_consultation(consultation.pk, consultation.post_id)
+    post = consultation.post
+    refusal = answer_refusal(consultation, by)
+    if refusal:
+        if post.state not in ANSWERABLE_STATES or consultation.cancelled_at is not None:
+            raise TransitionRefused(refusal)
+        if consultation.answers_current:
+            raise EditorialError(refusal)
+        raise PermissionDenied(refusal)
+    current = post.current_revision
+    assert current is not None
+    if revision is not None and revision != current.number:
+        raise TransitionRefused(
+            _(
+                "The author saved revision %(current)s after you opened revision %(seen)s: "
+                "read it before answering."
+            )
+            % {"current": current.number, "seen": revision}
+        )
+    if answer not in Consultation.Answer.values:
+        raise EditorialError(_("Answer agree or object."))
+    comment = comment.strip()
+    if answer == Consultation.Answer.OBJECT and not comment:
+        raise EditorialError(_("Say which facts you object to: a comment is required."))
+    consultation.answer = answer
+    consultation.comment = comment
+    consultation.answered_by = by
+    consultation.answered_at = timezone.now()
+    consultation.answered_revision = current
+    # A new round of silence (after the next edit) escalates again from the start.
+    consultation.escalation_level = 0
+    consultation.save()
+    _audit(
+        post,
+        "consultation_answered",
+        actor=by,
+        consultation_id=consultation.pk,
+        unit=quote(consultation.unit),
+        answer=answer,
+        revision=current.number,
+        comment=comment,
+    )
+    _notify_answer(consultation, by=by)
+    if answer == Consultation.Answer.AGREE and consultation.blocking:
+        _clear_if_ready(post, by=by)
+    return consultation
+
+
+def _notify_answer(consultation: Consultation, *, by: User) -> None:
+    post = consultation.post
+    recipients = {post.author_id, consultation.requested_by_id}
+    if consultation.answer == Consultation.Answer.OBJECT:
+        # Those who approve (or approved) this revision must know it is contested.
+        recipients |= notifications.open_step_approvers(post)
+        recipients |= {a.approver_id for a in policies.current_approvals(post)}
+    notifications.notify(
+        post=post,
+        kind=Kind.CONSULTATION_ANSWERED,
+        recipients=recipients - {by.pk},
+        message=f"{consultation.unit}: {consultation.get_answer_display()}"
+        + (f" — {consultation.comment}" if consultation.comment else ""),
+    )
+
+
+def _clear_if_ready(post: Post, *, by: User) -> bool:
+    """Approve a post in review whose chain is complete and that nothing holds any more."""
+    if post.state != S.IN_REVIEW or Consultation.objects.holding(post).exists():
+        return False
+    if not policies.is_complete(policies.chain_status(post)):
+        return False
+    assert post.current_revision is not None
+    source = post.state
+    post.consultations_cleared()
+    post.save()
+    _audit(
+        post,
+        "consultations_cleared",
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        revision=post.current_revision.number,
+        content_hash=post.current_revision.content_hash,
+    )
+    notifications.notify(post=post, kind=Kind.APPROVED, recipients=[post.author_id])
+    return True
+
+
+@transaction.atomic
+def consultation_cancel(*, consultation: Consultation, by: User) -> Consultation:
+    """Withdraw a request (the row stays, cancelled). Lifting the last blocking consultation
+    of a post whose chain is complete approves it, as an agreement would."""
+    consultation = _lock_consultation(consultation.pk, consultation.post_id)
+    refusal = cancel_refusal(consultation, by)
+    if refusal:
+        if consultation.requested_by_id != by.pk:
+            raise PermissionDenied(refusal)
+        raise TransitionRefused(refusal)
+    consultation.cancelled_at = timezone.now()
+    consultation.cancelled_by = by
+    consultation.save(update_fields=["cancelled_at", "cancelled_by"])
+    _audit(
+        consultation.post,
+        "consultation_cancelled",
+        actor=by,
+        consultation_id=consultation.pk,
+        unit=quote(consultation.unit),
+    )
+    if consultation.blocking:
+        _clear_if_ready(consultation.post, by=by)
+    return consultation
+
+
+def escalation_grace() -> timedelta:
+    return timedelta(hours=settings.CONSULTATION_ESCALATION_HOURS)
+
+
+def consultations_escalate_overdue(*, now: datetime | None = None) -> int:
+    """Alert about blocking consultations left unanswered past their deadline; how many
+    alerts were raised. Each level fires once per round of silence, whoever runs it first:
+    level 1 tells the consulted unit's head(s) at the deadline, level 2 the requester once
+    ``CONSULTATION_ESCALATION_HOURS`` more have passed. The post stays held throughout."""
+    now = now or timezone.now()
+    due = (
+        Consultation.objects.unanswered()
+        .filter(
+            blocking=True,
+            escalation_level__lt=2,
+            deadline__lte=now,
+            post__state__in=ASKABLE_STATES,
+        )
+        .order_by("deadline", "pk")
+        .values_list("pk", "post_id")
+    )
+    raised = 0
+    for pk, post_id in list(due):
+        raised += _escalate_one(pk, post_id, now=now)
+    return raised
+
+
+@transaction.atomic
+def _escalate_one(pk: int, post_id: int, *, now: datetime) -> int:
+    consultation = _lock_consultation(pk, post_id)
+    post = consultation.post
+    if (
+        consultation.cancelled_at is not None
+        or consultation.answers_current
+        or post.state not in ASKABLE_STATES
+    ):
+        return 0  # answered or settled since the query: nothing to escalate
+    raised = 0
+    if consultation.escalation_level == 0:
+        _raise(consultation, level=1, now=now, recipients=unit_heads(consultation.unit))
+        raised += 1
+    if consultation.escalation_level == 1 and now >= consultation.deadline + escalation_grace():
+        _raise(consultation, level=2, now=now, recipients={consultation.requested_by_id})
+        raised += 1
+    return raised
+
+
+def _raise(consultation: Consultation, *, level: int, now: datetime, recipients: set[int]) -> None:
+    consultation.escalation_level = level
+    consultation.escalated_at = now
+    consultation.save(update_fields=["escalation_level", "escalated_at"])
+    post = consultation.post
+    _audit(
+        post,
+        "consultation_escalated",
+        actor=None,
+        consultation_id=consultation.pk,
+        unit=quote(consultation.unit),
+        level=level,
+        deadline=consultation.deadline.isoformat(),
+        notified=sorted(recipients),
+    )
+    # The headline (the kind) is translated when shown; a worker has no reader's language.
+    notifications.notify(
+        post=post,
+        kind=Kind.CONSULTATION_OVERDUE,
+        recipients=recipients,
+        message=str(consultation.unit),
+    )
