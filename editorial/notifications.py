@@ -12,6 +12,7 @@ from functools import partial
 
 from django.db import transaction
 
+from accounts import permissions
 from accounts.models import Membership
 from editorial import emails, policies
 from editorial.models import Consultation, Notification, Post
@@ -56,6 +57,15 @@ def outcome_recipients(post: Post) -> set[int | None]:
     record = post.byline_record
     approvers = {a.get("id") for a in record.get("approvers", [])}
     return {post.author_id, post.scheduled_by_id, *approvers}
+
+
+def failure_recipients(post: Post) -> set[int | None]:
+    """Who must hear that a publication failed: the author, the approvers and whoever
+    scheduled, and the publishers of its accounts, who can retry or take over."""
+    publishers: set[int | None] = set()
+    for account in post.accounts.all():
+        publishers |= set(permissions.users_with(permissions.Perm.PUBLISH, account))
+    return outcome_recipients(post) | publishers
 
 
 def units_to_ask_again(post: Post) -> set[int]:

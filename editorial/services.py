@@ -735,7 +735,11 @@ def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any
     notifications.notify(
         post=post,
         kind=Notification.Kind.PUBLISHED if published else Notification.Kind.FAILED,
-        recipients=notifications.outcome_recipients(post),
+        recipients=(
+            notifications.outcome_recipients(post)
+            if published
+            else notifications.failure_recipients(post)
+        ),
         message=post.last_error,
     )
 
@@ -766,7 +770,7 @@ def post_record_remote_deletion(
         notifications.notify(
             post=post,
             kind=Notification.Kind.FAILED,
-            recipients=notifications.outcome_recipients(post),
+            recipients=notifications.failure_recipients(post),
             message=error,
         )
 

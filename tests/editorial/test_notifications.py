@@ -132,3 +132,24 @@ def test_notifications_page_shows_only_ones_own(org: Org) -> None:
     _submitted(org)
     page = _client(org.outsider).get(reverse("editorial:notifications")).content.decode()
     assert "No notification yet." in page
+
+
+def test_notification_failed_also_reaches_the_accounts_publishers(org: Org) -> None:
+    other_publisher = make_user(username="astreinte")
+    membership_create(user=other_publisher, unit=org.service, role=Membership.Role.PUBLISHER)
+    post = _publishing(org)
+
+    services.post_record_outcome(post_id=post.pk, published=False, details={"error": "503"})
+
+    assert _kinds(other_publisher) == [K.FAILED]
+    assert _kinds(org.officer) == [K.FAILED]
+
+
+def test_notification_published_does_not_reach_uninvolved_publishers(org: Org) -> None:
+    other_publisher = make_user(username="astreinte")
+    membership_create(user=other_publisher, unit=org.service, role=Membership.Role.PUBLISHER)
+    post = _publishing(org)
+
+    services.post_record_outcome(post_id=post.pk, published=True, details={})
+
+    assert _kinds(other_publisher) == []
