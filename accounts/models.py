@@ -115,6 +115,14 @@ class SocialAccount(models.Model):
     max_characters = models.PositiveIntegerField(default=500)
     characters_reserved_per_url = models.PositiveIntegerField(default=23)
     is_active = models.BooleanField(default=True)
+    # Late-post policy: a publication later than this is held for a publisher's confirmation
+    # instead of going out unannounced (empty: PUBLISH_LATE_AFTER_MINUTES).
+    late_after_minutes = models.PositiveIntegerField(
+        _("hold posts later than (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the site's default (PUBLISH_LATE_AFTER_MINUTES)."),
+    )
     credentials_encrypted = models.TextField(blank=True, editable=False)
     session_encrypted = models.TextField(blank=True, editable=False)
 

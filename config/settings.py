@@ -240,6 +240,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Network calls never park a worker: Mastodon.py's default waits up to 300 s.
 PUBLISH_REQUEST_TIMEOUT = env.float("PUBLISH_REQUEST_TIMEOUT", default=15.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=6)
+# Late-post policy: later than this (per account, else this default) a publication waits for
+# a publisher's confirmation. A backlog (publications later than the grace) goes out one per
+# account every PUBLISH_BACKLOG_PACE_SECONDS, never as a flood.
+PUBLISH_LATE_AFTER_MINUTES = env.int("PUBLISH_LATE_AFTER_MINUTES", default=30)
+PUBLISH_BACKLOG_GRACE_SECONDS = env.int("PUBLISH_BACKLOG_GRACE_SECONDS", default=60)
+PUBLISH_BACKLOG_PACE_SECONDS = env.int("PUBLISH_BACKLOG_PACE_SECONDS", default=30)
 # Loopback peers (make run, tests) speak plain HTTP; real instances must use HTTPS.
 PUBLISH_ALLOW_HTTP = env.bool("PUBLISH_ALLOW_HTTP", default=not PRODUCTION)
 # Connecting Bluesky accounts: where a handle is resolved to its DID, and the did:plc

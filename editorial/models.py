@@ -162,6 +162,9 @@ class Post(ConcurrentTransitionMixin, models.Model):
     last_error = models.TextField(blank=True)
     # Reported by the publisher when the post is done: account, state and public link.
     remote_links = models.JSONField(default=list, blank=True)
+    # Accounts (as shown) where the publisher holds the post because it is too late: a
+    # publisher confirms or cancels (publishing.services.late).
+    held_late = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -557,6 +560,7 @@ class Notification(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn before publication")
         RETRACTED = "retracted", _("Retracted after publication")
         MENTIONED = "mentioned", _("Mentioned in a comment")
+        HELD_LATE = "held_late", _("Too late: confirm or cancel the publication")
         POSTHOC_DUE = "posthoc_due", _("Post-hoc review due")
         POSTHOC_OBJECTED = "posthoc_objected", _("Objection in a post-hoc review")
         CONSULTATION_REQUESTED = "consultation_requested", _("Consultation asked of your unit")
@@ -654,6 +658,9 @@ EVENT_VERBS = {
     "failed": _("publication failed"),
     "frozen": _("publishing frozen"),
     "unfrozen": _("freeze lifted"),
+    "held_late": _("held: later than the account allows"),
+    "late_confirmed": _("late publication confirmed"),
+    "late_cancelled": _("late publication cancelled"),
     "account_connected": _("social account connected"),
     "account_reconnected": _("social account reconnected"),
     "commented": _("commented"),

@@ -745,6 +745,48 @@ def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any
 
 
 @transaction.atomic
+def post_record_late_hold(*, post_id: int, accounts: list[str], late_minutes: int) -> None:
+    """The publisher held some of the post's publications: they are later than the account
+    allows. Approvers, the author and the accounts' publishers hear of it."""
+    post = _lock(post_id)
+    held = sorted(set(post.held_late) | set(accounts))
+    post.held_late = held
+    post.save(update_fields=["held_late", "updated_at"])
+    _audit(
+        post,
+        "held_late",
+        actor=None,
+        on_behalf_of=post.scheduled_by,
+        accounts=accounts,
+        late_minutes=late_minutes,
+    )
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.HELD_LATE,
+        recipients=notifications.failure_recipients(post),
+        message=_("%(minutes)s minutes late on %(accounts)s.")
+        % {"minutes": late_minutes, "accounts": ", ".join(accounts)},
+    )
+
+
+@transaction.atomic
+def post_record_late_decision(
+    *, post_id: int, by: User, accounts: list[str], confirmed: bool, reason: str = ""
+) -> None:
+    """A publisher confirmed (or cancelled) held publications; audited in their name."""
+    post = _lock(post_id)
+    post.held_late = [a for a in post.held_late if a not in accounts]
+    post.save(update_fields=["held_late", "updated_at"])
+    _audit(
+        post,
+        "late_confirmed" if confirmed else "late_cancelled",
+        actor=by,
+        accounts=accounts,
+        reason=reason,
+    )
+
+
+@transaction.atomic
 def post_record_remote_deletion(
     *, post_id: int, account: str, deleted: bool, error: str = ""
 ) -> None:

@@ -70,7 +70,8 @@ def _network_samples(counts: dict[str, int], *, warn_above: float = 0) -> tuple[
 def overdue(now: datetime) -> dict[str, int]:
     """Publications not ended whose due time passed more than METRICS_OVERDUE_SECONDS ago."""
     return _by_network(
-        Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED]).filter(
+        # Held publications wait for a human on purpose: counted apart (held_publications).
+        Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED, P.HELD]).filter(
             due_at__lt=now - _overdue_after()
         )
     )
@@ -84,6 +85,11 @@ def scheduled_not_started(now: datetime) -> int:
             state=PostState.SCHEDULED, scheduled_at__lt=now - _overdue_after()
         ).count()
     )
+
+
+def held() -> dict[str, int]:
+    """Publications later than their account allows, waiting for a publisher's decision."""
+    return _by_network(Publication.objects.filter(state=P.HELD))
 
 
 def queued_stale(now: datetime) -> dict[str, int]:
@@ -162,6 +168,12 @@ def collect(*, now: datetime | None = None) -> list[Metric]:
             "Scheduled posts past their time by more than the overdue limit, not started.",
             _("Scheduled posts past their time, not started"),
             (Sample((), float(n := scheduled_not_started(now)), n > 0),),
+        ),
+        Metric(
+            "held_publications",
+            "Publications held by the late-post policy until a publisher confirms or cancels.",
+            _("Held: too late, waiting for a publisher"),
+            _network_samples(held()),
         ),
         Metric(
             "queued_stale_publications",

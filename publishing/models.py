@@ -26,6 +26,9 @@ class PublicationState(models.TextChoices):
     SENDING = "sending", _("Sending")  # claimed by a worker at claimed_at
     PUBLISHED = "published", _("Published")
     FAILED = "failed", _("Failed")
+    # Later than the account's limit (an outage, a long freeze): a publisher must confirm it
+    # still makes sense before it goes out, or cancel it.
+    HELD = "held", _("Needs re-confirmation")
 
 
 class DeletionState(models.TextChoices):
@@ -67,6 +70,11 @@ class Publication(models.Model):
     remote_id = models.CharField(max_length=300, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Who said a late publication may still go out (it is then never held again).
+    late_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    late_confirmed_at = models.DateTimeField(null=True, blank=True)
     # Retraction (the post was retracted after publication): the same outbox habits as the
     # send, a conditional claim, bounded retries with backoff and a sweeper for lost work.
     deletion_state = models.CharField(

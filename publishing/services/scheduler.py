@@ -166,20 +166,29 @@ def _run_retractions(now: datetime) -> None:
 
 
 def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
+    from publishing.services.late import Pacer, hold
+
     queued: list[UUID] = []
     candidates = list(
         Publication.objects.filter(state=P.PENDING, next_attempt_at__lte=horizon)
-        .order_by("next_attempt_at")
-        .values_list("pk", "next_attempt_at")[:BATCH]
+        .select_related("account")
+        .order_by("next_attempt_at")[:BATCH]
     )
-    for pk, due in candidates:
+    pacer = Pacer(now=now)
+    for publication in candidates:
+        verdict = pacer.verdict(publication)
+        if verdict == "hold":
+            hold(publication, now)
+            continue
+        if verdict == "wait":
+            continue  # the account's backlog goes out one at a time
         with transaction.atomic():
             # Conditional update: if no row changed, someone else has it.
-            if Publication.objects.filter(pk=pk, state=P.PENDING).update(
+            if Publication.objects.filter(pk=publication.pk, state=P.PENDING).update(
                 state=P.QUEUED, queued_at=now
             ):
-                transaction.on_commit(partial(enqueue, pk, due))
-                queued.append(pk)
+                transaction.on_commit(partial(enqueue, publication.pk, publication.next_attempt_at))
+                queued.append(publication.pk)
     return queued
 
 

@@ -1,0 +1,122 @@
+"""The late-post policy and backlog pacing, applied where publications are handed out.
+
+A publication far later than planned (an outage, a long freeze) may no longer make sense:
+past its account's limit it is held until a publisher confirms or cancels it. Publications
+that are late but within the limit form a backlog that goes out one per account every
+PUBLISH_BACKLOG_PACE_SECONDS, so an account never floods its followers after an outage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import SocialAccount, User
+from editorial.models import Post
+from editorial.services import (
+    EditorialError,
+    post_record_late_decision,
+    post_record_late_hold,
+)
+from publishing.models import Publication, PublicationState
+from publishing.services.common import finish_post_if_done
+
+P = PublicationState
+
+
+def late_limit(account: SocialAccount) -> timedelta:
+    minutes = account.late_after_minutes
+    if minutes is None:
+        minutes = settings.PUBLISH_LATE_AFTER_MINUTES
+    return timedelta(minutes=minutes)
+
+
+@dataclass
+class Pacer:
+    """Decides, within one tick, which pending publications may be queued now."""
+
+    now: datetime
+    released: set[int] = field(default_factory=set)  # accounts given a backlog item this tick
+
+    def verdict(self, publication: Publication) -> str:
+        """ "hold", "wait" (backlog, not this account's turn yet) or "go"."""
+        late = self.now - publication.due_at
+        if publication.late_confirmed_at is None and late > late_limit(publication.account):
+            return "hold"
+        if late <= timedelta(seconds=settings.PUBLISH_BACKLOG_GRACE_SECONDS):
+            return "go"
+        account = publication.account_id
+        pace = timedelta(seconds=settings.PUBLISH_BACKLOG_PACE_SECONDS)
+        recent = (
+            Publication.objects.filter(account_id=account, queued_at__gt=self.now - pace)
+            .exclude(pk=publication.pk)
+            .exists()
+        )
+        if account in self.released or recent:
+            return "wait"
+        self.released.add(account)
+        return "go"
+
+
+def hold(publication: Publication, now: datetime) -> bool:
+    """Hold one pending publication (conditional update) and tell the post's people."""
+    with transaction.atomic():
+        if not Publication.objects.filter(pk=publication.pk, state=P.PENDING).update(state=P.HELD):
+            return False
+        minutes = int((now - publication.due_at).total_seconds() // 60)
+        post_record_late_hold(
+            post_id=publication.post_id, accounts=[str(publication.account)], late_minutes=minutes
+        )
+    return True
+
+
+def _held(post: Post, by: User) -> list[Publication]:
+    held = list(Publication.objects.filter(post=post, state=P.HELD).select_related("account"))
+    if not held:
+        raise EditorialError(_("Nothing of this post is waiting for a confirmation."))
+    for publication in held:
+        if not permissions.can(by, permissions.Perm.PUBLISH, publication.account):
+            raise PermissionDenied(
+                _("Only a publisher of %(account)s can decide.") % {"account": publication.account}
+            )
+    return held
+
+
+@transaction.atomic
+def publications_confirm_late(*, post: Post, by: User) -> int:
+    """Let the held publications go out (paced as a backlog); they are never held again."""
+    held = _held(post, by)
+    now = timezone.now()
+    changed = Publication.objects.filter(pk__in=[p.pk for p in held], state=P.HELD).update(
+        state=P.PENDING, next_attempt_at=now, late_confirmed_by=by, late_confirmed_at=now
+    )
+    post_record_late_decision(
+        post_id=post.pk, by=by, accounts=[str(p.account) for p in held], confirmed=True
+    )
+    return changed
+
+
+@transaction.atomic
+def publications_cancel_late(*, post: Post, by: User, reason: str) -> int:
+    """Give up the held publications: they end failed, with the reason, and nothing is sent.
+    The post then reports failed; a publisher may still retry it or withdraw it."""
+    why = reason.strip()
+    if len(why) < 10:
+        raise EditorialError(_("Say why the post should not go out (at least 10 characters)."))
+    held = _held(post, by)
+    error = _("Not published: too late, cancelled by %(who)s: %(why)s") % {"who": by, "why": why}
+    changed = Publication.objects.filter(pk__in=[p.pk for p in held], state=P.HELD).update(
+        state=P.FAILED, last_error=error
+    )
+    post_record_late_decision(
+        post_id=post.pk, by=by, accounts=[str(p.account) for p in held], confirmed=False, reason=why
+    )
+    transaction.on_commit(lambda: finish_post_if_done(post.pk))
+    return changed
