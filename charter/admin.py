@@ -9,7 +9,7 @@ from django.contrib import admin
 
 from charter import services
 from charter.engine import CharterParamsError, normalize_params
-from charter.models import Charter, CharterVersion
+from charter.models import Charter, CharterVersion, ElectionWindow
 
 if TYPE_CHECKING:
     from django.forms.models import BaseInlineFormSet
@@ -74,3 +74,11 @@ class CharterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         user: User = request.user  # type: ignore[assignment]
         for version in formset.save(commit=False):
             services.charter_version_create(charter=form.instance, params=version.params, by=user)
+
+
+@admin.register(ElectionWindow)
+class ElectionWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "kind", "unit", "window_start", "first_round", "second_round"]
+    list_filter = ["kind"]
+    list_select_related = ["unit"]
+    search_fields = ["name", "unit__code", "unit__name"]

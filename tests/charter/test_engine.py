@@ -205,6 +205,13 @@ def test_rules_registry_codes() -> None:
         "media.count",
         "media.alt_length",
         "media.alt_text",
+        "gov.account_active",
+        "gov.byline",
+        "embargo.later_than_schedule",
+        "neutrality.electoral_silence",
+        "neutrality.election_window",
+        "neutrality.partisan",
+        "neutrality.bilan",
         "terms.forbidden",
         "confidential.markings",
         "pii.email",
@@ -220,6 +227,8 @@ def test_rules_registry_codes() -> None:
         "a11y.sentence_length",
         "a11y.link_wording",
         "links.count",
+        "links.bluesky_card",
+        "gov.figures_source",
     ]
 
 

@@ -60,14 +60,18 @@ def render_reference() -> str:
         f"- `{DISABLED}`: rules this charter does not run.",
         "",
         "Network limits are locked: no charter can lower their severity or disable them, since "
-        "the network would refuse the post anyway.",
+        "the network would refuse the post anyway. A rule that is not waivable cannot be lifted "
+        "by a waiver on one post: network limits, and what the law forbids outright.",
         "",
-        "| Code | Rule | Default severity | Locked |",
-        "| --- | --- | --- | --- |",
+        "| Code | Rule | Default severity | Locked | Waivable |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in RULES.values():
         locked = "yes" if rule.locked else "no"
-        lines.append(f"| `{rule.code}` | {rule.title} | {rule.default_severity} | {locked} |")
+        waivable = "yes" if rule.waivable else "no"
+        lines.append(
+            f"| `{rule.code}` | {rule.title} | {rule.default_severity} | {locked} | {waivable} |"
+        )
     for rule in RULES.values():
         lines.extend(["", *_render_rule(rule)])
     return "\n".join(lines) + "\n"
@@ -77,6 +81,7 @@ def _render_rule(rule: Rule) -> list[str]:
     lines = [f"## `{rule.code}` — {rule.title}", "", str(rule.rationale), ""]
     lock = " (a network limit: locked)" if rule.locked else ""
     lines.append(f"- Default severity: **{rule.default_severity}**{lock}")
+    lines.append(f"- Waivable: {'yes' if rule.waivable else 'no'}")
     if not rule.params:
         lines.append("- Parameters: none")
     else:
@@ -101,7 +106,8 @@ def _render_example(rule: Rule, example: Example) -> list[str]:
         lines.append("Result: no finding.")
     for finding in findings:
         where = f" (span {finding.span[0]}-{finding.span[1]})" if finding.span else ""
-        lines.append(f"Result: **{finding.severity}**{where}: {finding.message}")
+        tier = f" (raises the tier to {finding.min_tier})" if finding.min_tier else ""
+        lines.append(f"Result: **{finding.severity}**{where}{tier}: {finding.message}")
     return lines
 
 
