@@ -6,6 +6,7 @@ who may speak and when, then what must never be published, then accessibility an
 
 from __future__ import annotations
 
+from charter.rules.a11y_acronyms import A11Y_ACRONYMS
 from charter.rules.a11y_tags import A11Y_EMOJI, A11Y_HASHTAG_CASE, A11Y_HASHTAGS
 from charter.rules.a11y_text import (
     A11Y_CAPS,
@@ -30,6 +31,7 @@ from charter.rules.governance import (
     GOV_BYLINE,
     GOV_FIGURES_SOURCE,
 )
+from charter.rules.language import LANG_ANGLICISMS, LANG_FRENCH_REQUIRED, LANG_TAG
 from charter.rules.length import LEN_BLUESKY, LEN_MASTODON
 from charter.rules.links import LINKS_BLUESKY_CARD, LINKS_COUNT
 from charter.rules.media import A11Y_ALT_QUALITY, MEDIA_ALT_TEXT
@@ -41,6 +43,7 @@ from charter.rules.neutrality import (
     NEUTRALITY_PARTISAN,
 )
 from charter.rules.pii import PII_EMAIL, PII_IBAN, PII_NIR, PII_PHONE
+from charter.rules.pii_address import PII_ADDRESS
 from charter.rules.terms import TERMS_FORBIDDEN
 
 RULES: dict[str, Rule] = {
@@ -64,6 +67,10 @@ RULES: dict[str, Rule] = {
         PII_PHONE,
         PII_IBAN,
         PII_NIR,
+        PII_ADDRESS,
+        LANG_FRENCH_REQUIRED,
+        LANG_TAG,
+        LANG_ANGLICISMS,
         A11Y_ALT_QUALITY,
         A11Y_HASHTAG_CASE,
         A11Y_HASHTAGS,
@@ -72,6 +79,7 @@ RULES: dict[str, Rule] = {
         A11Y_CAPS,
         A11Y_SENTENCE_LENGTH,
         A11Y_LINK_WORDING,
+        A11Y_ACRONYMS,
         LINKS_COUNT,
         LINKS_BLUESKY_CARD,
         GOV_FIGURES_SOURCE,
