@@ -84,3 +84,17 @@ def test_post_submit_refused_during_electoral_silence(org: Org) -> None:
         services.post_submit(post=post, by=org.officer)
     codes = {f.rule for f in refused.value.report.blocking}
     assert "neutrality.electoral_silence" in codes
+
+
+@time_machine.travel(NOW, tick=False)
+def test_post_submit_stores_the_tier_an_election_asks_for(org: Org) -> None:
+    ElectionWindow.objects.create(
+        name="Municipales 2026", kind="municipal", unit=None, first_round=date(2026, 3, 15)
+    )
+    post = _draft(org, requested_publish_at=datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
+    services.post_submit(post=post, by=org.officer)
+    post.refresh_from_db()
+    assert post.current_revision is not None
+    stored = post.current_revision.check_report["findings"]
+    window = [f for f in stored if f["rule"] == "neutrality.election_window"]
+    assert [(f["severity"], f["min_tier"]) for f in window] == [("warn", "political")]
