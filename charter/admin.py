@@ -82,3 +82,19 @@ class ElectionWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["kind"]
     list_select_related = ["unit"]
     search_fields = ["name", "unit__code", "unit__name"]
+
+    def _manages(self, request: HttpRequest, obj: ElectionWindow | None) -> bool:
+        user: User = request.user  # type: ignore[assignment]
+        return obj is None or services.may_manage_charter(user, obj.unit)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: ElectionWindow, form: Any, change: bool
+    ) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        services.election_window_save(window=obj, by=user)

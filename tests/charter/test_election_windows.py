@@ -4,12 +4,16 @@ from datetime import date
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.test import Client
 
-from accounts.models import OrgUnit
+from accounts.models import Membership, OrgUnit
+from accounts.services import membership_create
+from charter import services
 from charter.models import ElectionWindow
 from charter.selectors import election_windows_for_unit
-from tests.factories import make_unit
+from tests.factories import make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +82,76 @@ def test_election_windows_for_unit_skips_past_elections(tree: dict[str, OrgUnit]
 
 def test_election_window_registered_in_admin() -> None:
     assert admin.site.is_registered(ElectionWindow)
+
+
+def test_election_window_save_by_unit_admin(tree: dict[str, OrgUnit]) -> None:
+    admin_user = make_user()
+    membership_create(user=admin_user, unit=tree["ministry"], role=Membership.Role.ADMIN)
+    window = ElectionWindow(
+        name="Municipales", kind="municipal", unit=tree["town"], first_round=date(2026, 3, 15)
+    )
+    services.election_window_save(window=window, by=admin_user)
+    assert ElectionWindow.objects.get().unit == tree["town"]
+
+
+def test_election_window_save_refused_outside_the_admins_units(tree: dict[str, OrgUnit]) -> None:
+    admin_user = make_user()
+    membership_create(user=admin_user, unit=tree["other"], role=Membership.Role.ADMIN)
+    window = ElectionWindow(
+        name="Municipales", kind="municipal", unit=tree["town"], first_round=date(2026, 3, 15)
+    )
+    with pytest.raises(PermissionDenied):
+        services.election_window_save(window=window, by=admin_user)
+
+
+def test_election_window_save_organisation_wide_only_by_superuser(
+    tree: dict[str, OrgUnit],
+) -> None:
+    admin_user = make_user()
+    membership_create(user=admin_user, unit=tree["ministry"], role=Membership.Role.ADMIN)
+    window = ElectionWindow(name="Européennes", kind="european", first_round=date(2026, 6, 7))
+    with pytest.raises(PermissionDenied):
+        services.election_window_save(window=window, by=admin_user)
+    services.election_window_save(window=window, by=make_user(is_superuser=True))
+    assert ElectionWindow.objects.count() == 1
+
+
+def test_election_window_save_moving_needs_the_right_on_the_old_unit(
+    tree: dict[str, OrgUnit],
+) -> None:
+    window = _window("Municipales", tree["other"], date(2026, 3, 15))
+    admin_user = make_user()
+    membership_create(user=admin_user, unit=tree["town"], role=Membership.Role.ADMIN)
+    window.unit = tree["town"]
+    with pytest.raises(PermissionDenied):
+        services.election_window_save(window=window, by=admin_user)
+
+
+def test_election_window_save_refuses_second_round_first(tree: dict[str, OrgUnit]) -> None:
+    window = ElectionWindow(
+        name="X",
+        kind="municipal",
+        first_round=date(2026, 3, 22),
+        second_round=date(2026, 3, 15),
+    )
+    with pytest.raises(ValidationError, match="second round must come after the first"):
+        services.election_window_save(window=window, by=make_user(is_superuser=True))
+
+
+def test_election_window_admin_creates_through_the_service(
+    admin_client: Client, tree: dict[str, OrgUnit]
+) -> None:
+    response = admin_client.post(
+        "/admin/charter/electionwindow/add/",
+        {
+            "name": "Municipales",
+            "kind": "municipal",
+            "unit": tree["town"].pk,
+            "window_start": "",
+            "first_round": "2026-03-15",
+            "second_round": "2026-03-22",
+        },
+    )
+    assert response.status_code == 302
+    window = ElectionWindow.objects.get()
+    assert window.to_snapshot().window_start == date(2025, 9, 1)
