@@ -39,3 +39,11 @@ def test_reference_shows_the_tier_a_finding_raises() -> None:
     with translation.override("en"):
         reference = render_reference()
     assert "(raises the tier to political)" in reference
+
+
+def test_reference_shows_what_a_timed_example_depends_on() -> None:
+    with translation.override("en"):
+        reference = render_reference()
+    assert "- Scheduled for 2026-03-14 09:30:00+01:00." in reference
+    assert "- Election: Municipales 2026 (pre-electoral period from 2025-09-01, " in reference
+    assert "- Account @dgx is deactivated." in reference

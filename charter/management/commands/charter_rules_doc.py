@@ -127,6 +127,34 @@ def _render_snapshot(snapshot: PostSnapshot) -> list[str]:
     for media in snapshot.media:
         alt = json.dumps(media.alt_text, ensure_ascii=False)
         lines.extend([f"Attached: `{media.filename}` ({media.mime_type}), alt text {alt}.", ""])
+    context = _render_context(snapshot)
+    if context:
+        lines.extend([*(f"- {line}" for line in context), ""])
+    return lines
+
+
+def _render_context(snapshot: PostSnapshot) -> list[str]:
+    """What besides the text a time- or author-dependent example depends on."""
+    lines = [f"Language tag: `{snapshot.language}`."] if snapshot.language != "fr" else []
+    if snapshot.scheduled_for is not None:
+        lines.append(f"Scheduled for {snapshot.scheduled_for.isoformat(' ')}.")
+    if snapshot.embargo_until is not None:
+        lines.append(f"Embargo until {snapshot.embargo_until.isoformat(' ')}.")
+    if snapshot.source:
+        lines.append(f"Source: {snapshot.source}.")
+    if snapshot.author_unit_code or snapshot.author_initials:
+        lines.append(
+            f"Author: unit `{snapshot.author_unit_code}`, initials `{snapshot.author_initials}`."
+        )
+    for window in snapshot.election_windows:
+        votes = ", ".join(vote.isoformat() for vote in window.vote_dates)
+        lines.append(
+            f"Election: {window.name} (pre-electoral period from "
+            f"{window.window_start.isoformat()}, vote on {votes})."
+        )
+    lines.extend(
+        f"Account @{r.handle} is deactivated." for r in snapshot.renditions if not r.account_active
+    )
     return lines
 
 
