@@ -157,14 +157,8 @@ class ElectionWindow(models.Model):
         return self.name
 
     def to_snapshot(self) -> ElectionWindowSnapshot:
-        votes = (
-            (self.first_round,)
-            if self.second_round is None
-            else (
-                self.first_round,
-                self.second_round,
-            )
-        )
+        rounds = (self.first_round, self.second_round)
+        votes = tuple(day for day in rounds if day is not None)
         return ElectionWindowSnapshot(
             name=self.name,
             kind=self.kind,

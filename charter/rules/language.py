@@ -11,9 +11,9 @@ import regex
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from charter.language import detect
 from charter.rules import scan
 from charter.rules.base import Example, Finding, Param, ParamError, ParamKind, Rule, Severity
+from charter.rules.langdetect import detect
 from charter.rules.terms import find_terms
 from charter.snapshot import PostSnapshot, RenditionSnapshot
 

@@ -66,9 +66,10 @@ def _allowed_keys(allowed: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _is_allowed(found: str, allowed: tuple[str, ...]) -> bool:
-    key = _key(found)
+    key = f" {_key(found)} "
     # The institution's address written more or less fully: with or without the postcode line.
-    return any(key in own or own in key for own in _allowed_keys(allowed))
+    # Whole tokens only: "120 avenue de Ségur" is not "20 avenue de Ségur".
+    return any(key in f" {own} " or f" {own} " in key for own in _allowed_keys(allowed))
 
 
 def find_addresses(text: str, allowed: tuple[str, ...] = ()) -> Iterator[Span]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from charter.language import detect
+from charter.rules.langdetect import detect
 
 SENTENCES = [
     (
