@@ -82,6 +82,12 @@ def _terms(params: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(t for t in params.get("terms", ()) if isinstance(t, str))
 
 
+def _capitalised_as(term: str, found: str) -> bool:
+    """Every word the term capitalises is capitalised in the text (or the text is in capitals)."""
+    pairs = zip(term.split(), found.split(), strict=False)
+    return all(f[:1].isupper() for t, f in pairs if t[:1].isupper())
+
+
 def check_partisan(
     snapshot: PostSnapshot, params: Mapping[str, Any], severity: Severity
 ) -> Iterator[Finding]:
@@ -90,6 +96,8 @@ def check_partisan(
     effective = severity if windows else Severity.WARN
     for term, start, end in find_terms(snapshot.text, _terms(params)):
         found = snapshot.text[start:end]
+        if term.casefold() in _PROPER_NOUNS and not _capitalised_as(term, found):
+            continue  # "la reconquête des berges" names no party
         if windows:
             message = gettext(
                 "“%(found)s” names a party or repeats a slogan (“%(term)s”) during the "
@@ -218,20 +226,28 @@ NEUTRALITY_ELECTORAL_SILENCE = Rule(
     ),
 )
 
-# Names no one uses for anything else; "Renaissance" or "Horizons" are left to each charter.
+# Party names that are also ordinary words name a party only when capitalised as one:
+# "la reconquête des berges", "les républicains espagnols", "à l'horizon" are not partisan.
+PROPER_NOUNS = (
+    "Les Républicains",
+    "Les Écologistes",
+    "Reconquête",
+    "Renaissance",
+    "Horizons",
+    "MoDem",
+    "Debout la France",
+    "Lutte ouvrière",
+)
+_PROPER_NOUNS = frozenset(name.casefold() for name in PROPER_NOUNS)
+
 PARTISAN_TERMS = [
     "Rassemblement national",
     "La France insoumise",
-    "Les Républicains",
     "Parti socialiste",
     "Parti communiste français",
     "Europe Écologie Les Verts",
-    "Les Écologistes",
     "Mouvement démocrate",
-    "MoDem",
-    "Reconquête",
-    "Debout la France",
-    "Lutte ouvrière",
+    *PROPER_NOUNS,
     "Nouveau Parti anticapitaliste",
     "Nouveau Front populaire",
     "Union des démocrates et indépendants",
@@ -244,7 +260,9 @@ NEUTRALITY_PARTISAN = Rule(
         "An institution's account speaks for the public service, not for a party. A party's "
         "name or a campaign slogan blocks the post during a pre-electoral period and is a "
         "warning otherwise (reporting a public fact may need it). Names are found whole, "
-        "whatever their case and accents; charters add their local lists and slogans."
+        "whatever their case and accents, except names that are also ordinary words "
+        "(Renaissance, Horizons, Reconquête, MoDem, Les Républicains…), found only when "
+        "capitalised as a name. Charters add their local lists and slogans."
     ),
     default_severity=Severity.BLOCK,
     check=check_partisan,

@@ -179,13 +179,32 @@ def test_partisan_charter_lowered_severity_stays_warn_inside_window() -> None:
     [
         ("vive LA FRANCE INSOUMISE !", (5, 24)),
         ("Les Republicains", (0, 16)),  # without the accent
-        ("avec le modem", (8, 13)),
-        ("Les écologistes de la ville", (0, 15)),
+        ("avec le MoDem", (8, 13)),
+        ("Avec Les Écologistes", (5, 20)),
+        ("RENAISSANCE et HORIZONS", (0, 11)),
     ],
 )
 def test_partisan_found_whatever_case_and_accents(text: str, span: tuple[int, int]) -> None:
-    (finding,) = PARTISAN.run(_post(text))
-    assert finding.span == span
+    assert PARTISAN.run(_post(text))[0].span == span
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Branchez le modem.",
+        "La reconquête des berges commence.",
+        "Les écologistes de la ville et les républicains espagnols",
+        "Une renaissance du quartier, de nouveaux horizons.",
+    ],
+)
+def test_partisan_ordinary_words_pass_unless_capitalised(text: str) -> None:
+    assert PARTISAN.run(_post(text, scheduled_for=_paris(1, 12))) == ()
+
+
+def test_partisan_charter_terms_in_lowercase_found_whatever_the_case() -> None:
+    text = "Vive le Parti Du Progrès"
+    (finding,) = PARTISAN.run(_post(text), {"terms": ["parti du progrès"]})
+    assert finding.span == (8, 24)
 
 
 def test_partisan_whole_words_only() -> None:
