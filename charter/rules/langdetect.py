@@ -30,7 +30,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "leur leurs son sa ses mon ma mes votre vos notre nos pas ne plus très aussi "
         "mais donc car comme sans sous chez entre vers depuis pendant avant après lors "
         "tout tous toute toutes même été ont avons avez fait peut sera seront était sont "
-        "cela ceci ici là aujourd'hui demain hier lundi mardi mercredi jeudi vendredi "
+        "cela ceci ici là aujourd demain hier lundi mardi mercredi jeudi vendredi "
         "samedi dimanche"
     ),
     "en": _words(
@@ -77,7 +77,13 @@ _ELISION = regex.compile(
 _ITALIAN_ELISION = regex.compile(
     r"(?<!\w)(dell|all|nell|sull|dall|un|quest|quell)['\u2019](?=\p{L})", regex.I
 )
-_WORD = regex.compile(r"\p{L}+(?:['\u2019]\p{L}+)?")
+# Apostrophes split words: "l'usager" is "l" and "usager" (the elision is counted apart).
+_WORD = regex.compile(r"\p{L}+")
+# word -> the languages it is a function word of, so each word is looked up once.
+_VOTES: dict[str, tuple[str, ...]] = {}
+for _language, _words_of in STOPWORDS.items():
+    for _word in _words_of:
+        _VOTES[_word] = (*_VOTES.get(_word, ()), _language)
 
 
 @dataclass(frozen=True)
@@ -95,12 +101,9 @@ def detect(text: str, min_clues: int = 3) -> Detection | None:
     """
     masked = scan.masked(text).casefold()
     scores = dict.fromkeys(STOPWORDS, 0)
-    for match in _WORD.finditer(masked):
-        word = match.group()
-        for part in regex.split(r"['\u2019]", word):
-            for language, words in STOPWORDS.items():
-                if part in words:
-                    scores[language] += 1
+    for word in _WORD.findall(masked):
+        for language in _VOTES.get(word, ()):
+            scores[language] += 1
     scores["fr"] += len(_ELISION.findall(masked))
     scores["it"] += len(_ITALIAN_ELISION.findall(masked))
     for language, letters in LETTERS.items():
