@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from charter.models import ElectionWindow
@@ -98,3 +100,37 @@ def test_post_submit_stores_the_tier_an_election_asks_for(org: Org) -> None:
     stored = post.current_revision.check_report["findings"]
     window = [f for f in stored if f["rule"] == "neutrality.election_window"]
     assert [(f["severity"], f["min_tier"]) for f in window] == [("warn", "political")]
+
+
+def _live(org: Org, when: str) -> str:
+    client = Client()
+    client.force_login(org.officer)
+    response = client.post(
+        reverse("editorial:live_check"),
+        {
+            "accounts": [org.mastodon.pk],
+            "text": "La mairie change d'horaires.",
+            "requested_publish_at": when,
+        },
+        headers={"accept-language": "en"},
+    )
+    return response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_live_check_judges_the_requested_time(org: Org) -> None:
+    ElectionWindow.objects.create(
+        name="Municipales 2026", kind="municipal", unit=None, first_round=date(2026, 3, 15)
+    )
+    assert 'data-rule="neutrality.electoral_silence"' in _live(org, "2026-03-14T09:30")
+    assert 'data-rule="neutrality.electoral_silence"' not in _live(org, "2026-03-16T09:30")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_live_check_half_typed_time_judged_as_now(org: Org) -> None:
+    ElectionWindow.objects.create(
+        name="Municipales 2026", kind="municipal", unit=None, first_round=date(2026, 3, 15)
+    )
+    page = _live(org, "2026-03-1")  # now (12 January) is in the pre-electoral period
+    assert 'data-rule="neutrality.election_window"' in page
+    assert 'data-rule="neutrality.electoral_silence"' not in page
