@@ -5,7 +5,8 @@
 
 Generates ``--posts`` realistic posts from a fixed seed (French sentences, links, emoji,
 mentions, hashtags, now and then a phone number, an address or capitals; 0 to 4 images with
-their alt texts; a Mastodon and a Bluesky rendition, each with a byline), then runs
+their alt texts; a Mastodon and a Bluesky rendition, each with a byline; a schedule in 2026,
+an election, the author's unit and initials, a source for half of them), then runs
 ``charter.engine.check`` with ``CharterConfig.default()`` on each, ``--runs`` times over the
 whole set, timing every post with ``time.perf_counter_ns``. Goal (issue #4): median <= 2 ms and
 p99 <= 10 ms per post.
@@ -14,6 +15,7 @@ p99 <= 10 ms per post.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import random
@@ -31,8 +33,24 @@ import django  # noqa: E402
 
 django.setup()
 
+from charter.elections import PARIS  # noqa: E402
 from charter.engine import CharterConfig, check  # noqa: E402
-from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot  # noqa: E402
+from charter.snapshot import (  # noqa: E402
+    ElectionWindowSnapshot,
+    MediaSnapshot,
+    PostSnapshot,
+    RenditionSnapshot,
+)
+
+# Every post is checked against an election, a quarter of them inside its pre-electoral period,
+# so that the neutrality rules run their whole path rather than stop at "no election".
+ELECTION = ElectionWindowSnapshot(
+    "Municipales 2026",
+    "municipal",
+    dt.date(2025, 9, 1),
+    (dt.date(2026, 3, 15), dt.date(2026, 3, 22)),
+)
+YEAR_START = dt.datetime(2026, 1, 1, tzinfo=PARIS)
 
 GOAL_MEDIAN_MS = 2.0
 GOAL_P99_MS = 10.0
@@ -132,7 +150,19 @@ def make_post(rng: random.Random, index: int) -> PostSnapshot:
         RenditionSnapshot(1, "mastodon", "dgx@social.example", body, "— DGX ^JD"),
         RenditionSnapshot(2, "bluesky", "dgx.bsky.social", body, "— DGX ^JD"),
     )
-    return PostSnapshot(text=body, language="fr", renditions=renditions, media=media)
+    scheduled = YEAR_START + dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
+    return PostSnapshot(
+        text=body,
+        language="fr",
+        renditions=renditions,
+        media=media,
+        scheduled_for=scheduled if rng.random() < 0.7 else None,
+        checked_at=YEAR_START,
+        source="Insee" if rng.random() < 0.5 else "",
+        author_unit_code="DGX",
+        author_initials="JD",
+        election_windows=(ELECTION,),
+    )
 
 
 def percentile(sorted_ns: list[int], fraction: float) -> float:

@@ -9,7 +9,7 @@ from django.contrib import admin
 
 from charter import services
 from charter.engine import CharterParamsError, normalize_params
-from charter.models import Charter, CharterVersion
+from charter.models import Charter, CharterVersion, ElectionWindow
 
 if TYPE_CHECKING:
     from django.forms.models import BaseInlineFormSet
@@ -74,3 +74,27 @@ class CharterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         user: User = request.user  # type: ignore[assignment]
         for version in formset.save(commit=False):
             services.charter_version_create(charter=form.instance, params=version.params, by=user)
+
+
+@admin.register(ElectionWindow)
+class ElectionWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "kind", "unit", "window_start", "first_round", "second_round"]
+    list_filter = ["kind"]
+    list_select_related = ["unit"]
+    search_fields = ["name", "unit__code", "unit__name"]
+
+    def _manages(self, request: HttpRequest, obj: ElectionWindow | None) -> bool:
+        user: User = request.user  # type: ignore[assignment]
+        return obj is None or services.may_manage_charter(user, obj.unit)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: ElectionWindow, form: Any, change: bool
+    ) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        services.election_window_save(window=obj, by=user)

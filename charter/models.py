@@ -13,7 +13,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit
+from charter.elections import pre_electoral_start
 from charter.engine import CharterConfig
+from charter.snapshot import ElectionWindowSnapshot
 
 
 class Charter(models.Model):
@@ -88,3 +90,78 @@ class CharterVersion(models.Model):
 
     def to_config(self) -> CharterConfig:
         return CharterConfig.from_params(self.params, version_id=self.pk, version_label=self.label)
+
+
+class ElectionWindow(models.Model):
+    """An election the units below ``unit`` must stay neutral for (all units when empty).
+
+    Every window on a unit's chain applies to it, unlike charters where the nearest wins: a
+    ministry's national election and a town's municipal election both concern the town hall.
+    """
+
+    class Kind(models.TextChoices):
+        MUNICIPAL = "municipal", _("Municipal")
+        DEPARTMENTAL = "departmental", _("Departmental")
+        REGIONAL = "regional", _("Regional")
+        LEGISLATIVE = "legislative", _("Legislative")
+        PRESIDENTIAL = "presidential", _("Presidential")
+        EUROPEAN = "european", _("European")
+        REFERENDUM = "referendum", _("Referendum")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, help_text=_("e.g. 'Municipales 2026'."))
+    kind = models.CharField(_("kind of election"), max_length=16, choices=Kind.choices)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="election_windows",
+        help_text=_("Applies to this unit and the units below it. Empty: the whole organisation."),
+    )
+    window_start = models.DateField(
+        _("start of the pre-electoral period"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Empty: the first day of the sixth month before the month of the first round "
+            "(Code électoral, art. L52-1)."
+        ),
+    )
+    first_round = models.DateField(_("first round"))
+    second_round = models.DateField(_("second round"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_round", "name"]
+        verbose_name = _("election window")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(second_round__isnull=True)
+                | models.Q(second_round__gt=models.F("first_round")),
+                name="election_second_round_after_first",
+                violation_error_message=_("The second round must come after the first."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window_start__isnull=True)
+                | models.Q(window_start__lte=models.F("first_round")),
+                name="election_window_starts_before_vote",
+                violation_error_message=_(
+                    "The pre-electoral period must start on or before the first round."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_snapshot(self) -> ElectionWindowSnapshot:
+        rounds = (self.first_round, self.second_round)
+        votes = tuple(day for day in rounds if day is not None)
+        return ElectionWindowSnapshot(
+            name=self.name,
+            kind=self.kind,
+            window_start=self.window_start or pre_electoral_start(self.first_round),
+            vote_dates=votes,
+        )

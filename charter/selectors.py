@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import OrgUnit
 from charter.engine import CharterConfig
-from charter.models import Charter, CharterVersion
+from charter.models import Charter, CharterVersion, ElectionWindow
+from charter.snapshot import ElectionWindowSnapshot
 
 
 def charter_version_for_unit(unit: OrgUnit) -> CharterVersion | None:
@@ -31,3 +35,16 @@ def charter_version_for_unit(unit: OrgUnit) -> CharterVersion | None:
 def charter_config_for_unit(unit: OrgUnit) -> CharterConfig:
     version = charter_version_for_unit(unit)
     return version.to_config() if version is not None else CharterConfig.default()
+
+
+def election_windows_for_unit(unit: OrgUnit, *, today: date) -> tuple[ElectionWindowSnapshot, ...]:
+    """Every election on the unit's chain (its own, its ancestors', the organisation's) whose
+    last round is today or later: a past election constrains nothing."""
+    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
+    windows = (
+        ElectionWindow.objects.filter(Q(unit_id__in=chain) | Q(unit__isnull=True))
+        .annotate(last_vote=Coalesce("second_round", "first_round"))
+        .filter(last_vote__gte=today)
+        .order_by("first_round", "pk")
+    )
+    return tuple(window.to_snapshot() for window in windows)

@@ -1,4 +1,4 @@
-"""Writes on charters. A version is never updated: an edit is a new version."""
+"""Writes on charters and elections. A version is never updated: an edit is a new version."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db.models import Max
 
 from accounts.models import Membership, OrgUnit, User
 from charter.engine import CharterParamsError, normalize_params
-from charter.models import Charter, CharterVersion
+from charter.models import Charter, CharterVersion, ElectionWindow
 
 
 def may_manage_charter(user: User, unit: OrgUnit | None) -> bool:
@@ -59,3 +59,17 @@ def charter_version_create(*, charter: Charter, params: dict[str, Any], by: User
     return CharterVersion.objects.create(
         charter=charter, number=last + 1, params=normalized, created_by=by
     )
+
+
+@transaction.atomic
+def election_window_save(*, window: ElectionWindow, by: User) -> ElectionWindow:
+    """Record a new or changed election. Who manages a unit's charter manages its elections:
+    both decide what the unit may publish."""
+    _require_manager(by, window.unit)
+    if window.pk is not None:
+        current = ElectionWindow.objects.select_for_update().get(pk=window.pk)
+        # Moving an election to another unit needs the right on the unit it leaves too.
+        _require_manager(by, current.unit)
+    window.full_clean()
+    window.save()
+    return window

@@ -7,6 +7,7 @@ nothing else, so a rule is a pure function that needs no database to test.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 
 def with_byline(body: str, byline: str) -> str:
@@ -40,10 +41,26 @@ class RenditionSnapshot:
     # Mastodon instance limits, read from instance_v2; Bluesky's limits are fixed by the lexicon.
     max_characters: int = 500
     characters_reserved_per_url: int = 23
+    # SocialAccount.is_active: a deactivated account must not speak any more.
+    account_active: bool = True
 
     @property
     def full_text(self) -> str:
         return with_byline(self.body, self.byline)
+
+
+@dataclass(frozen=True)
+class ElectionWindowSnapshot:
+    """An election that concerns the post's unit: its pre-electoral window and its rounds."""
+
+    name: str
+    kind: str  # ElectionWindow.Kind
+    window_start: date  # first day of the pre-electoral period (Code électoral, art. L52-1)
+    vote_dates: tuple[date, ...]  # one date per round, in order
+
+    @property
+    def last_vote(self) -> date:
+        return max(self.vote_dates)
 
 
 @dataclass(frozen=True)
@@ -52,3 +69,20 @@ class PostSnapshot:
     language: str
     renditions: tuple[RenditionSnapshot, ...]
     media: tuple[MediaSnapshot, ...] = ()
+    # When the post is meant to go out; None: as soon as it is approved.
+    scheduled_for: datetime | None = None
+    # When the check ran: the time an unscheduled post is judged at (rules never read a clock).
+    checked_at: datetime | None = None
+    # Nothing may be published before this time (a press embargo).
+    embargo_until: datetime | None = None
+    # Where the figures in the post come from (a study, a dataset, a report).
+    source: str = ""
+    # The speaking unit's byline code and the author's initials, as the byline should show them.
+    author_unit_code: str = ""
+    author_initials: str = ""
+    election_windows: tuple[ElectionWindowSnapshot, ...] = ()
+
+    @property
+    def effective_time(self) -> datetime | None:
+        """The time the post would go out: its schedule, else the time of the check."""
+        return self.scheduled_for or self.checked_at

@@ -7,8 +7,12 @@ the charter counts is what the publisher sends.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
+from charter.selectors import election_windows_for_unit
 from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
 
 if TYPE_CHECKING:
@@ -28,6 +32,7 @@ def build_snapshot(
     unit: OrgUnit,
     author: User,
     media: list[MediaSnapshot] | None = None,
+    scheduled_for: datetime | None = None,
 ) -> PostSnapshot:
     renditions = tuple(
         RenditionSnapshot(
@@ -38,11 +43,21 @@ def build_snapshot(
             byline=byline_for(account, unit=unit, author=author),
             max_characters=account.max_characters,
             characters_reserved_per_url=account.characters_reserved_per_url,
+            account_active=account.is_active,
         )
         for account in accounts
     )
+    now = timezone.now()
     return PostSnapshot(
-        text=text, language=language, renditions=renditions, media=tuple(media or ())
+        text=text,
+        language=language,
+        renditions=renditions,
+        media=tuple(media or ()),
+        scheduled_for=scheduled_for,
+        checked_at=now,
+        author_unit_code=unit.code.upper(),
+        author_initials=author.get_initials(),
+        election_windows=election_windows_for_unit(unit, today=timezone.localdate(now)),
     )
 
 
@@ -63,4 +78,6 @@ def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
         unit=post.unit,
         author=post.author,
         media=media,
+        # What is booked wins over what was asked for.
+        scheduled_for=post.scheduled_at or post.requested_publish_at,
     )

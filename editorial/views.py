@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -200,6 +202,16 @@ def _tell_back_to_review(request: HttpRequest, post: Post) -> None:
         messages.warning(request, _("The post left the schedule until it is approved again."))
 
 
+def _requested_time(value: str) -> datetime | None:
+    """The compose form's requested time as the form reads it; None while empty or half-typed,
+    so the live check judges the post as sent when approved."""
+    try:
+        parsed: datetime | None = forms.DateTimeField(required=False).clean(value)
+    except ValidationError:
+        return None
+    return parsed
+
+
 @login_required
 def live_check(request: HttpRequest) -> HttpResponse:
     """The compose page's live counters and findings (htmx, debounced by the page)."""
@@ -220,6 +232,7 @@ def live_check(request: HttpRequest) -> HttpResponse:
         unit=unit,
         author=user,
         media=media,
+        scheduled_for=_requested_time(request.POST.get("requested_publish_at", "")),
     )
     report = check(snapshot, charter_config_for_unit(unit))
     names = {a.pk: str(a) for a in accounts}

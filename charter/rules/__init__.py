@@ -1,11 +1,12 @@
 """The charter's rules, by code. Adding a rule: write it in a module here, list it below.
 
 The order is the order of the reference and of a report's findings: network limits, then
-what must never be published, then accessibility.
+who may speak and when, then what must never be published, then accessibility and quality.
 """
 
 from __future__ import annotations
 
+from charter.rules.a11y_acronyms import A11Y_ACRONYMS
 from charter.rules.a11y_tags import A11Y_EMOJI, A11Y_HASHTAG_CASE, A11Y_HASHTAGS
 from charter.rules.a11y_text import (
     A11Y_CAPS,
@@ -24,11 +25,25 @@ from charter.rules.base import (
     Severity,
 )
 from charter.rules.confidential import CONFIDENTIAL_MARKINGS
+from charter.rules.governance import (
+    EMBARGO_LATER_THAN_SCHEDULE,
+    GOV_ACCOUNT_ACTIVE,
+    GOV_BYLINE,
+    GOV_FIGURES_SOURCE,
+)
+from charter.rules.language import LANG_ANGLICISMS, LANG_FRENCH_REQUIRED, LANG_TAG
 from charter.rules.length import LEN_BLUESKY, LEN_MASTODON
-from charter.rules.links import LINKS_COUNT
+from charter.rules.links import LINKS_BLUESKY_CARD, LINKS_COUNT
 from charter.rules.media import A11Y_ALT_QUALITY, MEDIA_ALT_TEXT
 from charter.rules.media_limits import MEDIA_ALT_LENGTH, MEDIA_COUNT
+from charter.rules.neutrality import (
+    NEUTRALITY_BILAN,
+    NEUTRALITY_ELECTION_WINDOW,
+    NEUTRALITY_ELECTORAL_SILENCE,
+    NEUTRALITY_PARTISAN,
+)
 from charter.rules.pii import PII_EMAIL, PII_IBAN, PII_NIR, PII_PHONE
+from charter.rules.pii_address import PII_ADDRESS
 from charter.rules.terms import TERMS_FORBIDDEN
 
 RULES: dict[str, Rule] = {
@@ -39,12 +54,23 @@ RULES: dict[str, Rule] = {
         MEDIA_COUNT,
         MEDIA_ALT_LENGTH,
         MEDIA_ALT_TEXT,
+        GOV_ACCOUNT_ACTIVE,
+        GOV_BYLINE,
+        EMBARGO_LATER_THAN_SCHEDULE,
+        NEUTRALITY_ELECTORAL_SILENCE,
+        NEUTRALITY_ELECTION_WINDOW,
+        NEUTRALITY_PARTISAN,
+        NEUTRALITY_BILAN,
         TERMS_FORBIDDEN,
         CONFIDENTIAL_MARKINGS,
         PII_EMAIL,
         PII_PHONE,
         PII_IBAN,
         PII_NIR,
+        PII_ADDRESS,
+        LANG_FRENCH_REQUIRED,
+        LANG_TAG,
+        LANG_ANGLICISMS,
         A11Y_ALT_QUALITY,
         A11Y_HASHTAG_CASE,
         A11Y_HASHTAGS,
@@ -53,7 +79,10 @@ RULES: dict[str, Rule] = {
         A11Y_CAPS,
         A11Y_SENTENCE_LENGTH,
         A11Y_LINK_WORDING,
+        A11Y_ACRONYMS,
         LINKS_COUNT,
+        LINKS_BLUESKY_CARD,
+        GOV_FIGURES_SOURCE,
     )
 }
 

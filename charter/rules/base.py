@@ -33,6 +33,9 @@ class Finding:
     message: str  # says what to change, with the numbers
     account_id: int | None = None  # the rendition concerned, None for the whole post
     span: tuple[int, int] | None = None  # [start, end) in codepoints of PostSnapshot.text
+    # A tier the post must at least have ("sensitive" | "political"), so that the approval
+    # chain of that tier (e.g. the electoral referent) sees it; "" leaves the tier alone.
+    min_tier: str = ""
 
 
 class ParamKind(StrEnum):
@@ -112,6 +115,8 @@ class Rule:
     params: Mapping[str, Param] = field(default_factory=dict)
     # A network limit: the server refuses the post anyway, so no charter may lower or disable it.
     locked: bool = False
+    # False: no waiver can lift a finding of this rule (network limits, legal prohibitions).
+    waivable: bool = True
     examples: tuple[Example, ...] = ()
 
     def resolve_params(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:

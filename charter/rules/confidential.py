@@ -96,6 +96,7 @@ CONFIDENTIAL_MARKINGS = Rule(
     default_severity=Severity.BLOCK,
     check=check_markings,
     locked=True,
+    waivable=False,
     params={
         "extra": Param(
             kind=ParamKind.STRINGS,

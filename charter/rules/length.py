@@ -111,6 +111,7 @@ LEN_MASTODON = Rule(
     default_severity=Severity.BLOCK,
     check=check_mastodon,
     locked=True,
+    waivable=False,
     examples=(
         Example(
             _("A long link counts as 23 characters."),
@@ -137,6 +138,7 @@ LEN_BLUESKY = Rule(
     default_severity=Severity.BLOCK,
     check=check_bluesky,
     locked=True,
+    waivable=False,
     examples=(
         Example(
             _("289 graphemes and the byline: 300 exactly."),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from charter.rules import scan
 from charter.rules.base import Example, Finding, Param, ParamKind, Rule, Severity
-from charter.snapshot import PostSnapshot, RenditionSnapshot
+from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
 
 
 def check_links_count(
@@ -64,6 +64,75 @@ LINKS_COUNT = Rule(
                 "Infos https://www.service-public.fr, https://www.impots.gouv.fr et "
                 "https://www.ameli.fr"
             ),
+            passes=False,
+        ),
+    ),
+)
+
+
+def check_bluesky_card(
+    snapshot: PostSnapshot, params: Mapping[str, Any], severity: Severity
+) -> Iterator[Finding]:
+    links = scan.spans_of(snapshot.text, "url")
+    if not links:
+        return
+    for rendition in snapshot.renditions:
+        if rendition.network != "bluesky":
+            continue
+        # A Bluesky post carries one embed: images, or one external link card, not both.
+        if snapshot.media:
+            message = gettext(
+                "On Bluesky this post shows its images, so its link gets no preview card: the "
+                "address stays in the text. Drop the images if the card matters."
+            )
+            yield Finding(
+                "links.bluesky_card",
+                severity,
+                message,
+                account_id=rendition.account_id,
+                span=links[0],
+            )
+        elif len(links) > 1:
+            message = gettext(
+                "On Bluesky only the first link gets a preview card; the %(others)d other(s) "
+                "stay plain addresses. Keep one link, or put the important one first."
+            ) % {"others": len(links) - 1}
+            yield Finding(
+                "links.bluesky_card",
+                severity,
+                message,
+                account_id=rendition.account_id,
+                span=(links[1][0], links[-1][1]),
+            )
+
+
+def _bluesky_snapshot(text: str, *media: MediaSnapshot) -> PostSnapshot:
+    rendition = RenditionSnapshot(
+        account_id=2, network="bluesky", handle="dgx.bsky.social", body=text, byline="— DGX ^JD"
+    )
+    return PostSnapshot(text=text, language="fr", renditions=(rendition,), media=media)
+
+
+LINKS_BLUESKY_CARD = Rule(
+    code="links.bluesky_card",
+    title=_("One link card on Bluesky"),
+    rationale=_(
+        "A Bluesky post has a single embed: either its images or one external link card. With "
+        "images no link gets a card, and of several links at most the first can; the others "
+        "stay clickable addresses in the text. This warns when a link will not get the card "
+        "the author may expect."
+    ),
+    default_severity=Severity.WARN,
+    check=check_bluesky_card,
+    examples=(
+        Example(
+            _("One link, no image: it gets the card."),
+            _bluesky_snapshot("Inscriptions ouvertes https://www.service-public.fr"),
+            passes=True,
+        ),
+        Example(
+            _("Two links: only the first gets a card."),
+            _bluesky_snapshot("Infos https://www.service-public.fr et https://www.impots.gouv.fr"),
             passes=False,
         ),
     ),

@@ -137,6 +137,7 @@ MEDIA_COUNT = Rule(
     default_severity=Severity.BLOCK,
     check=check_media_count,
     locked=True,
+    waivable=False,
     examples=(
         Example(_("Four photos."), _snapshot(*(_photo(n) for n in range(1, 5))), passes=True),
         Example(_("Five photos."), _snapshot(*(_photo(n) for n in range(1, 6))), passes=False),
@@ -153,6 +154,7 @@ MEDIA_ALT_LENGTH = Rule(
     default_severity=Severity.BLOCK,
     check=check_alt_length,
     locked=True,
+    waivable=False,
     examples=(
         Example(_("A 1500-character description."), _snapshot(_photo(1, "x" * 1500)), passes=True),
         Example(

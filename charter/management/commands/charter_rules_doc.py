@@ -60,14 +60,18 @@ def render_reference() -> str:
         f"- `{DISABLED}`: rules this charter does not run.",
         "",
         "Network limits are locked: no charter can lower their severity or disable them, since "
-        "the network would refuse the post anyway.",
+        "the network would refuse the post anyway. A rule that is not waivable cannot be lifted "
+        "by a waiver on one post: network limits, and what the law forbids outright.",
         "",
-        "| Code | Rule | Default severity | Locked |",
-        "| --- | --- | --- | --- |",
+        "| Code | Rule | Default severity | Locked | Waivable |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in RULES.values():
         locked = "yes" if rule.locked else "no"
-        lines.append(f"| `{rule.code}` | {rule.title} | {rule.default_severity} | {locked} |")
+        waivable = "yes" if rule.waivable else "no"
+        lines.append(
+            f"| `{rule.code}` | {rule.title} | {rule.default_severity} | {locked} | {waivable} |"
+        )
     for rule in RULES.values():
         lines.extend(["", *_render_rule(rule)])
     return "\n".join(lines) + "\n"
@@ -77,6 +81,7 @@ def _render_rule(rule: Rule) -> list[str]:
     lines = [f"## `{rule.code}` — {rule.title}", "", str(rule.rationale), ""]
     lock = " (a network limit: locked)" if rule.locked else ""
     lines.append(f"- Default severity: **{rule.default_severity}**{lock}")
+    lines.append(f"- Waivable: {'yes' if rule.waivable else 'no'}")
     if not rule.params:
         lines.append("- Parameters: none")
     else:
@@ -101,7 +106,8 @@ def _render_example(rule: Rule, example: Example) -> list[str]:
         lines.append("Result: no finding.")
     for finding in findings:
         where = f" (span {finding.span[0]}-{finding.span[1]})" if finding.span else ""
-        lines.append(f"Result: **{finding.severity}**{where}: {finding.message}")
+        tier = f" (raises the tier to {finding.min_tier})" if finding.min_tier else ""
+        lines.append(f"Result: **{finding.severity}**{where}{tier}: {finding.message}")
     return lines
 
 
@@ -121,6 +127,34 @@ def _render_snapshot(snapshot: PostSnapshot) -> list[str]:
     for media in snapshot.media:
         alt = json.dumps(media.alt_text, ensure_ascii=False)
         lines.extend([f"Attached: `{media.filename}` ({media.mime_type}), alt text {alt}.", ""])
+    context = _render_context(snapshot)
+    if context:
+        lines.extend([*(f"- {line}" for line in context), ""])
+    return lines
+
+
+def _render_context(snapshot: PostSnapshot) -> list[str]:
+    """What besides the text a time- or author-dependent example depends on."""
+    lines = [f"Language tag: `{snapshot.language}`."] if snapshot.language != "fr" else []
+    if snapshot.scheduled_for is not None:
+        lines.append(f"Scheduled for {snapshot.scheduled_for.isoformat(' ')}.")
+    if snapshot.embargo_until is not None:
+        lines.append(f"Embargo until {snapshot.embargo_until.isoformat(' ')}.")
+    if snapshot.source:
+        lines.append(f"Source: {snapshot.source}.")
+    if snapshot.author_unit_code or snapshot.author_initials:
+        lines.append(
+            f"Author: unit `{snapshot.author_unit_code}`, initials `{snapshot.author_initials}`."
+        )
+    for window in snapshot.election_windows:
+        votes = ", ".join(vote.isoformat() for vote in window.vote_dates)
+        lines.append(
+            f"Election: {window.name} (pre-electoral period from "
+            f"{window.window_start.isoformat()}, vote on {votes})."
+        )
+    lines.extend(
+        f"Account @{r.handle} is deactivated." for r in snapshot.renditions if not r.account_active
+    )
     return lines
 
 
