@@ -658,6 +658,7 @@ EVENT_VERBS = {
     "failed": _("publication failed"),
     "frozen": _("publishing frozen"),
     "unfrozen": _("freeze lifted"),
+    "tier_raised": _("tier raised by the charter"),
     "held_late": _("held: later than the account allows"),
     "late_confirmed": _("late publication confirmed"),
     "late_cancelled": _("late publication cancelled"),

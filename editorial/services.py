@@ -192,7 +192,6 @@ def _new_revision(
     revision.tier = post.tier
     revision.accounts_record = [{"id": a.pk, "name": str(a)} for a in post.accounts.all()]
     revision.save()
-    media_meta: list[dict[str, Any]] = []
     for position, item in enumerate(media):
         digest = hashlib.sha256(item.data).hexdigest()
         mime = (
@@ -208,13 +207,44 @@ def _new_revision(
         )
         stored.file.save(item.filename, ContentFile(item.data), save=False)
         stored.save()
-        media_meta.append({"sha256": digest, "alt_text": stored.alt_text})
-    revision.content_hash = revision.compute_hash(
-        account_ids=[a.pk for a in post.accounts.all()], media=media_meta, tier=post.tier
-    )
+    revision.content_hash = _revision_hash(post, revision)
     revision.save(update_fields=["content_hash"])
     post.current_revision = revision
     return revision
+
+
+def _revision_hash(post: Post, revision: Revision) -> str:
+    media_meta = [{"sha256": m.sha256, "alt_text": m.alt_text} for m in revision.media.all()]
+    return revision.compute_hash(
+        account_ids=[a.pk for a in post.accounts.all()], media=media_meta, tier=post.tier
+    )
+
+
+def _raise_tier_for_charter(post: Post, revision: Revision, report: CheckReport) -> None:
+    """A finding may demand a higher tier (an election window needs the electoral referent):
+    raise the post to it, so the steps of that tier apply. The tier is part of what an
+    approval covers, so the revision's hash changes and earlier approvals stop counting."""
+    wanted = [f for f in report.findings if f.min_tier in TIER_ORDER]
+    if not wanted:
+        return
+    needed = max((PostTier(f.min_tier) for f in wanted), key=TIER_ORDER.index)
+    if TIER_ORDER.index(needed) <= TIER_ORDER.index(PostTier(post.tier)):
+        return
+    before = post.tier
+    post.tier = needed
+    revision.tier = needed
+    revision.content_hash = _revision_hash(post, revision)
+    revision.save(update_fields=["tier", "content_hash"])
+    post.save(update_fields=["tier", "updated_at"])
+    _audit(
+        post,
+        "tier_raised",
+        actor=None,
+        revision=revision.number,
+        from_tier=before,
+        to_tier=needed,
+        rules=sorted({f.rule for f in wanted if f.min_tier == needed}),
+    )
 
 
 def _copy_media(revision: Revision) -> list[MediaInput]:
@@ -358,6 +388,8 @@ def _check_charter(post: Post, revision: Revision) -> CheckReport:
 def _back_to_review(post: Post, revision: Revision, *, by: User) -> None:
     report = _check_charter(post, revision)
     revision.save(update_fields=["check_report"])
+    if report.ok:
+        _raise_tier_for_charter(post, revision, report)
     source = post.state
     unscheduled = post.scheduled_at.isoformat() if post.scheduled_at else ""
     if report.ok:
@@ -395,6 +427,7 @@ def post_submit(*, post: Post, by: User) -> CheckReport:
     if not report.ok:
         # Rolled back with the transaction: the draft stays exactly as it was.
         raise CharterRefused(report)
+    _raise_tier_for_charter(post, revision, report)
     problems = policies.chain_problems(post)
     if problems:
         # Nobody could approve it: refuse now rather than leave it waiting forever.
