@@ -14,6 +14,7 @@ import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 # Lets admin classes be subscripted (ModelAdmin[Post]) at runtime for mypy --strict.
 django_stubs_ext.monkeypatch()
@@ -224,6 +225,14 @@ if not 0 <= PUBLISH_LOOKAHEAD_SECONDS <= 60:
 CONSULTATION_ESCALATION_HOURS = env.float("CONSULTATION_ESCALATION_HOURS", default=24.0)
 if CONSULTATION_ESCALATION_HOURS < 0:
     raise ImproperlyConfigured("CONSULTATION_ESCALATION_HOURS cannot be negative.")
+# One queue per network, so a slow or failing network never delays the other: workers
+# consume every queue listed here unless started with -Q (e.g. a worker per network).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue("celery"),
+    Queue("publish.mastodon"),
+    Queue("publish.bluesky"),
+]
 CELERY_BEAT_SCHEDULE = {
     "publishing-tick": {
         "task": "publishing.tasks.tick",

@@ -55,9 +55,9 @@ def queue_deletions(*, now: datetime) -> list[UUID]:
     due = list(
         Publication.objects.filter(deletion_state=D.PENDING, deletion_next_at__lte=now)
         .order_by("deletion_next_at")
-        .values_list("pk", flat=True)[:BATCH]
+        .values_list("pk", "account__network")[:BATCH]
     )
-    for pk in due:
+    for pk, network in due:
         with transaction.atomic():
             # Conditional update: if no row changed, another tick or worker has it.
             if Publication.objects.filter(pk=pk, deletion_state=D.PENDING).update(
@@ -65,15 +65,16 @@ def queue_deletions(*, now: datetime) -> list[UUID]:
                 deletion_claimed_at=now,
                 deletion_attempts=F("deletion_attempts") + 1,
             ):
-                transaction.on_commit(partial(_enqueue, pk))
+                transaction.on_commit(partial(_enqueue, pk, network))
                 queued.append(pk)
     return queued
 
 
-def _enqueue(pk: UUID) -> None:
+def _enqueue(pk: UUID, network: str) -> None:
     from publishing import tasks
+    from publishing.services.scheduler import queue_for
 
-    tasks.delete_remote.delay(str(pk))
+    tasks.delete_remote.apply_async((str(pk),), queue=queue_for(network))
 
 
 def publication_delete(*, publication_id: UUID | str) -> str:

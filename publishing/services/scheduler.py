@@ -187,13 +187,25 @@ def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
             if Publication.objects.filter(pk=publication.pk, state=P.PENDING).update(
                 state=P.QUEUED, queued_at=now
             ):
-                transaction.on_commit(partial(enqueue, publication.pk, publication.next_attempt_at))
+                transaction.on_commit(
+                    partial(
+                        enqueue,
+                        publication.pk,
+                        publication.next_attempt_at,
+                        publication.account.network,
+                    )
+                )
                 queued.append(publication.pk)
     return queued
 
 
-def enqueue(pk: UUID, due: datetime) -> None:
-    """Hand the task to the broker, with an ETA when it is not yet due.
+def queue_for(network: str) -> str:
+    """The broker queue of a network's publications (see CELERY_TASK_QUEUES)."""
+    return f"publish.{network}"
+
+
+def enqueue(pk: UUID, due: datetime, network: str) -> None:
+    """Hand the task to the broker on its network's queue, with an ETA when it is not yet due.
 
     The ETA is the due time itself rather than a countdown from the tick's start, so the
     time the tick took does not add to the lateness.
@@ -201,6 +213,6 @@ def enqueue(pk: UUID, due: datetime) -> None:
     from publishing import tasks
 
     if due > timezone.now():
-        tasks.publish.apply_async((str(pk),), eta=due)
+        tasks.publish.apply_async((str(pk),), eta=due, queue=queue_for(network))
     else:
-        tasks.publish.delay(str(pk))
+        tasks.publish.apply_async((str(pk),), queue=queue_for(network))

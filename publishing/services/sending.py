@@ -68,13 +68,14 @@ def _wait_until_due(publication_id: UUID | str) -> bool:
     second for the tick itself; anything further off goes back to the broker with its ETA.
     False means the message was put back and this delivery must do nothing.
     """
-    due = (
+    row = (
         Publication.objects.filter(pk=publication_id, state=P.QUEUED)
-        .values_list("next_attempt_at", flat=True)
+        .values_list("next_attempt_at", "account__network")
         .first()
     )
-    if due is None:
+    if row is None:
         return True  # not queued: the claim will find out who has it
+    due, network = row
     wait = (due - timezone.now()).total_seconds()
     if wait <= 0:
         return True
@@ -85,7 +86,7 @@ def _wait_until_due(publication_id: UUID | str) -> bool:
         if Publication.objects.filter(pk=publication_id, state=P.QUEUED).update(
             queued_at=timezone.now()
         ):
-            transaction.on_commit(partial(enqueue, UUID(str(publication_id)), due))
+            transaction.on_commit(partial(enqueue, UUID(str(publication_id)), due, network))
     return False
 
 

@@ -89,6 +89,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAdapter:
 class Enqueued:
     publication_id: str
     eta: datetime | None
+    queue: str = ""
 
 
 @dataclass
@@ -100,8 +101,10 @@ class RecordingTask:
     def delay(self, publication_id: str) -> None:
         self.calls.append(Enqueued(publication_id, None))
 
-    def apply_async(self, args: tuple[str], *, eta: datetime | None = None) -> None:
-        self.calls.append(Enqueued(args[0], eta))
+    def apply_async(
+        self, args: tuple[str], *, eta: datetime | None = None, queue: str = ""
+    ) -> None:
+        self.calls.append(Enqueued(args[0], eta, queue))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -194,3 +195,23 @@ def test_lookahead_publication_is_sent_once_by_two_deliveries(
     assert services.publication_send(publication_id=pk) == P.PUBLISHED
     assert services.publication_send(publication_id=pk) == P.PUBLISHED  # redelivered
     assert len(fake.sent) == 1
+
+
+def test_tick_puts_each_publication_on_its_networks_queue(
+    org: Org,
+    fake: FakeAdapter,
+    broker: RecordingTask,
+    clock: list[float],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    scheduled(org)
+    _tick(django_capture_on_commit_callbacks)
+    networks = dict(Publication.objects.values_list("pk", "account__network"))
+    assert {c.queue for c in broker.calls} == {"publish.mastodon", "publish.bluesky"}
+    for call in broker.calls:
+        assert call.queue == f"publish.{networks[UUID(call.publication_id)]}"
+
+
+def test_workers_consume_every_network_queue_by_default(settings: Any) -> None:
+    names = {q.name for q in settings.CELERY_TASK_QUEUES}
+    assert {"celery", "publish.mastodon", "publish.bluesky"} <= names
