@@ -287,6 +287,8 @@ class Revision(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     content_hash = models.CharField(max_length=64, editable=False)
+    # The publication time the author asked for, as approved (part of the content hash).
+    requested_publish_at = models.DateTimeField(null=True, blank=True)
     # The charter's verdict on this revision at submission, and which version gave it.
     check_report = models.JSONField(default=dict, blank=True)
     # What else the content hash covered, kept so the history can show what changed between
@@ -306,18 +308,19 @@ class Revision(models.Model):
     def compute_hash(
         self, *, account_ids: list[int], media: list[dict[str, Any]], tier: str
     ) -> str:
-        """What an approval covers: text, language, media with alt texts, accounts, tier."""
-        blob = json.dumps(
-            {
-                "text": self.text,
-                "language": self.language,
-                "accounts": sorted(account_ids),
-                "media": media,
-                "tier": tier,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-        )
+        """What an approval covers: text, language, media with alt texts, accounts, the
+        requested schedule, tier."""
+        content: dict[str, Any] = {
+            "text": self.text,
+            "language": self.language,
+            "accounts": sorted(account_ids),
+            "media": media,
+            "tier": tier,
+        }
+        if self.requested_publish_at is not None:
+            # Only when set, so revisions without a requested time keep their hash.
+            content["schedule"] = self.requested_publish_at.isoformat()
+        blob = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 
 

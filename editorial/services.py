@@ -190,6 +190,7 @@ def _new_revision(
     revision = Revision(post=post, number=number, text=text, language=language, created_by=by)
     revision.content_hash = ""
     revision.tier = post.tier
+    revision.requested_publish_at = post.requested_publish_at
     revision.accounts_record = [{"id": a.pk, "name": str(a)} for a in post.accounts.all()]
     revision.save()
     for position, item in enumerate(media):

@@ -110,3 +110,16 @@ def test_edit_of_tier_alone_makes_a_new_revision_to_approve(org: Org) -> None:
     post = _edit(org, post, text=TEXT, tier="sensitive")
     assert post.state == S.IN_REVIEW
     assert policies.current_approvals(post) == []
+
+
+def test_edit_of_the_requested_time_alone_needs_a_new_approval(org: Org) -> None:
+    post = _approved(org)
+    assert post.current_revision is not None
+    approved_hash = post.current_revision.content_hash
+
+    post = _edit(org, post, text=TEXT, requested_publish_at=timezone.now() + timedelta(days=2))
+
+    assert post.state == S.IN_REVIEW
+    assert post.current_revision is not None
+    assert post.current_revision.content_hash != approved_hash
+    assert policies.current_approvals(post) == []
