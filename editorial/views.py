@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from accounts.models import User
 from charter.engine import check, counters
+from charter.highlight import highlight
 from charter.selectors import charter_config_for_unit
 from charter.snapshot import MediaSnapshot
 from editorial import (
@@ -236,12 +237,18 @@ def live_check(request: HttpRequest) -> HttpResponse:
     )
     report = check(snapshot, charter_config_for_unit(unit))
     names = {a.pk: str(a) for a in accounts}
+    runs = highlight(text, report.findings)
     return render(
         request,
         "editorial/_live.html",
         {
             "counters": [(names.get(c.account_id, ""), c) for c in counters(snapshot)],
             "findings": report.findings,
+            "runs": runs if any(r.severity for r in runs) else [],
+            "blocking": report.blocking,
+            # The submit button is swapped out of band: disabled with the reasons while the
+            # charter blocks; saving a draft is never disabled.
+            "live": True,
         },
     )
 

@@ -175,3 +175,33 @@ def test_views_image_with_alt_text_is_submitted_and_served_privately(org: Org) -
     url = reverse("editorial:media", args=[post.pk, media.pk])
     assert _client(org.manager).get(url).status_code == 200
     assert _client(org.outsider).get(url).status_code == 404
+
+
+def test_views_live_check_highlights_the_span_and_blocks_submit(org: Org) -> None:
+    response = _client(org.officer).post(
+        reverse("editorial:live_check"),
+        {
+            "accounts": [org.mastodon.pk],
+            "text": "Écrivez à jean.dupont@gmail.com pour tout savoir.",
+        },
+        headers={"accept-language": "en"},
+    )
+    page = response.content.decode()
+    assert '<mark class="block"' in page
+    assert ">jean.dupont@gmail.com</mark>" in page
+    assert 'id="submit-for-review" disabled' in page
+    assert 'hx-swap-oob="true"' in page
+    assert "Submitting is blocked until you fix:" in page
+
+
+def test_views_live_check_clean_text_leaves_submit_enabled(org: Org) -> None:
+    page = (
+        _client(org.officer)
+        .post(
+            reverse("editorial:live_check"),
+            {"accounts": [org.mastodon.pk], "text": "Les guichets ouvrent lundi à 9 heures."},
+        )
+        .content.decode()
+    )
+    assert "<mark" not in page
+    assert 'id="submit-for-review">' in page
