@@ -4,6 +4,7 @@ compose page to highlight what a rule points at. Pure: spans are codepoint offse
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ def highlight(text: str, findings: Sequence[Finding]) -> list[Run]:
         return [Run(text)] if text else []
     cuts = sorted({0, len(text), *(s for s, _e, _f in spans), *(e for _s, e, _f in spans)})
     runs: list[Run] = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         if start >= end:
             continue
         covering = [f for s, e, f in spans if s <= start and end <= e]
