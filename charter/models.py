@@ -165,3 +165,21 @@ class ElectionWindow(models.Model):
             window_start=self.window_start or pre_electoral_start(self.first_round),
             vote_dates=votes,
         )
+
+
+class LinkCheck(models.Model):
+    """The last answer of a link, fetched by a worker (``charter.services.link_checks_run``).
+
+    Shared by every post that contains the link; refreshed when older than LINKCHECK_TTL.
+    """
+
+    url = models.URLField(max_length=2000, unique=True)
+    ok = models.BooleanField()
+    detail = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("link check")
+
+    def __str__(self) -> str:
+        return f"{self.url}: {'ok' if self.ok else self.detail}"

@@ -9,8 +9,8 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import OrgUnit
 from charter.engine import CharterConfig
-from charter.models import Charter, CharterVersion, ElectionWindow
-from charter.snapshot import ElectionWindowSnapshot
+from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
+from charter.snapshot import ElectionWindowSnapshot, LinkStatus
 
 
 def charter_version_for_unit(unit: OrgUnit) -> CharterVersion | None:
@@ -48,3 +48,15 @@ def election_windows_for_unit(unit: OrgUnit, *, today: date) -> tuple[ElectionWi
         .order_by("first_round", "pk")
     )
     return tuple(window.to_snapshot() for window in windows)
+
+
+def link_statuses(urls: list[str]) -> tuple[LinkStatus, ...]:
+    """What the link check found for these links (those not checked yet are left out)."""
+    if not urls:
+        return ()
+    return tuple(
+        LinkStatus(url, ok, detail)
+        for url, ok, detail in LinkCheck.objects.filter(url__in=set(urls)).values_list(
+            "url", "ok", "detail"
+        )
+    )

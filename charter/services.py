@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from accounts.models import Membership, OrgUnit, User
+from charter import linkcheck
 from charter.engine import CharterParamsError, normalize_params
-from charter.models import Charter, CharterVersion, ElectionWindow
+from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
 
 
 def may_manage_charter(user: User, unit: OrgUnit | None) -> bool:
@@ -73,3 +77,33 @@ def election_window_save(*, window: ElectionWindow, by: User) -> ElectionWindow:
     window.full_clean()
     window.save()
     return window
+
+
+def link_checks_run(*, urls: list[str], now: datetime | None = None) -> int:
+    """Fetch the links not checked within LINKCHECK_TTL and record their answers.
+
+    Runs in a worker (``charter.tasks.check_links``), never in a request. Returns how many
+    links were fetched.
+    """
+    now = now or timezone.now()
+    fresh_after = now - timedelta(seconds=settings.LINKCHECK_TTL_SECONDS)
+    wanted = sorted({u for u in urls if u})[: settings.LINKCHECK_MAX_PER_POST]
+    fresh = set(
+        LinkCheck.objects.filter(url__in=wanted, checked_at__gte=fresh_after).values_list(
+            "url", flat=True
+        )
+    )
+    fetched = 0
+    for url in wanted:
+        if url in fresh:
+            continue
+        answer = linkcheck.fetch(
+            url,
+            timeout=settings.LINKCHECK_TIMEOUT_SECONDS,
+            allow_private=settings.LINKCHECK_ALLOW_PRIVATE,
+        )
+        LinkCheck.objects.update_or_create(
+            url=url, defaults={"ok": answer.ok, "detail": answer.detail[:300], "checked_at": now}
+        )
+        fetched += 1
+    return fetched

@@ -64,6 +64,15 @@ class ElectionWindowSnapshot:
 
 
 @dataclass(frozen=True)
+class LinkStatus:
+    """What a worker found when it fetched a link of the post (``charter.linkcheck``)."""
+
+    url: str
+    ok: bool
+    detail: str = ""  # "404 Not Found", "timeout", "redirects to …"
+
+
+@dataclass(frozen=True)
 class PostSnapshot:
     text: str
     language: str
@@ -81,6 +90,8 @@ class PostSnapshot:
     author_unit_code: str = ""
     author_initials: str = ""
     election_windows: tuple[ElectionWindowSnapshot, ...] = ()
+    # Results of the asynchronous link check for the post's links (missing: not checked yet).
+    link_statuses: tuple[LinkStatus, ...] = ()
 
     @property
     def effective_time(self) -> datetime | None:

@@ -257,6 +257,13 @@ PUBLISH_BACKLOG_GRACE_SECONDS = env.int("PUBLISH_BACKLOG_GRACE_SECONDS", default
 PUBLISH_BACKLOG_PACE_SECONDS = env.int("PUBLISH_BACKLOG_PACE_SECONDS", default=30)
 # Loopback peers (make run, tests) speak plain HTTP; real instances must use HTTPS.
 PUBLISH_ALLOW_HTTP = env.bool("PUBLISH_ALLOW_HTTP", default=not PRODUCTION)
+# The charter's link check (charter.linkcheck), run by a worker when a draft is saved.
+LINKCHECK_TIMEOUT_SECONDS = env.float("LINKCHECK_TIMEOUT_SECONDS", default=5.0)
+LINKCHECK_TTL_SECONDS = env.int("LINKCHECK_TTL_SECONDS", default=3600)
+LINKCHECK_MAX_PER_POST = env.int("LINKCHECK_MAX_PER_POST", default=10)
+# Fetch links to private/loopback addresses: development only (it would let officers probe
+# the internal network from the workers).
+LINKCHECK_ALLOW_PRIVATE = env.bool("LINKCHECK_ALLOW_PRIVATE", default=not PRODUCTION)
 # Connecting Bluesky accounts: where a handle is resolved to its DID, and the did:plc
 # directory that names the account's PDS.
 BLUESKY_HANDLE_RESOLVER_URL = env.str(

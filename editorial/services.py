@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,7 +46,9 @@ from editorial.models import (
     Revision,
     RevisionMedia,
 )
-from editorial.snapshots import byline_for, snapshot_for_revision
+from editorial.snapshots import byline_for, links_of, snapshot_for_revision
+
+logger = logging.getLogger(__name__)
 
 
 class EditorialError(Exception):
@@ -214,6 +217,26 @@ def _new_revision(
     return revision
 
 
+def _check_links_later(text: str) -> None:
+    """Once the draft is saved, a worker fetches its links (``links.reachable``).
+
+    A broker that is down must not lose the draft: the check is skipped, and logged.
+    """
+    urls = links_of(text)
+    if not urls:
+        return
+
+    def enqueue() -> None:
+        from charter import tasks
+
+        try:
+            tasks.check_links.delay(urls)
+        except Exception:
+            logger.warning("Link check not queued for %s links", len(urls), exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
 def _revision_hash(post: Post, revision: Revision) -> str:
     media_meta = [{"sha256": m.sha256, "alt_text": m.alt_text} for m in revision.media.all()]
     return revision.compute_hash(
@@ -289,6 +312,7 @@ def post_create(
     _new_revision(post, text=text, language=language, media=media, by=by)
     post.save()
     _audit(post, "created", actor=by, to_state=post.state, revision=1)
+    _check_links_later(text)
     return post
 
 
@@ -345,6 +369,7 @@ def post_update(
     revision = _new_revision(post, text=text, language=language, media=media, by=by)
     post.save()
     _audit(post, "edited", actor=by, revision=revision.number)
+    _check_links_later(text)
     # Answers covered the previous revision: the units that gave one must answer again.
     notifications.notify(
         post=post,

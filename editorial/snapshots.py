@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from charter.selectors import election_windows_for_unit
+from charter.rules import scan
+from charter.selectors import election_windows_for_unit, link_statuses
 from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
 
 if TYPE_CHECKING:
@@ -58,7 +59,13 @@ def build_snapshot(
         author_unit_code=unit.code.upper(),
         author_initials=author.get_initials(),
         election_windows=election_windows_for_unit(unit, today=timezone.localdate(now)),
+        link_statuses=link_statuses(links_of(text)),
     )
+
+
+def links_of(text: str) -> list[str]:
+    """The post's links, as the charter and Mastodon recognise them."""
+    return [text[start:end] for start, end in scan.spans_of(text, "url")]
 
 
 def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:

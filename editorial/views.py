@@ -20,8 +20,8 @@ from accounts import permissions
 from accounts.models import User
 from charter.engine import check, counters
 from charter.highlight import highlight
-from charter.selectors import charter_config_for_unit
-from charter.snapshot import MediaSnapshot
+from charter.selectors import charter_config_for_unit, link_statuses
+from charter.snapshot import LinkStatus, MediaSnapshot
 from editorial import (
     comments,
     consultations,
@@ -44,7 +44,7 @@ from editorial.models import (
     PostTier,
     RevisionMedia,
 )
-from editorial.snapshots import build_snapshot
+from editorial.snapshots import build_snapshot, links_of
 
 
 def _user(request: HttpRequest) -> User:
@@ -264,6 +264,13 @@ def media(request: HttpRequest, pk: int, media_id: int) -> FileResponse:
     return response
 
 
+def _link_rows(text: str) -> list[tuple[str, LinkStatus | None]]:
+    """Each link of the text with what the worker found, None while it is not checked."""
+    urls = links_of(text)
+    found = {s.url: s for s in link_statuses(urls)}
+    return [(url, found.get(url)) for url in dict.fromkeys(urls)]
+
+
 @login_required
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -279,6 +286,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The banner quotes the latest request for changes, not the latest comment.
         "changes_note": post.events.filter(verb="changes_requested").order_by("-seq").first(),
         "chain": selectors.approval_chain(post, user),
+        "links": _link_rows(revision.text if revision else ""),
         "consultations": views_consultations.section(post, user),
         "can": {
             "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,

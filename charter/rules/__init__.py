@@ -33,7 +33,7 @@ from charter.rules.governance import (
 )
 from charter.rules.language import LANG_ANGLICISMS, LANG_FRENCH_REQUIRED, LANG_TAG
 from charter.rules.length import LEN_BLUESKY, LEN_MASTODON
-from charter.rules.links import LINKS_BLUESKY_CARD, LINKS_COUNT
+from charter.rules.links import LINKS_BLUESKY_CARD, LINKS_COUNT, LINKS_REACHABLE
 from charter.rules.media import A11Y_ALT_QUALITY, MEDIA_ALT_TEXT
 from charter.rules.media_limits import MEDIA_ALT_LENGTH, MEDIA_COUNT
 from charter.rules.neutrality import (
@@ -82,6 +82,7 @@ RULES: dict[str, Rule] = {
         A11Y_ACRONYMS,
         LINKS_COUNT,
         LINKS_BLUESKY_CARD,
+        LINKS_REACHABLE,
         GOV_FIGURES_SOURCE,
     )
 }

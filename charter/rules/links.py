@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from charter.rules import scan
 from charter.rules.base import Example, Finding, Param, ParamKind, Rule, Severity
-from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
+from charter.snapshot import LinkStatus, MediaSnapshot, PostSnapshot, RenditionSnapshot
 
 
 def check_links_count(
@@ -133,6 +133,65 @@ LINKS_BLUESKY_CARD = Rule(
         Example(
             _("Two links: only the first gets a card."),
             _bluesky_snapshot("Infos https://www.service-public.fr et https://www.impots.gouv.fr"),
+            passes=False,
+        ),
+    ),
+)
+
+
+def check_links_reachable(
+    snapshot: PostSnapshot, params: Mapping[str, Any], severity: Severity
+) -> Iterator[Finding]:
+    """Pure: reads what the worker found (``snapshot.link_statuses``); a link not checked
+    yet gives no finding."""
+    broken = {s.url: s.detail for s in snapshot.link_statuses if not s.ok}
+    if not broken:
+        return
+    for start, end in scan.spans_of(snapshot.text, "url"):
+        url = snapshot.text[start:end]
+        if url in broken:
+            message = gettext(
+                "The link %(url)s does not work (%(detail)s): correct it or remove it."
+            ) % {"url": url, "detail": broken[url] or gettext("no answer")}
+            yield Finding("links.reachable", severity, message, span=(start, end))
+
+
+def _checked(text: str, *statuses: LinkStatus) -> PostSnapshot:
+    rendition = RenditionSnapshot(
+        account_id=1, network="mastodon", handle="dgx", body=text, byline="— DGX ^JD"
+    )
+    return PostSnapshot(
+        text=text, language="fr", renditions=(rendition,), link_statuses=tuple(statuses)
+    )
+
+
+LINKS_REACHABLE = Rule(
+    code="links.reachable",
+    title=_("Links that work"),
+    rationale=_(
+        "A dead link in an official post sends citizens nowhere and is copied as it is. "
+        "A worker fetches every link of a saved draft in the background (a few seconds, "
+        "redirects followed); the findings appear once it has answered, on the page and at "
+        "submission."
+    ),
+    default_severity=Severity.WARN,
+    check=check_links_reachable,
+    params={},
+    examples=(
+        Example(
+            _("The page answers."),
+            _checked(
+                "Inscriptions : https://www.service-public.fr",
+                LinkStatus("https://www.service-public.fr", True, "200 OK"),
+            ),
+            passes=True,
+        ),
+        Example(
+            _("The page is gone."),
+            _checked(
+                "Inscriptions : https://www.service-public.fr/ancienne-page",
+                LinkStatus("https://www.service-public.fr/ancienne-page", False, "404 Not Found"),
+            ),
             passes=False,
         ),
     ),

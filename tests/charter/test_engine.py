@@ -234,6 +234,7 @@ def test_rules_registry_codes() -> None:
         "a11y.acronyms",
         "links.count",
         "links.bluesky_card",
+        "links.reachable",
         "gov.figures_source",
     ]
 
