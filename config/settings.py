@@ -255,6 +255,14 @@ PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=6)
 PUBLISH_LATE_AFTER_MINUTES = env.int("PUBLISH_LATE_AFTER_MINUTES", default=30)
 PUBLISH_BACKLOG_GRACE_SECONDS = env.int("PUBLISH_BACKLOG_GRACE_SECONDS", default=60)
 PUBLISH_BACKLOG_PACE_SECONDS = env.int("PUBLISH_BACKLOG_PACE_SECONDS", default=30)
+# Per account: publications queued or sending at once, and a budget per network ("posts/seconds",
+# empty: none) kept under the servers' own limits (Mastodon: 300 statuses per 3 hours;
+# Bluesky: 5,000 write points per hour, a post costs 3), so a burst never ends in 429s.
+PUBLISH_ACCOUNT_CONCURRENCY = env.int("PUBLISH_ACCOUNT_CONCURRENCY", default=2)
+PUBLISH_RATE_LIMITS = {
+    "mastodon": env.str("PUBLISH_RATE_MASTODON", default="250/10800"),
+    "bluesky": env.str("PUBLISH_RATE_BLUESKY", default="1500/3600"),
+}
 # Loopback peers (make run, tests) speak plain HTTP; real instances must use HTTPS.
 PUBLISH_ALLOW_HTTP = env.bool("PUBLISH_ALLOW_HTTP", default=not PRODUCTION)
 # The charter's link check (charter.linkcheck), run by a worker when a draft is saved.

@@ -1,4 +1,5 @@
-"""The late-post policy and backlog pacing, applied where publications are handed out.
+"""The late-post policy, per-account concurrency and rate budgets, and backlog pacing,
+applied where publications are handed out (the tick's queueing step).
 
 A publication far later than planned (an outage, a long freeze) may no longer make sense:
 past its account's limit it is held until a publisher confirms or cancels it. Publications
@@ -38,31 +39,67 @@ def late_limit(account: SocialAccount) -> timedelta:
     return timedelta(minutes=minutes)
 
 
+def rate_limit(network: str) -> tuple[int, timedelta] | None:
+    """The account's budget on its network: (posts, per window), None when unlimited."""
+    value = str(settings.PUBLISH_RATE_LIMITS.get(network, "") or "")
+    if not value:
+        return None
+    count, _slash, seconds = value.partition("/")
+    return int(count), timedelta(seconds=int(seconds))
+
+
 @dataclass
 class Pacer:
-    """Decides, within one tick, which pending publications may be queued now."""
+    """Decides, within one tick, which pending publications may be queued now.
+
+    In order: the late-post policy (hold), the account's concurrency (at most
+    PUBLISH_ACCOUNT_CONCURRENCY queued or sending at once), its rate budget on the network
+    (PUBLISH_RATE_LIMITS, kept under the servers' own limits so that bursts never end in a
+    429), and backlog pacing.
+    """
 
     now: datetime
     released: set[int] = field(default_factory=set)  # accounts given a backlog item this tick
+    in_flight: dict[int, int] = field(default_factory=dict)
 
     def verdict(self, publication: Publication) -> str:
-        """ "hold", "wait" (backlog, not this account's turn yet) or "go"."""
+        """ "hold", "wait" (not this account's turn yet) or "go"."""
         late = self.now - publication.due_at
         if publication.late_confirmed_at is None and late > late_limit(publication.account):
             return "hold"
-        if late <= timedelta(seconds=settings.PUBLISH_BACKLOG_GRACE_SECONDS):
-            return "go"
         account = publication.account_id
-        pace = timedelta(seconds=settings.PUBLISH_BACKLOG_PACE_SECONDS)
-        recent = (
-            Publication.objects.filter(account_id=account, queued_at__gt=self.now - pace)
-            .exclude(pk=publication.pk)
-            .exists()
-        )
-        if account in self.released or recent:
+        if account not in self.in_flight:
+            self.in_flight[account] = Publication.objects.filter(
+                account_id=account, state__in=[P.QUEUED, P.SENDING]
+            ).count()
+        if self.in_flight[account] >= settings.PUBLISH_ACCOUNT_CONCURRENCY:
             return "wait"
-        self.released.add(account)
+        if self._over_budget(publication):
+            return "wait"
+        if late > timedelta(seconds=settings.PUBLISH_BACKLOG_GRACE_SECONDS):
+            pace = timedelta(seconds=settings.PUBLISH_BACKLOG_PACE_SECONDS)
+            recent = (
+                Publication.objects.filter(account_id=account, queued_at__gt=self.now - pace)
+                .exclude(pk=publication.pk)
+                .exists()
+            )
+            if account in self.released or recent:
+                return "wait"
+            self.released.add(account)
+        self.in_flight[account] += 1
         return "go"
+
+    def _over_budget(self, publication: Publication) -> bool:
+        limit = rate_limit(publication.account.network)
+        if limit is None:
+            return False
+        count, window = limit
+        used = Publication.objects.filter(
+            account_id=publication.account_id,
+            state__in=[P.QUEUED, P.SENDING, P.PUBLISHED],
+            queued_at__gt=self.now - window,
+        ).count()
+        return used >= count
 
 
 def hold(publication: Publication, now: datetime) -> bool:

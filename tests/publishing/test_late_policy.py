@@ -68,8 +68,9 @@ def test_account_limit_overrides_the_site_default(
 
 
 def test_on_time_publications_are_never_held_nor_paced(
-    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any, settings: Any
 ) -> None:
+    settings.PUBLISH_ACCOUNT_CONCURRENCY = 5
     for _ in range(3):
         scheduled(org, accounts=[org.mastodon])
     queued = _tick(django_capture_on_commit_callbacks)
@@ -196,3 +197,41 @@ def test_held_post_decision_refused_to_the_author_through_the_page(
     client.force_login(org.officer)
     client.post(reverse("publishing:confirm_late", args=[post.pk]))
     assert Publication.objects.get(post=post).state == P.HELD
+
+
+def test_account_concurrency_caps_what_is_queued_or_sending_at_once(
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.PUBLISH_ACCOUNT_CONCURRENCY = 2
+    for _ in range(3):
+        scheduled(org, accounts=[org.mastodon])
+
+    first = _tick(django_capture_on_commit_callbacks)
+    assert len(first) == 2
+    assert _tick(django_capture_on_commit_callbacks) == []  # both still in flight
+
+    services.publication_send(publication_id=first[0])
+    assert len(_tick(django_capture_on_commit_callbacks)) == 1
+
+
+def test_rate_budget_keeps_an_account_under_the_servers_limit(
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.PUBLISH_ACCOUNT_CONCURRENCY = 10
+    settings.PUBLISH_RATE_LIMITS = {"mastodon": "2/3600", "bluesky": ""}
+    settings.PUBLISH_LATE_AFTER_MINUTES = 24 * 60  # the third one waits an hour: not "late"
+    for _ in range(3):
+        scheduled(org, accounts=[org.mastodon])
+    scheduled(org, accounts=[org.bluesky])
+
+    queued = _tick(django_capture_on_commit_callbacks)
+    networks = list(
+        Publication.objects.filter(pk__in=queued).values_list("account__network", flat=True)
+    )
+    assert sorted(networks) == ["bluesky", "mastodon", "mastodon"]
+    for pk in queued:
+        services.publication_send(publication_id=pk)
+
+    assert _tick(django_capture_on_commit_callbacks) == []  # the budget is spent for an hour
+    with time_machine.travel(timezone.now() + timedelta(seconds=3601)):
+        assert len(_tick(django_capture_on_commit_callbacks)) == 1
