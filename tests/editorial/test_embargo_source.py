@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from editorial import services
+from editorial import diffs, history, services
 from editorial.models import Post, PostState, Revision
 from tests.conftest import Org
 
@@ -162,3 +162,21 @@ def test_live_check_shows_the_embargo_finding(org: Org) -> None:
 def test_live_check_reads_the_source(org: Org) -> None:
     assert 'data-rule="gov.figures_source"' in _live(org)
     assert 'data-rule="gov.figures_source"' not in _live(org, source=SOURCE)
+
+
+def test_history_shows_a_changed_embargo_and_source(org: Org) -> None:
+    post = _draft(org, embargo_until=EMBARGO, source=SOURCE)
+    services.post_update(
+        post=post,
+        by=org.officer,
+        base_revision=1,
+        text="Conférence de presse sur le budget.",
+        language="fr",
+        embargo_until=LATE,
+        source="",
+    )
+    latest = history.post_history(post).revisions[0]
+    kinds = {c.kind: c for c in latest.diff.changes}
+    assert set(kinds) == {diffs.Change.EMBARGO, diffs.Change.SOURCE}
+    assert kinds[diffs.Change.SOURCE].before == SOURCE
+    assert kinds[diffs.Change.SOURCE].after == ""
