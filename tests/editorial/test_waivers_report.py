@@ -224,3 +224,14 @@ def test_post_page_shows_a_waiver_in_the_history(org: Org, chief: User) -> None:
     assert 'class="waiver"' in content
     assert WHY in content
     assert 'data-verb="waiver_granted"' in content
+
+
+def test_post_page_marks_a_waived_finding_of_the_submitted_revision(org: Org, chief: User) -> None:
+    waiver = _waived(org, chief, NOVEMBER)
+    services.post_submit(post=waiver.post, by=org.officer)
+    response = _client(org.manager).get(
+        reverse("editorial:post", args=[waiver.post_id]), headers=EN
+    )
+    content = response.content.decode()
+    assert 'class="finding block waived" data-rule="pii.email"' in content
+    assert f"waived by {chief}: The institution&#x27;s own contact details" in content
