@@ -36,7 +36,9 @@ class WaiverForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, categories: tuple[WaiverCategory, ...] = (), **kwargs: Any):
+    def __init__(
+        self, *args: Any, categories: tuple[WaiverCategory, ...] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if categories:
             field = self.fields["category"]
