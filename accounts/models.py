@@ -137,6 +137,7 @@ class SocialAccount(models.Model):
             ("review_for_account", "Can review posts for this account"),
             ("publish_on_account", "Can schedule and publish on this account"),
             ("urgent_publish_on_account", "Can publish at once under the urgent procedure"),
+            ("waive_for_account", "Can waive charter findings on posts for this account"),
         ]
 
     def __str__(self) -> str:

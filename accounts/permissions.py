@@ -31,13 +31,16 @@ class Perm(StrEnum):
     PUBLISH = "accounts.publish_on_account"
     # Skips pending approval steps (editorial.urgent); never implied by a role but ADMIN.
     URGENT = "accounts.urgent_publish_on_account"
+    # Lifts a charter finding on one revision (editorial.waivers); never implied by a role
+    # but ADMIN.
+    WAIVE = "accounts.waive_for_account"
 
 
 ROLE_PERMS: dict[str, tuple[Perm, ...]] = {
     Membership.Role.AUTHOR: (Perm.DRAFT,),
     Membership.Role.REVIEWER: (Perm.REVIEW,),
     Membership.Role.PUBLISHER: (Perm.PUBLISH,),
-    Membership.Role.ADMIN: (Perm.DRAFT, Perm.REVIEW, Perm.PUBLISH, Perm.URGENT),
+    Membership.Role.ADMIN: (Perm.DRAFT, Perm.REVIEW, Perm.PUBLISH, Perm.URGENT, Perm.WAIVE),
 }
 
 

@@ -8,7 +8,7 @@ parsed; ``CharterConfig.default()`` is the charter of an organisation that has w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -201,18 +201,22 @@ class CheckReport:
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity is Severity.BLOCK)
+        return tuple(f for f in self.findings if f.severity is Severity.BLOCK and not f.waived)
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity is Severity.WARN)
+        return tuple(f for f in self.findings if f.severity is Severity.WARN and not f.waived)
 
     @property
     def ok(self) -> bool:
         return not self.blocking
 
 
-def check(snapshot: PostSnapshot, config: CharterConfig) -> CheckReport:
+def check(
+    snapshot: PostSnapshot, config: CharterConfig, *, waived: frozenset[str] = frozenset()
+) -> CheckReport:
+    """``waived``: codes of the rules a waiver lifts on this revision; their findings stay in
+    the report, marked waived, and no longer block. A rule that is not waivable ignores it."""
     findings: list[Finding] = []
     for code, rule in RULES.items():
         # Network limits hold whatever a config says: the server would refuse the post anyway.
@@ -221,7 +225,10 @@ def check(snapshot: PostSnapshot, config: CharterConfig) -> CheckReport:
         severity = rule.default_severity
         if not rule.locked:
             severity = config.severities.get(code, severity)
-        findings.extend(rule.run(snapshot, config.params.get(code), severity))
+        found = rule.run(snapshot, config.params.get(code), severity)
+        if code in waived and rule.waivable:
+            found = tuple(replace(f, waived=True) for f in found)
+        findings.extend(found)
     return CheckReport(
         findings=tuple(findings),
         charter_version_id=config.version_id,

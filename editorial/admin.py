@@ -18,6 +18,7 @@ from editorial.models import (
     PostHocReview,
     PostTier,
     Revision,
+    Waiver,
 )
 
 
@@ -140,3 +141,11 @@ class ConsultationAdmin(ReadOnlyAdmin):
         "cancelled_at",
     )
     list_filter = ("blocking", "answer", "escalation_level")
+
+
+@admin.register(Waiver)
+class WaiverAdmin(ReadOnlyAdmin):
+    """Granted on the post page, which audits them; never edited, never deleted."""
+
+    list_display = ("post", "revision", "rule", "category", "granted_by", "created_at")
+    list_filter = ("category", "rule")

@@ -49,6 +49,9 @@ class RevisionState:
     tier: str = ""
     accounts: tuple[str, ...] | None = None
     media: tuple[MediaState, ...] = ()
+    # As shown (a formatted time); "" when none.
+    embargo_until: str = ""
+    source: str = ""
 
 
 class Change(StrEnum):
@@ -60,6 +63,8 @@ class Change(StrEnum):
     MEDIA_REMOVED = "media_removed"
     MEDIA_REPLACED = "media_replaced"
     ALT_TEXT = "alt_text"
+    EMBARGO = "embargo"
+    SOURCE = "source"
 
 
 CHANGE_LABELS: dict[Change, Promise] = {
@@ -71,6 +76,8 @@ CHANGE_LABELS: dict[Change, Promise] = {
     Change.MEDIA_REMOVED: _("Image removed"),
     Change.MEDIA_REPLACED: _("Image replaced"),
     Change.ALT_TEXT: _("Alt text"),
+    Change.EMBARGO: _("Embargo until"),
+    Change.SOURCE: _("Source of the figures"),
 }
 
 
@@ -143,6 +150,10 @@ def field_changes(before: RevisionState, after: RevisionState) -> list[FieldChan
             for name in after.accounts
             if name not in before.accounts
         ]
+    if before.embargo_until != after.embargo_until:
+        changes.append(FieldChange(Change.EMBARGO, before.embargo_until, after.embargo_until))
+    if before.source != after.source:
+        changes.append(FieldChange(Change.SOURCE, before.source, after.source))
     return changes + media_changes(before.media, after.media)
 
 

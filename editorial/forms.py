@@ -39,6 +39,17 @@ class PostForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    embargo_until = forms.DateTimeField(
+        label=_("Embargo until (nothing goes out before)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    source = forms.CharField(
+        label=_("Source of the figures"),
+        required=False,
+        max_length=500,
+        help_text=_("The study, dataset or report the figures come from."),
+    )
     image = forms.ImageField(label=_("Image"), required=False)
     alt_text = forms.CharField(
         label=_("Alt text (describe the image for people who cannot see it)"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from editorial import diffs
@@ -75,6 +76,12 @@ def revision_state(revision: Revision) -> diffs.RevisionState:
             )
             for m in revision.media.all()
         ),
+        embargo_until=formats.date_format(
+            timezone.localtime(revision.embargo_until), "SHORT_DATETIME_FORMAT"
+        )
+        if revision.embargo_until
+        else "",
+        source=revision.source,
     )
 
 

@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount
+from charter.waivers import WaiverCategory
 from editorial.audit import GENESIS_HASH
 
 
@@ -295,6 +296,10 @@ class Revision(models.Model):
     # revisions; empty on revisions saved before these were recorded.
     tier = models.CharField(_("tier"), max_length=16, blank=True)
     accounts_record = models.JSONField(default=list, blank=True)  # [{"id": …, "name": …}]
+    # Nothing may go out before this time (a press embargo); the charter checks the schedule.
+    embargo_until = models.DateTimeField(_("embargo until"), null=True, blank=True)
+    # Where the figures in the text come from (a study, a dataset, a report).
+    source = models.TextField(_("source of the figures"), blank=True)
 
     class Meta:
         ordering = ["post", "number"]
@@ -309,7 +314,7 @@ class Revision(models.Model):
         self, *, account_ids: list[int], media: list[dict[str, Any]], tier: str
     ) -> str:
         """What an approval covers: text, language, media with alt texts, accounts, the
-        requested schedule, tier."""
+        requested schedule, tier, embargo and source."""
         content: dict[str, Any] = {
             "text": self.text,
             "language": self.language,
@@ -320,6 +325,11 @@ class Revision(models.Model):
         if self.requested_publish_at is not None:
             # Only when set, so revisions without a requested time keep their hash.
             content["schedule"] = self.requested_publish_at.isoformat()
+        # Only when set, so revisions saved before these fields existed keep their hash.
+        if self.embargo_until is not None:
+            content["embargo_until"] = self.embargo_until.isoformat()
+        if self.source:
+            content["source"] = self.source
         blob = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -569,6 +579,7 @@ class Notification(models.Model):
         CONSULTATION_REQUESTED = "consultation_requested", _("Consultation asked of your unit")
         CONSULTATION_ANSWERED = "consultation_answered", _("Consultation answered")
         CONSULTATION_OVERDUE = "consultation_overdue", _("Consultation overdue")
+        WAIVER_GRANTED = "waiver_granted", _("Charter finding waived")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -678,6 +689,7 @@ EVENT_VERBS = {
     "consultation_cancelled": _("consultation cancelled"),
     "consultation_escalated": _("consultation overdue: escalated"),
     "consultations_cleared": _("approved: the blocking consultations agree"),
+    "waiver_granted": _("charter finding waived"),
 }
 
 
@@ -903,3 +915,34 @@ class Consultation(models.Model):
         if self.answered_revision_id is not None:
             return self.Status.TO_ANSWER_AGAIN
         return self.Status.OVERDUE if self.is_overdue(now) else self.Status.WAITING
+
+
+class Waiver(models.Model):
+    """A charter rule lifted on one revision, by someone with the waive right who is not the
+    author, with a category and a written reason (``editorial.waivers``).
+
+    Bound to the revision: an edit makes a new revision that the waiver does not cover, so a
+    waiver is never deleted nor edited; the history shows it voided by the next revision.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="waivers")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="waivers")
+    rule = models.CharField(_("rule"), max_length=64)
+    category = models.CharField(_("category"), max_length=16, choices=WaiverCategory.choices)
+    justification = models.TextField(_("justification"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The content the waiver was given for (the revision's hash when it was granted).
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waiver")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "rule"], name="unique_waiver_per_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} r{self.revision_id} ({self.category})"

@@ -14,7 +14,8 @@ import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -26,6 +27,7 @@ from django_fsm import can_proceed, has_transition_perm
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport, check
+from charter.rules import Finding
 from charter.selectors import charter_config_for_unit
 from editorial import notifications, policies
 from editorial.audit import digest_of
@@ -45,6 +47,7 @@ from editorial.models import (
     PostTier,
     Revision,
     RevisionMedia,
+    Waiver,
 )
 from editorial.snapshots import byline_for, links_of, snapshot_for_revision
 
@@ -74,6 +77,14 @@ class CharterRefused(EditorialError):
         reasons = "; ".join(f.message for f in report.blocking)
         super().__init__(_("The charter refuses this draft: %(reasons)s") % {"reasons": reasons})
         self.report = report
+
+
+class _Unchanged(Enum):
+    TOKEN = 0
+
+
+# post_update's default for the embargo: keep the current revision's (None clears it).
+UNCHANGED: Literal[_Unchanged.TOKEN] = _Unchanged.TOKEN
 
 
 @dataclass(frozen=True)
@@ -187,10 +198,25 @@ def speaking_unit(author: User, accounts: Sequence[SocialAccount]) -> OrgUnit:
 
 
 def _new_revision(
-    post: Post, *, text: str, language: str, media: Sequence[MediaInput], by: User
+    post: Post,
+    *,
+    text: str,
+    language: str,
+    media: Sequence[MediaInput],
+    by: User,
+    embargo_until: datetime | None = None,
+    source: str = "",
 ) -> Revision:
     number = (post.current_revision.number + 1) if post.current_revision else 1
-    revision = Revision(post=post, number=number, text=text, language=language, created_by=by)
+    revision = Revision(
+        post=post,
+        number=number,
+        text=text,
+        language=language,
+        created_by=by,
+        embargo_until=embargo_until,
+        source=source.strip(),
+    )
     revision.content_hash = ""
     revision.tier = post.tier
     revision.requested_publish_at = post.requested_publish_at
@@ -296,6 +322,8 @@ def post_create(
     requested_publish_at: datetime | None = None,
     media: Sequence[MediaInput] = (),
     tier: str = PostTier.STANDARD,
+    embargo_until: datetime | None = None,
+    source: str = "",
 ) -> Post:
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
@@ -309,7 +337,15 @@ def post_create(
     )
     post.save()
     post.accounts.set(accounts)
-    _new_revision(post, text=text, language=language, media=media, by=by)
+    _new_revision(
+        post,
+        text=text,
+        language=language,
+        media=media,
+        by=by,
+        embargo_until=embargo_until,
+        source=source,
+    )
     post.save()
     _audit(post, "created", actor=by, to_state=post.state, revision=1)
     _check_links_later(text)
@@ -328,8 +364,13 @@ def post_update(
     requested_publish_at: datetime | None = None,
     media: Sequence[MediaInput] | None = None,
     tier: str | None = None,
+    embargo_until: datetime | Literal[_Unchanged.TOKEN] | None = UNCHANGED,
+    source: str | None = None,
 ) -> Revision:
     """Save an edit as a new revision; refuse a stale base instead of overwriting.
+
+    The embargo and the source carry over from the current revision unless given (None
+    clears the embargo, "" the source). Waivers do not carry over: they covered the old one.
 
     After submission (in review, approved, scheduled) the edit sends the post back to review:
     approvals stay in the history but were given to another content hash, so they no longer
@@ -366,7 +407,16 @@ def post_update(
     if media is None:
         media = _copy_media(post.current_revision)
     post.requested_publish_at = requested_publish_at
-    revision = _new_revision(post, text=text, language=language, media=media, by=by)
+    previous = post.current_revision
+    revision = _new_revision(
+        post,
+        text=text,
+        language=language,
+        media=media,
+        by=by,
+        embargo_until=previous.embargo_until if embargo_until is UNCHANGED else embargo_until,
+        source=previous.source if source is None else source,
+    )
     post.save()
     _audit(post, "edited", actor=by, revision=revision.number)
     _check_links_later(text)
@@ -399,16 +449,35 @@ def _set_tier(post: Post, tier: PostTier) -> None:
 
 
 def _check_charter(post: Post, revision: Revision) -> CheckReport:
-    """Run the charter on a revision and keep its verdict on the revision (not yet saved)."""
-    report = check(snapshot_for_revision(post, revision), charter_config_for_unit(post.unit))
+    """Run the charter on a revision and keep its verdict on the revision (not yet saved).
+
+    The revision's waivers lift their rules' findings: kept in the report, marked with who
+    waived them and why, and no longer blocking.
+    """
+    waivers = {w.rule: w for w in revision.waivers.select_related("granted_by")}
+    report = check(
+        snapshot_for_revision(post, revision),
+        charter_config_for_unit(post.unit),
+        waived=frozenset(waivers),
+    )
     revision.check_report = {
         "charter_version_id": report.charter_version_id,
         "charter": report.charter_label,
-        "findings": [
-            {**dataclasses.asdict(f), "severity": str(f.severity)} for f in report.findings
-        ],
+        "findings": [_finding_record(f, waivers.get(f.rule)) for f in report.findings],
     }
     return report
+
+
+def _finding_record(finding: Finding, waiver: Waiver | None) -> dict[str, Any]:
+    record = {**dataclasses.asdict(finding), "severity": str(finding.severity)}
+    if finding.waived and waiver is not None:
+        record["waiver"] = {
+            "id": waiver.pk,
+            "category": waiver.category,
+            "category_label": str(waiver.get_category_display()),
+            "by": {"id": waiver.granted_by_id, "name": str(waiver.granted_by)},
+        }
+    return record
 
 
 def _back_to_review(post: Post, revision: Revision, *, by: User) -> None:
@@ -665,6 +734,15 @@ def byline_record(post: Post, *, by: User, approvers: list[dict[str, Any]]) -> d
         "charter_version_id": revision.check_report.get("charter_version_id"),
         "revision": revision.number,
         "content_hash": revision.content_hash,
+        # The charter findings lifted on this revision, with who lifted them.
+        "waivers": [
+            {
+                "rule": w.rule,
+                "category": w.category,
+                "by": {"id": w.granted_by_id, "name": str(w.granted_by)},
+            }
+            for w in revision.waivers.select_related("granted_by")
+        ],
         # Per account: "bylines" is what the publisher appends, "signatures" what people read.
         "bylines": {str(a.pk): line for a, line in bylines.items()},
         "signatures": [{"account": str(a), "byline": line} for a, line in bylines.items()],

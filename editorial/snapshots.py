@@ -34,6 +34,8 @@ def build_snapshot(
     author: User,
     media: list[MediaSnapshot] | None = None,
     scheduled_for: datetime | None = None,
+    embargo_until: datetime | None = None,
+    source: str = "",
 ) -> PostSnapshot:
     renditions = tuple(
         RenditionSnapshot(
@@ -56,6 +58,8 @@ def build_snapshot(
         media=tuple(media or ()),
         scheduled_for=scheduled_for,
         checked_at=now,
+        embargo_until=embargo_until,
+        source=source,
         author_unit_code=unit.code.upper(),
         author_initials=author.get_initials(),
         election_windows=election_windows_for_unit(unit, today=timezone.localdate(now)),
@@ -87,4 +91,6 @@ def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
         media=media,
         # What is booked wins over what was asked for.
         scheduled_for=post.scheduled_at or post.requested_publish_at,
+        embargo_until=revision.embargo_until,
+        source=revision.source,
     )

@@ -9,6 +9,7 @@ from editorial import (
     views_delegations,
     views_notifications,
     views_urgent,
+    views_waivers,
 )
 
 app_name = "editorial"
@@ -48,4 +49,6 @@ urlpatterns = [
     ),
     path("delegations/", views_delegations.delegation_list, name="delegations"),
     path("delegations/<int:pk>/end/", views_delegations.delegation_end, name="delegation_end"),
+    path("posts/<int:pk>/waivers/", views_waivers.grant, name="waiver_grant"),
+    path("waivers/report/", views_waivers.report, name="waivers_report"),
 ]

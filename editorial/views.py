@@ -32,6 +32,7 @@ from editorial import (
     urgent,
     views_consultations,
     views_urgent,
+    views_waivers,
 )
 from editorial.forms import EndPostForm, FreezeForm, PostForm, RequestChangesForm, ScheduleForm
 from editorial.forms_members import CommentForm
@@ -119,6 +120,8 @@ def compose(request: HttpRequest) -> HttpResponse:
                 requested_publish_at=form.cleaned_data["requested_publish_at"],
                 media=_media_from_form(form),
                 tier=form.cleaned_data["tier"] or PostTier.STANDARD,
+                embargo_until=form.cleaned_data["embargo_until"],
+                source=form.cleaned_data["source"],
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -147,6 +150,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "base_revision": revision.number,
         "requested_publish_at": post.requested_publish_at,
         "tier": post.tier,
+        "embargo_until": revision.embargo_until,
+        "source": revision.source,
     }
     form = PostForm(request.POST or None, request.FILES or None, accounts=accounts, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -161,6 +166,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 requested_publish_at=form.cleaned_data["requested_publish_at"],
                 media=_media_from_form(form) or None,
                 tier=form.cleaned_data["tier"] or None,
+                embargo_until=form.cleaned_data["embargo_until"],
+                source=form.cleaned_data["source"],
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -185,7 +192,7 @@ def _tell_back_to_review(request: HttpRequest, post: Post) -> None:
     assert revision is not None
     if post.state == PostState.DRAFT:
         for finding in revision.check_report.get("findings", []):
-            if finding.get("severity") == "block":
+            if finding.get("severity") == "block" and not finding.get("waived"):
                 messages.error(request, finding.get("message", ""))
         messages.warning(
             request,
@@ -234,6 +241,8 @@ def live_check(request: HttpRequest) -> HttpResponse:
         author=user,
         media=media,
         scheduled_for=_requested_time(request.POST.get("requested_publish_at", "")),
+        embargo_until=_requested_time(request.POST.get("embargo_until", "")),
+        source=request.POST.get("source", ""),
     )
     report = check(snapshot, charter_config_for_unit(unit))
     names = {a.pk: str(a) for a in accounts}
@@ -309,6 +318,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "end_form": EndPostForm(),
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
         **views_urgent.post_context(post, user),
+        **views_waivers.post_context(post, user),
     }
     return render(request, "editorial/post.html", context)
 

@@ -36,6 +36,8 @@ class Finding:
     # A tier the post must at least have ("sensitive" | "political"), so that the approval
     # chain of that tier (e.g. the electoral referent) sees it; "" leaves the tier alone.
     min_tier: str = ""
+    # Lifted by a waiver on this revision: shown, recorded, but no longer blocking.
+    waived: bool = False
 
 
 class ParamKind(StrEnum):

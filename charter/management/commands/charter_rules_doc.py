@@ -16,6 +16,7 @@ from django.utils import translation
 from charter.engine import DISABLED, SEVERITIES
 from charter.rules import RULES, Example, Rule
 from charter.snapshot import PostSnapshot
+from charter.waivers import allowed_categories
 
 _GRAPHEME = regex.compile(r"\X")
 _HEAD, _TAIL = 60, 15
@@ -61,7 +62,8 @@ def render_reference() -> str:
         "",
         "Network limits are locked: no charter can lower their severity or disable them, since "
         "the network would refuse the post anyway. A rule that is not waivable cannot be lifted "
-        "by a waiver on one post: network limits, and what the law forbids outright.",
+        "by a waiver on one post: network limits, and what the law forbids outright. A waiver "
+        "names a category; each waivable rule below lists the categories it accepts.",
         "",
         "| Code | Rule | Default severity | Locked | Waivable |",
         "| --- | --- | --- | --- | --- |",
@@ -81,7 +83,8 @@ def _render_rule(rule: Rule) -> list[str]:
     lines = [f"## `{rule.code}` — {rule.title}", "", str(rule.rationale), ""]
     lock = " (a network limit: locked)" if rule.locked else ""
     lines.append(f"- Default severity: **{rule.default_severity}**{lock}")
-    lines.append(f"- Waivable: {'yes' if rule.waivable else 'no'}")
+    categories = ", ".join(f"`{c.value}` ({c.label})" for c in allowed_categories(rule.code))
+    lines.append(f"- Waivable: {'yes, as ' + categories if rule.waivable else 'no'}")
     if not rule.params:
         lines.append("- Parameters: none")
     else:

@@ -1,0 +1,134 @@
+"""Waive a charter finding from the post page; download the monthly exceptions report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from charter.waivers import WaiverCategory
+from editorial import selectors, services, waivers
+from editorial.models import Post
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+class WaiverForm(forms.Form):
+    rule = forms.CharField(widget=forms.HiddenInput)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=WaiverCategory.choices)
+    justification = forms.CharField(
+        label=gettext_lazy("Why does this finding not apply here?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args: Any, categories: tuple[WaiverCategory, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if categories:
+            field = self.fields["category"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(c.value, c.label) for c in categories]
+
+
+@dataclass(frozen=True)
+class WaiverPanel:
+    rows: list[waivers.WaiverRow]
+    may_waive: bool
+    # (option, its form) for each rule with findings still standing on the current revision.
+    options: list[tuple[waivers.WaiverOption, WaiverForm | None]]
+    min_length: int
+
+
+def post_context(post: Post, user: User) -> dict[str, Any]:
+    """What the post page needs for its waivers partial (``_waivers.html``)."""
+    may = post.current_revision is not None and waivers.may_waive(post, user)
+    options: list[tuple[waivers.WaiverOption, WaiverForm | None]] = []
+    if may:
+        # Run only for who may waive: the stored report of a draft is empty until submission.
+        for option in waivers.waiver_options(waivers.current_report(post)):
+            form = (
+                WaiverForm(
+                    initial={"rule": option.rule},
+                    categories=option.categories,
+                    prefix=option.rule.replace(".", "-"),
+                )
+                if option.waivable
+                else None
+            )
+            options.append((option, form))
+    return {
+        "waivers": WaiverPanel(
+            rows=waivers.waivers_of(post),
+            may_waive=may,
+            options=options,
+            min_length=waivers.JUSTIFICATION_MIN_LENGTH,
+        )
+    }
+
+
+@login_required
+@require_POST
+def grant(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    post = selectors.post_get_for(user, pk)
+    rule = request.POST.get("rule", "")
+    prefix = rule.replace(".", "-")
+    data = request.POST
+
+    def field(name: str) -> str:
+        return data.get(f"{prefix}-{name}", data.get(name, ""))
+
+    try:
+        waivers.waiver_grant(
+            post=post,
+            rule=rule,
+            category=field("category"),
+            justification=field("justification"),
+            by=user,
+        )
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Finding waived on this revision: an edit of the post voids the waiver.")
+        )
+    return redirect("editorial:post", pk=pk)
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """The exceptions report page; with ``?month=YYYY-MM``, the CSV of that month."""
+    user = _user(request)
+    if not waivers.may_read_report(user):
+        raise PermissionDenied(_("Only members with the waive right, or staff, read this report."))
+    value = request.GET.get("month", "")
+    this_month = timezone.localdate().strftime("%Y-%m")
+    if not value:
+        return render(request, "editorial/waivers_report.html", {"month": this_month})
+    try:
+        month = waivers.parse_month(value)
+    except ValueError:
+        messages.error(
+            request, _("Give the month as YYYY-MM, for example %(m)s.") % {"m": this_month}
+        )
+        return render(request, "editorial/waivers_report.html", {"month": this_month}, status=400)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="waivers-{month:%Y-%m}.csv"'
+    waivers.write_report(waivers.waivers_in_month(month, user=user), response)
+    return response

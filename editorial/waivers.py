@@ -1,0 +1,334 @@
+"""Charter waivers: one rule lifted on one revision, with a category and a written reason.
+
+Whoever holds the waive right on every account of the post, never its author, may lift a
+finding of a waivable rule. The waiver is bound to the revision it was given for: an edit makes
+a new revision that it does not cover, so the finding blocks again until someone waives it
+anew. Waivers are never deleted; they appear in the audit trail, in the byline record frozen
+at scheduling and in the monthly exceptions report (``waivers_report``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import User
+from charter.engine import CheckReport, check
+from charter.rules import RULES
+from charter.selectors import charter_config_for_unit
+from charter.waivers import WaiverCategory, allowed_categories, is_waivable
+from editorial import notifications, selectors
+from editorial.models import Notification, Post, PostState, Waiver
+from editorial.services import (
+    EditorialError,
+    TransitionRefused,
+    _audit,
+    _check_charter,
+    _lock,
+)
+from editorial.snapshots import snapshot_for_revision
+
+JUSTIFICATION_MIN_LENGTH = 20
+# Before approval: once approved, the approvers saw the findings as they were; an edit (which
+# sends the post back to review) is the way to change what they approved.
+WAIVABLE_STATES = (PostState.DRAFT, PostState.CHANGES_REQUESTED, PostState.IN_REVIEW)
+
+
+# --- who may waive -------------------------------------------------------------------------
+
+
+def waive_refusal(post: Post, user: User) -> str | None:
+    """Why ``user`` may not waive findings on ``post`` now, in words; None when they may."""
+    if post.state not in WAIVABLE_STATES:
+        return _(
+            "Findings can be waived only before approval (draft, changes requested or in "
+            "review); post #%(id)s is %(state)s."
+        ) % {"id": post.pk, "state": post.get_state_display()}
+    if post.author_id == user.pk:
+        return _("You wrote this post: a waiver must come from someone else (four-eyes rule).")
+    accounts = list(post.accounts.all())
+    if not accounts or not all(permissions.can(user, permissions.Perm.WAIVE, a) for a in accounts):
+        return _(
+            "Waiving a finding needs the waive right on every account of the post: ask an "
+            "administrator of %(accounts)s."
+        ) % {"accounts": ", ".join(str(a) for a in accounts)}
+    return None
+
+
+def may_waive(post: Post, user: User) -> bool:
+    return waive_refusal(post, user) is None
+
+
+def may_read_report(user: User) -> bool:
+    """Staff, and members holding the waive right on at least one account."""
+    if not user.is_active:
+        return False
+    return user.is_staff or permissions.accounts_for(user, permissions.Perm.WAIVE).exists()
+
+
+# --- what may be waived ----------------------------------------------------------------------
+
+
+def current_report(post: Post) -> CheckReport:
+    """The charter's verdict on the current revision now, the existing waivers applied."""
+    revision = post.current_revision
+    assert revision is not None
+    waived = frozenset(revision.waivers.values_list("rule", flat=True))
+    return check(
+        snapshot_for_revision(post, revision), charter_config_for_unit(post.unit), waived=waived
+    )
+
+
+@dataclass(frozen=True)
+class WaiverOption:
+    """One rule with findings on the current revision, as the waive form offers it."""
+
+    rule: str
+    title: str
+    messages: tuple[str, ...]
+    severity: str
+    categories: tuple[WaiverCategory, ...]  # empty: the rule cannot be waived
+
+    @property
+    def waivable(self) -> bool:
+        return bool(self.categories)
+
+
+def waiver_options(report: CheckReport) -> list[WaiverOption]:
+    """The rules that could still be waived (or are refused a waiver), one per rule."""
+    by_rule: dict[str, list[str]] = {}
+    severity: dict[str, str] = {}
+    for finding in report.findings:
+        if finding.waived:
+            continue
+        by_rule.setdefault(finding.rule, []).append(finding.message)
+        if severity.get(finding.rule) != "block":
+            severity[finding.rule] = str(finding.severity)
+    return [
+        WaiverOption(
+            rule=code,
+            title=str(RULES[code].title) if code in RULES else code,
+            messages=tuple(found),
+            severity=severity[code],
+            categories=allowed_categories(code),
+        )
+        for code, found in by_rule.items()
+    ]
+
+
+def _check_rule_and_category(rule: str, category: str) -> WaiverCategory:
+    if rule not in RULES:
+        raise EditorialError(_("There is no charter rule “%(rule)s”.") % {"rule": rule})
+    if not is_waivable(rule):
+        raise EditorialError(
+            _(
+                "“%(title)s” (%(rule)s) cannot be waived: it is a network limit or something "
+                "the law or the institution forbids outright. Change the post instead."
+            )
+            % {"title": RULES[rule].title, "rule": rule}
+        )
+    allowed = allowed_categories(rule)
+    if category not in allowed:
+        raise EditorialError(
+            _("A waiver of “%(rule)s” can only be of category: %(allowed)s.")
+            % {"rule": rule, "allowed": ", ".join(str(c.label) for c in allowed)}
+        )
+    return WaiverCategory(category)
+
+
+def _clean_justification(justification: str) -> str:
+    text = justification.strip()
+    if len(text) < JUSTIFICATION_MIN_LENGTH:
+        raise EditorialError(
+            _(
+                "Say why this finding does not apply here (at least %(min)s characters): the "
+                "justification goes into the monthly exceptions report."
+            )
+            % {"min": JUSTIFICATION_MIN_LENGTH}
+        )
+    return text
+
+
+# --- the service -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by: User) -> Waiver:
+    """Lift ``rule`` on the post's current revision: its findings no longer block.
+
+    Refused (with what to change) when the post is past review, ``by`` wrote it or lacks the
+    waive right on one of its accounts, the rule is not waivable or has no finding on this
+    revision, the category does not fit the rule, or the justification is too short.
+    """
+    post = _lock(post.pk)
+    refusal = waive_refusal(post, by)
+    if refusal:
+        if post.state not in WAIVABLE_STATES:
+            raise TransitionRefused(refusal)
+        raise PermissionDenied(refusal)
+    kind = _check_rule_and_category(rule, category)
+    text = _clean_justification(justification)
+    revision = post.current_revision
+    assert revision is not None
+    if revision.waivers.filter(rule=rule).exists():
+        raise EditorialError(
+            _("“%(rule)s” is already waived on revision %(n)s.")
+            % {"rule": rule, "n": revision.number}
+        )
+    if not any(f.rule == rule for f in current_report(post).findings):
+        raise EditorialError(
+            _("Revision %(n)s has no finding of “%(rule)s”: there is nothing to waive.")
+            % {"n": revision.number, "rule": rule}
+        )
+    waiver = Waiver.objects.create(
+        post=post,
+        revision=revision,
+        rule=rule,
+        category=kind,
+        justification=text,
+        granted_by=by,
+        content_hash=revision.content_hash,
+    )
+    if revision.check_report:
+        # Submitted already: the stored verdict is what reviewers read, so it shows the waiver.
+        _check_charter(post, revision)
+        revision.save(update_fields=["check_report"])
+    _audit(
+        post,
+        "waiver_granted",
+        actor=by,
+        revision=revision.number,
+        content_hash=revision.content_hash,
+        rule=rule,
+        category=kind.value,
+        justification=text,
+    )
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.WAIVER_GRANTED,
+        recipients=[post.author_id],
+        message=_("%(rule)s waived by %(who)s (%(category)s): %(why)s")
+        % {"rule": rule, "who": by, "category": kind.label, "why": text},
+    )
+    return waiver
+
+
+# --- history and the monthly exceptions report --------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaiverRow:
+    waiver: Waiver
+    voided_by: int | None  # the revision that replaced the waived one; None while it applies
+
+
+def waivers_of(post: Post) -> list[WaiverRow]:
+    """Every waiver given on the post, oldest first, with the revision that voided it."""
+    current = post.current_revision.number if post.current_revision else 0
+    rows = []
+    for waiver in post.waivers.select_related("granted_by", "revision"):
+        number = waiver.revision.number
+        rows.append(WaiverRow(waiver, None if number == current else number + 1))
+    return rows
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The first instant of the month and of the next, in the site's time zone."""
+    start = datetime(month.year, month.month, 1)
+    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return timezone.make_aware(start), timezone.make_aware(end)
+
+
+def parse_month(value: str) -> date:
+    """``YYYY-MM`` as the first day of that month; ValueError otherwise."""
+    year, _sep, month = value.strip().partition("-")
+    if len(year) != 4 or len(month) != 2 or not (year + month).isdigit():
+        raise ValueError(value)
+    return date(int(year), int(month), 1)
+
+
+def waivers_in_month(month: date, *, user: User | None = None) -> QuerySet[Waiver]:
+    """Waivers granted during ``month``; with ``user``, only on posts that user may see.
+
+    ``user`` None is for operators (the management command), who read everything.
+    """
+    start, end = month_bounds(month)
+    waivers = Waiver.objects.filter(created_at__gte=start, created_at__lt=end)
+    if user is not None:
+        waivers = waivers.filter(post__in=selectors.posts_visible_to(user).values("pk"))
+    return (
+        waivers.select_related("post", "post__unit", "post__current_revision", "revision")
+        .select_related("granted_by")
+        .prefetch_related("post__accounts")
+        .order_by("created_at", "pk")
+    )
+
+
+# Semicolons: what Excel expects in a French locale (commas are the decimal separator there).
+CSV_DELIMITER = ";"
+# A cell starting with one of these is a formula to a spreadsheet: quote it as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def report_header() -> list[str]:
+    return [
+        _("Date"),
+        _("Post"),
+        _("Accounts"),
+        _("Unit"),
+        _("Rule"),
+        _("Category"),
+        _("Justification"),
+        _("Granted by"),
+        _("Revision"),
+        _("Voided by revision"),
+        _("Post state"),
+    ]
+
+
+def report_row(waiver: Waiver) -> list[str]:
+    post = waiver.post
+    current = post.current_revision.number if post.current_revision else 0
+    number = waiver.revision.number
+    return [
+        timezone.localtime(waiver.created_at).strftime("%Y-%m-%d %H:%M"),
+        str(post.pk),
+        ", ".join(str(a) for a in post.accounts.all()),
+        f"{post.unit.name} ({post.unit.code.upper()})",
+        waiver.rule,
+        str(waiver.get_category_display()),
+        waiver.justification,
+        str(waiver.granted_by),
+        str(number),
+        "" if number == current else str(number + 1),
+        str(post.get_state_display()),
+    ]
+
+
+class Writable(Protocol):
+    def write(self, content: str, /) -> object: ...
+
+
+def write_report(waivers: Iterable[Waiver], out: Writable) -> None:
+    """The exceptions report as CSV: UTF-8 with a byte order mark so Excel reads the accents,
+    ``;`` between cells, one waiver per line."""
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER)
+    writer.writerow(report_header())
+    for waiver in waivers:
+        writer.writerow([_cell(v) for v in report_row(waiver)])
