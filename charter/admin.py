@@ -47,20 +47,22 @@ class CharterVersionInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Charter)
 class CharterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "unit", "created_at"]
-    list_select_related = ["unit"]
+    list_display = ["name", "unit", "account", "created_at"]
+    list_select_related = ["unit", "account"]
     search_fields = ["name", "unit__code", "unit__name"]
     inlines = [CharterVersionInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Charter | None = None) -> list[str]:
         # Moving a charter to another unit would rewrite which rules past posts ran under.
-        return ["name", "unit", "created_at"] if obj is not None else ["created_at"]
+        return ["name", "unit", "account", "created_at"] if obj is not None else ["created_at"]
 
     def save_model(self, request: HttpRequest, obj: Charter, form: Any, change: bool) -> None:
         if change:
             return
         user: User = request.user  # type: ignore[assignment]
-        created = services.charter_create(name=obj.name, unit=obj.unit, by=user)
+        created = services.charter_create(
+            name=obj.name, unit=obj.unit, account=obj.account, by=user
+        )
         obj.pk = created.pk
         obj.created_at = created.created_at
 

@@ -7,7 +7,7 @@ parsed; ``CharterConfig.default()`` is the charter of an organisation that has w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -282,3 +282,34 @@ def counters(snapshot: PostSnapshot) -> list[Counter]:
                 )
             )
     return result
+
+
+def check_groups(
+    snapshot: PostSnapshot,
+    groups: Sequence[tuple[CharterConfig, frozenset[int]]],
+    *,
+    waived: frozenset[str] = frozenset(),
+) -> CheckReport:
+    """Check a post whose accounts fall under different charters (an account's own charter
+    overrides its unit's). Each charter checks the renditions of its accounts; what concerns
+    the whole post is reported once, at its most serious."""
+    if len(groups) <= 1:
+        return check(snapshot, groups[0][0] if groups else CharterConfig.default(), waived=waived)
+    findings: dict[tuple[Any, ...], Finding] = {}
+    for config, account_ids in groups:
+        part = replace(
+            snapshot,
+            renditions=tuple(r for r in snapshot.renditions if r.account_id in account_ids),
+        )
+        for finding in check(part, config, waived=waived).findings:
+            key = (finding.rule, finding.account_id, finding.span, finding.message)
+            kept = findings.get(key)
+            if kept is None or (
+                kept.severity is not Severity.BLOCK and finding.severity is Severity.BLOCK
+            ):
+                findings[key] = finding
+    return CheckReport(
+        findings=tuple(findings.values()),
+        charter_version_id=groups[0][0].version_id,
+        charter_label=" + ".join(dict.fromkeys(c.version_label for c, _ids in groups)),
+    )

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrgUnit
+from accounts.models import OrgUnit, SocialAccount
 from charter.elections import pre_electoral_start
 from charter.engine import CharterConfig
 from charter.snapshot import ElectionWindowSnapshot
@@ -29,18 +29,34 @@ class Charter(models.Model):
         related_name="charters",
         help_text=_("Empty: the organisation-wide default charter."),
     )
+    # An account's own charter overrides its unit's for what is published on it.
+    account = models.OneToOneField(
+        SocialAccount,
+        verbose_name=_("social account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="charter",
+        help_text=_("Set for a charter that applies to one account only (instead of a unit)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("charter")
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=True) | models.Q(account__isnull=True),
+                name="charter_unit_or_account",
+                violation_error_message=_("A charter belongs to a unit or to an account."),
+            ),
             # One charter per unit, and one organisation-wide (NULLs would not collide).
             models.UniqueConstraint(
                 Coalesce("unit", models.Value(0), output_field=models.BigIntegerField()),
+                condition=models.Q(account__isnull=True),
                 name="charter_one_per_unit",
                 violation_error_message=_("This unit already has a charter."),
-            )
+            ),
         ]
 
     def __str__(self) -> str:

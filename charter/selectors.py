@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import OrgUnit
+from accounts.models import OrgUnit, SocialAccount
 from charter.engine import CharterConfig
 from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
 from charter.snapshot import ElectionWindowSnapshot, LinkStatus
@@ -22,7 +23,9 @@ def charter_version_for_unit(unit: OrgUnit) -> CharterVersion | None:
     latest = CharterVersion.objects.filter(charter=OuterRef("pk")).order_by("-number")
     candidates = {
         charter.unit_id: charter.latest_version_id
-        for charter in Charter.objects.filter(Q(unit_id__in=chain) | Q(unit__isnull=True))
+        for charter in Charter.objects.filter(
+            Q(unit_id__in=chain) | Q(unit__isnull=True, account__isnull=True)
+        )
         .annotate(latest_version_id=Subquery(latest.values("pk")[:1]))
         .exclude(latest_version_id=None)
     }
@@ -35,6 +38,40 @@ def charter_version_for_unit(unit: OrgUnit) -> CharterVersion | None:
 def charter_config_for_unit(unit: OrgUnit) -> CharterConfig:
     version = charter_version_for_unit(unit)
     return version.to_config() if version is not None else CharterConfig.default()
+
+
+def charter_groups(
+    unit: OrgUnit, accounts: Sequence[SocialAccount]
+) -> list[tuple[CharterConfig, frozenset[int]]]:
+    """Which charter checks which accounts: an account's own charter (its latest version),
+    else the speaking unit's (inherited up the tree, else the organisation's default)."""
+    own = {
+        charter.account_id: charter.latest_version_id
+        for charter in Charter.objects.filter(account__in=[a.pk for a in accounts])
+        .annotate(
+            latest_version_id=Subquery(
+                CharterVersion.objects.filter(charter=OuterRef("pk"))
+                .order_by("-number")
+                .values("pk")[:1]
+            )
+        )
+        .exclude(latest_version_id=None)
+    }
+    by_unit: set[int] = set()
+    by_version: dict[int, set[int]] = {}
+    for account in accounts:
+        version_id = own.get(account.pk)
+        if version_id is None:
+            by_unit.add(account.pk)
+        else:
+            by_version.setdefault(version_id, set()).add(account.pk)
+    result = (
+        [(charter_config_for_unit(unit), frozenset(by_unit))] if by_unit or not accounts else []
+    )
+    for version_id, ids in sorted(by_version.items()):
+        version = CharterVersion.objects.select_related("charter").get(pk=version_id)
+        result.append((version.to_config(), frozenset(ids)))
+    return result
 
 
 def election_windows_for_unit(unit: OrgUnit, *, today: date) -> tuple[ElectionWindowSnapshot, ...]:

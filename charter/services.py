@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Membership, OrgUnit, User
+from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter import linkcheck
 from charter.engine import CharterParamsError, normalize_params
 from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
@@ -41,9 +41,12 @@ def _require_manager(user: User, unit: OrgUnit | None) -> None:
 
 
 @transaction.atomic
-def charter_create(*, name: str, unit: OrgUnit | None, by: User) -> Charter:
-    _require_manager(by, unit)
-    charter = Charter(name=name, unit=unit)
+def charter_create(
+    *, name: str, unit: OrgUnit | None, by: User, account: SocialAccount | None = None
+) -> Charter:
+    """A unit's charter, the organisation's (no unit), or one account's (``account``)."""
+    _require_manager(by, account.unit if account is not None else unit)
+    charter = Charter(name=name, unit=None if account is not None else unit, account=account)
     charter.full_clean()
     charter.save()
     return charter

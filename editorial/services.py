@@ -26,9 +26,8 @@ from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
-from charter.engine import CheckReport, check
+from charter.engine import CheckReport
 from charter.rules import Finding
-from charter.selectors import charter_config_for_unit
 from editorial import notifications, policies
 from editorial.audit import digest_of
 from editorial.models import (
@@ -49,7 +48,7 @@ from editorial.models import (
     RevisionMedia,
     Waiver,
 )
-from editorial.snapshots import byline_for, links_of, snapshot_for_revision
+from editorial.snapshots import byline_for, charter_check, links_of, snapshot_for_revision
 
 logger = logging.getLogger(__name__)
 
@@ -455,9 +454,10 @@ def _check_charter(post: Post, revision: Revision) -> CheckReport:
     waived them and why, and no longer blocking.
     """
     waivers = {w.rule: w for w in revision.waivers.select_related("granted_by")}
-    report = check(
+    report = charter_check(
         snapshot_for_revision(post, revision),
-        charter_config_for_unit(post.unit),
+        unit=post.unit,
+        accounts=list(post.accounts.all()),
         waived=frozenset(waivers),
     )
     revision.check_report = {

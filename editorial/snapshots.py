@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from charter.engine import CheckReport, check_groups
 from charter.rules import scan
-from charter.selectors import election_windows_for_unit, link_statuses
+from charter.selectors import charter_groups, election_windows_for_unit, link_statuses
 from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
 
 if TYPE_CHECKING:
@@ -94,3 +95,15 @@ def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
         embargo_until=revision.embargo_until,
         source=revision.source,
     )
+
+
+def charter_check(
+    snapshot: PostSnapshot,
+    *,
+    unit: OrgUnit,
+    accounts: list[SocialAccount],
+    waived: frozenset[str] = frozenset(),
+) -> CheckReport:
+    """The charter's verdict: each account under its own charter if it has one, else the
+    speaking unit's."""
+    return check_groups(snapshot, charter_groups(unit, accounts), waived=waived)

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import User
-from charter.engine import check, counters
+from charter.engine import counters
 from charter.highlight import highlight
-from charter.selectors import charter_config_for_unit, link_statuses
+from charter.selectors import link_statuses
 from charter.snapshot import LinkStatus, MediaSnapshot
 from editorial import (
     comments,
@@ -45,7 +45,7 @@ from editorial.models import (
     PostTier,
     RevisionMedia,
 )
-from editorial.snapshots import build_snapshot, links_of
+from editorial.snapshots import build_snapshot, charter_check, links_of
 
 
 def _user(request: HttpRequest) -> User:
@@ -244,7 +244,7 @@ def live_check(request: HttpRequest) -> HttpResponse:
         embargo_until=_requested_time(request.POST.get("embargo_until", "")),
         source=request.POST.get("source", ""),
     )
-    report = check(snapshot, charter_config_for_unit(unit))
+    report = charter_check(snapshot, unit=unit, accounts=accounts)
     names = {a.pk: str(a) for a in accounts}
     runs = highlight(text, report.findings)
     return render(

@@ -23,9 +23,8 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import User
-from charter.engine import CheckReport, check
+from charter.engine import CheckReport
 from charter.rules import RULES
-from charter.selectors import charter_config_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable
 from editorial import notifications, selectors
 from editorial.models import Notification, Post, PostState, Waiver
@@ -36,7 +35,7 @@ from editorial.services import (
     _check_charter,
     _lock,
 )
-from editorial.snapshots import snapshot_for_revision
+from editorial.snapshots import charter_check, snapshot_for_revision
 
 JUSTIFICATION_MIN_LENGTH = 20
 # Before approval: once approved, the approvers saw the findings as they were; an edit (which
@@ -84,8 +83,11 @@ def current_report(post: Post) -> CheckReport:
     revision = post.current_revision
     assert revision is not None
     waived = frozenset(revision.waivers.values_list("rule", flat=True))
-    return check(
-        snapshot_for_revision(post, revision), charter_config_for_unit(post.unit), waived=waived
+    return charter_check(
+        snapshot_for_revision(post, revision),
+        unit=post.unit,
+        accounts=list(post.accounts.all()),
+        waived=waived,
     )
 
 
