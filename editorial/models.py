@@ -22,6 +22,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount
 from editorial.audit import GENESIS_HASH
+from editorial.networks import NetworkOptions, ReplyGate, SelfLabel, Visibility
 
 
 class PostState(models.TextChoices):
@@ -293,6 +294,22 @@ class Revision(models.Model):
     # revisions; empty on revisions saved before these were recorded.
     tier = models.CharField(_("tier"), max_length=16, blank=True)
     accounts_record = models.JSONField(default=list, blank=True)  # [{"id": …, "name": …}]
+    # Per-network options (editorial.networks), covered by the content hash.
+    variants = models.JSONField(_("per-network versions"), default=dict, blank=True)
+    mastodon_visibility = models.CharField(
+        _("Mastodon visibility"),
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+    )
+    spoiler_text = models.CharField(_("content warning"), max_length=500, blank=True)
+    sensitive = models.BooleanField(_("media marked sensitive"), default=False)
+    bluesky_label = models.CharField(
+        _("Bluesky label"), max_length=16, choices=SelfLabel.choices, blank=True
+    )
+    reply_gate = models.CharField(
+        _("who may reply on Bluesky"), max_length=16, choices=ReplyGate.choices, blank=True
+    )
 
     class Meta:
         ordering = ["post", "number"]
@@ -306,7 +323,8 @@ class Revision(models.Model):
     def compute_hash(
         self, *, account_ids: list[int], media: list[dict[str, Any]], tier: str
     ) -> str:
-        """What an approval covers: text, language, media with alt texts, accounts, tier."""
+        """What an approval covers: text, language, media with alt texts, accounts, tier,
+        and the per-network versions and options."""
         blob = json.dumps(
             {
                 "text": self.text,
@@ -314,11 +332,38 @@ class Revision(models.Model):
                 "accounts": sorted(account_ids),
                 "media": media,
                 "tier": tier,
+                "networks": {
+                    "variants": self.variants or {},
+                    "visibility": self.mastodon_visibility,
+                    "spoiler_text": self.spoiler_text,
+                    "sensitive": self.sensitive,
+                    "self_label": self.bluesky_label,
+                    "reply_gate": self.reply_gate,
+                },
             },
             sort_keys=True,
             ensure_ascii=False,
         )
         return hashlib.sha256(blob.encode()).hexdigest()
+
+    def text_for(self, network: str) -> str:
+        """The body sent to ``network``: its variant if the author wrote one, else the text."""
+        return str((self.variants or {}).get(network) or self.text)
+
+    @property
+    def network_options(self) -> NetworkOptions:
+        return NetworkOptions(
+            variants=dict(self.variants or {}),
+            visibility=self.mastodon_visibility,
+            spoiler_text=self.spoiler_text,
+            sensitive=self.sensitive,
+            self_label=self.bluesky_label,
+            reply_gate=self.reply_gate,
+        )
+
+    @property
+    def has_network_options(self) -> bool:
+        return self.network_options != NetworkOptions()
 
 
 class RevisionMedia(models.Model):

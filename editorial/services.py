@@ -45,6 +45,7 @@ from editorial.models import (
     Revision,
     RevisionMedia,
 )
+from editorial.networks import NetworkOptions
 from editorial.snapshots import byline_for, snapshot_for_revision
 
 
@@ -183,11 +184,37 @@ def speaking_unit(author: User, accounts: Sequence[SocialAccount]) -> OrgUnit:
     return accounts[0].unit
 
 
+def _checked_options(network: NetworkOptions) -> NetworkOptions:
+    problems = network.problems()
+    if problems:
+        raise EditorialError(" ".join(problems))
+    return network
+
+
 def _new_revision(
-    post: Post, *, text: str, language: str, media: Sequence[MediaInput], by: User
+    post: Post,
+    *,
+    text: str,
+    language: str,
+    media: Sequence[MediaInput],
+    by: User,
+    network: NetworkOptions | None = None,
 ) -> Revision:
     number = (post.current_revision.number + 1) if post.current_revision else 1
-    revision = Revision(post=post, number=number, text=text, language=language, created_by=by)
+    network = network or NetworkOptions()
+    revision = Revision(
+        post=post,
+        number=number,
+        text=text,
+        language=language,
+        created_by=by,
+        variants=network.cleaned_variants(),
+        mastodon_visibility=network.visibility,
+        spoiler_text=network.spoiler_text.strip(),
+        sensitive=network.sensitive,
+        bluesky_label=network.self_label,
+        reply_gate=network.reply_gate,
+    )
     revision.content_hash = ""
     revision.tier = post.tier
     revision.accounts_record = [{"id": a.pk, "name": str(a)} for a in post.accounts.all()]
@@ -242,9 +269,11 @@ def post_create(
     requested_publish_at: datetime | None = None,
     media: Sequence[MediaInput] = (),
     tier: str = PostTier.STANDARD,
+    network: NetworkOptions | None = None,
 ) -> Post:
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
+    network = _checked_options(network or NetworkOptions())
     for account in accounts:
         permissions.require(by, permissions.Perm.DRAFT, account)
     post: Post = Post(
@@ -255,7 +284,7 @@ def post_create(
     )
     post.save()
     post.accounts.set(accounts)
-    _new_revision(post, text=text, language=language, media=media, by=by)
+    _new_revision(post, text=text, language=language, media=media, by=by, network=network)
     post.save()
     _audit(post, "created", actor=by, to_state=post.state, revision=1)
     return post
@@ -273,8 +302,11 @@ def post_update(
     requested_publish_at: datetime | None = None,
     media: Sequence[MediaInput] | None = None,
     tier: str | None = None,
+    network: NetworkOptions | None = None,
 ) -> Revision:
     """Save an edit as a new revision; refuse a stale base instead of overwriting.
+
+    ``network`` None keeps the per-network versions and options of the current revision.
 
     After submission (in review, approved, scheduled) the edit sends the post back to review:
     approvals stay in the history but were given to another content hash, so they no longer
@@ -310,8 +342,13 @@ def post_update(
         _set_tier(post, PostTier(tier))
     if media is None:
         media = _copy_media(post.current_revision)
+    if network is None:
+        network = post.current_revision.network_options
+    network = _checked_options(network)
     post.requested_publish_at = requested_publish_at
-    revision = _new_revision(post, text=text, language=language, media=media, by=by)
+    revision = _new_revision(
+        post, text=text, language=language, media=media, by=by, network=network
+    )
     post.save()
     _audit(post, "edited", actor=by, revision=revision.number)
     # Answers covered the previous revision: the units that gave one must answer again.

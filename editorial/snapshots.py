@@ -7,6 +7,7 @@ the charter counts is what the publisher sends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,17 +34,23 @@ def build_snapshot(
     author: User,
     media: list[MediaSnapshot] | None = None,
     scheduled_for: datetime | None = None,
+    variants: Mapping[str, str] | None = None,
+    spoiler_text: str = "",
 ) -> PostSnapshot:
+    """``variants`` are the per-network versions of the text (a blank one: the text), so
+    each rendition is measured on what its network will receive."""
+    variants = variants or {}
     renditions = tuple(
         RenditionSnapshot(
             account_id=account.pk,
             network=account.network,
             handle=account.handle,
-            body=text,
+            body=(variants.get(account.network) or "").strip() or text,
             byline=byline_for(account, unit=unit, author=author),
             max_characters=account.max_characters,
             characters_reserved_per_url=account.characters_reserved_per_url,
             account_active=account.is_active,
+            spoiler_text=spoiler_text if account.network == "mastodon" else "",
         )
         for account in accounts
     )
@@ -80,4 +87,6 @@ def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
         media=media,
         # What is booked wins over what was asked for.
         scheduled_for=post.scheduled_at or post.requested_publish_at,
+        variants=revision.variants,
+        spoiler_text=revision.spoiler_text,
     )

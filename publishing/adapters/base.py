@@ -27,6 +27,13 @@ class OutgoingPost:
     text: str
     language: str
     media: tuple[MediaItem, ...] = ()
+    # Per-network options approved with the text (editorial.networks); each adapter reads
+    # those of its network.
+    visibility: str = "public"  # Mastodon
+    spoiler_text: str = ""  # Mastodon content warning
+    sensitive: bool = False  # Mastodon: media hidden behind a warning
+    self_label: str = ""  # Bluesky self-label value, "" for none
+    reply_gate: str = ""  # Bluesky threadgate: "", "nobody", "mentioned", "followers"
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,18 @@ def _outgoing(publication: Publication) -> OutgoingPost:
                         filename=m.file.name,
                     )
                 )
-    return OutgoingPost(text=publication.text, language=publication.language, media=tuple(media))
+    if revision is None:
+        return OutgoingPost(text=publication.text, language=publication.language)
+    return OutgoingPost(
+        text=publication.text,
+        language=publication.language,
+        media=tuple(media),
+        visibility=revision.mastodon_visibility,
+        spoiler_text=revision.spoiler_text,
+        sensitive=revision.sensitive,
+        self_label=revision.bluesky_label,
+        reply_gate=revision.reply_gate,
+    )
 
 
 def _wait_until_due(publication_id: UUID | str) -> bool:
