@@ -62,14 +62,6 @@ class ReplyGate:
     values = [value for value, _label in choices]
 
 
-# app.bsky.feed.threadgate ``allow``: an empty list lets nobody reply.
-THREADGATE_RULES: dict[str, list[dict[str, str]]] = {
-    ReplyGate.NOBODY: [],
-    ReplyGate.MENTIONED: [{"$type": "app.bsky.feed.threadgate#mentionRule"}],
-    ReplyGate.FOLLOWERS: [{"$type": "app.bsky.feed.threadgate#followerRule"}],
-}
-
-
 def label_of(choices: list[tuple[str, Any]], value: str) -> str:
     return str(dict(choices).get(value, value))
 
