@@ -24,6 +24,7 @@ from charter.snapshot import MediaSnapshot
 from editorial import (
     comments,
     consultations,
+    forms_networks,
     history,
     policies,
     selectors,
@@ -43,6 +44,7 @@ from editorial.models import (
     PostTier,
     RevisionMedia,
 )
+from editorial.networks import NETWORKS
 from editorial.snapshots import build_snapshot
 
 
@@ -118,6 +120,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                 requested_publish_at=form.cleaned_data["requested_publish_at"],
                 media=_media_from_form(form),
                 tier=form.cleaned_data["tier"] or PostTier.STANDARD,
+                network=form.network_options(),
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -146,6 +149,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "base_revision": revision.number,
         "requested_publish_at": post.requested_publish_at,
         "tier": post.tier,
+        **forms_networks.initial_from(revision.network_options),
     }
     form = PostForm(request.POST or None, request.FILES or None, accounts=accounts, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -160,6 +164,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 requested_publish_at=form.cleaned_data["requested_publish_at"],
                 media=_media_from_form(form) or None,
                 tier=form.cleaned_data["tier"] or None,
+                network=form.network_options(),
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -233,6 +238,9 @@ def live_check(request: HttpRequest) -> HttpResponse:
         author=user,
         media=media,
         scheduled_for=_requested_time(request.POST.get("requested_publish_at", "")),
+        # The counters measure what each network will receive.
+        variants={n: request.POST.get(f"variant_{n}", "") for n in NETWORKS},
+        spoiler_text=request.POST.get("spoiler_text", "").strip(),
     )
     report = check(snapshot, charter_config_for_unit(unit))
     names = {a.pk: str(a) for a in accounts}
