@@ -44,6 +44,30 @@ class NetworkOptionsForm(forms.Form):
         label=_("Who may reply on Bluesky"), choices=ReplyGate.choices, required=False
     )
 
+    image_focus = forms.CharField(
+        label=_("Focus point of the image on Mastodon (x,y)"),
+        required=False,
+        max_length=32,
+        help_text=_(
+            "Two numbers between -1 and 1 from the centre, e.g. 0,0.5 for the upper middle: "
+            "Mastodon keeps that point in cropped previews."
+        ),
+    )
+
+    def clean_image_focus(self) -> tuple[float, float] | None:
+        value = (self.cleaned_data.get("image_focus") or "").strip()
+        if not value:
+            return None
+        try:
+            x, y = (float(part) for part in value.split(","))
+        except ValueError:
+            raise forms.ValidationError(
+                _("Write the focus point as two numbers separated by a comma, e.g. 0,0.5.")
+            ) from None
+        if not (-1 <= x <= 1 and -1 <= y <= 1):
+            raise forms.ValidationError(_("Both numbers of the focus point lie between -1 and 1."))
+        return (x, y)
+
     def network_options(self) -> NetworkOptions:
         data = self.cleaned_data
         return NetworkOptions(

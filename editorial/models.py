@@ -374,9 +374,18 @@ class RevisionMedia(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     position = models.PositiveSmallIntegerField(default=0)
+    # Mastodon's focal point for cropped previews, -1..1 from the centre (x right, y up).
+    focus_x = models.FloatField(null=True, blank=True)
+    focus_y = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["revision", "position"]
+
+    @property
+    def focus(self) -> tuple[float, float] | None:
+        if self.focus_x is None or self.focus_y is None:
+            return None
+        return (self.focus_x, self.focus_y)
 
 
 class ApprovalPolicy(models.Model):

@@ -80,6 +80,8 @@ class MediaInput:
     data: bytes
     alt_text: str
     mime_type: str = ""
+    # Mastodon focal point (x, y), each in -1..1; None: the centre.
+    focus: tuple[float, float] | None = None
 
 
 def _audit(
@@ -233,9 +235,17 @@ def _new_revision(
             sha256=digest,
             position=position,
         )
+        meta: dict[str, Any] = {"sha256": digest, "alt_text": stored.alt_text}
+        if item.focus is not None:
+            if not all(-1.0 <= value <= 1.0 for value in item.focus):
+                raise EditorialError(
+                    _("Give the image's focus point as two numbers between -1 and 1.")
+                )
+            stored.focus_x, stored.focus_y = item.focus
+            meta["focus"] = list(item.focus)
         stored.file.save(item.filename, ContentFile(item.data), save=False)
         stored.save()
-        media_meta.append({"sha256": digest, "alt_text": stored.alt_text})
+        media_meta.append(meta)
     revision.content_hash = revision.compute_hash(
         account_ids=[a.pk for a in post.accounts.all()], media=media_meta, tier=post.tier
     )
@@ -254,6 +264,7 @@ def _copy_media(revision: Revision) -> list[MediaInput]:
                     data=fh.read(),
                     alt_text=m.alt_text,
                     mime_type=m.mime_type,
+                    focus=m.focus,
                 )
             )
     return items

@@ -101,6 +101,7 @@ def _media_from_form(form: PostForm) -> list[services.MediaInput]:
             data=image.read(),
             alt_text=form.cleaned_data.get("alt_text", ""),
             mime_type=getattr(image, "content_type", "") or "",
+            focus=form.cleaned_data.get("image_focus"),
         )
     ]
 

@@ -18,6 +18,7 @@ class MediaItem:
     mime_type: str
     alt_text: str
     filename: str = ""
+    focus: tuple[float, float] | None = None  # Mastodon focal point, -1..1 from the centre
 
 
 @dataclass(frozen=True)

@@ -357,6 +357,7 @@ class MastodonAdapter:
             io.BytesIO(item.data),
             mime_type=item.mime_type,
             description=item.alt_text or None,
+            focus=item.focus,
             file_name=item.filename or None,
         )
         return str(wait_until_processed(api, media, max_wait=self.media_wait)["id"])

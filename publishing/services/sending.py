@@ -55,6 +55,7 @@ def _outgoing(publication: Publication) -> OutgoingPost:
                         mime_type=m.mime_type,
                         alt_text=m.alt_text,
                         filename=m.file.name,
+                        focus=m.focus,
                     )
                 )
     if revision is None:

@@ -187,3 +187,85 @@ def test_views_edit_page_prefills_the_options(org: Org) -> None:
     content = page.content.decode()
     assert 'name="spoiler_text" value="Accident"' in content
     assert "Court.</textarea>" in content
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 0, 145)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _image(focus: tuple[float, float] | None) -> services.MediaInput:
+    return services.MediaInput(
+        filename="carte.png", data=_png(), alt_text="Carte", mime_type="image/png", focus=focus
+    )
+
+
+def test_post_create_stores_the_image_focus_in_the_content_hash(org: Org) -> None:
+    centred = services.post_create(
+        by=org.officer, accounts=[org.mastodon], text="Carte.", media=[_image(None)]
+    )
+    focused = services.post_create(
+        by=org.officer, accounts=[org.mastodon], text="Carte.", media=[_image((0.0, 0.5))]
+    )
+    assert centred.current_revision is not None and focused.current_revision is not None
+
+    assert focused.current_revision.media.get().focus == (0.0, 0.5)
+    assert centred.current_revision.content_hash != focused.current_revision.content_hash
+
+
+def test_post_create_refuses_a_focus_outside_the_image(org: Org) -> None:
+    with pytest.raises(services.EditorialError, match="between -1 and 1"):
+        services.post_create(
+            by=org.officer, accounts=[org.mastodon], text="Carte.", media=[_image((1.5, 0.0))]
+        )
+
+
+def test_post_update_keeps_the_focus_of_a_kept_image(org: Org) -> None:
+    post = services.post_create(
+        by=org.officer, accounts=[org.mastodon], text="Carte.", media=[_image((-0.5, 0.25))]
+    )
+
+    revision = services.post_update(
+        post=post, by=org.officer, base_revision=1, text="Carte revue.", language="fr"
+    )
+
+    assert revision.media.get().focus == (-0.5, 0.25)
+
+
+def _compose_with_focus(org: Org, focus: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return _client(org.officer).post(
+        reverse("editorial:compose"),
+        {
+            "accounts": [org.mastodon.pk],
+            "text": "La carte.",
+            "language": "fr",
+            "image": SimpleUploadedFile("carte.png", _png(), content_type="image/png"),
+            "alt_text": "Carte",
+            "image_focus": focus,
+            "save": "1",
+        },
+        headers=EN,
+    )
+
+
+def test_views_compose_saves_the_image_focus(org: Org) -> None:
+    _compose_with_focus(org, "0.25,-0.5")
+
+    revision = Post.objects.get().current_revision
+    assert revision is not None
+    assert revision.media.get().focus == (0.25, -0.5)
+
+
+def test_views_compose_refuses_a_focus_out_of_range(org: Org) -> None:
+    response = _compose_with_focus(org, "2,0")
+
+    assert response.status_code == 200
+    assert not Post.objects.exists()
+    assert "between -1 and 1" in response.content.decode()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from publishing.adapters.base import Credentials, OutgoingPost
+from publishing.adapters.base import Credentials, MediaItem, OutgoingPost
 from publishing.adapters.bluesky import BlueskyAdapter
 from publishing.adapters.bluesky_card import MAX_THUMB_BYTES
 from publishing.adapters.bluesky_images import blob_cid
@@ -119,6 +119,23 @@ def test_mastodon_status_has_content_warning_visibility_and_sensitive_flag(
     assert status["spoiler_text"] == "Accident grave"
     assert status["visibility"] == "unlisted"
     assert status["sensitive"] is True
+
+
+def test_mastodon_image_uploaded_with_its_focus_point(
+    mastodon_peer: MastodonPeer, mastodon_token: str
+) -> None:
+    from tests.integration.test_adapters import png
+
+    adapter = MastodonAdapter(timeout=TIMEOUT, allow_http=True)
+    credentials = Credentials(server_url=mastodon_peer.url, handle="o", secret=mastodon_token)
+    image = MediaItem(data=png(9, 9, 9), mime_type="image/png", alt_text="Logo", focus=(0.5, -1))
+    post = OutgoingPost(text="Logo.", language="fr", media=(image,))
+    payload = adapter.prepare(credentials, post, idempotency_key=str(uuid.uuid4()))
+
+    ref = adapter.publish(credentials, payload, post)
+
+    (attachment,) = mastodon_peer.status(mastodon_token, ref.remote_id)["media_attachments"]
+    assert attachment["meta"]["focus"] == {"x": 0.5, "y": -1.0}
 
 
 def test_bluesky_record_carries_the_self_label(
