@@ -49,6 +49,8 @@ class RevisionState:
     tier: str = ""
     accounts: tuple[str, ...] | None = None
     media: tuple[MediaState, ...] = ()
+    # Per-network versions and options as (label, shown value), the label naming the change.
+    options: tuple[tuple[str, str], ...] = ()
 
 
 class Change(StrEnum):
@@ -60,6 +62,7 @@ class Change(StrEnum):
     MEDIA_REMOVED = "media_removed"
     MEDIA_REPLACED = "media_replaced"
     ALT_TEXT = "alt_text"
+    NETWORK_OPTION = "network_option"
 
 
 CHANGE_LABELS: dict[Change, Promise] = {
@@ -71,6 +74,7 @@ CHANGE_LABELS: dict[Change, Promise] = {
     Change.MEDIA_REMOVED: _("Image removed"),
     Change.MEDIA_REPLACED: _("Image replaced"),
     Change.ALT_TEXT: _("Alt text"),
+    Change.NETWORK_OPTION: _("Network option"),
 }
 
 
@@ -79,10 +83,11 @@ class FieldChange:
     kind: Change
     before: str = ""
     after: str = ""
+    name: str = ""  # which option, for NETWORK_OPTION
 
     @property
     def label(self) -> str:
-        return str(CHANGE_LABELS[self.kind])
+        return self.name or str(CHANGE_LABELS[self.kind])
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,17 @@ def field_changes(before: RevisionState, after: RevisionState) -> list[FieldChan
             for name in after.accounts
             if name not in before.accounts
         ]
-    return changes + media_changes(before.media, after.media)
+    return changes + media_changes(before.media, after.media) + option_changes(before, after)
+
+
+def option_changes(before: RevisionState, after: RevisionState) -> list[FieldChange]:
+    old, new = dict(before.options), dict(after.options)
+    names = list(old) + [name for name in new if name not in old]
+    return [
+        FieldChange(Change.NETWORK_OPTION, old.get(name, ""), new.get(name, ""), name=name)
+        for name in names
+        if old.get(name, "") != new.get(name, "")
+    ]
 
 
 def media_changes(

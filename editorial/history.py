@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from editorial import diffs
+from editorial import diffs, networks
 from editorial.models import AuditEvent, Post, PostTier, Revision
 
 # Data keys the template already shows in words of its own (or that mean nothing to readers).
@@ -75,6 +75,7 @@ def revision_state(revision: Revision) -> diffs.RevisionState:
             )
             for m in revision.media.all()
         ),
+        options=networks.described(revision.network_options),
     )
 
 

@@ -103,3 +103,28 @@ class NetworkOptions:
         if len(self.spoiler_text) > 500:
             errors.append(str(_("Shorten the content warning to 500 characters at most.")))
         return errors
+
+
+def described(options: NetworkOptions) -> tuple[tuple[str, str], ...]:
+    """The options as (label, shown value) for the history; an option at its default shows
+    as empty, so setting or clearing it reads as a change."""
+    default = NetworkOptions()
+    visibility = "" if options.visibility == default.visibility else options.visibility
+    return (
+        (str(_("Mastodon version")), options.variants.get("mastodon", "")),
+        (str(_("Bluesky version")), options.variants.get("bluesky", "")),
+        (
+            str(_("Visibility on Mastodon")),
+            label_of(Visibility.choices, visibility) if visibility else "",
+        ),
+        (str(_("Content warning on Mastodon")), options.spoiler_text),
+        (str(_("Images marked sensitive on Mastodon")), str(_("yes")) if options.sensitive else ""),
+        (
+            str(_("Content label on Bluesky")),
+            label_of(SelfLabel.choices, options.self_label) if options.self_label else "",
+        ),
+        (
+            str(_("Who may reply on Bluesky")),
+            label_of(ReplyGate.choices, options.reply_gate) if options.reply_gate else "",
+        ),
+    )

@@ -269,3 +269,25 @@ def test_views_compose_refuses_a_focus_out_of_range(org: Org) -> None:
     assert response.status_code == 200
     assert not Post.objects.exists()
     assert "between -1 and 1" in response.content.decode()
+
+
+def test_history_lists_the_options_changed_by_a_revision(org: Org) -> None:
+    from editorial import history
+
+    post = _post(org, NetworkOptions(spoiler_text="Accident"))
+    services.post_update(
+        post=post,
+        by=org.officer,
+        base_revision=1,
+        text="Texte long.",
+        language="fr",
+        network=NetworkOptions(variants={"bluesky": "Court."}),
+    )
+
+    latest = history.post_history(post).revisions[0]
+
+    changes = {(c.label, c.before, c.after) for c in latest.diff.changes}
+    assert changes == {
+        ("Content warning on Mastodon", "Accident", ""),
+        ("Bluesky version", "", "Court."),
+    }
