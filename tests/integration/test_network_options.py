@@ -253,3 +253,21 @@ def test_bluesky_page_that_fails_to_load_gives_no_card_and_the_post_goes_out(
     assert payload.data["card"] == "none (HTTP 404)"
     answer = raw_record(bluesky_peer, bluesky_account, "app.bsky.feed.post", payload.data["rkey"])
     assert "embed" not in answer.json()["value"]
+
+
+def test_bluesky_delete_removes_the_threadgate_with_the_post(
+    bluesky_peer: BlueskyPeer,
+    bluesky_account: BlueskyTestAccount,
+    bluesky_credentials: Credentials,
+) -> None:
+    adapter = BlueskyAdapter(timeout=TIMEOUT, allow_http=True)
+    post = OutgoingPost(text="Bientôt retiré.", language="fr", reply_gate="mentioned")
+    payload = adapter.prepare(bluesky_credentials, post, idempotency_key=str(uuid.uuid4()))
+    ref = adapter.publish(bluesky_credentials, payload, post)
+
+    adapter.delete(bluesky_credentials, ref.remote_id)
+
+    rkey = payload.data["rkey"]
+    for collection in ("app.bsky.feed.post", "app.bsky.feed.threadgate"):
+        answer = raw_record(bluesky_peer, bluesky_account, collection, rkey)
+        assert answer.json()["error"] == "RecordNotFound"
