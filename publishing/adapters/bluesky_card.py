@@ -14,10 +14,12 @@ from __future__ import annotations
 import io
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from PIL import Image, UnidentifiedImageError
@@ -101,27 +103,62 @@ def parse_open_graph(html: str) -> dict[str, str]:
     }
 
 
-def _check_address(url: str, *, allow_private: bool) -> None:
+def _resolve_public(host: str, port: int, *, timeout: float) -> str:
+    """One address of ``host``, refused unless every address it has is public.
+
+    ``getaddrinfo`` has no timeout of its own: it runs in a thread that is abandoned (it ends
+    by itself) when it takes longer than ``timeout``.
+    """
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pool = ThreadPoolExecutor(max_workers=1)
+        future = pool.submit(socket.getaddrinfo, host, port, proto=socket.IPPROTO_TCP)
+        pool.shutdown(wait=False)
+        try:
+            infos = future.result(timeout=timeout)
+        except FutureTimeout as exc:
+            raise CardUnavailable(f"cannot resolve {host} in time") from exc
+        except OSError as exc:
+            raise CardUnavailable(f"cannot resolve {host}") from exc
+        addresses = [str(info[4][0]) for info in infos]
+    if not addresses or not all(ipaddress.ip_address(a).is_global for a in addresses):
+        raise CardUnavailable(f"{host} is a private address")
+    return addresses[0]
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    headers: dict[str, str]
+    extensions: dict[str, Any]
+
+
+def _target(url: str, *, allow_private: bool, timeout: float) -> _Target:
+    """What to request for ``url``: in production, pinned to the address just checked (a
+    second DNS answer cannot send the request to an internal host), with the name kept in the
+    Host header and in TLS (SNI and certificate check)."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise CardUnavailable(f"not an http(s) URL: {url[:100]}")
     if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise CardUnavailable(f"cannot resolve {parts.hostname}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]))
-        if not address.is_global:
-            raise CardUnavailable(f"{parts.hostname} is a private address")
+        return _Target(url, {}, {})
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = _resolve_public(parts.hostname, port, timeout=timeout)
+    host = f"[{address}]" if ":" in address else address
+    pinned = urlunsplit((parts.scheme, f"{host}:{port}", parts.path or "/", parts.query, ""))
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return _Target(pinned, {"Host": parts.netloc.rsplit("@", 1)[-1]}, extensions)
 
 
 def _get(client: httpx.Client, url: str, *, cap: int, truncate: bool, allow_private: bool) -> bytes:
     """GET ``url`` following at most ``MAX_REDIRECTS``, each target checked before the call."""
+    timeout = client.timeout.connect or 5.0
     for _hop in range(MAX_REDIRECTS + 1):
-        _check_address(url, allow_private=allow_private)
-        with client.stream("GET", url) as response:
+        target = _target(url, allow_private=allow_private, timeout=timeout)
+        with client.stream(
+            "GET", target.url, headers=target.headers, extensions=target.extensions
+        ) as response:
             if response.is_redirect and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 continue

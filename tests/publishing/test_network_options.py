@@ -4,7 +4,9 @@ payload frozen at prepare time (the wire itself: tests/integration/test_network_
 from __future__ import annotations
 
 import socket
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from django.utils import timezone
 from editorial import services as editorial
 from editorial.networks import NetworkOptions
 from publishing import services
+from publishing.adapters import bluesky_card
 from publishing.adapters.base import (
     Credentials,
     MediaItem,
@@ -188,3 +191,63 @@ def test_parse_open_graph_falls_back_on_title_and_description() -> None:
         '<meta name="description" content="Horaires"></head></html>'
     )
     assert parse_open_graph(html) == {"title": "Mairie", "description": "Horaires", "image": ""}
+
+
+def _addresses(*ips: str) -> Any:
+    return lambda host, port, **kw: [(0, 0, 0, "", (ip, port)) for ip in ips]
+
+
+def test_card_target_pinned_to_the_checked_address_keeps_the_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", _addresses("93.184.216.34"))
+
+    target = bluesky_card._target(
+        "https://www.example.org:8443/a?b=1", allow_private=False, timeout=1
+    )
+
+    assert target.url == "https://93.184.216.34:8443/a?b=1"
+    assert target.headers == {"Host": "www.example.org:8443"}
+    assert target.extensions == {"sni_hostname": "www.example.org"}
+
+
+def test_card_target_refused_when_one_address_is_private(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", _addresses("93.184.216.34", "10.0.0.5"))
+
+    with pytest.raises(CardUnavailable, match="private address"):
+        bluesky_card._target("http://intranet.example.org/", allow_private=False, timeout=1)
+
+
+class _Page(BaseHTTPRequestHandler):
+    hosts: list[str] = []
+
+    def do_GET(self) -> None:
+        self.hosts.append(self.headers["Host"])
+        body = b'<meta property="og:title" content="Mairie">'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_fetch_card_in_production_requests_the_checked_address_under_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    # The name resolves (once, as checked) to this server; nothing resolves it again.
+    monkeypatch.setattr(bluesky_card, "_resolve_public", lambda host, port, timeout: "127.0.0.1")
+    try:
+        card = fetch_card(f"http://mairie.invalid:{port}/", timeout=2, allow_private=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert card.title == "Mairie"
+    assert _Page.hosts == [f"mairie.invalid:{port}"]
