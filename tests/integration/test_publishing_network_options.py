@@ -3,18 +3,55 @@ its options, as approved."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import httpx
 import pytest
 
+from accounts.models import Membership, SocialAccount
+from accounts.services import membership_create, social_account_create
 from editorial import services as editorial
 from editorial.networks import NetworkOptions
 from publishing import services
 from publishing.models import Publication, PublicationState
-from tests.integration.test_end_to_end import _connect
+from tests.factories import make_unit, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+def _connect(bluesky_peer: Any, mastodon_peer: Any) -> dict[str, Any]:
+    """Accounts of their own on both peers: other tests count the statuses of theirs."""
+    unit = make_unit(name="Service communication", code="sicom")
+    officer = make_user(username="officer", first_name="Jeanne", last_name="Dupont")
+    manager = make_user(username="manager", first_name="Marc", last_name="Leroy")
+    bsky = bluesky_peer.create_account("prefecture")
+    username = f"prefecture_{secrets.token_hex(4)}"
+    token = mastodon_peer.create_token(username)
+    accounts = {
+        network: social_account_create(
+            network=network,
+            server_url=url,
+            handle=handle,
+            unit=unit,
+            credentials={"secret": secret},
+        )
+        for network, url, handle, secret in (
+            (SocialAccount.Network.MASTODON, mastodon_peer.url, username, token),
+            (SocialAccount.Network.BLUESKY, bluesky_peer.url, bsky.handle, bsky.app_password),
+        )
+    }
+    membership_create(user=officer, unit=unit, role=Membership.Role.AUTHOR)
+    membership_create(user=manager, unit=unit, role=Membership.Role.REVIEWER)
+    membership_create(user=manager, unit=unit, role=Membership.Role.PUBLISHER)
+    return {
+        "officer": officer,
+        "manager": manager,
+        "mastodon": accounts[SocialAccount.Network.MASTODON],
+        "bluesky": accounts[SocialAccount.Network.BLUESKY],
+        "bsky": bsky,
+        "token": token,
+    }
 
 
 def test_publishing_sends_each_network_its_variant_and_options(
