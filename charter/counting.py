@@ -123,6 +123,15 @@ def mastodon_length(text: str, *, url_length: int = MASTODON_URL_LENGTH) -> int:
     return bluesky_graphemes(mastodon_countable_text(text, url_length=url_length))
 
 
+def mastodon_status_length(
+    text: str, spoiler_text: str = "", *, url_length: int = MASTODON_URL_LENGTH
+) -> int:
+    """What Mastodon holds against its limit: the content warning as typed (links and
+    mentions in it are not shortened) plus the text as counted by ``mastodon_length``
+    (``StatusLengthValidator#combined_text``)."""
+    return bluesky_graphemes(spoiler_text) + mastodon_length(text, url_length=url_length)
+
+
 def bluesky_graphemes(text: str) -> int:
     """Extended grapheme clusters: 👩‍👩‍👧‍👦 is one, a flag is one, e + U+0301 is one."""
     return sum(1 for _ in _GRAPHEME.finditer(text))

@@ -18,7 +18,7 @@ from charter.counting import (
     BLUESKY_MAX_BYTES,
     BLUESKY_MAX_GRAPHEMES,
     bluesky_graphemes,
-    mastodon_length,
+    mastodon_status_length,
     utf8_bytes,
 )
 from charter.rules import RULES, Finding, ParamError, Rule, Severity
@@ -260,7 +260,9 @@ def counters(snapshot: PostSnapshot) -> list[Counter]:
     for rendition in snapshot.renditions:
         text = rendition.full_text
         if rendition.network == "mastodon":
-            used = mastodon_length(text, url_length=rendition.characters_reserved_per_url)
+            used = mastodon_status_length(
+                text, rendition.spoiler_text, url_length=rendition.characters_reserved_per_url
+            )
             limit = rendition.max_characters
             result.append(
                 Counter(rendition.account_id, "mastodon", used, limit, "characters", used > limit)

@@ -43,6 +43,8 @@ class RenditionSnapshot:
     characters_reserved_per_url: int = 23
     # SocialAccount.is_active: a deactivated account must not speak any more.
     account_active: bool = True
+    # Mastodon's content warning, shown before the text and counted in the same limit.
+    spoiler_text: str = ""
 
     @property
     def full_text(self) -> str:

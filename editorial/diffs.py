@@ -52,6 +52,8 @@ class RevisionState:
     # As shown (a formatted time); "" when none.
     embargo_until: str = ""
     source: str = ""
+    # Per-network versions and options as (label, shown value), the label naming the change.
+    options: tuple[tuple[str, str], ...] = ()
 
 
 class Change(StrEnum):
@@ -65,6 +67,7 @@ class Change(StrEnum):
     ALT_TEXT = "alt_text"
     EMBARGO = "embargo"
     SOURCE = "source"
+    NETWORK_OPTION = "network_option"
 
 
 CHANGE_LABELS: dict[Change, Promise] = {
@@ -78,6 +81,7 @@ CHANGE_LABELS: dict[Change, Promise] = {
     Change.ALT_TEXT: _("Alt text"),
     Change.EMBARGO: _("Embargo until"),
     Change.SOURCE: _("Source of the figures"),
+    Change.NETWORK_OPTION: _("Network option"),
 }
 
 
@@ -86,10 +90,11 @@ class FieldChange:
     kind: Change
     before: str = ""
     after: str = ""
+    name: str = ""  # which option, for NETWORK_OPTION
 
     @property
     def label(self) -> str:
-        return str(CHANGE_LABELS[self.kind])
+        return self.name or str(CHANGE_LABELS[self.kind])
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,17 @@ def field_changes(before: RevisionState, after: RevisionState) -> list[FieldChan
         changes.append(FieldChange(Change.EMBARGO, before.embargo_until, after.embargo_until))
     if before.source != after.source:
         changes.append(FieldChange(Change.SOURCE, before.source, after.source))
-    return changes + media_changes(before.media, after.media)
+    return changes + media_changes(before.media, after.media) + option_changes(before, after)
+
+
+def option_changes(before: RevisionState, after: RevisionState) -> list[FieldChange]:
+    old, new = dict(before.options), dict(after.options)
+    names = list(old) + [name for name in new if name not in old]
+    return [
+        FieldChange(Change.NETWORK_OPTION, old.get(name, ""), new.get(name, ""), name=name)
+        for name in names
+        if old.get(name, "") != new.get(name, "")
+    ]
 
 
 def media_changes(

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
+from editorial.forms_networks import NetworkOptionsForm
 from editorial.models import PostTier
 
 LANGUAGES = [
@@ -19,7 +20,7 @@ LANGUAGES = [
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 
 
-class PostForm(forms.Form):
+class PostForm(NetworkOptionsForm):
     accounts = forms.ModelMultipleChoiceField(
         label=_("Publish on"),
         queryset=SocialAccount.objects.none(),

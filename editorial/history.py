@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from editorial import diffs
+from editorial import diffs, networks
 from editorial.models import AuditEvent, Post, PostTier, Revision
 
 # Data keys the template already shows in words of its own (or that mean nothing to readers).
@@ -82,6 +82,7 @@ def revision_state(revision: Revision) -> diffs.RevisionState:
         if revision.embargo_until
         else "",
         source=revision.source,
+        options=networks.described(revision.network_options),
     )
 
 

@@ -23,6 +23,7 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount
 from charter.waivers import WaiverCategory
 from editorial.audit import GENESIS_HASH
+from editorial.networks import NetworkOptions, ReplyGate, SelfLabel, Visibility
 
 
 class PostState(models.TextChoices):
@@ -300,6 +301,22 @@ class Revision(models.Model):
     embargo_until = models.DateTimeField(_("embargo until"), null=True, blank=True)
     # Where the figures in the text come from (a study, a dataset, a report).
     source = models.TextField(_("source of the figures"), blank=True)
+    # Per-network options (editorial.networks), covered by the content hash.
+    variants = models.JSONField(_("per-network versions"), default=dict, blank=True)
+    mastodon_visibility = models.CharField(
+        _("Mastodon visibility"),
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+    )
+    spoiler_text = models.CharField(_("content warning"), max_length=500, blank=True)
+    sensitive = models.BooleanField(_("media marked sensitive"), default=False)
+    bluesky_label = models.CharField(
+        _("Bluesky label"), max_length=16, choices=SelfLabel.choices, blank=True
+    )
+    reply_gate = models.CharField(
+        _("who may reply on Bluesky"), max_length=16, choices=ReplyGate.choices, blank=True
+    )
 
     class Meta:
         ordering = ["post", "number"]
@@ -314,13 +331,22 @@ class Revision(models.Model):
         self, *, account_ids: list[int], media: list[dict[str, Any]], tier: str
     ) -> str:
         """What an approval covers: text, language, media with alt texts, accounts, the
-        requested schedule, tier, embargo and source."""
+        requested schedule, tier, embargo and source, and the per-network versions and
+        options."""
         content: dict[str, Any] = {
             "text": self.text,
             "language": self.language,
             "accounts": sorted(account_ids),
             "media": media,
             "tier": tier,
+            "networks": {
+                "variants": self.variants or {},
+                "visibility": self.mastodon_visibility,
+                "spoiler_text": self.spoiler_text,
+                "sensitive": self.sensitive,
+                "self_label": self.bluesky_label,
+                "reply_gate": self.reply_gate,
+            },
         }
         if self.requested_publish_at is not None:
             # Only when set, so revisions without a requested time keep their hash.
@@ -333,6 +359,25 @@ class Revision(models.Model):
         blob = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 
+    def text_for(self, network: str) -> str:
+        """The body sent to ``network``: its variant if the author wrote one, else the text."""
+        return str((self.variants or {}).get(network) or self.text)
+
+    @property
+    def network_options(self) -> NetworkOptions:
+        return NetworkOptions(
+            variants=dict(self.variants or {}),
+            visibility=self.mastodon_visibility,
+            spoiler_text=self.spoiler_text,
+            sensitive=self.sensitive,
+            self_label=self.bluesky_label,
+            reply_gate=self.reply_gate,
+        )
+
+    @property
+    def has_network_options(self) -> bool:
+        return self.network_options != NetworkOptions()
+
 
 class RevisionMedia(models.Model):
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="media")
@@ -342,9 +387,18 @@ class RevisionMedia(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     position = models.PositiveSmallIntegerField(default=0)
+    # Mastodon's focal point for cropped previews, -1..1 from the centre (x right, y up).
+    focus_x = models.FloatField(null=True, blank=True)
+    focus_y = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["revision", "position"]
+
+    @property
+    def focus(self) -> tuple[float, float] | None:
+        if self.focus_x is None or self.focus_y is None:
+            return None
+        return (self.focus_x, self.focus_y)
 
 
 class ApprovalPolicy(models.Model):

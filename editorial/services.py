@@ -48,6 +48,7 @@ from editorial.models import (
     RevisionMedia,
     Waiver,
 )
+from editorial.networks import NetworkOptions
 from editorial.snapshots import byline_for, charter_check, links_of, snapshot_for_revision
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class MediaInput:
     data: bytes
     alt_text: str
     mime_type: str = ""
+    # Mastodon focal point (x, y), each in -1..1; None: the centre.
+    focus: tuple[float, float] | None = None
 
 
 def _audit(
@@ -196,6 +199,13 @@ def speaking_unit(author: User, accounts: Sequence[SocialAccount]) -> OrgUnit:
     return accounts[0].unit
 
 
+def _checked_options(network: NetworkOptions) -> NetworkOptions:
+    problems = network.problems()
+    if problems:
+        raise EditorialError(" ".join(problems))
+    return network
+
+
 def _new_revision(
     post: Post,
     *,
@@ -205,8 +215,10 @@ def _new_revision(
     by: User,
     embargo_until: datetime | None = None,
     source: str = "",
+    network: NetworkOptions | None = None,
 ) -> Revision:
     number = (post.current_revision.number + 1) if post.current_revision else 1
+    network = network or NetworkOptions()
     revision = Revision(
         post=post,
         number=number,
@@ -215,6 +227,12 @@ def _new_revision(
         created_by=by,
         embargo_until=embargo_until,
         source=source.strip(),
+        variants=network.cleaned_variants(),
+        mastodon_visibility=network.visibility,
+        spoiler_text=network.spoiler_text.strip(),
+        sensitive=network.sensitive,
+        bluesky_label=network.self_label,
+        reply_gate=network.reply_gate,
     )
     revision.content_hash = ""
     revision.tier = post.tier
@@ -234,6 +252,12 @@ def _new_revision(
             sha256=digest,
             position=position,
         )
+        if item.focus is not None:
+            if not all(-1.0 <= value <= 1.0 for value in item.focus):
+                raise EditorialError(
+                    _("Give the image's focus point as two numbers between -1 and 1.")
+                )
+            stored.focus_x, stored.focus_y = item.focus
         stored.file.save(item.filename, ContentFile(item.data), save=False)
         stored.save()
     revision.content_hash = _revision_hash(post, revision)
@@ -263,7 +287,12 @@ def _check_links_later(text: str) -> None:
 
 
 def _revision_hash(post: Post, revision: Revision) -> str:
-    media_meta = [{"sha256": m.sha256, "alt_text": m.alt_text} for m in revision.media.all()]
+    media_meta: list[dict[str, Any]] = []
+    for m in revision.media.all():
+        meta: dict[str, Any] = {"sha256": m.sha256, "alt_text": m.alt_text}
+        if m.focus_x is not None and m.focus_y is not None:
+            meta["focus"] = [m.focus_x, m.focus_y]
+        media_meta.append(meta)
     return revision.compute_hash(
         account_ids=[a.pk for a in post.accounts.all()], media=media_meta, tier=post.tier
     )
@@ -306,6 +335,7 @@ def _copy_media(revision: Revision) -> list[MediaInput]:
                     data=fh.read(),
                     alt_text=m.alt_text,
                     mime_type=m.mime_type,
+                    focus=m.focus,
                 )
             )
     return items
@@ -323,9 +353,11 @@ def post_create(
     tier: str = PostTier.STANDARD,
     embargo_until: datetime | None = None,
     source: str = "",
+    network: NetworkOptions | None = None,
 ) -> Post:
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
+    network = _checked_options(network or NetworkOptions())
     for account in accounts:
         permissions.require(by, permissions.Perm.DRAFT, account)
     post: Post = Post(
@@ -344,6 +376,7 @@ def post_create(
         by=by,
         embargo_until=embargo_until,
         source=source,
+        network=network,
     )
     post.save()
     _audit(post, "created", actor=by, to_state=post.state, revision=1)
@@ -365,11 +398,13 @@ def post_update(
     tier: str | None = None,
     embargo_until: datetime | Literal[_Unchanged.TOKEN] | None = UNCHANGED,
     source: str | None = None,
+    network: NetworkOptions | None = None,
 ) -> Revision:
     """Save an edit as a new revision; refuse a stale base instead of overwriting.
 
     The embargo and the source carry over from the current revision unless given (None
     clears the embargo, "" the source). Waivers do not carry over: they covered the old one.
+    ``network`` None keeps the per-network versions and options of the current revision.
 
     After submission (in review, approved, scheduled) the edit sends the post back to review:
     approvals stay in the history but were given to another content hash, so they no longer
@@ -405,6 +440,9 @@ def post_update(
         _set_tier(post, PostTier(tier))
     if media is None:
         media = _copy_media(post.current_revision)
+    if network is None:
+        network = post.current_revision.network_options
+    network = _checked_options(network)
     post.requested_publish_at = requested_publish_at
     previous = post.current_revision
     revision = _new_revision(
@@ -415,6 +453,7 @@ def post_update(
         by=by,
         embargo_until=previous.embargo_until if embargo_until is UNCHANGED else embargo_until,
         source=previous.source if source is None else source,
+        network=network,
     )
     post.save()
     _audit(post, "edited", actor=by, revision=revision.number)

@@ -7,6 +7,7 @@ the charter counts is what the publisher sends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,17 +38,23 @@ def build_snapshot(
     scheduled_for: datetime | None = None,
     embargo_until: datetime | None = None,
     source: str = "",
+    variants: Mapping[str, str] | None = None,
+    spoiler_text: str = "",
 ) -> PostSnapshot:
+    """``variants`` are the per-network versions of the text (a blank one: the text), so
+    each rendition is measured on what its network will receive."""
+    variants = variants or {}
     renditions = tuple(
         RenditionSnapshot(
             account_id=account.pk,
             network=account.network,
             handle=account.handle,
-            body=text,
+            body=(variants.get(account.network) or "").strip() or text,
             byline=byline_for(account, unit=unit, author=author),
             max_characters=account.max_characters,
             characters_reserved_per_url=account.characters_reserved_per_url,
             account_active=account.is_active,
+            spoiler_text=spoiler_text if account.network == "mastodon" else "",
         )
         for account in accounts
     )
@@ -94,6 +101,8 @@ def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
         scheduled_for=post.scheduled_at or post.requested_publish_at,
         embargo_until=revision.embargo_until,
         source=revision.source,
+        variants=revision.variants,
+        spoiler_text=revision.spoiler_text,
     )
 
 

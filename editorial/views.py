@@ -25,6 +25,7 @@ from charter.snapshot import LinkStatus, MediaSnapshot
 from editorial import (
     comments,
     consultations,
+    forms_networks,
     history,
     policies,
     selectors,
@@ -45,6 +46,7 @@ from editorial.models import (
     PostTier,
     RevisionMedia,
 )
+from editorial.networks import NETWORKS
 from editorial.snapshots import build_snapshot, charter_check, links_of
 
 
@@ -101,6 +103,7 @@ def _media_from_form(form: PostForm) -> list[services.MediaInput]:
             data=image.read(),
             alt_text=form.cleaned_data.get("alt_text", ""),
             mime_type=getattr(image, "content_type", "") or "",
+            focus=form.cleaned_data.get("image_focus"),
         )
     ]
 
@@ -122,6 +125,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                 tier=form.cleaned_data["tier"] or PostTier.STANDARD,
                 embargo_until=form.cleaned_data["embargo_until"],
                 source=form.cleaned_data["source"],
+                network=form.network_options(),
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -152,6 +156,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "tier": post.tier,
         "embargo_until": revision.embargo_until,
         "source": revision.source,
+        **forms_networks.initial_from(revision.network_options),
     }
     form = PostForm(request.POST or None, request.FILES or None, accounts=accounts, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -168,6 +173,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 tier=form.cleaned_data["tier"] or None,
                 embargo_until=form.cleaned_data["embargo_until"],
                 source=form.cleaned_data["source"],
+                network=form.network_options(),
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -243,6 +249,9 @@ def live_check(request: HttpRequest) -> HttpResponse:
         scheduled_for=_requested_time(request.POST.get("requested_publish_at", "")),
         embargo_until=_requested_time(request.POST.get("embargo_until", "")),
         source=request.POST.get("source", ""),
+        # The counters measure what each network will receive.
+        variants={n: request.POST.get(f"variant_{n}", "") for n in NETWORKS},
+        spoiler_text=request.POST.get("spoiler_text", "").strip(),
     )
     report = charter_check(snapshot, unit=unit, accounts=accounts)
     names = {a.pk: str(a) for a in accounts}

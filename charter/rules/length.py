@@ -12,7 +12,7 @@ from charter.counting import (
     BLUESKY_MAX_BYTES,
     BLUESKY_MAX_GRAPHEMES,
     bluesky_graphemes,
-    mastodon_length,
+    mastodon_status_length,
     utf8_bytes,
 )
 from charter.rules.base import Example, Finding, Rule, Severity
@@ -32,14 +32,17 @@ def check_mastodon(
     for rendition in snapshot.renditions:
         if rendition.network != MASTODON:
             continue
-        used = mastodon_length(
-            rendition.full_text, url_length=rendition.characters_reserved_per_url
+        used = mastodon_status_length(
+            rendition.full_text,
+            rendition.spoiler_text,
+            url_length=rendition.characters_reserved_per_url,
         )
         limit = rendition.max_characters
         if used > limit:
             message = gettext(
                 "The Mastodon text for %(handle)s is %(used)d characters including the byline "
-                "(each link counts as %(url)d); the limit is %(limit)d: remove %(excess)d."
+                "and the content warning (each link counts as %(url)d); the limit is "
+                "%(limit)d: remove %(excess)d."
             ) % {
                 "handle": display_handle(rendition.handle),
                 "used": used,
@@ -88,10 +91,15 @@ def check_bluesky(
 BYLINE = "— DGX ^JD"
 
 
-def _snapshot(network: str, body: str) -> PostSnapshot:
+def _snapshot(network: str, body: str, *, spoiler_text: str = "") -> PostSnapshot:
     handle = "dgx@social.example" if network == MASTODON else "dgx.bsky.social"
     rendition = RenditionSnapshot(
-        account_id=1, network=network, handle=handle, body=body, byline=BYLINE
+        account_id=1,
+        network=network,
+        handle=handle,
+        body=body,
+        byline=BYLINE,
+        spoiler_text=spoiler_text,
     )
     return PostSnapshot(text=body, language="fr", renditions=(rendition,))
 
@@ -106,7 +114,8 @@ LEN_MASTODON = Rule(
         "otherwise). It counts as the server does: the byline is part of the text, every link "
         "counts as 23 characters whatever its length, a mention of a remote account "
         "@user@domain counts as @user, everything else counts one per character as the reader "
-        "sees it (an emoji, a flag or a letter with its accent is one)."
+        "sees it (an emoji, a flag or a letter with its accent is one). A content warning "
+        "counts too, character by character."
     ),
     default_severity=Severity.BLOCK,
     check=check_mastodon,
@@ -121,6 +130,11 @@ LEN_MASTODON = Rule(
         Example(
             _("The byline pushes a 490-character text over the limit."),
             _snapshot(MASTODON, "x" * 490),
+            passes=False,
+        ),
+        Example(
+            _("A 20-character content warning pushes a 470-character text over the limit."),
+            _snapshot(MASTODON, "x" * 470, spoiler_text="Attention : violence"),
             passes=False,
         ),
     ),

@@ -18,6 +18,7 @@ class MediaItem:
     mime_type: str
     alt_text: str
     filename: str = ""
+    focus: tuple[float, float] | None = None  # Mastodon focal point, -1..1 from the centre
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,13 @@ class OutgoingPost:
     text: str
     language: str
     media: tuple[MediaItem, ...] = ()
+    # Per-network options approved with the text (editorial.networks); each adapter reads
+    # those of its network.
+    visibility: str = "public"  # Mastodon
+    spoiler_text: str = ""  # Mastodon content warning
+    sensitive: bool = False  # Mastodon: media hidden behind a warning
+    self_label: str = ""  # Bluesky self-label value, "" for none
+    reply_gate: str = ""  # Bluesky threadgate: "", "nobody", "mentioned", "followers"
 
 
 @dataclass(frozen=True)

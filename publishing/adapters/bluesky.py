@@ -13,6 +13,7 @@ caller gives the stored session string and gets new ones through ``on_session_ch
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import threading
@@ -45,7 +46,15 @@ from .base import (
     PublishError,
     checked_server_url,
 )
+from .bluesky_card import CardUnavailable, LinkCard, fetch_card
 from .bluesky_images import blob_cid, fit_images, images_embed
+from .bluesky_options import (
+    THREADGATE_COLLECTION,
+    UnknownOption,
+    self_labels,
+    threadgate_record,
+    threadgate_spec,
+)
 from .facets import build_facets
 
 # blob_cid and images_embed are re-exported: callers and tests know them from here.
@@ -65,6 +74,8 @@ T = TypeVar("T")
 SessionCallback = Callable[[str], None]
 
 POST_COLLECTION = "app.bsky.feed.post"
+# Fetching a link card's page and image at prepare time: a slow site only loses its card.
+CARD_TIMEOUT = 5.0
 
 # --- Record keys -------------------------------------------------------------------------
 # https://atproto.com/specs/tid: 64 bits, top bit 0, 53 bits of microseconds since the Unix
@@ -132,6 +143,35 @@ def _upload_images(client: Client, record: dict[str, Any], media: tuple[MediaIte
                 f"{blob.get('mimeType')}.",
                 permanent=True,
             )
+
+
+def _upload_card_thumb(client: Client, payload: dict[str, Any]) -> None:
+    """Upload the link card's thumbnail, stored in the payload at prepare time (the page may
+    have changed since: the record points to these bytes)."""
+    encoded = payload.get("card_thumb")
+    if not encoded:
+        return
+    thumb = payload["record"]["embed"]["external"]["thumb"]
+    data = base64.b64decode(encoded)
+    if blob_cid(data) != thumb["ref"]["$link"]:
+        raise PublishError("The link card's image differs from the prepared one.", permanent=True)
+    response = client.invoke_procedure(
+        "com.atproto.repo.uploadBlob",
+        content=data,
+        headers={"Content-Type": thumb["mimeType"]},
+        output_encoding="application/json",
+    )
+    blob = response.content.get("blob", {}) if isinstance(response.content, dict) else {}
+    if blob.get("ref", {}).get("$link") != thumb["ref"]["$link"]:
+        raise ModelError(f"uploadBlob answered {response.content!r:.200}")
+
+
+def _first_link(facets: list[dict[str, Any]]) -> str | None:
+    for facet in facets:
+        for feature in facet.get("features", []):
+            if feature.get("$type") == "app.bsky.richtext.facet#link":
+                return str(feature["uri"])
+    return None
 
 
 # --- Errors ------------------------------------------------------------------------------
@@ -257,6 +297,56 @@ def may_have_written(exc: Exception) -> bool:
     return isinstance(exc, httpx.TransportError) and not isinstance(exc, _NOT_SENT)
 
 
+def _put_record(
+    client: Client, did: str, collection: str, rkey: str, record: dict[str, Any]
+) -> dict[str, Any]:
+    """``putRecord`` with ``swapRecord: null``: written if absent, a no-op if identical."""
+    body = {
+        "repo": did,
+        "collection": collection,
+        "rkey": rkey,
+        "record": record,
+        # Explicit null = "only if absent, or identical"; the SDK's put_record would drop
+        # the None, so the body is sent as raw JSON.
+        "swapRecord": None,
+    }
+    try:
+        response = client.invoke_procedure(
+            "com.atproto.repo.putRecord",
+            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            input_encoding="application/json",
+            output_encoding="application/json",
+        )
+    except _SDK_ERRORS as exc:
+        if may_have_written(exc):
+            raise classify_bluesky_error(exc).outcome_unknown() from exc
+        raise  # a verdict, or a dead session that _run logs in again for
+    answer = response.content
+    if not isinstance(answer, dict) or "uri" not in answer:
+        raise ModelError(f"putRecord answered {answer!r:.200}")
+    return answer
+
+
+def _get_record(client: Client, did: str, collection: str, rkey: str) -> Any:
+    """The record's value, or None when there is none under that key."""
+    try:
+        response = client.invoke_query(
+            "com.atproto.repo.getRecord",
+            params=models.ComAtprotoRepoGetRecord.Params(
+                repo=did, collection=collection, rkey=rkey
+            ),
+            output_encoding="application/json",
+        )
+    except BadRequestError as exc:
+        if _xrpc_parts(exc)[1] == "RecordNotFound":
+            return None
+        raise
+    answer = response.content
+    if not isinstance(answer, dict):
+        raise ModelError(f"getRecord answered {answer!r:.200}")
+    return answer.get("value")
+
+
 class BlueskyAdapter:
     network = "bluesky"
 
@@ -341,6 +431,13 @@ class BlueskyAdapter:
         if post.language:
             # Always explicit: the SDK's send_post would default to ["en"].
             record["langs"] = [post.language]
+        try:
+            labels = self_labels(post.self_label)
+            gate = threadgate_spec(post.reply_gate, record["createdAt"])
+        except UnknownOption as exc:
+            raise PublishError(str(exc), permanent=True) from exc
+        if labels is not None:
+            record["labels"] = labels
         if post.media:
             record["embed"] = images_embed(fit_images(post.media))
         client = self._client(credentials)
@@ -352,7 +449,27 @@ class BlueskyAdapter:
             client.request.close()
         if facets:
             record["facets"] = facets
-        return PreparedPayload(data={"rkey": rkey, "record": record})
+        data: dict[str, Any] = {"rkey": rkey, "record": record}
+        if gate is not None:
+            data["threadgate"] = gate
+        link = None if post.media else _first_link(facets)
+        if link is not None:
+            self._add_card(data, link)
+        return PreparedPayload(data=data)
+
+    def _add_card(self, data: dict[str, Any], link: str) -> None:
+        """The link card, or why there is none: the post goes out either way."""
+        try:
+            card: LinkCard = fetch_card(
+                link, timeout=min(self.timeout, CARD_TIMEOUT), allow_private=self.allow_http
+            )
+        except CardUnavailable as exc:
+            data["card"] = f"none ({exc})"
+            return
+        data["record"]["embed"] = card.embed()
+        data["card"] = "external"
+        if card.thumb is not None:
+            data["card_thumb"] = base64.b64encode(card.thumb.data).decode("ascii")
 
     @staticmethod
     def _resolve(client: Client, handle: str) -> str | None:
@@ -368,32 +485,36 @@ class BlueskyAdapter:
         record = payload.data["record"]
         media = fit_images(post.media)
 
+        gate = payload.data.get("threadgate")
+
         def put(client: Client) -> PublishedRef:
             _upload_images(client, record, media)
+            _upload_card_thumb(client, payload.data)
             session = Session.decode(client.export_session_string())
-            body = {
-                "repo": session.did,
-                "collection": POST_COLLECTION,
-                "rkey": rkey,
-                "record": record,
-                # Explicit null = "only if absent, or identical"; the SDK's put_record would
-                # drop the None, so the body is sent as raw JSON.
-                "swapRecord": None,
-            }
-            try:
-                response = client.invoke_procedure(
-                    "com.atproto.repo.putRecord",
-                    content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                    input_encoding="application/json",
-                    output_encoding="application/json",
-                )
-            except _SDK_ERRORS as exc:
-                if may_have_written(exc):
-                    raise classify_bluesky_error(exc).outcome_unknown() from exc
-                raise  # a verdict, or a dead session that _run logs in again for
-            answer = response.content
-            if not isinstance(answer, dict) or "uri" not in answer:
-                raise ModelError(f"putRecord answered {answer!r:.200}")
+            answer = _put_record(client, session.did, POST_COLLECTION, rkey, record)
+            if gate is not None:
+                # After the post, under the same key. If this write fails the post is out but
+                # the publication is not published: the retry writes the identical post again
+                # (a no-op) and then the threadgate; lookup also wants both.
+                try:
+                    _put_record(
+                        client,
+                        session.did,
+                        THREADGATE_COLLECTION,
+                        rkey,
+                        threadgate_record(gate, did=session.did, rkey=rkey),
+                    )
+                except _SDK_ERRORS as exc:
+                    if is_dead_session(exc):
+                        raise  # _run logs in again and repeats both writes
+                    error = classify_bluesky_error(exc)
+                    raise PublishError(
+                        f"The post is on Bluesky but its reply gate was not written: "
+                        f"{error.message}",
+                        permanent=error.permanent,
+                        retry_after=error.retry_after,
+                        maybe_sent=True,
+                    ) from exc
             return PublishedRef(
                 remote_id=str(answer["uri"]),
                 url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",
@@ -401,6 +522,20 @@ class BlueskyAdapter:
             )
 
         return self._run(credentials, put)
+
+    def _has_threadgate(self, client: Client, did: str, payload: PreparedPayload) -> bool:
+        gate = payload.data.get("threadgate")
+        if gate is None:
+            return True
+        rkey = str(payload.data["rkey"])
+        value = _get_record(client, did, THREADGATE_COLLECTION, rkey)
+        if value is None:
+            return False
+        if value != threadgate_record(gate, did=did, rkey=rkey):
+            raise PublishError(
+                "A different reply gate already exists for this post.", permanent=True
+            )
+        return True
 
     def lookup(self, credentials: Credentials, payload: PreparedPayload) -> PublishedRef | None:
         """``getRecord`` on the stored record key: the ref if the identical record is there.
@@ -432,6 +567,8 @@ class BlueskyAdapter:
                 raise PublishError(
                     "A different post already exists under this record key.", permanent=True
                 )
+            if not self._has_threadgate(client, session.did, payload):
+                return None  # sending again rewrites the same post (a no-op), then the gate
             return PublishedRef(
                 remote_id=str(answer["uri"]),
                 url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",
@@ -454,6 +591,12 @@ class BlueskyAdapter:
             client.com.atproto.repo.delete_record(
                 models.ComAtprotoRepoDeleteRecord.Data(
                     repo=session.did, collection=uri.collection, rkey=uri.rkey
+                )
+            )
+            # The post's threadgate, if any, shares its key; deleting a missing one is success.
+            client.com.atproto.repo.delete_record(
+                models.ComAtprotoRepoDeleteRecord.Data(
+                    repo=session.did, collection=THREADGATE_COLLECTION, rkey=uri.rkey
                 )
             )
 

@@ -40,7 +40,7 @@ def blob_cid(data: bytes) -> str:
     return "b" + base64.b32encode(binary).decode("ascii").lower().rstrip("=")
 
 
-def _blob_ref(item: MediaItem) -> dict[str, Any]:
+def blob_ref(item: MediaItem) -> dict[str, Any]:
     return {
         "$type": "blob",
         "ref": {"$link": blob_cid(item.data)},
@@ -75,14 +75,14 @@ def _as_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def fit_image(item: MediaItem) -> MediaItem:
+def fit_image(item: MediaItem, *, max_bytes: int = MAX_IMAGE_BYTES) -> MediaItem:
     """The image as sent to Bluesky: unchanged if small enough, else re-encoded as JPEG.
 
     Re-encoding walks a fixed ladder of sizes and qualities and keeps the first result under
     ``MAX_IMAGE_BYTES``; the orientation is applied (the EXIF data, like the location, is not
     kept). An image that cannot be read, or fit, is refused permanently.
     """
-    if len(item.data) <= MAX_IMAGE_BYTES or not item.mime_type.startswith("image/"):
+    if len(item.data) <= max_bytes or not item.mime_type.startswith("image/"):
         return item
     name = item.filename or "image"
     try:
@@ -90,7 +90,7 @@ def fit_image(item: MediaItem) -> MediaItem:
             image = _as_rgb(opened)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise PublishError(
-            f"Image {name} is {len(item.data)} bytes, over Bluesky's {MAX_IMAGE_BYTES}, and "
+            f"Image {name} is {len(item.data)} bytes, over Bluesky's {max_bytes}, and "
             f"cannot be read to make it smaller ({exc}).",
             permanent=True,
         ) from exc
@@ -100,7 +100,7 @@ def fit_image(item: MediaItem) -> MediaItem:
         for quality in _QUALITIES:
             out = io.BytesIO()
             scaled.save(out, format="JPEG", quality=quality, optimize=True)
-            if out.tell() <= MAX_IMAGE_BYTES:
+            if out.tell() <= max_bytes:
                 return MediaItem(
                     data=out.getvalue(),
                     mime_type="image/jpeg",
@@ -108,7 +108,7 @@ def fit_image(item: MediaItem) -> MediaItem:
                     filename=str(PurePath(name).with_suffix(".jpg")),
                 )
     raise PublishError(
-        f"Image {name} cannot be made smaller than {MAX_IMAGE_BYTES} bytes.", permanent=True
+        f"Image {name} cannot be made smaller than {max_bytes} bytes.", permanent=True
     )
 
 
@@ -133,7 +133,7 @@ def images_embed(media: tuple[MediaItem, ...]) -> dict[str, Any]:
                 f"{MAX_IMAGE_BYTES}.",
                 permanent=True,
             )
-        image: dict[str, Any] = {"alt": item.alt_text, "image": _blob_ref(item)}
+        image: dict[str, Any] = {"alt": item.alt_text, "image": blob_ref(item)}
         ratio = aspect_ratio(item.data)
         if ratio is not None:
             # Lets clients reserve the right space before the image loads.

@@ -267,7 +267,9 @@ class MastodonAdapter:
             data={
                 "status": post.text,
                 "language": post.language,
-                "visibility": "public",
+                "visibility": post.visibility,
+                "spoiler_text": post.spoiler_text,
+                "sensitive": post.sensitive,
                 "idempotency_key": idempotency_key,
                 # For lookup: the idempotency window runs from the first send, never earlier.
                 "prepared_at": datetime.now(UTC).isoformat(),
@@ -293,6 +295,9 @@ class MastodonAdapter:
                 data["status"],
                 language=data["language"] or None,
                 visibility=data["visibility"],
+                # .get: payloads stored before these options existed lack them.
+                spoiler_text=data.get("spoiler_text") or None,
+                sensitive=bool(data.get("sensitive")),
                 idempotency_key=data["idempotency_key"],
                 media_ids=media_ids,
             )
@@ -352,6 +357,7 @@ class MastodonAdapter:
             io.BytesIO(item.data),
             mime_type=item.mime_type,
             description=item.alt_text or None,
+            focus=item.focus,
             file_name=item.filename or None,
         )
         return str(wait_until_processed(api, media, max_wait=self.media_wait)["id"])

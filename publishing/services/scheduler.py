@@ -99,7 +99,9 @@ def _create_publications(post: Post, now: datetime) -> None:
             post=post,
             account=account,
             defaults={
-                "text": with_byline(revision.text, byline),
+                # The account's network variant when the author wrote one (the charter
+                # measured that same text: editorial.snapshots).
+                "text": with_byline(revision.text_for(account.network), byline),
                 "byline": byline,
                 "language": revision.language,
                 "byline_record": post.byline_record,

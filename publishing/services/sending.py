@@ -55,9 +55,21 @@ def _outgoing(publication: Publication) -> OutgoingPost:
                         mime_type=m.mime_type,
                         alt_text=m.alt_text,
                         filename=m.file.name,
+                        focus=m.focus,
                     )
                 )
-    return OutgoingPost(text=publication.text, language=publication.language, media=tuple(media))
+    if revision is None:
+        return OutgoingPost(text=publication.text, language=publication.language)
+    return OutgoingPost(
+        text=publication.text,
+        language=publication.language,
+        media=tuple(media),
+        visibility=revision.mastodon_visibility,
+        spoiler_text=revision.spoiler_text,
+        sensitive=revision.sensitive,
+        self_label=revision.bluesky_label,
+        reply_gate=revision.reply_gate,
+    )
 
 
 def _wait_until_due(publication_id: UUID | str) -> bool:
