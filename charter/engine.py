@@ -255,21 +255,24 @@ class Counter:
 
 
 def counters(snapshot: PostSnapshot) -> list[Counter]:
-    """One counter per rendition on a known network, measured as the length rules measure."""
+    """One counter per rendition on a known network, measured as the length rules measure;
+    for a thread, the part closest to (or furthest over) the limit."""
     result: list[Counter] = []
     for rendition in snapshot.renditions:
-        text = rendition.full_text
         if rendition.network == "mastodon":
-            used = mastodon_status_length(
-                text, rendition.spoiler_text, url_length=rendition.characters_reserved_per_url
+            used = max(
+                mastodon_status_length(
+                    text, rendition.spoiler_text, url_length=rendition.characters_reserved_per_url
+                )
+                for text in rendition.parts
             )
             limit = rendition.max_characters
             result.append(
                 Counter(rendition.account_id, "mastodon", used, limit, "characters", used > limit)
             )
         elif rendition.network == "bluesky":
-            used = bluesky_graphemes(text)
-            size = utf8_bytes(text)
+            used = max(bluesky_graphemes(text) for text in rendition.parts)
+            size = max(utf8_bytes(text) for text in rendition.parts)
             over = used > BLUESKY_MAX_GRAPHEMES or size > BLUESKY_MAX_BYTES
             result.append(
                 Counter(

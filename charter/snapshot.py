@@ -6,8 +6,15 @@ nothing else, so a rule is a pure function that needs no database to test.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+
+
+def thread_parts(body: str, thread: Sequence[str], byline: str) -> tuple[str, ...]:
+    """The published texts of a post and its thread: the byline goes into the last part."""
+    parts = [body, *thread]
+    return (*parts[:-1], with_byline(parts[-1], byline))
 
 
 def with_byline(body: str, byline: str) -> str:
@@ -45,10 +52,18 @@ class RenditionSnapshot:
     account_active: bool = True
     # Mastodon's content warning, shown before the text and counted in the same limit.
     spoiler_text: str = ""
+    # The following parts of a thread (each its own status or record, replying to the one
+    # before); the byline goes into the last part.
+    thread: tuple[str, ...] = ()
 
     @property
     def full_text(self) -> str:
-        return with_byline(self.body, self.byline)
+        """The first published part (the whole post when there is no thread)."""
+        return self.parts[0]
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return thread_parts(self.body, self.thread, self.byline)
 
 
 @dataclass(frozen=True)

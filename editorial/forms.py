@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -18,6 +19,18 @@ LANGUAGES = [
     ("oc", "Occitan"),
 ]
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
+
+
+THREAD_SEPARATOR = re.compile(r"^\s*-{3,}\s*$", re.MULTILINE)
+
+
+def split_thread(value: str) -> list[str]:
+    """The parts typed in the thread box, split on lines of three dashes or more."""
+    return [part.strip() for part in THREAD_SEPARATOR.split(value) if part.strip()]
+
+
+def join_thread(parts: list[str]) -> str:
+    return "\n---\n".join(parts)
 
 
 class PostForm(NetworkOptionsForm):
@@ -39,6 +52,16 @@ class PostForm(NetworkOptionsForm):
         label=_("Publish at (leave empty: as soon as approved)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    thread = forms.CharField(
+        label=_("Thread: the following parts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "To publish a thread, write the next parts here, separated by a line with three "
+            "dashes (---). Each part is published as a reply to the one before; the byline "
+            "goes at the end of the last part."
+        ),
     )
     embargo_until = forms.DateTimeField(
         label=_("Embargo until (nothing goes out before)"),
@@ -62,6 +85,9 @@ class PostForm(NetworkOptionsForm):
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["accounts"].queryset = accounts  # type: ignore[attr-defined]
+
+    def thread_parts(self) -> list[str]:
+        return split_thread(self.cleaned_data.get("thread") or "")
 
     def clean_image(self) -> Any:
         image = self.cleaned_data.get("image")

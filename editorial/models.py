@@ -301,6 +301,9 @@ class Revision(models.Model):
     embargo_until = models.DateTimeField(_("embargo until"), null=True, blank=True)
     # Where the figures in the text come from (a study, a dataset, a report).
     source = models.TextField(_("source of the figures"), blank=True)
+    # The following parts of a thread (the text is the first part), each published as a reply
+    # to the one before; the byline goes into the last part. Covered by the content hash.
+    thread = models.JSONField(_("thread"), default=list, blank=True)
     # Per-network options (editorial.networks), covered by the content hash.
     variants = models.JSONField(_("per-network versions"), default=dict, blank=True)
     mastodon_visibility = models.CharField(
@@ -356,6 +359,8 @@ class Revision(models.Model):
             content["embargo_until"] = self.embargo_until.isoformat()
         if self.source:
             content["source"] = self.source
+        if self.thread:
+            content["thread"] = list(self.thread)
         blob = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 

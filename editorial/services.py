@@ -216,6 +216,7 @@ def _new_revision(
     embargo_until: datetime | None = None,
     source: str = "",
     network: NetworkOptions | None = None,
+    thread: Sequence[str] = (),
 ) -> Revision:
     number = (post.current_revision.number + 1) if post.current_revision else 1
     network = network or NetworkOptions()
@@ -233,6 +234,7 @@ def _new_revision(
         sensitive=network.sensitive,
         bluesky_label=network.self_label,
         reply_gate=network.reply_gate,
+        thread=_thread_parts(thread),
     )
     revision.content_hash = ""
     revision.tier = post.tier
@@ -264,6 +266,20 @@ def _new_revision(
     revision.save(update_fields=["content_hash"])
     post.current_revision = revision
     return revision
+
+
+MAX_THREAD_PARTS = 25
+
+
+def _thread_parts(parts: Sequence[str]) -> list[str]:
+    """The following parts of a thread, blank ones dropped (a trailing separator is no part)."""
+    cleaned = [p.strip() for p in parts if p.strip()]
+    if len(cleaned) + 1 > MAX_THREAD_PARTS:
+        raise EditorialError(
+            _("A thread has at most %(max)s parts: this one has %(n)s. Split it in two posts.")
+            % {"max": MAX_THREAD_PARTS, "n": len(cleaned) + 1}
+        )
+    return cleaned
 
 
 def _check_links_later(text: str) -> None:
@@ -354,6 +370,7 @@ def post_create(
     embargo_until: datetime | None = None,
     source: str = "",
     network: NetworkOptions | None = None,
+    thread: Sequence[str] = (),
 ) -> Post:
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
@@ -377,10 +394,11 @@ def post_create(
         embargo_until=embargo_until,
         source=source,
         network=network,
+        thread=thread,
     )
     post.save()
     _audit(post, "created", actor=by, to_state=post.state, revision=1)
-    _check_links_later(text)
+    _check_links_later("\n".join([text, *thread]))
     return post
 
 
@@ -399,8 +417,11 @@ def post_update(
     embargo_until: datetime | Literal[_Unchanged.TOKEN] | None = UNCHANGED,
     source: str | None = None,
     network: NetworkOptions | None = None,
+    thread: Sequence[str] | None = None,
 ) -> Revision:
     """Save an edit as a new revision; refuse a stale base instead of overwriting.
+
+    ``thread`` None keeps the following parts of the current revision.
 
     The embargo and the source carry over from the current revision unless given (None
     clears the embargo, "" the source). Waivers do not carry over: they covered the old one.
@@ -454,10 +475,11 @@ def post_update(
         embargo_until=previous.embargo_until if embargo_until is UNCHANGED else embargo_until,
         source=previous.source if source is None else source,
         network=network,
+        thread=previous.thread if thread is None else thread,
     )
     post.save()
     _audit(post, "edited", actor=by, revision=revision.number)
-    _check_links_later(text)
+    _check_links_later("\n".join([text, *revision.thread]))
     # Answers covered the previous revision: the units that gave one must answer again.
     notifications.notify(
         post=post,

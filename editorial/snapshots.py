@@ -7,7 +7,7 @@ the charter counts is what the publisher sends.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ def build_snapshot(
     source: str = "",
     variants: Mapping[str, str] | None = None,
     spoiler_text: str = "",
+    thread: Sequence[str] = (),
 ) -> PostSnapshot:
     """``variants`` are the per-network versions of the text (a blank one: the text), so
     each rendition is measured on what its network will receive."""
@@ -55,12 +56,15 @@ def build_snapshot(
             characters_reserved_per_url=account.characters_reserved_per_url,
             account_active=account.is_active,
             spoiler_text=spoiler_text if account.network == "mastodon" else "",
+            thread=tuple(thread),
         )
         for account in accounts
     )
+    # Content rules read the whole thread: personal data in part 3 is still personal data.
+    whole = "\n\n".join([text, *thread])
     now = timezone.now()
     return PostSnapshot(
-        text=text,
+        text=whole,
         language=language,
         renditions=renditions,
         media=tuple(media or ()),
@@ -71,7 +75,7 @@ def build_snapshot(
         author_unit_code=unit.code.upper(),
         author_initials=author.get_initials(),
         election_windows=election_windows_for_unit(unit, today=timezone.localdate(now)),
-        link_statuses=link_statuses(links_of(text)),
+        link_statuses=link_statuses(links_of(whole)),
     )
 
 
@@ -103,6 +107,7 @@ def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
         source=revision.source,
         variants=revision.variants,
         spoiler_text=revision.spoiler_text,
+        thread=revision.thread or (),
     )
 
 

@@ -35,7 +35,15 @@ from editorial import (
     views_urgent,
     views_waivers,
 )
-from editorial.forms import EndPostForm, FreezeForm, PostForm, RequestChangesForm, ScheduleForm
+from editorial.forms import (
+    EndPostForm,
+    FreezeForm,
+    PostForm,
+    RequestChangesForm,
+    ScheduleForm,
+    join_thread,
+    split_thread,
+)
 from editorial.forms_members import CommentForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -126,6 +134,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                 embargo_until=form.cleaned_data["embargo_until"],
                 source=form.cleaned_data["source"],
                 network=form.network_options(),
+                thread=form.thread_parts(),
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -156,6 +165,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "tier": post.tier,
         "embargo_until": revision.embargo_until,
         "source": revision.source,
+        "thread": join_thread(list(revision.thread or [])),
         **forms_networks.initial_from(revision.network_options),
     }
     form = PostForm(request.POST or None, request.FILES or None, accounts=accounts, initial=initial)
@@ -174,6 +184,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 embargo_until=form.cleaned_data["embargo_until"],
                 source=form.cleaned_data["source"],
                 network=form.network_options(),
+                thread=form.thread_parts(),
             )
         except services.EditorialError as exc:
             messages.error(request, exc.message)
@@ -252,6 +263,7 @@ def live_check(request: HttpRequest) -> HttpResponse:
         # The counters measure what each network will receive.
         variants={n: request.POST.get(f"variant_{n}", "") for n in NETWORKS},
         spoiler_text=request.POST.get("spoiler_text", "").strip(),
+        thread=split_thread(request.POST.get("thread", "")),
     )
     report = charter_check(snapshot, unit=unit, accounts=accounts)
     names = {a.pk: str(a) for a in accounts}

@@ -26,31 +26,40 @@ def display_handle(handle: str) -> str:
     return "@" + handle.lstrip("@")
 
 
+def _which(rendition: RenditionSnapshot, index: int) -> str:
+    if len(rendition.parts) == 1:
+        return ""
+    return " " + gettext("(part %(n)d of %(total)d of the thread)") % {
+        "n": index + 1,
+        "total": len(rendition.parts),
+    }
+
+
 def check_mastodon(
     snapshot: PostSnapshot, params: Mapping[str, Any], severity: Severity
 ) -> Iterator[Finding]:
     for rendition in snapshot.renditions:
         if rendition.network != MASTODON:
             continue
-        used = mastodon_status_length(
-            rendition.full_text,
-            rendition.spoiler_text,
-            url_length=rendition.characters_reserved_per_url,
-        )
-        limit = rendition.max_characters
-        if used > limit:
-            message = gettext(
-                "The Mastodon text for %(handle)s is %(used)d characters including the byline "
-                "and the content warning (each link counts as %(url)d); the limit is "
-                "%(limit)d: remove %(excess)d."
-            ) % {
-                "handle": display_handle(rendition.handle),
-                "used": used,
-                "url": rendition.characters_reserved_per_url,
-                "limit": limit,
-                "excess": used - limit,
-            }
-            yield Finding("len.mastodon", severity, message, account_id=rendition.account_id)
+        for index, text in enumerate(rendition.parts):
+            used = mastodon_status_length(
+                text, rendition.spoiler_text, url_length=rendition.characters_reserved_per_url
+            )
+            limit = rendition.max_characters
+            if used > limit:
+                message = gettext(
+                    "The Mastodon text for %(handle)s%(part)s is %(used)d characters including "
+                    "the byline and the content warning (each link counts as %(url)d); the "
+                    "limit is %(limit)d: remove %(excess)d."
+                ) % {
+                    "handle": display_handle(rendition.handle),
+                    "part": _which(rendition, index),
+                    "used": used,
+                    "url": rendition.characters_reserved_per_url,
+                    "limit": limit,
+                    "excess": used - limit,
+                }
+                yield Finding("len.mastodon", severity, message, account_id=rendition.account_id)
 
 
 def check_bluesky(
@@ -59,33 +68,41 @@ def check_bluesky(
     for rendition in snapshot.renditions:
         if rendition.network != BLUESKY:
             continue
-        text = rendition.full_text
-        handle = display_handle(rendition.handle)
-        graphemes = bluesky_graphemes(text)
-        if graphemes > BLUESKY_MAX_GRAPHEMES:
-            message = gettext(
-                "The Bluesky text for %(handle)s is %(used)d graphemes including the byline; "
-                "the limit is %(limit)d: remove %(excess)d."
-            ) % {
-                "handle": handle,
-                "used": graphemes,
-                "limit": BLUESKY_MAX_GRAPHEMES,
-                "excess": graphemes - BLUESKY_MAX_GRAPHEMES,
-            }
-            yield Finding("len.bluesky", severity, message, account_id=rendition.account_id)
-        size = utf8_bytes(text)
-        if size > BLUESKY_MAX_BYTES:
-            message = gettext(
-                "The Bluesky text for %(handle)s is %(used)d bytes including the byline; the "
-                "limit is %(limit)d bytes: remove %(excess)d (an accented letter takes 2 bytes, "
-                "an emoji 4 or more)."
-            ) % {
-                "handle": handle,
-                "used": size,
-                "limit": BLUESKY_MAX_BYTES,
-                "excess": size - BLUESKY_MAX_BYTES,
-            }
-            yield Finding("len.bluesky", severity, message, account_id=rendition.account_id)
+        for index, text in enumerate(rendition.parts):
+            yield from _bluesky_part(rendition, text, _which(rendition, index), severity)
+
+
+def _bluesky_part(
+    rendition: RenditionSnapshot, text: str, part: str, severity: Severity
+) -> Iterator[Finding]:
+    handle = display_handle(rendition.handle)
+    graphemes = bluesky_graphemes(text)
+    if graphemes > BLUESKY_MAX_GRAPHEMES:
+        message = gettext(
+            "The Bluesky text for %(handle)s%(part)s is %(used)d graphemes including the "
+            "byline; the limit is %(limit)d: remove %(excess)d."
+        ) % {
+            "handle": handle,
+            "part": part,
+            "used": graphemes,
+            "limit": BLUESKY_MAX_GRAPHEMES,
+            "excess": graphemes - BLUESKY_MAX_GRAPHEMES,
+        }
+        yield Finding("len.bluesky", severity, message, account_id=rendition.account_id)
+    size = utf8_bytes(text)
+    if size > BLUESKY_MAX_BYTES:
+        message = gettext(
+            "The Bluesky text for %(handle)s%(part)s is %(used)d bytes including the byline; "
+            "the limit is %(limit)d bytes: remove %(excess)d (an accented letter takes 2 "
+            "bytes, an emoji 4 or more)."
+        ) % {
+            "handle": handle,
+            "part": part,
+            "used": size,
+            "limit": BLUESKY_MAX_BYTES,
+            "excess": size - BLUESKY_MAX_BYTES,
+        }
+        yield Finding("len.bluesky", severity, message, account_id=rendition.account_id)
 
 
 BYLINE = "— DGX ^JD"
