@@ -911,7 +911,12 @@ def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any
         return  # already recorded by a concurrent worker: outcomes are recorded once
     source = post.state
     post.remote_links = [
-        {"account": p.get("account", ""), "url": p.get("url", ""), "state": p.get("state", "")}
+        {
+            "account": p.get("account", ""),
+            "part": p.get("part", 0),
+            "url": p.get("url", ""),
+            "state": p.get("state", ""),
+        }
         for p in details.get("publications", [])
     ]
     if published:
@@ -986,7 +991,7 @@ def post_record_late_decision(
 
 @transaction.atomic
 def post_record_remote_deletion(
-    *, post_id: int, account: str, deleted: bool, error: str = ""
+    *, post_id: int, account: str, deleted: bool, error: str = "", part: int = 0
 ) -> None:
     """The publisher reports one network's answer to a retraction (deleted, or why not)."""
     post = _lock(post_id)
@@ -994,7 +999,7 @@ def post_record_remote_deletion(
         return
     links = [dict(link) for link in post.remote_links]
     for link in links:
-        if link.get("account") == account:
+        if link.get("account") == account and link.get("part", 0) == part:
             link["deletion"] = "deleted" if deleted else "failed"
             link["deletion_error"] = error
     post.remote_links = links

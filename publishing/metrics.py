@@ -71,7 +71,7 @@ def overdue(now: datetime) -> dict[str, int]:
     """Publications not ended whose due time passed more than METRICS_OVERDUE_SECONDS ago."""
     return _by_network(
         # Held publications wait for a human on purpose: counted apart (held_publications).
-        Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED, P.HELD]).filter(
+        Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED, P.HELD, P.WAITING]).filter(
             due_at__lt=now - _overdue_after()
         )
     )

@@ -20,6 +20,8 @@ from editorial.models import Post
 
 
 class PublicationState(models.TextChoices):
+    # A later part of a thread: it becomes pending once the part before it is published.
+    WAITING = "waiting", _("Waits for the previous part")
     PENDING = "pending", _("Waiting")  # due at next_attempt_at
     # Handed to the broker at queued_at, to run at next_attempt_at (at most a lookahead later).
     QUEUED = "queued", _("Queued")
@@ -48,6 +50,8 @@ class Publication(models.Model):
     account = models.ForeignKey(
         SocialAccount, on_delete=models.PROTECT, related_name="publications"
     )
+    # The part of a thread (0: the post itself); each part is its own idempotent unit.
+    part = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(
         max_length=16, choices=PublicationState.choices, default=PublicationState.PENDING
     )
@@ -69,6 +73,8 @@ class Publication(models.Model):
     last_error = models.TextField(blank=True)
     remote_id = models.CharField(max_length=300, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
+    # Bluesky's record CID: the strong reference the next part of a thread replies to.
+    remote_cid = models.CharField(max_length=200, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     # Who said a late publication may still go out (it is then never held again).
     late_confirmed_by = models.ForeignKey(
@@ -89,7 +95,9 @@ class Publication(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["post", "account"], name="one_publication_per_account")
+            models.UniqueConstraint(
+                fields=["post", "account", "part"], name="one_publication_per_account_part"
+            )
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
@@ -97,7 +105,8 @@ class Publication(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.post_id} → {self.account} ({self.state})"
+        part = f" part {self.part + 1}" if self.part else ""
+        return f"{self.post_id}{part} → {self.account} ({self.state})"
 
     @property
     def is_terminal(self) -> bool:

@@ -22,6 +22,19 @@ class MediaItem:
 
 
 @dataclass(frozen=True)
+class ReplyRef:
+    """Where a part of a thread hangs: the thread's first post and the part just before.
+
+    Mastodon needs the parent's status id; Bluesky a strong reference (URI and CID) to both.
+    """
+
+    root_id: str
+    parent_id: str
+    root_cid: str = ""
+    parent_cid: str = ""
+
+
+@dataclass(frozen=True)
 class OutgoingPost:
     """What the officer approved, rendered for one account (byline already appended)."""
 
@@ -35,6 +48,8 @@ class OutgoingPost:
     sensitive: bool = False  # Mastodon: media hidden behind a warning
     self_label: str = ""  # Bluesky self-label value, "" for none
     reply_gate: str = ""  # Bluesky threadgate: "", "nobody", "mentioned", "followers"
+    # Set for the second and later parts of a thread.
+    reply: ReplyRef | None = None
 
 
 @dataclass(frozen=True)

@@ -438,6 +438,12 @@ class BlueskyAdapter:
             raise PublishError(str(exc), permanent=True) from exc
         if labels is not None:
             record["labels"] = labels
+        if post.reply is not None:
+            record["reply"] = {
+                "root": {"uri": post.reply.root_id, "cid": post.reply.root_cid},
+                "parent": {"uri": post.reply.parent_id, "cid": post.reply.parent_cid},
+            }
+            gate = None  # a reply gate belongs to the thread's first post only
         if post.media:
             record["embed"] = images_embed(fit_images(post.media))
         client = self._client(credentials)

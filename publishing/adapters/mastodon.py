@@ -263,11 +263,17 @@ class MastodonAdapter:
     def prepare(
         self, credentials: Credentials, post: OutgoingPost, *, idempotency_key: str
     ) -> PreparedPayload:
+        visibility = post.visibility
+        if post.reply is not None and visibility == "public":
+            # The thread's first status is public; its replies are unlisted so that followers'
+            # timelines show the thread once, not every part.
+            visibility = "unlisted"
         return PreparedPayload(
             data={
                 "status": post.text,
                 "language": post.language,
-                "visibility": post.visibility,
+                "visibility": visibility,
+                "in_reply_to_id": post.reply.parent_id if post.reply is not None else None,
                 "spoiler_text": post.spoiler_text,
                 "sensitive": post.sensitive,
                 "idempotency_key": idempotency_key,
@@ -298,6 +304,7 @@ class MastodonAdapter:
                 # .get: payloads stored before these options existed lack them.
                 spoiler_text=data.get("spoiler_text") or None,
                 sensitive=bool(data.get("sensitive")),
+                in_reply_to_id=data.get("in_reply_to_id") or None,
                 idempotency_key=data["idempotency_key"],
                 media_ids=media_ids,
             )

@@ -37,7 +37,11 @@ def credentials_of(account: SocialAccount) -> Credentials:
 
 
 def finish_post_if_done(post_id: int) -> None:
-    publications = list(Publication.objects.filter(post_id=post_id).select_related("account"))
+    publications = list(
+        Publication.objects.filter(post_id=post_id)
+        .select_related("account")
+        .order_by("account_id", "part")
+    )
     if not all(p.is_terminal for p in publications):
         return
     published = all(p.state == P.PUBLISHED for p in publications)
@@ -45,6 +49,7 @@ def finish_post_if_done(post_id: int) -> None:
         "publications": [
             {
                 "account": str(p.account),
+                "part": p.part,
                 "state": p.state,
                 "url": p.remote_url,
                 "error": p.last_error,

@@ -133,6 +133,7 @@ def _record(
             post_record_remote_deletion(
                 post_id=publication.post_id,
                 account=str(publication.account),
+                part=publication.part,
                 deleted=deleted,
                 error=error,
             )

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from charter.snapshot import with_byline
+from charter.snapshot import thread_parts
 from editorial.models import Post, PostState
 from editorial.selectors import without_frozen
 from editorial.services import post_start_publishing
@@ -88,6 +88,11 @@ def _start_due_posts(now: datetime, horizon: datetime) -> int:
 
 
 def _create_publications(post: Post, now: datetime) -> None:
+    """One publication per account and part of the thread, each its own idempotent unit.
+
+    Only the first part is pending: a later part waits until the part before it is
+    published, because it replies to it (``sending.release_next_part``).
+    """
     revision = post.current_revision
     assert revision is not None and post.scheduled_by is not None
     bylines: dict[str, str] = post.byline_record.get("bylines", {})
@@ -95,26 +100,43 @@ def _create_publications(post: Post, now: datetime) -> None:
     due = post.scheduled_at or now
     for account in post.accounts.all():
         byline = bylines.get(str(account.pk), "")
-        publication, created = Publication.objects.get_or_create(
-            post=post,
-            account=account,
-            defaults={
-                # The account's network variant when the author wrote one (the charter
-                # measured that same text: editorial.snapshots).
-                "text": with_byline(revision.text_for(account.network), byline),
-                "byline": byline,
-                "language": revision.language,
-                "byline_record": post.byline_record,
-                "scheduled_by": post.scheduled_by,
-                "due_at": due,
-                "next_attempt_at": due,
-            },
-        )
-        if not created and publication.state == P.FAILED:
-            # A human asked for a retry: same row, same payload, same idempotency key.
-            Publication.objects.filter(pk=publication.pk).update(
-                state=P.PENDING, next_attempt_at=now, last_error=""
+        # The account's network variant when the author wrote one (the charter measured
+        # these same texts: editorial.snapshots); the byline goes into the last part.
+        texts = thread_parts(revision.text_for(account.network), revision.thread or (), byline)
+        for part, text in enumerate(texts):
+            publication, created = Publication.objects.get_or_create(
+                post=post,
+                account=account,
+                part=part,
+                defaults={
+                    "state": P.PENDING if part == 0 else P.WAITING,
+                    "text": text,
+                    "byline": byline if part == len(texts) - 1 else "",
+                    "language": revision.language,
+                    "byline_record": post.byline_record,
+                    "scheduled_by": post.scheduled_by,
+                    "due_at": due,
+                    "next_attempt_at": due,
+                },
             )
+            if not created and publication.state == P.FAILED:
+                _retry(publication, now)
+
+
+def _retry(publication: Publication, now: datetime) -> None:
+    """A human asked for a retry: same row, same payload, same idempotency key. A later part
+    whose predecessor is not published waits for it again."""
+    before_published = publication.part == 0 or (
+        Publication.objects.filter(
+            post_id=publication.post_id,
+            account_id=publication.account_id,
+            part=publication.part - 1,
+            state=P.PUBLISHED,
+        ).exists()
+    )
+    Publication.objects.filter(pk=publication.pk).update(
+        state=P.PENDING if before_published else P.WAITING, next_attempt_at=now, last_error=""
+    )
 
 
 def _reclaim_stale(now: datetime) -> int:

@@ -26,6 +26,7 @@ from publishing.adapters.base import (
     PreparedPayload,
     PublishedRef,
     PublishError,
+    ReplyRef,
 )
 from publishing.models import Attempt, Publication, PublicationState
 from publishing.services.common import P, adapter_for, credentials_of, finish_post_if_done
@@ -46,7 +47,8 @@ def _backoff(attempt: int, retry_after: float | None) -> timedelta:
 def _outgoing(publication: Publication) -> OutgoingPost:
     revision = publication.post.current_revision
     media: list[MediaItem] = []
-    if revision is not None:
+    # The images go with the thread's first part.
+    if revision is not None and publication.part == 0:
         for m in revision.media.all():
             with m.file.open("rb") as fh:
                 media.append(
@@ -58,8 +60,9 @@ def _outgoing(publication: Publication) -> OutgoingPost:
                         focus=m.focus,
                     )
                 )
+    reply = _reply_ref(publication)
     if revision is None:
-        return OutgoingPost(text=publication.text, language=publication.language)
+        return OutgoingPost(text=publication.text, language=publication.language, reply=reply)
     return OutgoingPost(
         text=publication.text,
         language=publication.language,
@@ -69,6 +72,55 @@ def _outgoing(publication: Publication) -> OutgoingPost:
         sensitive=revision.sensitive,
         self_label=revision.bluesky_label,
         reply_gate=revision.reply_gate,
+        reply=reply,
+    )
+
+
+def _reply_ref(publication: Publication) -> ReplyRef | None:
+    """For a later part of a thread: the published first part and the part just before."""
+    if publication.part == 0:
+        return None
+    siblings = {
+        p.part: p
+        for p in Publication.objects.filter(
+            post_id=publication.post_id,
+            account_id=publication.account_id,
+            part__in=[0, publication.part - 1],
+            state=P.PUBLISHED,
+        )
+    }
+    root, parent = siblings.get(0), siblings.get(publication.part - 1)
+    if root is None or parent is None:
+        # Released only after its predecessor was published: this is a bug, not the network.
+        raise PublishError("The previous part of the thread is not published.", permanent=True)
+    return ReplyRef(
+        root_id=root.remote_id,
+        parent_id=parent.remote_id,
+        root_cid=root.remote_cid,
+        parent_cid=parent.remote_cid,
+    )
+
+
+def release_next_part(publication: Publication, now: datetime) -> None:
+    """The part after a published one may go now: it replies to it."""
+    Publication.objects.filter(
+        post_id=publication.post_id,
+        account_id=publication.account_id,
+        part=publication.part + 1,
+        state=P.WAITING,
+    ).update(state=P.PENDING, next_attempt_at=now)
+
+
+def _abandon_later_parts(publication: Publication, error: str) -> None:
+    """A part that failed for good takes the parts after it along: they can only reply to it."""
+    Publication.objects.filter(
+        post_id=publication.post_id,
+        account_id=publication.account_id,
+        part__gt=publication.part,
+        state=P.WAITING,
+    ).update(
+        state=P.FAILED,
+        last_error=f"Not sent: part {publication.part + 1} of the thread failed ({error}).",
     )
 
 
@@ -159,9 +211,11 @@ def _record_success(
             state=P.PUBLISHED,
             remote_id=ref.remote_id,
             remote_url=ref.url,
+            remote_cid=str(ref.extra.get("cid", "")),
             published_at=acknowledged,
             last_error="",
         )
+        release_next_part(publication, acknowledged)
         Attempt.objects.create(
             publication=publication,
             number=publication.attempts,
@@ -231,5 +285,6 @@ def _record_failure(
         error,
     )
     if give_up:
+        _abandon_later_parts(publication, error)
         finish_post_if_done(publication.post_id)
     return state

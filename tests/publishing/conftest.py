@@ -37,6 +37,8 @@ class FakeAdapter:
     # How many sends are accepted by the server but whose answer is lost on the way back.
     lost_answers: int = 0
     deleted: list[str] = field(default_factory=list)
+    # The reply reference each send carried (None for a thread's first part).
+    replies: list[Any] = field(default_factory=list)
     delete_errors: list[PublishError] = field(default_factory=list)
 
     def prepare(
@@ -52,6 +54,7 @@ class FakeAdapter:
     ) -> PublishedRef:
         self.sent.append(payload.data)
         self.sent_at.append(timezone.now())
+        self.replies.append(post.reply)
         if self.errors:
             raise self.errors.pop(0)
         key = payload.data["key"]
