@@ -7,6 +7,7 @@ parsed; ``CharterConfig.default()`` is the charter of an organisation that has w
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -43,6 +44,9 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, Mapping):
         return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     return value
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,23 @@ def check(
         severity = rule.default_severity
         if not rule.locked:
             severity = config.severities.get(code, severity)
-        found = rule.run(snapshot, config.params.get(code), severity)
+        try:
+            found = rule.run(snapshot, config.params.get(code), severity)
+        except Exception:
+            # A bug in one rule must not cost the officer their draft or a page: it becomes a
+            # warning that says to check the point by hand, and the traceback goes to the logs.
+            logger.exception("Charter rule %s failed", code)
+            found = (
+                Finding(
+                    code,
+                    Severity.WARN,
+                    gettext(
+                        "The rule “%(title)s” could not check this post (an internal error, "
+                        "reported to the administrators): check this point yourself."
+                    )
+                    % {"title": rule.title},
+                ),
+            )
         if code in waived and rule.waivable:
             found = tuple(replace(f, waived=True) for f in found)
         findings.extend(found)
