@@ -123,6 +123,10 @@ class SocialAccount(models.Model):
         blank=True,
         help_text=_("Empty: the site's default (PUBLISH_LATE_AFTER_MINUTES)."),
     )
+    # Set when the server refused the credentials (revoked token, changed app password):
+    # shown on the accounts page until someone reconnects the account.
+    needs_reconnection_since = models.DateTimeField(null=True, blank=True, editable=False)
+    reconnection_reason = models.TextField(blank=True, editable=False)
     credentials_encrypted = models.TextField(blank=True, editable=False)
     session_encrypted = models.TextField(blank=True, editable=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
@@ -85,5 +86,29 @@ def social_account_connect(
     account.set_credentials(credentials)
     account.set_session("")
     account.is_active = True
-    account.save(update_fields=["credentials_encrypted", "session_encrypted", "is_active"])
+    account.needs_reconnection_since = None
+    account.reconnection_reason = ""
+    account.save(
+        update_fields=[
+            "credentials_encrypted",
+            "session_encrypted",
+            "is_active",
+            "needs_reconnection_since",
+            "reconnection_reason",
+        ]
+    )
     return account, False
+
+
+def social_account_needs_reconnection(*, account_id: int, reason: str) -> None:
+    """The server refused the account's credentials: flag it (once) until it is reconnected."""
+    SocialAccount.objects.filter(pk=account_id, needs_reconnection_since__isnull=True).update(
+        needs_reconnection_since=timezone.now(), reconnection_reason=reason
+    )
+
+
+def social_account_connection_works(*, account_id: int) -> None:
+    """A successful connection test clears the flag."""
+    SocialAccount.objects.filter(pk=account_id).update(
+        needs_reconnection_since=None, reconnection_reason=""
+    )

@@ -100,12 +100,15 @@ class PublishError(Exception):
         permanent: bool,
         retry_after: float | None = None,
         maybe_sent: bool = False,
+        needs_reconnection: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
         self.maybe_sent = maybe_sent and not permanent
+        # The server refused the credentials: nothing will work until someone reconnects.
+        self.needs_reconnection = needs_reconnection
 
     def outcome_unknown(self) -> PublishError:
         """The same error, flagged as raised after the post may have been written."""

@@ -231,8 +231,11 @@ def _classify_xrpc(exc: RequestErrorBase) -> PublishError:
     if isinstance(exc, UnauthorizedError):
         # 401 AuthenticationRequired (wrong handle or app password), AccountTakedown, 403.
         return PublishError(
-            f"Bluesky refused the credentials ({described}); check the handle and app password.",
+            f"Bluesky refused the credentials ({described}): the app password was revoked or "
+            "changed. An administrator must reconnect the account with a new app password "
+            "(Accounts page).",
             permanent=True,
+            needs_reconnection=True,
         )
     if (status >= 500 and status != 501) or status in {408, 409}:
         # 5xx (502 arrives as NetworkError), 408, 409 (concurrent write to the repo).

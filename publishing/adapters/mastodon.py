@@ -79,8 +79,10 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
     if status == 401:
         # MastodonUnauthorizedError: token revoked or wrong; someone must reconnect.
         return PublishError(
-            f"Mastodon refused the access token ({words}); reconnect the account.",
+            f"Mastodon refused the access token ({words}): it was revoked or has expired. "
+            "An administrator must reconnect the account (Accounts page).",
             permanent=True,
+            needs_reconnection=True,
         )
     # 403 (suspended account, missing scope), 404 MastodonNotFoundError (wrong server URL),
     # 410, 413, 422 (validation: text too long, unknown language...): same request, same

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from accounts.models import SocialAccount
-from accounts.services import social_account_set_limits
+from accounts.services import (
+    social_account_connection_works,
+    social_account_needs_reconnection,
+    social_account_set_limits,
+)
 from publishing.adapters import MastodonAdapter
+from publishing.adapters.base import PublishError
 from publishing.services.common import adapter_for, credentials_of
 
 
@@ -17,7 +22,13 @@ def account_check_connection(*, account_id: int) -> str:
     account = SocialAccount.objects.get(pk=account_id)
     adapter = adapter_for(account)
     credentials = credentials_of(account)
-    identity = adapter.verify(credentials)
+    try:
+        identity = adapter.verify(credentials)
+    except PublishError as exc:
+        if exc.needs_reconnection:
+            social_account_needs_reconnection(account_id=account.pk, reason=exc.message)
+        raise
+    social_account_connection_works(account_id=account.pk)
     if isinstance(adapter, MastodonAdapter):
         max_characters, per_url = adapter.fetch_limits(credentials)
         social_account_set_limits(

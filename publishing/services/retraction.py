@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.crypto import CredentialsError
+from accounts.services import social_account_needs_reconnection
 from editorial.models import PostState
 from editorial.services import post_record_remote_deletion
 from publishing.adapters.base import PublishError
@@ -93,6 +94,10 @@ def publication_delete(*, publication_id: UUID | str) -> str:
     except CredentialsError as exc:
         return _record(publication, error=str(exc), permanent=True)
     except PublishError as exc:
+        if exc.needs_reconnection:
+            social_account_needs_reconnection(
+                account_id=publication.account_id, reason=exc.message
+            )
         return _record(
             publication, error=exc.message, permanent=exc.permanent, retry_after=exc.retry_after
         )

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.crypto import CredentialsError
+from accounts.services import social_account_needs_reconnection
 from publishing.adapters.base import (
     Adapter,
     MediaItem,
@@ -179,6 +180,8 @@ def publication_send(*, publication_id: UUID | str) -> PublicationState:
     except CredentialsError as exc:
         return _record_failure(publication, started, str(exc), permanent=True)
     except PublishError as exc:
+        if exc.needs_reconnection:
+            social_account_needs_reconnection(account_id=publication.account_id, reason=exc.message)
         return _record_failure(
             publication,
             started,

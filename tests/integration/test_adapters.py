@@ -161,7 +161,9 @@ def test_mastodon_revoked_token_is_permanent(
         mastodon.publish(credentials, payload, post)
 
     assert info.value.permanent
+    assert info.value.needs_reconnection
     assert "401" in info.value.message
+    assert "reconnect the account" in info.value.message
 
 
 def test_mastodon_server_error_is_transient_then_retry_makes_one_status(
@@ -444,7 +446,9 @@ def test_bluesky_wrong_app_password_is_permanent(
         bluesky.publish(wrong, payload, post)
 
     assert info.value.permanent
+    assert info.value.needs_reconnection
     assert "401" in info.value.message
+    assert "new app password" in info.value.message
 
 
 def test_bluesky_stored_session_spares_the_password(
