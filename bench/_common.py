@@ -234,7 +234,7 @@ def remote_texts(bluesky: BlueskyPeer, mastodon: MastodonPeer) -> dict[str, Coun
             )
             me = api.account_verify_credentials()
             statuses = api.fetch_remaining(api.account_statuses(me["id"], limit=40))
-            texts["mastodon"].update(text_of_html(str(s["content"])) for s in statuses)
+            texts["mastodon"].update(text_of_html(str(s["content"])).strip() for s in statuses)
     return texts
 
 
