@@ -255,3 +255,75 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version()}
+
+
+# --- CPU accounting ------------------------------------------------------------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+_MACHINE = "machine busy (all processes)"
+
+
+def _proc_table() -> dict[int, tuple[int, float, str]]:
+    """pid → (parent pid, CPU seconds used so far, command line) for every live process."""
+    table: dict[int, tuple[int, float, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # After the command name: state, ppid, ..., utime (14th field) and stime (15th).
+        cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+        table[int(entry.name)] = (int(fields[1]), cpu, cmdline)
+    return table
+
+
+def _role(pid: int, cmdline: str) -> str:
+    if pid == os.getpid():
+        return "bench process (raw SDK loop)"
+    for marker, role in (
+        ("celery -A config worker", "celery workers"),
+        ("celery -A config beat", "celery beat"),
+        ("postgres", "postgres"),
+        ("redis-server", "redis"),
+        ("server.mjs", "bluesky pds"),
+        ("mastodon", "mastodon peer"),
+    ):
+        if marker in cmdline:
+            return role
+    return "other (ours)"
+
+
+def cpu_snapshot() -> dict[str, float]:
+    """CPU seconds used so far per role: this process and its descendants by what they run,
+    and the whole machine's busy time from /proc/stat."""
+    table = _proc_table()
+    ours: set[int] = {os.getpid()}
+    grew = True
+    while grew:  # descendants, whatever session or user they run in
+        before = len(ours)
+        ours |= {pid for pid, (ppid, _, _) in table.items() if ppid in ours}
+        grew = len(ours) != before
+    roles: dict[str, float] = {}
+    for pid, (_, cpu, cmdline) in table.items():
+        if pid in ours:
+            role = _role(pid, cmdline)
+            roles[role] = roles.get(role, 0.0) + cpu
+    with contextlib.suppress(OSError):
+        first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        busy = sum(int(v) for i, v in enumerate(first) if i not in (3, 4))  # not idle/iowait
+        roles[_MACHINE] = busy / _TICKS
+    return roles
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds per role between two snapshots; "others" is the machine's busy time that
+    none of our processes account for (other work, the kernel, processes that ended)."""
+    used = {k: after[k] - before.get(k, 0.0) for k in after}
+    machine_busy = used.pop(_MACHINE, 0.0)
+    used["others on the machine"] = machine_busy - sum(used.values())
+    used[_MACHINE] = machine_busy
+    return {k: round(v, 2) for k, v in used.items() if abs(v) > 0.005}

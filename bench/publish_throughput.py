@@ -46,6 +46,8 @@ from bench._common import (
     Timeout,
     approved_posts,
     connect_accounts,
+    cpu_snapshot,
+    cpu_used,
     create_people,
     log,
     machine,
@@ -311,10 +313,13 @@ def _round(
     for what in order:
         time.sleep(3)  # let the previous phase's stragglers (logs, idle ticks) settle
         result[f"load_before_{what}"] = os.getloadavg()
+        cpu_before = cpu_snapshot()
         if what == "pipeline":
             result["pipeline"] = _pipeline(o, posts, manager, tasks)
         else:
             result["raw"] = _raw(o, raw_texts, clients)
+        # The pipeline's share includes scheduling the posts (in the bench process).
+        result[what]["cpu_s"] = cpu_used(cpu_before, cpu_snapshot())
         log(f"run {number} {what}: {result[what]['posts_per_s']:.1f} posts/s")
     pipe, raw = result["pipeline"], result["raw"]
     result["ratio"] = pipe["posts_per_s"] / raw["posts_per_s"]
