@@ -72,6 +72,7 @@ class Options:
     threads: int
     lookahead: float
     tick: float
+    conn_max_age: int | None
     timeout: float
     keep_logs: bool
 
@@ -89,6 +90,13 @@ def _parse(argv: list[str] | None) -> Options:
     )
     parser.add_argument("--lookahead", type=float, default=5.0, help="PUBLISH_LOOKAHEAD_SECONDS")
     parser.add_argument("--tick", type=float, default=1.0, help="PUBLISH_TICK_SECONDS")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="experiment: CONN_MAX_AGE for every process, through DATABASE_URL (default: the "
+        "project's, 0: a new connection per task)",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="bound on the whole run")
     parser.add_argument("--keep-logs", action="store_true", help="print the worker logs' path")
     a = parser.parse_args(argv)
@@ -104,6 +112,7 @@ def _parse(argv: list[str] | None) -> Options:
         threads=a.threads or a.workers * a.concurrency,
         lookahead=a.lookahead,
         tick=a.tick,
+        conn_max_age=a.conn_max_age,
         timeout=a.timeout,
         keep_logs=a.keep_logs,
     )
@@ -392,6 +401,8 @@ def run(o: Options) -> dict[str, Any]:
         postgres, redis, bluesky, mastodon = start_servers(stack)
         log(f"servers up in {time.monotonic() - began:.1f} s")
         set_environment(postgres, redis, tmp, lookahead=o.lookahead, tick=o.tick)
+        if o.conn_max_age is not None:
+            os.environ["DATABASE_URL"] = f"{postgres.url}?conn_max_age={o.conn_max_age}"
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True, timeout=300
         )
