@@ -275,8 +275,10 @@ def _proc_table() -> dict[int, tuple[int, float, str]]:
         except OSError:
             continue  # gone meanwhile
         fields = stat[stat.rindex(")") + 2 :].split()
-        # After the command name: state, ppid, ..., utime (14th field) and stime (15th).
-        cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+        # After the command name: state, ppid, ..., utime, stime, cutime, cstime (fields 14
+        # to 17): children that ended count for their parent, e.g. PostgreSQL's backends,
+        # one per connection, for the postmaster.
+        cpu = sum(int(v) for v in fields[11:15]) / _TICKS
         table[int(entry.name)] = (int(fields[1]), cpu, cmdline)
     return table
 
