@@ -23,33 +23,34 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import platform
 import random
-import secrets
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.peers import TetheredProcess  # noqa: E402
-from tests.peers.mastodon import MastodonPeer  # noqa: E402
-from tests.peers.pds import BlueskyPeer  # noqa: E402
-from tests.peers.services import PostgresServer, RedisServer  # noqa: E402
-
-
-class Timeout(Exception):
-    pass
+from bench._common import (
+    ROOT,
+    Timeout,
+    approved_posts,
+    connect_accounts,
+    create_people,
+    machine,
+    percentiles,
+    remote_counts,
+    set_environment,
+    start_celery,
+    start_servers,
+)
+from bench._common import log as _log
+from tests.peers.mastodon import MastodonPeer
+from tests.peers.pds import BlueskyPeer
+from tests.peers.services import PostgresServer, RedisServer
 
 
 @dataclass(frozen=True)
@@ -98,132 +99,23 @@ def _parse(argv: list[str] | None) -> Options:
     )
 
 
-def _log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S', time.gmtime())}] {message}", file=sys.stderr, flush=True)
-
-
-def _start_servers(stack: contextlib.ExitStack) -> tuple[PostgresServer, RedisServer, Any, Any]:
-    postgres, redis = PostgresServer(database="porte_voix_bench"), RedisServer()
-    bluesky, mastodon = BlueskyPeer(), MastodonPeer()
-    for server in (postgres, redis, bluesky, mastodon):
-        stack.callback(server.stop)
-    errors: list[BaseException] = []
-
-    def start(server: Any) -> None:
-        try:
-            server.start()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(s,)) for s in (postgres, redis, bluesky)]
-    for thread in threads:
-        thread.start()
-    mastodon.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return postgres, redis, bluesky, mastodon
-
-
 def _environment(postgres: PostgresServer, redis: RedisServer, data_dir: Path, o: Options) -> None:
-    from cryptography.fernet import Fernet
-
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": postgres.url,
-            "REDIS_URL": redis.url,
-            "DATA_DIR": str(data_dir),
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "FERNET_KEYS": Fernet.generate_key().decode(),
-            "PUBLISH_ALLOW_HTTP": "true",
-            "PUBLISH_LOOKAHEAD_SECONDS": str(o.lookahead),
-            "PUBLISH_TICK_SECONDS": str(o.tick),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    set_environment(postgres, redis, data_dir, lookahead=o.lookahead, tick=o.tick)
 
 
 def _setup(o: Options, bluesky: BlueskyPeer, mastodon: MastodonPeer) -> tuple[list[Any], Any]:
     """Organisation, accounts and approved posts, all through the services."""
-    from accounts.models import Membership, OrgUnit, SocialAccount, User
-    from accounts.services import membership_create, social_account_create
-    from editorial import services as editorial
-    from publishing.services import account_check_connection
-
-    unit = OrgUnit.objects.create(
-        name="Service communication", code="sicom", kind=OrgUnit.Kind.SERVICE
-    )
-    officer = User.objects.create_user("officer", first_name="Jeanne", last_name="Dupont")
-    manager = User.objects.create_user("manager", first_name="Marc", last_name="Leroy")
-    membership_create(user=officer, unit=unit, role=Membership.Role.AUTHOR)
-    membership_create(user=manager, unit=unit, role=Membership.Role.REVIEWER)
-    membership_create(user=manager, unit=unit, role=Membership.Role.PUBLISHER)
-
-    accounts = []
-    for n in range(o.accounts):
-        if n % 2 == 0:
-            bsky = bluesky.create_account(f"bench{n}")
-            account = social_account_create(
-                network=SocialAccount.Network.BLUESKY,
-                server_url=bluesky.url,
-                handle=bsky.handle,
-                unit=unit,
-                credentials={"secret": bsky.app_password},
-            )
-        else:
-            account = social_account_create(
-                network=SocialAccount.Network.MASTODON,
-                server_url=mastodon.url,
-                handle=f"bench{n}",
-                unit=unit,
-                credentials={"secret": mastodon.create_token(f"bench{n}")},
-            )
-        # What an administrator does when connecting an account; it also stores the first
-        # Bluesky session, as a production account has long before its posts fall due.
-        account_check_connection(account_id=account.pk)
-        accounts.append(account)
-    _log(f"{len(accounts)} accounts connected")
-
-    posts = []
-    started = time.monotonic()
-    for n in range(o.posts):
-        post = editorial.post_create(
-            by=officer,
-            accounts=[accounts[n % len(accounts)]],
-            text=f"Message programmé n° {n}: le guichet unique ouvre ses portes lundi.",
-            language="fr",
-        )
-        editorial.post_submit(post=post, by=officer)
-        editorial.post_approve(post=post, by=manager)
-        posts.append(post)
-    _log(f"{len(posts)} posts approved in {time.monotonic() - started:.1f} s")
-    return posts, manager
+    unit, officer, manager = create_people()
+    accounts = connect_accounts(o.accounts, unit, bluesky, mastodon)
+    texts = [
+        f"Message programmé n° {n}: le guichet unique ouvre ses portes lundi."
+        for n in range(o.posts)
+    ]
+    return approved_posts(texts, accounts, officer, manager), manager
 
 
 def _start_celery(o: Options, logs: Path, stack: contextlib.ExitStack) -> None:
-    env = dict(os.environ)
-    procs: list[tuple[TetheredProcess, Path, bytes]] = []
-    for n in range(o.workers):
-        log = logs / f"worker{n}.log"
-        argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", f"bench{n}@%h"]
-        argv += ["--pool", o.pool, "--concurrency", str(o.concurrency), "-l", "info"]
-        procs.append((TetheredProcess(argv, log_path=log, env=env, cwd=ROOT), log, b"ready."))
-    beat_log = logs / "beat.log"
-    beat_argv = [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "info"]
-    beat_argv += ["-s", str(logs / "celerybeat-schedule")]
-    procs.append((TetheredProcess(beat_argv, log_path=beat_log, env=env, cwd=ROOT), beat_log, b""))
-    for proc, _, _ in procs:
-        stack.callback(proc.stop)
-        proc.start()
-    deadline = time.monotonic() + 120
-    for proc, log, marker in procs:
-        while marker and not (log.exists() and marker in log.read_bytes()):
-            if not proc.alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"{log.name} did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-    _log(f"{o.workers} workers ({o.pool}, concurrency {o.concurrency}) and beat running")
+    start_celery(workers=o.workers, pool=o.pool, concurrency=o.concurrency, logs=logs, stack=stack)
 
 
 def _schedule(o: Options, posts: list[Any], manager: Any) -> datetime:
@@ -260,61 +152,6 @@ def _wait(o: Options, t0: datetime) -> None:
     _log(f"gave up waiting: {done} of {o.posts} publications done")
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    ordered = sorted(values)
-
-    def rank(q: float) -> float:  # nearest rank
-        return ordered[max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))]
-
-    return {
-        "p50": rank(0.50),
-        "p95": rank(0.95),
-        "p99": rank(0.99),
-        "max": ordered[-1],
-        "min": ordered[0],
-    }
-
-
-def _remote_counts(bluesky: BlueskyPeer, mastodon: MastodonPeer) -> dict[str, int]:
-    """Posts actually on the servers, per network (duplicates would show here)."""
-    import httpx
-    from mastodon import Mastodon
-
-    from accounts.models import SocialAccount
-
-    counts = {"bluesky": 0, "mastodon": 0}
-    for account in SocialAccount.objects.all():
-        if account.network == SocialAccount.Network.BLUESKY:
-            cursor = None
-            while True:
-                params: dict[str, Any] = {
-                    "repo": account.handle,
-                    "collection": "app.bsky.feed.post",
-                    "limit": 100,
-                }
-                if cursor:
-                    params["cursor"] = cursor
-                page = httpx.get(
-                    f"{bluesky.url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=30
-                ).json()
-                counts["bluesky"] += len(page["records"])
-                cursor = page.get("cursor")
-                if not cursor or not page["records"]:
-                    break
-        else:
-            api = Mastodon(
-                access_token=str(account.get_credentials()["secret"]),
-                api_base_url=mastodon.url,
-                request_timeout=30,
-            )
-            me = api.account_verify_credentials()
-            statuses = api.fetch_remaining(api.account_statuses(me["id"], limit=40))
-            counts["mastodon"] += len(statuses)
-    return counts
-
-
 def _results(o: Options, bluesky: BlueskyPeer, mastodon: MastodonPeer) -> dict[str, Any]:
     from publishing.models import Attempt, Publication, PublicationState
 
@@ -343,21 +180,11 @@ def _results(o: Options, bluesky: BlueskyPeer, mastodon: MastodonPeer) -> dict[s
         "failed": sum(p.state == PublicationState.FAILED for p in publications),
         "retried": sum(p.attempts > 1 for p in publications),
         "sent_early": early,
-        "remote_posts": _remote_counts(bluesky, mastodon),
-        "lateness_s": _percentiles(lateness),
-        "start_lateness_s": _percentiles(start),
-        "lateness_by_network_s": {k: _percentiles(v) for k, v in per_network.items()},
+        "remote_posts": remote_counts(bluesky, mastodon),
+        "lateness_s": percentiles(lateness),
+        "start_lateness_s": percentiles(start),
+        "lateness_by_network_s": {k: percentiles(v) for k, v in per_network.items()},
     }
-
-
-def _machine() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version()}
 
 
 def run(o: Options) -> dict[str, Any]:
@@ -366,7 +193,7 @@ def run(o: Options) -> dict[str, Any]:
         if not o.keep_logs:
             stack.callback(lambda: subprocess.run(["rm", "-rf", str(tmp)], check=False))
         began = time.monotonic()
-        postgres, redis, bluesky, mastodon = _start_servers(stack)
+        postgres, redis, bluesky, mastodon = start_servers(stack)
         _log(f"servers up in {time.monotonic() - began:.1f} s")
         _environment(postgres, redis, tmp, o)
         subprocess.run(
@@ -385,7 +212,7 @@ def run(o: Options) -> dict[str, Any]:
         connection.close()
         if o.keep_logs:
             _log(f"logs kept in {tmp}")
-        return {"machine": _machine(), "options": o.__dict__, **results}
+        return {"machine": machine(), "options": o.__dict__, **results}
     raise AssertionError("unreachable")
 
 
