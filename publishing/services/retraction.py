@@ -95,9 +95,7 @@ def publication_delete(*, publication_id: UUID | str) -> str:
         return _record(publication, error=str(exc), permanent=True)
     except PublishError as exc:
         if exc.needs_reconnection:
-            social_account_needs_reconnection(
-                account_id=publication.account_id, reason=exc.message
-            )
+            social_account_needs_reconnection(account_id=publication.account_id, reason=exc.message)
         return _record(
             publication, error=exc.message, permanent=exc.permanent, retry_after=exc.retry_after
         )
