@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from editorial import diffs, networks
 from editorial.models import AuditEvent, Post, PostTier, Revision
@@ -99,6 +100,27 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# Labels of the data keys services write most; others show as their key, capitalised.
+DATA_LABELS = {
+    "charter": pgettext_lazy("event data", "Charter"),
+    "warnings": pgettext_lazy("event data", "Warnings"),
+    "at": pgettext_lazy("event data", "Time"),
+    "accounts": pgettext_lazy("event data", "Accounts"),
+    "account": pgettext_lazy("event data", "Account"),
+    "late_minutes": pgettext_lazy("event data", "Minutes late"),
+    "from_tier": pgettext_lazy("event data", "From tier"),
+    "to_tier": pgettext_lazy("event data", "To tier"),
+    "rules": pgettext_lazy("event data", "Rules"),
+    "server": pgettext_lazy("event data", "Server"),
+    "question": pgettext_lazy("event data", "Question"),
+    "deadline": pgettext_lazy("event data", "Deadline"),
+    "blocking": pgettext_lazy("event data", "Blocking"),
+    "urgent": pgettext_lazy("event data", "Urgent"),
+    "category": pgettext_lazy("event data", "Category"),
+    "rule": pgettext_lazy("event data", "Rule"),
+}
+
+
 def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
     """The event's data the template does not show apart, as (label, value), empty skipped."""
     details = []
@@ -107,7 +129,8 @@ def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         text = _value(value)
         if text:
-            details.append((key.replace("_", " ").capitalize(), text))
+            label = DATA_LABELS.get(key) or key.replace("_", " ").capitalize()
+            details.append((str(label), text))
     return details
 
 
