@@ -111,9 +111,10 @@ def _audit(
 
     The chain head row stays locked until the caller commits, so appends are serialised and
     two transactions can never extend the same link (on SQLite the IMMEDIATE transaction
-    already holds the database's write lock).
+    already holds the database's write lock). No savepoint: a failed append fails the
+    caller's whole change, which must never commit without its audit event.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         heads = AuditChainHead.objects.select_for_update()
         head = heads.filter(pk=AuditChainHead.ROW).first()
         if head is None:
@@ -156,7 +157,9 @@ def _lock(post_id: int) -> Post:
     # from the statement's older snapshot: a revision the other writer just created would be
     # missing. The second query starts a new snapshot that sees everything committed.
     Post.objects.select_for_update().filter(pk=post_id).values_list("pk").get()
-    post: Post = Post.objects.select_related("author", "unit", "current_revision").get(pk=post_id)
+    post: Post = Post.objects.select_related(
+        "author", "unit", "current_revision", "scheduled_by"
+    ).get(pk=post_id)
     return post
 
 

@@ -218,7 +218,9 @@ def _record_success(
             published_at=acknowledged,
             last_error="",
         )
-        release_next_part(publication, acknowledged)
+        revision = publication.post.current_revision
+        if revision is not None and revision.thread:
+            release_next_part(publication, acknowledged)
         Attempt.objects.create(
             publication=publication,
             number=publication.attempts,
@@ -242,12 +244,19 @@ def _send(adapter: Adapter, publication: Publication) -> tuple[PublishedRef, boo
     if publication.payload is None:
         prepared = adapter.prepare(credentials, post, idempotency_key=str(publication.pk))
         # Stored (and committed) before the first send: every retry sends exactly this.
-        Publication.objects.filter(pk=publication.pk, payload__isnull=True).update(
+        if Publication.objects.filter(pk=publication.pk, payload__isnull=True).update(
             payload=prepared.data
-        )
-        publication.refresh_from_db(fields=["payload"])
+        ):
+            publication.payload = prepared.data
+        else:
+            # Another attempt stored its payload first: send that one, never a second.
+            publication.refresh_from_db(fields=["payload"])
     payload = PreparedPayload(data=publication.payload or {})
-    if publication.attempt_log.filter(outcome=Attempt.Outcome.UNKNOWN).exists():
+    # On a first attempt there is no earlier one whose outcome could be unknown.
+    if (
+        publication.attempts > 1
+        and publication.attempt_log.filter(outcome=Attempt.Outcome.UNKNOWN).exists()
+    ):
         found = adapter.lookup(credentials, payload)
         if found is not None:
             return found, True
