@@ -13,7 +13,7 @@ from django import template
 
 from accounts import permissions
 from accounts.models import User
-from editorial import selectors, services
+from editorial import selectors, services, waivers
 from editorial.models import Freeze
 
 register = template.Library()
@@ -25,6 +25,7 @@ class Nav:
     can_freeze: bool
     unread: int  # unread notifications
     manages_units: bool  # may connect social accounts
+    reads_waivers: bool  # the monthly exceptions report
 
 
 @register.simple_tag
@@ -39,4 +40,5 @@ def editorial_nav(user: object) -> Nav | None:
         can_freeze=can_freeze,
         unread=selectors.unread_count(user),
         manages_units=permissions.units_managed_by(user).exists(),
+        reads_waivers=waivers.may_read_report(user),
     )

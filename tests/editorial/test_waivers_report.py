@@ -235,3 +235,11 @@ def test_post_page_marks_a_waived_finding_of_the_submitted_revision(org: Org, ch
     content = response.content.decode()
     assert 'class="finding block waived" data-rule="pii.email"' in content
     assert f"waived by {chief}: The institution&#x27;s own contact details" in content
+
+
+def test_report_is_linked_from_the_menu_only_for_those_who_may_read_it(
+    org: Org, chief: User
+) -> None:
+    link = reverse("editorial:waivers_report").encode()
+    assert link in _client(chief).get(reverse("editorial:dashboard"), headers=EN).content
+    assert link not in _client(org.officer).get(reverse("editorial:dashboard"), headers=EN).content
