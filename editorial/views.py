@@ -445,32 +445,29 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("editorial:post", pk=pk)
 
 
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def _end_post(
+    request: HttpRequest, pk: int, service: Callable[..., object], success: str
+) -> HttpResponse:
+    """Withdraw or retract: one service call with the reason typed on the post page."""
     user = _user(request)
     post = selectors.post_get_for(user, pk)
     reason = EndPostForm(request.POST).data.get("reason", "")
-    _run(
-        request,
-        lambda: services.post_withdraw(post=post, by=user, reason=reason),
-        _("Withdrawn: it will not be published."),
-    )
+    _run(request, lambda: service(post=post, by=user, reason=reason), success)
     return redirect("editorial:post", pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _end_post(request, pk, services.post_withdraw, _("Withdrawn: it will not be published."))
 
 
 @login_required
 @require_POST
 def retract(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    post = selectors.post_get_for(user, pk)
-    reason = EndPostForm(request.POST).data.get("reason", "")
-    _run(
-        request,
-        lambda: services.post_retract(post=post, by=user, reason=reason),
-        _("Retracted: it is being deleted from the networks."),
+    return _end_post(
+        request, pk, services.post_retract, _("Retracted: it is being deleted from the networks.")
     )
-    return redirect("editorial:post", pk=pk)
 
 
 @login_required
