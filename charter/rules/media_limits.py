@@ -20,7 +20,6 @@ MASTODON_MAX_MEDIA = 4
 # Bluesky as our publisher posts it: one app.bsky.embed.images of at most 4 images, each at
 # most 2,000,000 bytes (publishing/adapters/bluesky.py, from the lexicon).
 BLUESKY_MAX_IMAGES = 4
-BLUESKY_MAX_IMAGE_BYTES = 2_000_000
 # Mastodon: MediaAttachment::MAX_DESCRIPTION_LENGTH, counted in characters (codepoints).
 MASTODON_MAX_ALT = 1500
 # Bluesky: the lexicon sets no limit; the Bluesky app stops at 2000 (graphemes).
@@ -55,16 +54,13 @@ def _bluesky_problems(media: tuple[MediaSnapshot, ...]) -> Iterator[str]:
             "limit": BLUESKY_MAX_IMAGES,
             "count": len(media),
         }
+    # An image over Bluesky's size limit is no problem of the author's: the publisher
+    # re-encodes it to fit (publishing.adapters.bluesky_images.fit_image).
     for item in media:
         if _kind(item) != "image":
             yield gettext(
                 "%(filename)s is not an image: Bluesky posts from Porte-voix take images only."
             ) % {"filename": item.filename}
-        elif item.size > BLUESKY_MAX_IMAGE_BYTES:
-            yield gettext(
-                "%(filename)s weighs %(size)d bytes; Bluesky takes images of at most %(limit)d: "
-                "reduce it."
-            ) % {"filename": item.filename, "size": item.size, "limit": BLUESKY_MAX_IMAGE_BYTES}
 
 
 def check_media_count(
