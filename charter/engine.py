@@ -171,7 +171,10 @@ def _parse_severities(value: object, errors: list[str]) -> dict[str, Severity]:
             )
         elif rule.locked and given != rule.default_severity:
             errors.append(
-                gettext("“%(code)s” is a network limit: its severity cannot be changed.")
+                gettext(
+                    "“%(code)s” is a network limit or a legal obligation: a charter cannot "
+                    "change its severity."
+                )
                 % {"code": code}
             )
         else:
@@ -190,7 +193,11 @@ def _parse_disabled(value: object, errors: list[str]) -> set[str]:
             errors.append(_unknown_code(code))
         elif rule.locked:
             errors.append(
-                gettext("“%(code)s” is a network limit: it cannot be disabled.") % {"code": code}
+                gettext(
+                    "“%(code)s” is a network limit or a legal obligation: a charter cannot "
+                    "disable it."
+                )
+                % {"code": code}
             )
         else:
             parsed.add(code)

@@ -115,7 +115,8 @@ class Rule:
     default_severity: Severity
     check: RuleCheck
     params: Mapping[str, Param] = field(default_factory=dict)
-    # A network limit: the server refuses the post anyway, so no charter may lower or disable it.
+    # A network limit (the server refuses the post anyway) or a legal obligation (confidential
+    # markings, the electoral silence): no charter may lower or disable it.
     locked: bool = False
     # False: no waiver can lift a finding of this rule (network limits, legal prohibitions).
     waivable: bool = True

@@ -192,6 +192,8 @@ NEUTRALITY_ELECTORAL_SILENCE = Rule(
     ),
     default_severity=Severity.BLOCK,
     check=check_electoral_silence,
+    # A legal prohibition (Code électoral, art. L49): no charter may lower or disable it.
+    locked=True,
     waivable=False,
     params={
         "hours_before": Param(

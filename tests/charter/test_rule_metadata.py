@@ -29,7 +29,7 @@ def test_finding_raises_no_tier_by_default() -> None:
 def test_reference_shows_waivability() -> None:
     with translation.override("en"):
         reference = render_reference()
-    assert "| `neutrality.electoral_silence` | Electoral silence | block | no | no |" in reference
+    assert "| `neutrality.electoral_silence` | Electoral silence | block | yes | no |" in reference
     assert "| `lang.french_required` | French on French-speaking accounts | block | no | yes |" in (
         reference
     )

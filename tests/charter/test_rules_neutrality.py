@@ -249,3 +249,15 @@ def test_bilan_curly_apostrophe_and_case() -> None:
 
 def test_bilan_not_inside_other_words() -> None:
     assert BILAN.run(_post("Un bilanz, des bilans", scheduled_for=_paris(1, 12))) == ()
+
+
+def test_electoral_silence_cannot_be_lowered_or_disabled_by_a_charter() -> None:
+    from charter.engine import CharterParamsError, normalize_params
+
+    for params in (
+        {"severities": {"neutrality.electoral_silence": "warn"}},
+        {"disabled": ["neutrality.electoral_silence"]},
+    ):
+        with pytest.raises(CharterParamsError) as info:
+            normalize_params(params)
+        assert "legal obligation" in str(info.value.messages)
