@@ -39,7 +39,7 @@ _sleep = time.sleep
 
 
 def _backoff(attempt: int, retry_after: float | None) -> timedelta:
-    base = min(10 * 2 ** (attempt - 1), 15 * 60)
+    base = min(settings.PUBLISH_RETRY_BASE_SECONDS * 2 ** (attempt - 1), 15 * 60)
     delay = max(base * random.uniform(0.8, 1.2), retry_after or 0)  # noqa: S311 (jitter)
     return timedelta(seconds=delay)
 

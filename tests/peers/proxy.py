@@ -302,9 +302,8 @@ class FaultProxy:
         return rule
 
     def remove_rule(self, rule: Rule) -> None:
-        with self._lock:
-            with contextlib.suppress(ValueError):
-                self._rules.remove(rule)
+        with self._lock, contextlib.suppress(ValueError):
+            self._rules.remove(rule)
 
     def clear(self) -> None:
         """Back to pass-through (faults already decided still run their course)."""
@@ -396,7 +395,7 @@ class FaultProxy:
 
     def _handle(self, client: socket.socket, request: _Message) -> bool:
         """Answer one request; False when the client connection must end."""
-        method, target, version = (request.start_line.split(" ", 2) + ["", ""])[:3]
+        method, target, version = ([*request.start_line.split(" ", 2), "", ""])[:3]
         fault = self._decide(method, target)
         kind = fault.kind if fault is not None else "pass"
         if fault is not None and kind == "reset":
