@@ -111,9 +111,10 @@ class CeleryProcess:
 
 
 def worker_env(*, database_url: str, redis_url: str) -> dict[str, str]:
-    """The workers' settings (DATA_DIR, hence the credentials' key, is the caller's): short stale-claim limits and retries so that the campaign ends
+    """The workers' settings: short stale-claim limits and retries so that the campaign ends
     in minutes, and no late-post hold, backlog pacing or rate budget (they would delay
-    publications on purpose, which is not what is measured here)."""
+    publications on purpose, which is not what is measured here). DATA_DIR, hence the key
+    that decrypts the stored credentials, stays the caller's."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -409,9 +410,7 @@ class Verdict:
         }
 
 
-def count_on_servers(
-    setup: Setup, *, mastodon_direct_url: str, bluesky_direct_url: str
-) -> Verdict:
+def count_on_servers(setup: Setup, *, mastodon_direct_url: str, bluesky_direct_url: str) -> Verdict:
     """Read every account back from the servers themselves (not through the proxies) and
     match remote posts to ours by their markers."""
     from editorial.models import Notification
@@ -536,12 +535,12 @@ def run_campaign(
         at(0.7)
         restart_beat(beat, faults)
         at(1.0)
+        window_closed = time.monotonic()
         # Faults go on a little after the last post fell due (its retries see some), then
         # stop so the run ends: what is measured is the outcome, not endless bad luck.
         time.sleep(10)
         for proxy in proxies:
             proxy.clear()
-        window_closed = time.monotonic()
 
         def check_alive() -> None:
             for process in (*worker_list, beat):
@@ -568,7 +567,7 @@ def run_campaign(
         "faults": dict(sorted(faults.items())),
         "timings_s": {
             "window": window,
-            "after_window_until_settled": round(settle_seconds, 1),
+            "settled_after_last_due": round(settle_seconds, 1),
             "total": round(time.monotonic() - began, 1),
         },
         "worker_logs": [str(w.log) for w in worker_list],
