@@ -60,6 +60,8 @@ def _loadavg() -> list[float]:
 def run(a: argparse.Namespace) -> dict[str, Any]:
     from cryptography.fernet import Fernet
 
+    a.window = a.window or max(20.0, a.posts / 5)
+
     with contextlib.ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="porte-voix-faults-"))
         stack.callback(lambda: subprocess.run(["rm", "-rf", str(workdir)], check=False))
@@ -97,7 +99,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             workdir=workdir,
             posts=a.posts,
             accounts_per_network=a.accounts,
-            window=a.window or max(20.0, a.posts / 5),
+            window=a.window,
             fault_probability=a.fault_probability,
             workers=a.workers,
             concurrency=a.concurrency,

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from tests.peers.services import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
-MARKER = re.compile(r"\bfc[0-9a-f]{6}n\d{5}\b")
+# One marker per remote post: the post's, with "t<part>" for the later parts of a thread.
+MARKER = re.compile(r"\bfc[0-9a-f]{6}n\d{5}(?:t\d)?\b")
+THREAD_EVERY = 10  # every tenth post is a two-part thread (the second part replies)
 MASTODON_WRITE = "/api/v1/statuses"
 BLUESKY_WRITE = "/xrpc/com.atproto.repo.putRecord"
 
@@ -88,6 +90,9 @@ class CeleryProcess:
             if not self._proc.alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not start:\n{self.tail()}")
             time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.alive()
 
     def kill(self) -> None:
         """SIGKILL the Celery process itself: no warm shutdown, no message given back."""
@@ -190,6 +195,10 @@ class Setup:
     posts: list[Any] = field(default_factory=list)
     markers: dict[int, str] = field(default_factory=dict)  # post pk -> marker
 
+    def marker_of(self, publication: Any) -> str:
+        marker = self.markers[publication.post_id]
+        return f"{marker}t{publication.part}" if publication.part else marker
+
 
 def prepare(
     *,
@@ -200,7 +209,8 @@ def prepare(
     bluesky_peer: BlueskyPeer,
 ) -> Setup:
     """Organisation, accounts (pointing at the proxies) and approved posts, through the
-    services. Each post goes to one Mastodon and one Bluesky account, with a unique marker."""
+    services. Each post goes to one Mastodon and one Bluesky account, with a unique marker;
+    one in :data:`THREAD_EVERY` is a thread whose second part must reply to the first."""
     from accounts.models import Membership, OrgUnit, SocialAccount, User
     from accounts.services import membership_create, social_account_create
     from editorial import services as editorial
@@ -245,6 +255,11 @@ def prepare(
             accounts=[setup.mastodon_accounts[k], setup.bluesky_accounts[k]],
             text=f"Campagne de pannes, message {marker}: le guichet unique ouvre lundi.",
             language="fr",
+            thread=(
+                [f"Suite du fil {marker}t1: horaires affichés en mairie."]
+                if n % THREAD_EVERY == THREAD_EVERY - 1
+                else []
+            ),
         )
         report = editorial.post_submit(post=post, by=officer)
         if not report.ok:
@@ -345,7 +360,10 @@ def wait_until_settled(setup: Setup, *, timeout: float, on_wait: Callable[[], No
     return False
 
 
-def _mastodon_markers(url: str, token: str) -> Counter[str]:
+Remote = dict[str, list[tuple[str, str]]]  # marker -> [(post id, id of the post it replies to)]
+
+
+def _mastodon_markers(url: str, token: str) -> Remote:
     from mastodon import Mastodon
 
     from publishing.adapters.mastodon import text_of_html
@@ -353,14 +371,16 @@ def _mastodon_markers(url: str, token: str) -> Counter[str]:
     api = Mastodon(access_token=token, api_base_url=url, request_timeout=30)
     me = api.account_verify_credentials()
     statuses = api.fetch_remaining(api.account_statuses(me["id"], limit=40))
-    found: Counter[str] = Counter()
+    found: Remote = {}
     for status in statuses:
-        found.update(MARKER.findall(text_of_html(status["content"] or "")))
+        for marker in MARKER.findall(text_of_html(status["content"] or "")):
+            parent = str(status["in_reply_to_id"] or "")
+            found.setdefault(marker, []).append((str(status["id"]), parent))
     return found
 
 
-def _bluesky_markers(url: str, did: str) -> Counter[str]:
-    found: Counter[str] = Counter()
+def _bluesky_markers(url: str, did: str) -> Remote:
+    found: Remote = {}
     cursor = None
     while True:
         params: dict[str, Any] = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
@@ -370,7 +390,10 @@ def _bluesky_markers(url: str, did: str) -> Counter[str]:
         page.raise_for_status()
         records = page.json()["records"]
         for record in records:
-            found.update(MARKER.findall(str(record["value"].get("text", ""))))
+            value = record["value"]
+            parent = str(value.get("reply", {}).get("parent", {}).get("uri", ""))
+            for marker in MARKER.findall(str(value.get("text", ""))):
+                found.setdefault(marker, []).append((str(record["uri"]), parent))
         cursor = page.json().get("cursor")
         if not cursor or not records:
             return found
@@ -386,6 +409,7 @@ class Verdict:
     duplicates: list[str]  # "account: marker xN"
     lost: list[str]  # neither on the server once nor failed with an alert
     strays: list[str]  # a marker on an account the post was not for
+    broken_threads: list[str]  # a later part that does not reply to the part before it
     attempts: int
     unknown_outcomes: int
     found_by_lookup: int
@@ -401,6 +425,7 @@ class Verdict:
             "duplicates": len(self.duplicates),
             "lost": len(self.lost),
             "strays": len(self.strays),
+            "broken_threads": len(self.broken_threads),
             "attempts": self.attempts,
             "unknown_outcome_attempts": self.unknown_outcomes,
             "found_by_lookup": self.found_by_lookup,
@@ -416,7 +441,7 @@ def count_on_servers(setup: Setup, *, mastodon_direct_url: str, bluesky_direct_u
     from editorial.models import Notification
     from publishing.models import Attempt, Publication, PublicationState
 
-    remote: dict[int, Counter[str]] = {}
+    remote: dict[int, Remote] = {}
     for account in setup.mastodon_accounts:
         remote[account.pk] = _mastodon_markers(mastodon_direct_url, setup.tokens[account.pk])
     for account in setup.bluesky_accounts:
@@ -428,18 +453,25 @@ def count_on_servers(setup: Setup, *, mastodon_direct_url: str, bluesky_direct_u
         ).values_list("post_id", flat=True)
     )
     publications = list(Publication.objects.filter(post__in=setup.posts).select_related("account"))
-    wanted = {(p.account_id, setup.markers[p.post_id]) for p in publications}
-    duplicates, lost, strays = [], [], []
+    wanted = {(p.account_id, setup.marker_of(p)) for p in publications}
+    duplicates, lost, strays, broken_threads = [], [], [], []
     for account_id, found in remote.items():
-        for marker, times in found.items():
-            if times > 1:
-                duplicates.append(f"account {account_id}: {marker} x{times}")
+        for marker, posts in found.items():
+            if len(posts) > 1:
+                duplicates.append(f"account {account_id}: {marker} x{len(posts)}")
             if (account_id, marker) not in wanted:
                 strays.append(f"account {account_id}: {marker}")
+            base, is_later_part, part = marker.partition("t")
+            if is_later_part and posts:
+                # A later part must reply to the remote post of the part before it.
+                previous = base if int(part) == 1 else f"{base}t{int(part) - 1}"
+                before = found.get(previous, [])
+                if len(before) != 1 or posts[0][1] != before[0][0]:
+                    broken_threads.append(f"account {account_id}: {marker}")
     published = failed_alerted = failed_present = 0
     for pub in publications:
-        marker = setup.markers[pub.post_id]
-        times = remote[pub.account_id][marker]
+        marker = setup.marker_of(pub)
+        times = len(remote[pub.account_id].get(marker, []))
         if pub.state == PublicationState.FAILED and pub.post_id in alerted:
             failed_alerted += 1
             failed_present += times == 1
@@ -459,6 +491,7 @@ def count_on_servers(setup: Setup, *, mastodon_direct_url: str, bluesky_direct_u
         duplicates=duplicates,
         lost=lost,
         strays=strays,
+        broken_threads=broken_threads,
         attempts=sum(outcomes.values()),
         unknown_outcomes=outcomes[Attempt.Outcome.UNKNOWN],
         found_by_lookup=Attempt.objects.filter(
@@ -536,18 +569,18 @@ def run_campaign(
         restart_beat(beat, faults)
         at(1.0)
         window_closed = time.monotonic()
-        # Faults go on a little after the last post fell due (its retries see some), then
-        # stop so the run ends: what is measured is the outcome, not endless bad luck.
-        time.sleep(10)
-        for proxy in proxies:
-            proxy.clear()
 
         def check_alive() -> None:
             for process in (*worker_list, beat):
-                if process._proc is None or not process._proc.alive():
+                if not process.alive():
                     raise RuntimeError(f"{process.name} died:\n{process.tail()}")
 
-        settled = wait_until_settled(setup, timeout=settle_timeout, on_wait=check_alive)
+        # Faults go on a little after the last post fell due (its retries see some), then
+        # stop so the run ends: what is measured is the outcome, not endless bad luck.
+        settled = wait_until_settled(setup, timeout=10, on_wait=check_alive)
+        for proxy in proxies:
+            proxy.clear()
+        settled = settled or wait_until_settled(setup, timeout=settle_timeout, on_wait=check_alive)
         settle_seconds = time.monotonic() - window_closed
     finally:
         for process in (beat, *worker_list):
