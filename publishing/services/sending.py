@@ -269,7 +269,12 @@ def _record_failure(
         fields: dict[str, Any] = {"state": state, "last_error": error}
         if not give_up:
             fields["next_attempt_at"] = timezone.now() + _backoff(publication.attempts, retry_after)
-        Publication.objects.filter(pk=publication.pk, state=P.SENDING).update(**fields)
+        # Only while the claim is still this attempt's: a worker that hung past the stale
+        # limit finds its publication reclaimed, perhaps claimed and being sent by another
+        # worker, and its late failure must neither reschedule nor fail that send.
+        still_ours = Publication.objects.filter(
+            pk=publication.pk, state=P.SENDING, claimed_at=started
+        ).update(**fields)
         Attempt.objects.create(
             publication=publication,
             number=publication.attempts,
@@ -284,6 +289,8 @@ def _record_failure(
         outcome,
         error,
     )
+    if not still_ours:
+        return PublicationState(Publication.objects.get(pk=publication.pk).state)
     if give_up:
         _abandon_later_parts(publication, error)
         finish_post_if_done(publication.post_id)
