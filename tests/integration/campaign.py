@@ -4,8 +4,9 @@
 N scheduled posts, each to one Mastodon and one Bluesky account, published by real Celery
 worker processes and a separate beat, through a :class:`~tests.peers.proxy.FaultProxy` in
 front of each peer that drops answers after the server accepted, delays, resets, answers 5xx
-and 429 with some probability; meanwhile a worker is SIGKILLed mid-publish and restarted,
-Redis (persistent) restarts, and beat restarts. Then the posts are counted on the servers,
+and 429 with some probability; meanwhile a worker is SIGKILLed mid-publish and restarted, a
+worker hangs (SIGSTOP) mid-publish past the stale-claim limit and wakes up, Redis
+(persistent) restarts, and beat restarts. Then the posts are counted on the servers,
 never in our database: each must be there exactly once on every target account, or its
 publication must have ended failed with a "failed" alert for the post.
 
@@ -104,9 +105,16 @@ class CeleryProcess:
                 os.kill(pid, signal.SIGKILL)
         proc.stop()  # the tether has nothing left to stop; this reaps it
 
+    def signal(self, signum: signal.Signals) -> None:
+        if self._proc is not None and self._proc.pid is not None:
+            for pid in _child_pids(self._proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signum)
+
     def stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
+            self.signal(signal.SIGCONT)  # a stopped process cannot shut down
             proc.stop()
 
     def tail(self, limit: int = 3000) -> str:
@@ -294,13 +302,11 @@ def _sending_count() -> int:
     return Publication.objects.filter(state=PublicationState.SENDING).count()
 
 
-def kill_worker_mid_publish(
-    worker: CeleryProcess, proxies: list[FaultProxy], faults: Counter[str]
-) -> int:
-    """SIGKILL the worker while it is sending; returns how many sends it held then.
+def _while_sending(proxies: list[FaultProxy], act: Callable[[], None]) -> int:
+    """Run ``act`` while the workers are sending; returns how many sends were in flight.
 
     Writes are slowed (1.5 s, the next few of each proxy) so that sends are surely in flight:
-    the proxy still delivers them after the worker is gone, and the server writes the posts.
+    the proxy still delivers them whatever happens to the worker, and the server writes them.
     """
     rules = [
         (p, p.add_rule(Fault.delay(1.5), count=4, methods={"POST"}, path=path))
@@ -315,15 +321,40 @@ def kill_worker_mid_publish(
         time.sleep(0.05)
     time.sleep(0.3)  # inside the slowed requests
     in_flight = max(in_flight, _sending_count())
-    worker.kill()
+    act()
+    for proxy, rule in rules:
+        proxy.remove_rule(rule)
+    return in_flight
+
+
+def kill_worker_mid_publish(
+    worker: CeleryProcess, proxies: list[FaultProxy], faults: Counter[str]
+) -> None:
+    """SIGKILL the worker while it is sending, then start it again."""
+    in_flight = _while_sending(proxies, worker.kill)
     faults["worker_sigkill"] += 1
     faults["sends_in_flight_at_sigkill"] += in_flight
     _log(f"worker SIGKILLed with {in_flight} publications sending")
-    for proxy, rule in rules:
-        proxy.remove_rule(rule)
     time.sleep(1.0)
     worker.start()
-    return in_flight
+
+
+def hang_worker_mid_publish(
+    worker: CeleryProcess, proxies: list[FaultProxy], faults: Counter[str], *, seconds: float
+) -> None:
+    """SIGSTOP the worker while it is sending, past the stale-claim limit, then SIGCONT.
+
+    A paused VM or a stuck process: the tick reclaims its claims as if it had died and they
+    are sent again (by another worker if there is one), then the sleeper wakes up and
+    finishes its old sends. Nothing may be posted twice, and its late results must not undo
+    the newer ones.
+    """
+    in_flight = _while_sending(proxies, lambda: worker.signal(signal.SIGSTOP))
+    faults["worker_sigstop"] += 1
+    faults["sends_in_flight_at_sigstop"] += in_flight
+    _log(f"worker SIGSTOPped with {in_flight} publications sending, for {seconds:g} s")
+    time.sleep(seconds)
+    worker.signal(signal.SIGCONT)
 
 
 def restart_redis(redis: RedisServer, faults: Counter[str]) -> None:
@@ -561,8 +592,11 @@ def run_campaign(
             moment = t0 + timedelta(seconds=window * fraction)
             time.sleep(max(0.0, (moment - timezone.now()).total_seconds()))
 
-        at(0.25)
+        at(0.2)
         kill_worker_mid_publish(worker_list[0], proxies, faults)
+        at(0.35)
+        stale = float(env["PUBLISH_SENDING_STALE_SECONDS"])
+        hang_worker_mid_publish(worker_list[-1], proxies, faults, seconds=stale + 5)
         at(0.5)
         restart_redis(peers.redis, faults)
         at(0.7)

@@ -1,6 +1,7 @@
 """Fault campaign (issue #5): N scheduled posts through fault-injecting proxies in front of
-the real PDS and the Mastodon peer, while a worker is SIGKILLed mid-publish, Redis restarts
-and beat restarts. Counted on the servers: no duplicate, nothing lost.
+the real PDS and the Mastodon peer, while a worker is SIGKILLed mid-publish, Redis restarts,
+beat restarts, and a worker hangs (SIGSTOP) mid-publish past the stale-claim limit. Counted
+on the servers: no duplicate, nothing lost.
 
 ``FAULT_CAMPAIGN_POSTS`` (default 200) sets N; ``bench/fault_campaign.py`` runs 2,000.
 """
@@ -81,6 +82,7 @@ def test_fault_campaign_every_post_once_or_failed_with_alert(
     faults = result["faults"]
     assert faults["worker_sigkill"] == faults["redis_restart"] == faults["beat_restart"] == 1
     assert faults["sends_in_flight_at_sigkill"] >= 1
+    assert faults["worker_sigstop"] == 1 and faults["sends_in_flight_at_sigstop"] >= 1
     for network in ("mastodon", "bluesky"):
         assert faults[f"{network}_dropped"] >= 1
         assert faults[f"{network}_rate_limited"] >= 1
