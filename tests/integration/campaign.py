@@ -374,6 +374,19 @@ def restart_beat(beat: CeleryProcess, faults: Counter[str]) -> None:
 # --- waiting and counting --------------------------------------------------------------
 
 
+def wait_until_all_tried(setup: Setup, *, timeout: float, on_wait: Callable[[], None]) -> None:
+    from publishing.models import Publication, PublicationState
+
+    done = [PublicationState.PUBLISHED, PublicationState.FAILED]
+    untried = Publication.objects.filter(post__in=setup.posts, attempts=0).exclude(state__in=done)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (
+        untried.exists() or Publication.objects.filter(post__in=setup.posts).count() == 0
+    ):
+        on_wait()
+        time.sleep(0.5)
+
+
 def wait_until_settled(setup: Setup, *, timeout: float, on_wait: Callable[[], None]) -> bool:
     """Until every post has ended (published or failed: its outcome and alert recorded)."""
     from editorial.models import Post, PostState
@@ -609,8 +622,11 @@ def run_campaign(
                 if not process.alive():
                     raise RuntimeError(f"{process.name} died:\n{process.tail()}")
 
-        # Faults go on a little after the last post fell due (its retries see some), then
-        # stop so the run ends: what is measured is the outcome, not endless bad luck.
+        # Faults go on until every publication has been tried at least once (a hung or
+        # killed worker leaves a backlog past the window) and a little longer, so its retries
+        # see some too; then they stop so that the run ends: what is measured is the
+        # outcome, not endless bad luck.
+        wait_until_all_tried(setup, timeout=settle_timeout, on_wait=check_alive)
         settled = wait_until_settled(setup, timeout=10, on_wait=check_alive)
         for proxy in proxies:
             proxy.clear()
