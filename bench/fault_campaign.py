@@ -108,6 +108,8 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         )
         result.pop("_verdict")
         result.pop("worker_logs")
+        # Keep only the last lines of a process's log at its exit: why it stopped.
+        result["process_exits"] = [e[-600:] for e in result["process_exits"]]
         from django.db import connection
 
         connection.close()

@@ -584,9 +584,21 @@ def run_campaign(
     env = worker_env(database_url=database_url, redis_url=peers.redis.url)
     worker_list, beat = celery_processes(env, workdir, workers=workers, concurrency=concurrency)
     faults: Counter[str] = Counter()
+    exits: list[str] = []
     try:
         for process in (*worker_list, beat):
             process.start()
+
+        def check_alive() -> None:
+            # A process that exits on its own is started again, as its supervisor (systemd,
+            # compose) would, and counted: the posts must survive that too.
+            for process in (*worker_list, beat):
+                if not process.alive():
+                    exits.append(f"{process.name}: {process.tail(1500)}")
+                    faults[f"{process.name}_exited_and_restarted"] += 1
+                    _log(f"{process.name} exited on its own; starting it again")
+                    process.start()
+
         t0 = schedule(setup, window=window, seed=seed)
         from django.utils import timezone
 
@@ -603,7 +615,9 @@ def run_campaign(
 
         def at(fraction: float) -> None:
             moment = t0 + timedelta(seconds=window * fraction)
-            time.sleep(max(0.0, (moment - timezone.now()).total_seconds()))
+            while (left := (moment - timezone.now()).total_seconds()) > 0:
+                check_alive()
+                time.sleep(min(left, 1.0))
 
         at(0.2)
         kill_worker_mid_publish(worker_list[0], proxies, faults)
@@ -616,11 +630,6 @@ def run_campaign(
         restart_beat(beat, faults)
         at(1.0)
         window_closed = time.monotonic()
-
-        def check_alive() -> None:
-            for process in (*worker_list, beat):
-                if not process.alive():
-                    raise RuntimeError(f"{process.name} died:\n{process.tail()}")
 
         # Faults go on until every publication has been tried at least once (a hung or
         # killed worker leaves a backlog past the window) and a little longer, so its retries
@@ -654,6 +663,7 @@ def run_campaign(
             "total": round(time.monotonic() - began, 1),
         },
         "worker_logs": [str(w.log) for w in worker_list],
+        "process_exits": exits,
     }
     result["_verdict"] = verdict
     return result
