@@ -249,6 +249,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Network calls never park a worker: Mastodon.py's default waits up to 300 s.
 PUBLISH_REQUEST_TIMEOUT = env.float("PUBLISH_REQUEST_TIMEOUT", default=15.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=6)
+# First retry delay after a transient failure, doubled at each attempt (capped at 15 minutes);
+# a server's own Retry-After/rate-limit reset wins when it is later.
+PUBLISH_RETRY_BASE_SECONDS = env.float("PUBLISH_RETRY_BASE_SECONDS", default=10.0)
+# Lost work is reclaimed by the tick: a publication queued this long ago and never picked up
+# (the broker lost the message, a killed worker held it) is queued again; one claimed this
+# long ago by a worker that never finished (killed mid-send) is retried after a lookup. The
+# second must stay well above a send's duration (a few PUBLISH_REQUEST_TIMEOUTs).
+PUBLISH_QUEUE_STALE_SECONDS = env.float("PUBLISH_QUEUE_STALE_SECONDS", default=120.0)
+PUBLISH_SENDING_STALE_SECONDS = env.float("PUBLISH_SENDING_STALE_SECONDS", default=300.0)
+if PUBLISH_SENDING_STALE_SECONDS <= 2 * PUBLISH_REQUEST_TIMEOUT:
+    raise ImproperlyConfigured(
+        "PUBLISH_SENDING_STALE_SECONDS must exceed twice PUBLISH_REQUEST_TIMEOUT: a send still "
+        "running would be reclaimed."
+    )
 # Late-post policy: later than this (per account, else this default) a publication waits for
 # a publisher's confirmation. A backlog (publications later than the grace) goes out one per
 # account every PUBLISH_BACKLOG_PACE_SECONDS, never as a flood.

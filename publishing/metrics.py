@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import SocialAccount
 from editorial.models import Post, PostState
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services.scheduler import QUEUE_STALE, SENDING_STALE
+from publishing.services import scheduler
 
 P = PublicationState
 O = Attempt.Outcome  # noqa: E741 (short alias, as P above)
@@ -93,15 +93,17 @@ def held() -> dict[str, int]:
 
 
 def queued_stale(now: datetime) -> dict[str, int]:
-    """Handed to the broker longer ago than the scheduler's QUEUE_STALE: the message is lost
+    """Handed to the broker longer ago than the scheduler's stale limit: the message is lost
     or no worker consumes the queue."""
-    return _by_network(Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - QUEUE_STALE))
+    return _by_network(
+        Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - scheduler.queue_stale())
+    )
 
 
 def sending_stale(now: datetime) -> dict[str, int]:
-    """Claimed by a worker longer ago than SENDING_STALE: the worker died or hangs."""
+    """Claimed by a worker longer ago than the scheduler's stale limit: the worker died or hangs."""
     return _by_network(
-        Publication.objects.filter(state=P.SENDING, claimed_at__lt=now - SENDING_STALE)
+        Publication.objects.filter(state=P.SENDING, claimed_at__lt=now - scheduler.sending_stale())
     )
 
 

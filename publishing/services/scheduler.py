@@ -26,12 +26,21 @@ from publishing.services.common import P, finish_post_if_done
 
 logger = logging.getLogger(__name__)
 
-# A queued message not picked up by then is considered lost and enqueued again; a claim older
-# than SENDING_STALE means the worker died mid-send. Both are safe because the payload is
-# idempotent on the network side.
-QUEUE_STALE = timedelta(minutes=2)
-SENDING_STALE = timedelta(minutes=5)
 BATCH = 100
+
+
+def queue_stale() -> timedelta:
+    """A queued message not picked up by then is considered lost and enqueued again (a
+    broker restarted without it, a worker killed holding it). Safe because the claim is
+    conditional and the payload idempotent on the network side."""
+    return timedelta(seconds=settings.PUBLISH_QUEUE_STALE_SECONDS)
+
+
+def sending_stale() -> timedelta:
+    """A claim older than this means the worker died mid-send. It must stay well above the
+    longest send (a few requests of PUBLISH_REQUEST_TIMEOUT each): a live but slow send that
+    is reclaimed runs twice, which the idempotent payload makes harmless but wasteful."""
+    return timedelta(seconds=settings.PUBLISH_SENDING_STALE_SECONDS)
 
 
 def _lookahead() -> timedelta:
@@ -140,12 +149,12 @@ def _retry(publication: Publication, now: datetime) -> None:
 
 
 def _reclaim_stale(now: datetime) -> int:
-    lost_queue = Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - QUEUE_STALE).update(
-        state=P.PENDING, next_attempt_at=now
-    )
+    lost_queue = Publication.objects.filter(
+        state=P.QUEUED, queued_at__lt=now - queue_stale()
+    ).update(state=P.PENDING, next_attempt_at=now)
     dead_worker = 0
     stalled = Publication.objects.filter(
-        state=P.SENDING, claimed_at__lt=now - SENDING_STALE
+        state=P.SENDING, claimed_at__lt=now - sending_stale()
     ).values_list("pk", "attempts", "claimed_at")[:BATCH]
     for pk, number, claimed_at in stalled:
         with transaction.atomic():

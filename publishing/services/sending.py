@@ -40,7 +40,7 @@ _sleep = time.sleep
 
 
 def _backoff(attempt: int, retry_after: float | None) -> timedelta:
-    base = min(10 * 2 ** (attempt - 1), 15 * 60)
+    base = min(settings.PUBLISH_RETRY_BASE_SECONDS * 2 ** (attempt - 1), 15 * 60)
     delay = max(base * random.uniform(0.8, 1.2), retry_after or 0)  # noqa: S311 (jitter)
     return timedelta(seconds=delay)
 
@@ -281,7 +281,12 @@ def _record_failure(
         fields: dict[str, Any] = {"state": state, "last_error": error}
         if not give_up:
             fields["next_attempt_at"] = timezone.now() + _backoff(publication.attempts, retry_after)
-        Publication.objects.filter(pk=publication.pk, state=P.SENDING).update(**fields)
+        # Only while the claim is still this attempt's: a worker that hung past the stale
+        # limit finds its publication reclaimed, perhaps claimed and being sent by another
+        # worker, and its late failure must neither reschedule nor fail that send.
+        still_ours = Publication.objects.filter(
+            pk=publication.pk, state=P.SENDING, claimed_at=started
+        ).update(**fields)
         Attempt.objects.create(
             publication=publication,
             number=publication.attempts,
@@ -296,6 +301,8 @@ def _record_failure(
         outcome,
         error,
     )
+    if not still_ours:
+        return PublicationState(Publication.objects.get(pk=publication.pk).state)
     if give_up:
         _abandon_later_parts(publication, error)
         finish_post_if_done(publication.post_id)

@@ -94,6 +94,11 @@ class BlueskyPeer:
     ``url`` is the PDS (``http://localhost:PORT``: the PDS names itself by ``localhost``,
     and DID documents carry that URL). ``log_path`` turns the servers' JSON logs on (for
     instance to see the 500 behind a repeated ``createRecord``).
+
+    ``listen_port``: the PDS listens there while ``port`` stays its public address, for a
+    proxy that holds ``port`` (the SDK moves every call to the DID document's endpoint after
+    logging in, so a proxy must own the public URL to see the writes). ``direct_url`` then
+    reaches the PDS itself.
     """
 
     def __init__(
@@ -101,12 +106,14 @@ class BlueskyPeer:
         *,
         port: int | None = None,
         plc_port: int | None = None,
+        listen_port: int | None = None,
         log_path: Path | None = None,
         startup_timeout: float = 60.0,
         install_timeout: float = 900.0,
     ) -> None:
         self._port = port
         self._plc_port = plc_port
+        self._listen_port = listen_port
         self.log_path = log_path
         self._startup_timeout = startup_timeout
         self._install_timeout = install_timeout
@@ -118,6 +125,10 @@ class BlueskyPeer:
     @property
     def url(self) -> str:
         return self._require_urls()["pds"]
+
+    @property
+    def direct_url(self) -> str:
+        return self._require_urls()["direct"]
 
     @property
     def plc_url(self) -> str:
@@ -146,6 +157,8 @@ class BlueskyPeer:
             argv += ["--pds-port", str(self._port)]
         if self._plc_port is not None:
             argv += ["--plc-port", str(self._plc_port)]
+        if self._listen_port is not None:
+            argv += ["--listen-port", str(self._listen_port)]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "LOG_"))}
         # Node's on-disk compile cache takes about a second off every start.
         env["NODE_COMPILE_CACHE"] = str(install.node_modules.parent / "compile-cache")
@@ -171,6 +184,7 @@ class BlueskyPeer:
         try:
             urls = json.loads(line)
             self._urls = {"pds": str(urls["pds"]), "plc": str(urls["plc"])}
+            self._urls["direct"] = str(urls.get("direct") or urls["pds"])
         except (ValueError, KeyError, TypeError) as exc:
             raise PeerStartError(f"PDS printed {line!r}:\n{self._stderr_tail()}") from exc
         self.startup_seconds = time.monotonic() - started

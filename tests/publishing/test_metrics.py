@@ -14,7 +14,7 @@ from editorial import services as editorial
 from publishing import metrics, services
 from publishing.adapters.base import PublishError
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services.scheduler import QUEUE_STALE, SENDING_STALE
+from publishing.services.scheduler import queue_stale, sending_stale
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, scheduled
 
@@ -79,7 +79,7 @@ def test_scheduled_not_started_counts_posts_past_their_time_by_more_than_the_lim
 
 def test_queued_stale_counts_publications_queued_before_the_stale_limit(org: Org) -> None:
     now = timezone.now()
-    old, recent = now - QUEUE_STALE - timedelta(seconds=1), now - timedelta(seconds=5)
+    old, recent = now - queue_stale() - timedelta(seconds=1), now - timedelta(seconds=5)
     _publication(org, org.bluesky, due_at=now, state=P.QUEUED, queued_at=old)
     _publication(org, org.bluesky, due_at=now, state=P.QUEUED, queued_at=recent)
     _publication(org, org.mastodon, due_at=now, state=P.SENDING, queued_at=old, claimed_at=old)
@@ -88,7 +88,7 @@ def test_queued_stale_counts_publications_queued_before_the_stale_limit(org: Org
 
 def test_sending_stale_counts_claims_older_than_the_stale_limit(org: Org) -> None:
     now = timezone.now()
-    old, recent = now - SENDING_STALE - timedelta(seconds=1), now - timedelta(seconds=5)
+    old, recent = now - sending_stale() - timedelta(seconds=1), now - timedelta(seconds=5)
     _publication(org, org.mastodon, due_at=now, state=P.SENDING, claimed_at=old)
     _publication(org, org.mastodon, due_at=now, state=P.SENDING, claimed_at=recent)
     assert metrics.sending_stale(now) == {"mastodon": 1}

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from editorial import services as editorial
-from editorial.models import AuditEvent, PostState
+from editorial.models import AuditEvent, Notification, PostState
 from publishing import services
 from publishing.adapters.base import PublishError
 from publishing.models import Attempt, Publication, PublicationState
@@ -167,3 +167,38 @@ def test_tick_records_outcome_a_dead_worker_left_unreported(
     services.tick()
     post.refresh_from_db()
     assert post.state == PostState.PUBLISHED
+
+
+def test_late_failure_of_a_reclaimed_attempt_leaves_the_new_claim_alone(
+    org: Org,
+    fake: FakeAdapter,
+    settings: Any,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A worker hung mid-send past the stale limit (a paused VM, a stopped process): the
+    sweeper reclaimed its publication and another worker claimed it. When the first worker
+    wakes up and its request fails, that must not fail (nor reschedule) the second send."""
+    settings.PUBLISH_MAX_ATTEMPTS = 1  # the hung attempt was the last one allowed
+    post = scheduled(org, accounts=[org.mastodon])
+    with django_capture_on_commit_callbacks(execute=False):
+        (pk,) = services.tick().queued
+    newer_claim = timezone.now() + timedelta(minutes=6)
+
+    def hung_then_failed(*args: Any) -> Any:
+        Publication.objects.filter(pk=pk).update(
+            state=P.SENDING, claimed_at=newer_claim, attempts=2
+        )
+        raise PublishError("503 Service Unavailable", permanent=False, maybe_sent=True)
+
+    monkeypatch.setattr(fake, "publish", hung_then_failed)
+    assert services.publication_send(publication_id=pk) == P.SENDING
+    pub = Publication.objects.get(pk=pk)
+    assert (pub.state, pub.claimed_at, pub.last_error) == (P.SENDING, newer_claim, "")
+    post.refresh_from_db()
+    assert post.state == PostState.PUBLISHING
+    assert not Notification.objects.filter(post=post, kind=Notification.Kind.FAILED).exists()
+    # The failed attempt is still on record, as unknown: its request may have gone out.
+    assert list(Attempt.objects.filter(publication_id=pk).values_list("outcome", flat=True)) == [
+        "unknown"
+    ]

@@ -3,7 +3,8 @@
 // Modelled on @atproto/dev-env's TestPlc/TestPds (0.5 line), without an AppView: repo
 // operations all work, app.bsky.* reads that the PDS proxies to an AppView fail (502).
 //
-// Usage: node server.mjs [--node-modules DIR] [--pds-port N] [--plc-port N] [--data-dir DIR]
+// Usage: node server.mjs [--node-modules DIR] [--pds-port N] [--listen-port N] [--plc-port N]
+//                        [--data-dir DIR]
 //                        [--appview-url URL --appview-did DID]
 //   --node-modules  the node_modules folder installed by install_pds.sh (it lives in a
 //                   cache outside the work tree, so normal resolution would not find it)
@@ -61,9 +62,11 @@ const freePort = () =>
   })
 
 // PDS.start() and PlcServer.start() call app.listen(port), which binds every interface.
-const bindToLoopback = (app) => {
+// `actualPort` lets the PDS listen elsewhere than the port of its public URL: a proxy of the
+// tests then holds the public port, so every client (and the DID documents) goes through it.
+const bindToLoopback = (app, actualPort = null) => {
   const listen = app.listen.bind(app)
-  app.listen = (port, ...rest) => listen(port, HOST, ...rest)
+  app.listen = (port, ...rest) => listen(actualPort ?? port, HOST, ...rest)
 }
 
 const toHex = (bytes) => Buffer.from(bytes).toString('hex')
@@ -155,7 +158,8 @@ const main = async () => {
       bskyAppViewDid: opts['appview-did'] ?? 'did:web:appview.invalid',
     }
     const candidate = await pds.PDS.create(pds.envToCfg(env), pds.envToSecrets(env))
-    bindToLoopback(candidate.app)
+    const listenPort = opts['listen-port'] ? Number(opts['listen-port']) : null
+    bindToLoopback(candidate.app, listenPort)
     try {
       await candidate.start()
       server = candidate
@@ -166,8 +170,9 @@ const main = async () => {
   }
   cleanups.push(() => server.destroy())
 
+  const direct = `http://localhost:${opts['listen-port'] ?? port}`
   process.stdout.write(
-    JSON.stringify({ pds: `http://localhost:${port}`, plc: plcUrl }) + '\n',
+    JSON.stringify({ pds: `http://localhost:${port}`, plc: plcUrl, direct }) + '\n',
   )
 }
 
