@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.publish_lateness import _machine  # noqa: E402
+from bench._common import machine  # noqa: E402
 from tests.integration.campaign import Peers, run_campaign  # noqa: E402
 from tests.peers import free_port  # noqa: E402
 from tests.peers.mastodon import MastodonPeer  # noqa: E402
@@ -114,7 +114,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
 
         connection.close()
         return {
-            "machine": {**_machine(), "loadavg_before": load_before, "loadavg_after": _loadavg()},
+            "machine": {**machine(), "loadavg_before": load_before, "loadavg_after": _loadavg()},
             "options": vars(a),
             **result,
         }
