@@ -87,7 +87,15 @@ def units_managed_by(user: User) -> QuerySet[OrgUnit]:
 
 
 def may_manage_unit(user: User, unit: OrgUnit) -> bool:
-    return units_managed_by(user).filter(pk=unit.pk).exists()
+    """A superuser, or an administrator of the unit or of a unit above it."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
+    return Membership.objects.filter(
+        user=user, unit_id__in=chain, role=Membership.Role.ADMIN
+    ).exists()
 
 
 def require_unit_admin(user: User, unit: OrgUnit) -> None:

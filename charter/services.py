@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Membership, OrgUnit, SocialAccount, User
+from accounts import permissions
+from accounts.models import OrgUnit, SocialAccount, User
 from charter import linkcheck
 from charter.engine import CharterParamsError, normalize_params
 from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
@@ -22,16 +23,9 @@ def may_manage_charter(user: User, unit: OrgUnit | None) -> bool:
 
     The organisation-wide charter binds every unit: only a superuser writes it.
     """
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
     if unit is None:
-        return False
-    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
-    return Membership.objects.filter(
-        user=user, unit_id__in=chain, role=Membership.Role.ADMIN
-    ).exists()
+        return user.is_active and user.is_superuser
+    return permissions.may_manage_unit(user, unit)
 
 
 def _require_manager(user: User, unit: OrgUnit | None) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,12 +57,48 @@ class Pacer:
     In order: the late-post policy (hold), the account's concurrency (at most
     PUBLISH_ACCOUNT_CONCURRENCY queued or sending at once), its rate budget on the network
     (PUBLISH_RATE_LIMITS, kept under the servers' own limits so that bursts never end in a
-    429), and backlog pacing.
+    429), and backlog pacing. What it needs from the database is read once per tick for all
+    the candidates' accounts (``for_candidates``), not once per publication: the tick runs
+    every second.
     """
 
     now: datetime
+    in_flight: dict[int, int] = field(default_factory=dict)  # queued or sending, per account
+    used: dict[int, int] = field(default_factory=dict)  # rate budget spent, per account
+    recent: dict[int, set[Any]] = field(default_factory=dict)  # queued within the pace
     released: set[int] = field(default_factory=set)  # accounts given a backlog item this tick
-    in_flight: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def for_candidates(cls, now: datetime, candidates: list[Publication]) -> Pacer:
+        pacer = cls(now=now)
+        accounts = {p.account_id for p in candidates}
+        if not accounts:
+            return pacer
+        mine = Publication.objects.filter(account_id__in=accounts)
+        pacer.in_flight = dict(
+            mine.filter(state__in=[P.QUEUED, P.SENDING])
+            .values("account_id")
+            .annotate(n=Count("pk"))
+            .values_list("account_id", "n")
+        )
+        for network in {p.account.network for p in candidates}:
+            limit = rate_limit(network)
+            if limit is None:
+                continue
+            pacer.used.update(
+                mine.filter(
+                    account__network=network,
+                    state__in=[P.QUEUED, P.SENDING, P.PUBLISHED],
+                    queued_at__gt=now - limit[1],
+                )
+                .values("account_id")
+                .annotate(n=Count("pk"))
+                .values_list("account_id", "n")
+            )
+        pace = timedelta(seconds=settings.PUBLISH_BACKLOG_PACE_SECONDS)
+        for account, pk in mine.filter(queued_at__gt=now - pace).values_list("account_id", "pk"):
+            pacer.recent.setdefault(account, set()).add(pk)
+        return pacer
 
     def verdict(self, publication: Publication) -> str:
         """ "hold", "wait" (not this account's turn yet) or "go"."""
@@ -68,38 +106,20 @@ class Pacer:
         if publication.late_confirmed_at is None and late > late_limit(publication.account):
             return "hold"
         account = publication.account_id
-        if account not in self.in_flight:
-            self.in_flight[account] = Publication.objects.filter(
-                account_id=account, state__in=[P.QUEUED, P.SENDING]
-            ).count()
-        if self.in_flight[account] >= settings.PUBLISH_ACCOUNT_CONCURRENCY:
+        if self.in_flight.get(account, 0) >= settings.PUBLISH_ACCOUNT_CONCURRENCY:
             return "wait"
-        if self._over_budget(publication):
+        limit = rate_limit(publication.account.network)
+        if limit is not None and self.used.get(account, 0) >= limit[0]:
             return "wait"
         if late > timedelta(seconds=settings.PUBLISH_BACKLOG_GRACE_SECONDS):
-            pace = timedelta(seconds=settings.PUBLISH_BACKLOG_PACE_SECONDS)
-            recent = (
-                Publication.objects.filter(account_id=account, queued_at__gt=self.now - pace)
-                .exclude(pk=publication.pk)
-                .exists()
-            )
+            # A reclaimed publication keeps its old queued_at: it does not count against itself.
+            recent = self.recent.get(account, set()) - {publication.pk}
             if account in self.released or recent:
                 return "wait"
             self.released.add(account)
-        self.in_flight[account] += 1
+        self.in_flight[account] = self.in_flight.get(account, 0) + 1
+        self.used[account] = self.used.get(account, 0) + 1
         return "go"
-
-    def _over_budget(self, publication: Publication) -> bool:
-        limit = rate_limit(publication.account.network)
-        if limit is None:
-            return False
-        count, window = limit
-        used = Publication.objects.filter(
-            account_id=publication.account_id,
-            state__in=[P.QUEUED, P.SENDING, P.PUBLISHED],
-            queued_at__gt=self.now - window,
-        ).count()
-        return used >= count
 
 
 def hold(publication: Publication, now: datetime) -> bool:

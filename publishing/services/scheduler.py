@@ -207,7 +207,7 @@ def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
         .select_related("account")
         .order_by("next_attempt_at")[:BATCH]
     )
-    pacer = Pacer(now=now)
+    pacer = Pacer.for_candidates(now, candidates)
     for publication in candidates:
         verdict = pacer.verdict(publication)
         if verdict == "hold":

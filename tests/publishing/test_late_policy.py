@@ -235,3 +235,29 @@ def test_rate_budget_keeps_an_account_under_the_servers_limit(
     assert _tick(django_capture_on_commit_callbacks) == []  # the budget is spent for an hour
     with time_machine.travel(timezone.now() + timedelta(seconds=3601)):
         assert len(_tick(django_capture_on_commit_callbacks)) == 1
+
+
+def test_pacing_reads_the_database_once_per_tick_not_per_publication(
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from publishing.services.late import Pacer
+
+    settings.PUBLISH_ACCOUNT_CONCURRENCY = 100
+
+    def queries_for(count: int) -> int:
+        for _ in range(count):
+            scheduled(org)
+        with django_capture_on_commit_callbacks(execute=False):
+            services.tick()
+        candidates = list(Publication.objects.select_related("account"))
+        assert len(candidates) >= 2 * count  # the earlier call's are still there
+        with CaptureQueriesContext(connection) as ctx:
+            pacer = Pacer.for_candidates(timezone.now(), candidates)
+            verdicts = [pacer.verdict(p) for p in candidates]
+        assert set(verdicts) == {"go"}
+        return len(ctx.captured_queries)
+
+    assert queries_for(2) == queries_for(6)
