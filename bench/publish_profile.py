@@ -6,10 +6,11 @@
 Same servers and set-up as the throughput bench (``bench.publish_throughput``), but no
 Celery worker: the posts are scheduled for now, ``publishing.services.tick`` starts and
 queues them in this process (the broker messages stay in Redis, unread), then
-``publication_send`` runs here, one publication after the other, under cProfile and with
-every SQL query counted. The same number of raw SDK calls (the throughput bench's clients)
-run one after the other too. Wall and CPU time per post for both, the queries per send, and
-the functions that take the most cumulative time are printed.
+``publications_send`` runs here on the same batches the tick handed out, one after the
+other, under cProfile and with every SQL query counted. The same number of raw SDK calls
+(the throughput bench's clients) run one after the other too. Wall and CPU time per post for
+both, the queries per post, and the functions that take the most cumulative time are
+printed.
 """
 
 from __future__ import annotations
@@ -83,10 +84,12 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         django.setup()
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
 
         from editorial import services as editorial
         from publishing.models import Publication, PublicationState
-        from publishing.services import publication_send, tick
+        from publishing.services import publications_send, tick
+        from publishing.services.scheduler import batches
 
         unit, officer, manager = create_people()
         accounts = connect_accounts(a.accounts, unit, bluesky, mastodon)
@@ -97,16 +100,22 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             editorial.post_schedule(post=post, by=manager, at=None)
         while Publication.objects.filter(state=PublicationState.QUEUED).count() < a.posts:
             tick()
-        ids = list(Publication.objects.order_by("created_at").values_list("pk", flat=True))
+        # The batches the tick handed to the broker (same grouping), sent here one by one.
+        queued = list(Publication.objects.select_related("account").order_by("created_at"))
+        groups = [[p.pk for p in batch] for batch in batches(queued, timezone.now())]
         queries: list[float] = []
         profiler = cProfile.Profile()
 
-        def send(pk: Any) -> None:
+        def send(batch: list[Any]) -> None:
             with CaptureQueriesContext(connection) as captured:
-                profiler.runcall(publication_send, publication_id=pk)
-            queries.append(len(captured.captured_queries))
+                profiler.runcall(publications_send, publication_ids=batch)
+            queries.append(len(captured.captured_queries) / len(batch))
 
-        pipeline = _timed([partial(send, pk) for pk in ids])
+        pipeline = _timed([partial(send, batch) for batch in groups])
+        # Per post, to compare with one raw call.
+        pipeline["posts_per_batch"] = a.posts / len(groups)
+        pipeline["wall_s_per_post"] = pipeline["wall_s_mean"] * len(groups) / a.posts
+        pipeline["cpu_s_per_post"] = pipeline["cpu_s_mean"] * len(groups) / a.posts
         published = Publication.objects.filter(state=PublicationState.PUBLISHED).count()
         clients = _raw_clients(accounts, timeout=15.0)
         texts = [_text("R", 0, n) for n in range(a.posts)]
@@ -126,7 +135,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             "machine": machine(),
             "options": vars(a),
             "published": published,
-            "pipeline_sequential": {**pipeline, "sql_queries_per_send": percentiles(queries)},
+            "pipeline_sequential": {**pipeline, "sql_queries_per_post": percentiles(queries)},
             "raw_sequential": raw_figures,
             "profile": out.getvalue(),
         }
@@ -137,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run(_parse(argv))
     profile = results.pop("profile")
     print(json.dumps(results, indent=2, default=str))
-    log("cProfile of publication_send, by cumulative time:\n" + profile)
+    log("cProfile of publications_send, by cumulative time:\n" + profile)
     return 0 if results["published"] == results["options"]["posts"] else 1
 
 

@@ -127,9 +127,12 @@ def _text(marker: str, run: int, n: int) -> str:
 
 
 class _TaskLog:
-    """Durations of the publish tasks as the workers log them ("succeeded in 0.08s")."""
+    """Durations of the publish tasks (one per batch) as the workers log them ("succeeded in
+    0.08s")."""
 
-    PATTERN = re.compile(rb"publishing\.tasks\.publish\[[^\]]+\] succeeded in ([0-9.]+)s")
+    PATTERN = re.compile(
+        rb"publishing\.tasks\.publish(?:_batch)?\[[^\]]+\] succeeded in ([0-9.]+)s"
+    )
 
     def __init__(self, logs: Path, workers: int) -> None:
         self.paths = [logs / f"worker{n}.log" for n in range(workers)]

@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Publishing -----------------------------------------------------------------------------
 # Network calls never park a worker: Mastodon.py's default waits up to 300 s.
+# Publications of one server due at the same moment go to a worker together, up to this
+# many: their records are written together. A slow answer holds up the rest of its batch.
+PUBLISH_BATCH_SIZE = env.int("PUBLISH_BATCH_SIZE", default=8)
+if not 1 <= PUBLISH_BATCH_SIZE <= 50:
+    raise ImproperlyConfigured("PUBLISH_BATCH_SIZE must be between 1 and 50.")
 PUBLISH_REQUEST_TIMEOUT = env.float("PUBLISH_REQUEST_TIMEOUT", default=15.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=6)
 # First retry delay after a transient failure, doubled at each attempt (capped at 15 minutes);

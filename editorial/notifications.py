@@ -8,6 +8,7 @@ rolled back sends nothing, and a mail server that fails cannot undo a committed 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
@@ -20,13 +21,30 @@ from editorial.models import Consultation, Notification, Post
 Kind = Notification.Kind
 
 
+@dataclass(frozen=True)
+class Note:
+    """One notification to send: for ``notify_many``."""
+
+    post: Post
+    kind: Kind
+    recipients: Iterable[int | None]
+    message: str = ""
+
+
 def notify(*, post: Post, kind: Kind, recipients: Iterable[int | None], message: str = "") -> None:
-    ids = sorted({r for r in recipients if r is not None})
-    if not ids:
+    notify_many([Note(post, kind, recipients, message)])
+
+
+def notify_many(notes: Iterable[Note]) -> None:
+    """Insert the notifications together, and email them after commit in one delivery."""
+    rows = [
+        Notification(recipient_id=r, post=n.post, kind=n.kind, message=n.message)
+        for n in notes
+        for r in sorted({r for r in n.recipients if r is not None})
+    ]
+    if not rows:
         return
-    created = Notification.objects.bulk_create(
-        Notification(recipient_id=r, post=post, kind=kind, message=message) for r in ids
-    )
+    created = Notification.objects.bulk_create(rows)
     # robust: an unexpected error while emailing is logged, and later callbacks still run.
     transaction.on_commit(partial(deliver, [n.pk for n in created]), robust=True)
 

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import mimetypes
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Literal
@@ -97,6 +97,19 @@ class MediaInput:
     focus: tuple[float, float] | None = None
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event to append: what ``_audit`` takes, for appending several under one lock."""
+
+    post: Post | None
+    verb: str
+    actor: User | None
+    from_state: str = ""
+    to_state: str = ""
+    on_behalf_of: User | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 def _audit(
     post: Post | None,
     verb: str,
@@ -107,13 +120,23 @@ def _audit(
     on_behalf_of: User | None = None,
     **data: Any,
 ) -> AuditEvent:
-    """Append one event to the hash chain, inside the caller's transaction.
+    """Append one event to the hash chain, inside the caller's transaction."""
+    entry = AuditEntry(post, verb, actor, from_state, to_state, on_behalf_of, data)
+    return _audit_many([entry])[0]
+
+
+def _audit_many(entries: list[AuditEntry]) -> list[AuditEvent]:
+    """Append events to the hash chain in order, inside the caller's transaction.
 
     The chain head row stays locked until the caller commits, so appends are serialised and
     two transactions can never extend the same link (on SQLite the IMMEDIATE transaction
     already holds the database's write lock). No savepoint: a failed append fails the
-    caller's whole change, which must never commit without its audit event.
+    caller's whole change, which must never commit without its audit event. Several events
+    take the lock once and are inserted together: the publisher records a batch of outcomes
+    this way, and the lock is what every writer of the chain queues on.
     """
+    if not entries:
+        return []
     with transaction.atomic(savepoint=False):
         heads = AuditChainHead.objects.select_for_update()
         head = heads.filter(pk=AuditChainHead.ROW).first()
@@ -125,24 +148,32 @@ def _audit(
                 pk=AuditChainHead.ROW,
                 defaults={"seq": last.seq, "hash": last.hash} if last else {},
             )
-        event = AuditEvent(
-            seq=head.seq + 1,
-            prev_hash=head.hash,
-            post=post,
-            actor=actor,
-            on_behalf_of=on_behalf_of,
-            verb=verb,
-            from_state=from_state,
-            to_state=to_state,
-            data=data,
-            # Taken under the lock, so created_at follows seq; hashed as stored.
-            created_at=timezone.now(),
-        )
-        event.hash = digest_of(event)
-        event.save(force_insert=True)
-        head.seq, head.hash = event.seq, event.hash
+        events: list[AuditEvent] = []
+        seq, prev = head.seq, head.hash
+        for entry in entries:
+            seq += 1
+            event = AuditEvent(
+                seq=seq,
+                prev_hash=prev,
+                post=entry.post,
+                actor=entry.actor,
+                on_behalf_of=entry.on_behalf_of,
+                verb=entry.verb,
+                from_state=entry.from_state,
+                to_state=entry.to_state,
+                data=entry.data,
+                # Taken under the lock, so created_at follows seq; hashed as stored.
+                created_at=timezone.now(),
+            )
+            event.hash = prev = digest_of(event)
+            events.append(event)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            AuditEvent.objects.bulk_create(events)
+        head.seq, head.hash = seq, prev
         head.save(update_fields=["seq", "hash"])
-    return event
+    return events
 
 
 def audit_record(*, verb: str, actor: User | None, **data: Any) -> AuditEvent:
@@ -907,47 +938,95 @@ def post_start_publishing(*, post: Post) -> None:
     )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class PostOutcome:
+    """What the publisher reports once every publication of a post has ended."""
+
+    post_id: int
+    published: bool
+    details: dict[str, Any]
+
+
 def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any]) -> None:
-    post = _lock(post_id)
-    if post.state != PostState.PUBLISHING:
-        return  # already recorded by a concurrent worker: outcomes are recorded once
-    source = post.state
-    post.remote_links = [
-        {
-            "account": p.get("account", ""),
-            "part": p.get("part", 0),
-            "url": p.get("url", ""),
-            "state": p.get("state", ""),
-        }
-        for p in details.get("publications", [])
-    ]
-    if published:
-        post.mark_published()
-        post.last_error = ""
-    else:
-        post.mark_failed()
-        post.last_error = str(details.get("error", ""))
-    post.save()
-    _audit(
-        post,
-        "published" if published else "failed",
-        actor=None,
-        on_behalf_of=post.scheduled_by,
-        from_state=source,
-        to_state=post.state,
-        **details,
+    post_record_outcomes([PostOutcome(post_id, published, details)])
+
+
+@transaction.atomic
+def post_record_outcomes(outcomes: Sequence[PostOutcome]) -> list[int]:
+    """Record the outcome of several posts in one transaction; the ids that changed.
+
+    The publisher reports a batch of sends at once: the posts are locked together (in id
+    order, so two batches cannot deadlock), the audit events take the chain's lock once and
+    the notifications are inserted together. A post no longer publishing was recorded by a
+    concurrent worker and is left alone: outcomes are recorded once.
+    """
+    wanted = {o.post_id: o for o in outcomes}
+    if not wanted:
+        return []
+    # Lock first, read second (see _lock).
+    list(
+        Post.objects.select_for_update()
+        .filter(pk__in=wanted)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    notifications.notify(
-        post=post,
-        kind=Notification.Kind.PUBLISHED if published else Notification.Kind.FAILED,
-        recipients=(
-            notifications.outcome_recipients(post)
-            if published
-            else notifications.failure_recipients(post)
-        ),
-        message=post.last_error,
+    posts = list(
+        Post.objects.select_related("author", "unit", "current_revision", "scheduled_by")
+        .filter(pk__in=wanted, state=PostState.PUBLISHING)
+        .order_by("pk")
     )
+    events: list[AuditEntry] = []
+    notes: list[notifications.Note] = []
+    now = timezone.now()
+    for post in posts:
+        outcome = wanted[post.pk]
+        details = outcome.details
+        source = post.state
+        post.remote_links = [
+            {
+                "account": p.get("account", ""),
+                "part": p.get("part", 0),
+                "url": p.get("url", ""),
+                "state": p.get("state", ""),
+            }
+            for p in details.get("publications", [])
+        ]
+        if outcome.published:
+            post.mark_published()
+            post.last_error = ""
+        else:
+            post.mark_failed()
+            post.last_error = str(details.get("error", ""))
+        post.updated_at = now
+        events.append(
+            AuditEntry(
+                post,
+                "published" if outcome.published else "failed",
+                actor=None,
+                on_behalf_of=post.scheduled_by,
+                from_state=source,
+                to_state=post.state,
+                data=details,
+            )
+        )
+        notes.append(
+            notifications.Note(
+                post=post,
+                kind=Notification.Kind.PUBLISHED if outcome.published else Notification.Kind.FAILED,
+                recipients=(
+                    notifications.outcome_recipients(post)
+                    if outcome.published
+                    else notifications.failure_recipients(post)
+                ),
+                message=post.last_error,
+            )
+        )
+    # One statement for the batch; the rows are locked above, which is the guard the
+    # per-row save's state check (ConcurrentTransitionMixin) would have given.
+    Post.objects.bulk_update(posts, ["state", "remote_links", "last_error", "updated_at"])
+    _audit_many(events)
+    notifications.notify_many(notes)
+    return [p.pk for p in posts]
 
 
 @transaction.atomic

@@ -14,6 +14,12 @@ def tick() -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def publish_batch(publication_ids: list[str]) -> None:
+    services.publications_send(publication_ids=publication_ids)
+
+
+# Messages queued before batches existed are still delivered after an upgrade.
+@shared_task(acks_late=True, ignore_result=True)
 def publish(publication_id: str) -> None:
     services.publication_send(publication_id=publication_id)
 

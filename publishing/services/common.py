@@ -3,13 +3,14 @@ and reporting a post's outcome once all its publications have ended."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 
 from accounts.models import SocialAccount
 from accounts.services import social_account_store_session
-from editorial.services import post_record_outcome
+from editorial.services import PostOutcome, post_record_outcomes
 from publishing.adapters import Adapter, get_adapter
 from publishing.adapters.base import Credentials
 from publishing.models import Publication, PublicationState
@@ -37,13 +38,29 @@ def credentials_of(account: SocialAccount) -> Credentials:
 
 
 def finish_post_if_done(post_id: int) -> None:
-    publications = list(
-        Publication.objects.filter(post_id=post_id)
+    finish_posts_if_done([post_id])
+
+
+def finish_posts_if_done(post_ids: Iterable[int]) -> None:
+    """Report, in one editorial call, the outcome of those posts whose publications have
+    all ended; posts with a publication still open are left for its own send to report."""
+    by_post: dict[int, list[Publication]] = {}
+    for publication in (
+        Publication.objects.filter(post_id__in=set(post_ids))
         .select_related("account")
-        .order_by("account_id", "part")
-    )
-    if not all(p.is_terminal for p in publications):
-        return
+        .order_by("post_id", "account_id", "part")
+    ):
+        by_post.setdefault(publication.post_id, []).append(publication)
+    outcomes = [
+        _outcome(post_id, publications)
+        for post_id, publications in by_post.items()
+        if all(p.is_terminal for p in publications)
+    ]
+    if outcomes:
+        post_record_outcomes(outcomes)
+
+
+def _outcome(post_id: int, publications: list[Publication]) -> PostOutcome:
     published = all(p.state == P.PUBLISHED for p in publications)
     details: dict[str, Any] = {
         "publications": [
@@ -61,4 +78,4 @@ def finish_post_if_done(post_id: int) -> None:
         details["error"] = "; ".join(
             f"{p.account}: {p.last_error}" for p in publications if p.state == P.FAILED
         )
-    post_record_outcome(post_id=post_id, published=published, details=details)
+    return PostOutcome(post_id=post_id, published=published, details=details)

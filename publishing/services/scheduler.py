@@ -22,7 +22,7 @@ from editorial.models import Post, PostState
 from editorial.selectors import without_frozen
 from editorial.services import post_start_publishing
 from publishing.models import Attempt, Publication
-from publishing.services.common import P, finish_post_if_done
+from publishing.services.common import P, finish_posts_if_done
 
 logger = logging.getLogger(__name__)
 
@@ -186,8 +186,7 @@ def _finish_orphaned_posts() -> None:
         .values_list("pk", flat=True)
         .distinct()[:BATCH]
     )
-    for post_id in orphaned:
-        finish_post_if_done(post_id)
+    finish_posts_if_done(list(orphaned))
 
 
 def _run_retractions(now: datetime) -> None:
@@ -201,35 +200,62 @@ def _run_retractions(now: datetime) -> None:
 def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
     from publishing.services.late import Pacer, hold
 
-    queued: list[UUID] = []
     candidates = list(
         Publication.objects.filter(state=P.PENDING, next_attempt_at__lte=horizon)
         .select_related("account")
         .order_by("next_attempt_at")[:BATCH]
     )
     pacer = Pacer.for_candidates(now, candidates)
+    going: list[Publication] = []
     for publication in candidates:
         verdict = pacer.verdict(publication)
         if verdict == "hold":
             hold(publication, now)
-            continue
-        if verdict == "wait":
-            continue  # the account's backlog goes out one at a time
-        with transaction.atomic():
-            # Conditional update: if no row changed, someone else has it.
-            if Publication.objects.filter(pk=publication.pk, state=P.PENDING).update(
-                state=P.QUEUED, queued_at=now
-            ):
-                transaction.on_commit(
-                    partial(
-                        enqueue,
-                        publication.pk,
-                        publication.next_attempt_at,
-                        publication.account.network,
-                    )
+        elif verdict == "go":
+            going.append(publication)
+        # "wait": the account's backlog goes out one at a time
+    if not going:
+        return []
+    with transaction.atomic():
+        # Rows another tick holds are skipped, and only pending ones are taken: whatever
+        # changed since the candidates were read belongs to someone else.
+        mine = set(
+            Publication.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[p.pk for p in going], state=P.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Publication.objects.filter(pk__in=mine).update(state=P.QUEUED, queued_at=now)
+        for batch in batches([p for p in going if p.pk in mine], now):
+            first = batch[0]
+            transaction.on_commit(
+                partial(
+                    enqueue,
+                    [p.pk for p in batch],
+                    first.next_attempt_at,
+                    first.account.network,
                 )
-                queued.append(publication.pk)
-    return queued
+            )
+    return [p.pk for p in going if p.pk in mine]
+
+
+def batches(publications: list[Publication], now: datetime) -> list[list[Publication]]:
+    """One broker message per server and due moment, at most PUBLISH_BATCH_SIZE each.
+
+    A worker records a batch's sends together, which is what makes a burst cheap; batches
+    stay on one server so that a slow instance holds up only its own posts, and on one due
+    moment (everything already due counts as now) so that none waits for another's time.
+    """
+    groups: dict[tuple[str, str, datetime], list[Publication]] = {}
+    for publication in publications:
+        due = max(publication.next_attempt_at, now)
+        account = publication.account
+        groups.setdefault((account.network, account.server_url, due), []).append(publication)
+    size = max(1, settings.PUBLISH_BATCH_SIZE)
+    return [
+        group[i : i + size]
+        for _key, group in sorted(groups.items(), key=lambda item: item[0][2])
+        for i in range(0, len(group), size)
+    ]
 
 
 def queue_for(network: str) -> str:
@@ -237,15 +263,16 @@ def queue_for(network: str) -> str:
     return f"publish.{network}"
 
 
-def enqueue(pk: UUID, due: datetime, network: str) -> None:
-    """Hand the task to the broker on its network's queue, with an ETA when it is not yet due.
+def enqueue(pks: list[UUID], due: datetime, network: str) -> None:
+    """Hand a batch to the broker on its network's queue, with an ETA when it is not yet due.
 
     The ETA is the due time itself rather than a countdown from the tick's start, so the
     time the tick took does not add to the lateness.
     """
     from publishing import tasks
 
+    args = ([str(pk) for pk in pks],)
     if due > timezone.now():
-        tasks.publish.apply_async((str(pk),), eta=due, queue=queue_for(network))
+        tasks.publish_batch.apply_async(args, eta=due, queue=queue_for(network))
     else:
-        tasks.publish.apply_async((str(pk),), queue=queue_for(network))
+        tasks.publish_batch.apply_async(args, queue=queue_for(network))

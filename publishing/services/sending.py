@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -15,7 +17,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, JSONField, Value, When
 from django.utils import timezone
 
 from accounts.crypto import CredentialsError
@@ -30,7 +32,7 @@ from publishing.adapters.base import (
     ReplyRef,
 )
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services.common import P, adapter_for, credentials_of, finish_post_if_done
+from publishing.services.common import P, adapter_for, credentials_of, finish_posts_if_done
 from publishing.services.scheduler import enqueue
 
 logger = logging.getLogger(__name__)
@@ -125,61 +127,129 @@ def _abandon_later_parts(publication: Publication, error: str) -> None:
     )
 
 
-def _wait_until_due(publication_id: UUID | str) -> bool:
+def _wait_until_due(publication_ids: list[UUID]) -> list[UUID]:
     """Never send before the due time: wait for it when it is close, else queue again.
 
     The broker normally delivers at the ETA; a message can still come early (a redelivery,
     a worker clock slightly ahead of beat's). Waiting is bounded by the lookahead plus a
     second for the tick itself; anything further off goes back to the broker with its ETA.
-    False means the message was put back and this delivery must do nothing.
+    Returns the ids this delivery handles now (the others were put back, or are not queued:
+    the claim will find out who has those).
     """
-    row = (
-        Publication.objects.filter(pk=publication_id, state=P.QUEUED)
-        .values_list("next_attempt_at", "account__network")
-        .first()
+    rows = Publication.objects.filter(pk__in=publication_ids, state=P.QUEUED).values_list(
+        "pk", "next_attempt_at", "account__network"
     )
-    if row is None:
-        return True  # not queued: the claim will find out who has it
-    due, network = row
-    wait = (due - timezone.now()).total_seconds()
-    if wait <= 0:
-        return True
-    if wait <= settings.PUBLISH_LOOKAHEAD_SECONDS + 1:
+    now = timezone.now()
+    bound = settings.PUBLISH_LOOKAHEAD_SECONDS + 1
+    far = [(pk, due, network) for pk, due, network in rows if (due - now).total_seconds() > bound]
+    near = [due for _pk, due, _network in rows if (due - now).total_seconds() <= bound]
+    for pk, due, network in far:
+        with transaction.atomic():
+            if Publication.objects.filter(pk=pk, state=P.QUEUED).update(queued_at=timezone.now()):
+                transaction.on_commit(partial(enqueue, [pk], due, network))
+    wait = (max(near) - timezone.now()).total_seconds() if near else 0
+    if wait > 0:
         _sleep(wait)
-        return True
+    put_back = {pk for pk, _due, _network in far}
+    return [pk for pk in publication_ids if pk not in put_back]
+
+
+def _claim(publication_ids: list[UUID], started: datetime) -> list[UUID]:
+    """Take the due, queued ones for this attempt; those another worker has are skipped."""
+    if not publication_ids:
+        return []
     with transaction.atomic():
-        if Publication.objects.filter(pk=publication_id, state=P.QUEUED).update(
-            queued_at=timezone.now()
-        ):
-            transaction.on_commit(partial(enqueue, UUID(str(publication_id)), due, network))
-    return False
+        mine = list(
+            Publication.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=publication_ids, state=P.QUEUED, next_attempt_at__lte=started)
+            .values_list("pk", flat=True)
+        )
+        Publication.objects.filter(pk__in=mine).update(
+            state=P.SENDING, claimed_at=started, attempts=F("attempts") + 1
+        )
+    return mine
+
+
+@dataclass
+class _Sent:
+    publication: Publication
+    ref: PublishedRef
+    found: bool
+    acknowledged: datetime
 
 
 def publication_send(*, publication_id: UUID | str) -> PublicationState:
-    """Claim, send and record one publication. Safe to call twice for the same id.
+    """Claim, send and record one publication. Safe to call twice for the same id."""
+    pk = UUID(str(publication_id))
+    return publications_send(publication_ids=[pk])[pk]
+
+
+def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, PublicationState]:
+    """Claim, send and record a batch of publications (the tick groups those of one server
+    due at the same moment); each one's state afterwards. Safe to call twice for any id.
 
     The claim requires the due time to have come, so nothing is sent early whatever the
-    broker does.
+    broker does. The sends go one after the other; what they change in the database is
+    written together at the end (one transaction for the attempts, one editorial call for
+    the posts that ended), which is where a send's cost was. The batch stays small
+    (PUBLISH_BATCH_SIZE) because a send whose answer is slow holds up the others' records.
     """
-    if not _wait_until_due(publication_id):
-        return P.QUEUED
+    ids = list(dict.fromkeys(UUID(str(i)) for i in publication_ids))
+    ready = _wait_until_due(ids)
+    states: dict[UUID, PublicationState] = {}
     started = timezone.now()
-    claimed = Publication.objects.filter(
-        pk=publication_id, state=P.QUEUED, next_attempt_at__lte=started
-    ).update(state=P.SENDING, claimed_at=started, attempts=F("attempts") + 1)
-    if not claimed:
-        # Someone else has it (or it is done): report its state, send nothing.
-        return PublicationState(Publication.objects.get(pk=publication_id).state)
-    publication = Publication.objects.select_related("account", "post__current_revision").get(
-        pk=publication_id
+    claimed = _claim(ready, started)
+    publications = list(
+        Publication.objects.select_related("account", "post__current_revision")
+        .prefetch_related("post__current_revision__media")
+        .filter(pk__in=claimed)
+        .order_by("post_id", "account_id", "part")
     )
+    sent: list[_Sent] = []
+    ended: set[int] = set()
+    for publication, prepared in _with_payloads(publications, started):
+        state = prepared if prepared is not None else _send_one(publication, started, sent)
+        if state is not None:
+            states[publication.pk] = state
+            if state == P.FAILED:
+                ended.add(publication.post_id)
+    if sent:
+        _record_successes(sent, started)
+        for item in sent:
+            states[item.publication.pk] = P.PUBLISHED
+        ended |= {item.publication.post_id for item in sent}
+    if ended:
+        finish_posts_if_done(ended)
+    # Not claimed here: someone else has it, it is done, or it went back to the broker.
+    missing = [pk for pk in ids if pk not in states]
+    if missing:
+        states.update(
+            (pk, PublicationState(state))
+            for pk, state in Publication.objects.filter(pk__in=missing).values_list("pk", "state")
+        )
+    return states
+
+
+def _send_one(
+    publication: Publication, started: datetime, sent: list[_Sent]
+) -> PublicationState | None:
+    """Send one claimed publication: None when it was published (added to ``sent``, to be
+    recorded with the batch), else the state its failure left it in (recorded now)."""
     try:
         ref, found = _send(adapter_for(publication.account), publication)
         # The moment the server acknowledged the post: what lateness is measured against.
         acknowledged = timezone.now()
-    except CredentialsError as exc:
+    except Exception as exc:
+        return _failed(publication, started, exc)
+    sent.append(_Sent(publication, ref, found, acknowledged))
+    return None
+
+
+def _failed(publication: Publication, started: datetime, exc: Exception) -> PublicationState:
+    """Record a failed attempt, in words, with its retry or its end."""
+    if isinstance(exc, CredentialsError):
         return _record_failure(publication, started, str(exc), permanent=True)
-    except PublishError as exc:
+    if isinstance(exc, PublishError):
         if exc.needs_reconnection:
             social_account_needs_reconnection(account_id=publication.account_id, reason=exc.message)
         return _record_failure(
@@ -190,47 +260,85 @@ def publication_send(*, publication_id: UUID | str) -> PublicationState:
             retry_after=exc.retry_after,
             maybe_sent=exc.maybe_sent,
         )
-    except Exception as exc:
-        # A bug or an unmapped library error: keep the row alive and retry with backoff,
-        # bounded by PUBLISH_MAX_ATTEMPTS, rather than lose the post. Whether it was sent is
-        # unknown, so the next attempt looks first.
-        logger.exception("Unexpected error publishing %s", publication.pk)
-        return _record_failure(
-            publication, started, f"Unexpected error: {exc!r}", permanent=False, maybe_sent=True
+    # A bug or an unmapped library error: keep the row alive and retry with backoff, bounded
+    # by PUBLISH_MAX_ATTEMPTS, rather than lose the post. Whether it was sent is unknown, so
+    # the next attempt looks first.
+    logger.error("Unexpected error publishing %s", publication.pk, exc_info=exc)
+    return _record_failure(
+        publication, started, f"Unexpected error: {exc!r}", permanent=False, maybe_sent=True
+    )
+
+
+def _with_payloads(
+    publications: list[Publication], started: datetime
+) -> list[tuple[Publication, PublicationState | None]]:
+    """Build and store the payload of those sent for the first time, all before any send.
+
+    Stored (and committed) before the first send: every retry sends exactly this. A
+    publication whose payload cannot be built comes back with the state its failure left.
+    """
+    failed: dict[UUID, PublicationState] = {}
+    built: dict[UUID, dict[str, Any]] = {}
+    for publication in publications:
+        if publication.payload is not None:
+            continue
+        try:
+            prepared = adapter_for(publication.account).prepare(
+                credentials_of(publication.account),
+                _outgoing(publication),
+                idempotency_key=str(publication.pk),
+            )
+        except Exception as exc:
+            failed[publication.pk] = _failed(publication, started, exc)
+            continue
+        built[publication.pk] = prepared.data
+    if built:
+        json = JSONField()
+        stored = Publication.objects.filter(pk__in=built, payload__isnull=True).update(
+            payload=Case(
+                *(When(pk=pk, then=Value(data, output_field=json)) for pk, data in built.items()),
+                output_field=json,
+            )
         )
-    return _record_success(publication, started, acknowledged, ref, found=found)
+        if stored != len(built):
+            # Another attempt stored some payloads first: send those, never a second one.
+            rows = Publication.objects.filter(pk__in=built).values_list("pk", "payload")
+            built = {pk: payload for pk, payload in rows if payload is not None}
+        for publication in publications:
+            if publication.pk in built:
+                publication.payload = built[publication.pk]
+    return [(p, failed.get(p.pk)) for p in publications]
 
 
-def _record_success(
-    publication: Publication,
-    started: datetime,
-    acknowledged: datetime,
-    ref: PublishedRef,
-    *,
-    found: bool,
-) -> PublicationState:
+def _record_successes(sent: list[_Sent], started: datetime) -> None:
     with transaction.atomic():
-        Publication.objects.filter(pk=publication.pk).update(
-            state=P.PUBLISHED,
-            remote_id=ref.remote_id,
-            remote_url=ref.url,
-            remote_cid=str(ref.extra.get("cid", "")),
-            published_at=acknowledged,
-            last_error="",
+        for item in sent:
+            publication, ref = item.publication, item.ref
+            publication.state = P.PUBLISHED
+            publication.remote_id = ref.remote_id
+            publication.remote_url = ref.url
+            publication.remote_cid = str(ref.extra.get("cid", ""))
+            publication.published_at = item.acknowledged
+            publication.last_error = ""
+        Publication.objects.bulk_update(
+            [item.publication for item in sent],
+            ["state", "remote_id", "remote_url", "remote_cid", "published_at", "last_error"],
         )
-        revision = publication.post.current_revision
-        if revision is not None and revision.thread:
-            release_next_part(publication, acknowledged)
-        Attempt.objects.create(
-            publication=publication,
-            number=publication.attempts,
-            outcome=Attempt.Outcome.PUBLISHED,
-            started_at=started,
-            acknowledged_at=acknowledged,
-            found_by_lookup=found,
+        for item in sent:
+            revision = item.publication.post.current_revision
+            if revision is not None and revision.thread:
+                release_next_part(item.publication, item.acknowledged)
+        Attempt.objects.bulk_create(
+            Attempt(
+                publication=item.publication,
+                number=item.publication.attempts,
+                outcome=Attempt.Outcome.PUBLISHED,
+                started_at=started,
+                acknowledged_at=item.acknowledged,
+                found_by_lookup=item.found,
+            )
+            for item in sent
         )
-    finish_post_if_done(publication.post_id)
-    return P.PUBLISHED
 
 
 def _send(adapter: Adapter, publication: Publication) -> tuple[PublishedRef, bool]:
@@ -240,17 +348,6 @@ def _send(adapter: Adapter, publication: Publication) -> tuple[PublishedRef, boo
     server), the post is looked up before anything is sent again.
     """
     credentials = credentials_of(publication.account)
-    post = _outgoing(publication)
-    if publication.payload is None:
-        prepared = adapter.prepare(credentials, post, idempotency_key=str(publication.pk))
-        # Stored (and committed) before the first send: every retry sends exactly this.
-        if Publication.objects.filter(pk=publication.pk, payload__isnull=True).update(
-            payload=prepared.data
-        ):
-            publication.payload = prepared.data
-        else:
-            # Another attempt stored its payload first: send that one, never a second.
-            publication.refresh_from_db(fields=["payload"])
     payload = PreparedPayload(data=publication.payload or {})
     # On a first attempt there is no earlier one whose outcome could be unknown.
     if (
@@ -260,7 +357,7 @@ def _send(adapter: Adapter, publication: Publication) -> tuple[PublishedRef, boo
         found = adapter.lookup(credentials, payload)
         if found is not None:
             return found, True
-    return adapter.publish(credentials, payload, post), False
+    return adapter.publish(credentials, payload, _outgoing(publication)), False
 
 
 def _record_failure(
@@ -305,5 +402,4 @@ def _record_failure(
         return PublicationState(Publication.objects.get(pk=publication.pk).state)
     if give_up:
         _abandon_later_parts(publication, error)
-        finish_post_if_done(publication.post_id)
     return state

@@ -100,20 +100,25 @@ class RecordingTask:
     """Stands for ``tasks.publish``: records what would reach the broker, and when to run."""
 
     calls: list[Enqueued] = field(default_factory=list)
+    batches: list[list[str]] = field(default_factory=list)
 
     def delay(self, publication_id: str) -> None:
         self.calls.append(Enqueued(publication_id, None))
 
     def apply_async(
-        self, args: tuple[str], *, eta: datetime | None = None, queue: str = ""
+        self, args: tuple[str | list[str]], *, eta: datetime | None = None, queue: str = ""
     ) -> None:
-        self.calls.append(Enqueued(args[0], eta, queue))
+        # publish_batch carries a list of ids: one call recorded per publication.
+        ids = args[0] if isinstance(args[0], list) else [args[0]]
+        self.batches.append(list(ids))
+        self.calls.extend(Enqueued(pk, eta, queue) for pk in ids)
 
 
 @pytest.fixture
 def broker(monkeypatch: pytest.MonkeyPatch) -> RecordingTask:
     task = RecordingTask()
     monkeypatch.setattr(tasks, "publish", task)
+    monkeypatch.setattr(tasks, "publish_batch", task)
     return task
 
 
