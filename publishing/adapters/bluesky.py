@@ -460,13 +460,22 @@ class BlueskyAdapter:
             gate = None  # a reply gate belongs to the thread's first post only
         if post.media:
             record["embed"] = images_embed(fit_images(post.media))
-        client = self._client(credentials)
+        # A client only when a mention needs resolving: most posts have none, and building
+        # one costs more CPU than the rest of the record.
+        clients: list[Client] = []
+
+        def resolve(handle: str) -> str | None:
+            if not clients:
+                clients.append(self._client(credentials))
+            return self._resolve(clients[0], handle)
+
         try:
-            facets = build_facets(post.text, lambda handle: self._resolve(client, handle))
+            facets = build_facets(post.text, resolve)
         except _SDK_ERRORS as exc:
             raise classify_bluesky_error(exc) from exc
         finally:
-            client.request.close()
+            for client in clients:
+                client.request.close()
         if facets:
             record["facets"] = facets
         data: dict[str, Any] = {"rkey": rkey, "record": record}
