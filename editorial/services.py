@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
@@ -924,18 +924,46 @@ def post_retract(*, post: Post, by: User, reason: str) -> Post:
 
 def post_start_publishing(*, post: Post) -> None:
     """Move a due post to publishing. The caller holds the row lock (the scheduler's claim)."""
-    source = post.state
     _guard(post.start_publishing, None, _("publish"))
-    post.start_publishing()
-    post.save()
-    _audit(
-        post,
-        "publishing",
-        actor=None,
-        on_behalf_of=post.scheduled_by,
-        from_state=source,
-        to_state=post.state,
-    )
+    if not posts_start_publishing(posts=[post]):
+        raise ConcurrentTransition(f"Post #{post.pk} was moved by someone else.")
+
+
+def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
+    """Move due posts to publishing, the ones that moved. The caller holds the row locks
+    (the scheduler's claim); the audit events take the chain's lock once for all of them.
+
+    A post that is no longer scheduled in the database (SQLite has no row locks: another
+    tick moved it first) is left out, as django-fsm's concurrent save would refuse it.
+    """
+    started: list[Post] = []
+    events: list[AuditEntry] = []
+    now = timezone.now()
+    for post in posts:
+        if not can_proceed(post.start_publishing):
+            continue
+        source = post.state
+        post.start_publishing()
+        if not Post.objects.filter(pk=post.pk, state=source).update(
+            state=post.state, updated_at=now
+        ):
+            continue
+        post.updated_at = now
+        # As after a save: the object's state is now the database's (for a later save).
+        post._update_initial_state()
+        started.append(post)
+        events.append(
+            AuditEntry(
+                post,
+                "publishing",
+                actor=None,
+                on_behalf_of=post.scheduled_by,
+                from_state=source,
+                to_state=post.state,
+            )
+        )
+    _audit_many(events)
+    return started
 
 
 @dataclass(frozen=True)

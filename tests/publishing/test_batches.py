@@ -220,3 +220,22 @@ def test_a_batch_partly_claimed_elsewhere_sends_only_its_own(
     states = services.publications_send(publication_ids=ids)
     assert states[Publication.objects.get(pk=ids[0]).pk] == P.SENDING
     assert len(fake.sent) == 2 and ids[0] not in {s["key"] for s in fake.sent}
+
+
+def test_a_tick_starts_a_burst_of_posts_with_one_statement_per_post(
+    org: Org, fake: FakeAdapter, broker: RecordingTask
+) -> None:
+    def tick_queries(count: int) -> int:
+        _posts(org, count)
+        with CaptureQueriesContext(connection) as captured:
+            result = services.tick()
+        assert result.started_posts == count and len(result.queued) == count
+        return len(captured.captured_queries)
+
+    two, eight = tick_queries(2), tick_queries(8)
+    # Six more posts cost their state updates only: one audit append, one insert of the
+    # publications and one queueing update serve the whole tick.
+    assert eight == two + 6
+    assert Publication.objects.filter(state=P.QUEUED).count() == 10
+    assert AuditEvent.objects.filter(verb="publishing").count() == 10
+    assert verify_chain(AuditEvent.objects.order_by("seq")) is None
