@@ -39,6 +39,19 @@ logger = logging.getLogger(__name__)
 
 # Replaced by the tests, which move a frozen clock instead of sleeping.
 _sleep = time.sleep
+_monotonic = time.monotonic
+
+
+def batch_budget() -> float:
+    """Seconds after its claim within which a batch may start another send.
+
+    A claim older than PUBLISH_SENDING_STALE_SECONDS is taken for a dead worker's and
+    reclaimed; a send started before the budget ends (a few requests of
+    PUBLISH_REQUEST_TIMEOUT at worst) must finish before that. What remains of a batch
+    past its budget goes back to pending, unsent, for the next tick.
+    """
+    stale = float(settings.PUBLISH_SENDING_STALE_SECONDS)
+    return max(0.0, stale - 3 * float(settings.PUBLISH_REQUEST_TIMEOUT))
 
 
 def _backoff(attempt: int, retry_after: float | None) -> timedelta:
@@ -207,7 +220,14 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     )
     sent: list[_Sent] = []
     ended: set[int] = set()
-    for publication, prepared in _with_payloads(publications, started):
+    clock = _monotonic()
+    items = _with_payloads(publications, started)
+    for index, (publication, prepared) in enumerate(items):
+        if index and _monotonic() - clock > batch_budget():
+            rest = items[index:]
+            states.update((p.pk, state) for p, state in rest if state is not None)
+            states.update(_release([p for p, state in rest if state is None], started))
+            break
         state = prepared if prepared is not None else _send_one(publication, started, sent)
         if state is not None:
             states[publication.pk] = state
@@ -228,6 +248,17 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
             for pk, state in Publication.objects.filter(pk__in=missing).values_list("pk", "state")
         )
     return states
+
+
+def _release(publications: list[Publication], started: datetime) -> dict[UUID, PublicationState]:
+    """Hand back unsent publications of a batch that ran out of time: pending again, as if
+    never claimed (no attempt was made), for the next tick to queue."""
+    mine = [p.pk for p in publications]
+    Publication.objects.filter(pk__in=mine, state=P.SENDING, claimed_at=started).update(
+        state=P.PENDING, next_attempt_at=timezone.now(), attempts=F("attempts") - 1
+    )
+    logger.warning("Batch out of time: %s publications handed back unsent", len(mine))
+    return dict.fromkeys(mine, P.PENDING)
 
 
 def _send_one(

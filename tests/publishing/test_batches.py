@@ -20,6 +20,7 @@ from editorial.models import AuditEvent, Notification, Post, PostState
 from publishing import services
 from publishing.adapters.base import PublishError
 from publishing.models import Attempt, Publication, PublicationState
+from publishing.services import sending
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, RecordingTask, scheduled
 
@@ -239,3 +240,42 @@ def test_a_tick_starts_a_burst_of_posts_with_one_statement_per_post(
     assert Publication.objects.filter(state=P.QUEUED).count() == 10
     assert AuditEvent.objects.filter(verb="publishing").count() == 10
     assert verify_chain(AuditEvent.objects.order_by("seq")) is None
+
+
+def test_a_batch_past_its_time_budget_hands_the_rest_back_unsent(
+    org: Org,
+    fake: FakeAdapter,
+    queued_batch: Callable[[int], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A batch never runs into the stale-claim limit: after the first send took longer than
+    the budget, the others go back to pending, unsent and without an attempt."""
+    ids = queued_batch(3)
+    clock = [1000.0]
+    monkeypatch.setattr(sending, "_monotonic", lambda: clock[0])
+    publish = fake.publish
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        clock[0] += sending.batch_budget() + 1
+        return publish(*args, **kwargs)
+
+    fake.publish = slow  # type: ignore[method-assign]
+    states = services.publications_send(publication_ids=ids)
+    first, *rest = (Publication.objects.get(pk=pk) for pk in ids)
+    assert states[first.pk] == P.PUBLISHED
+    assert [states[p.pk] for p in rest] == [P.PENDING, P.PENDING]
+    assert [(p.state, p.attempts, p.attempt_log.count()) for p in rest] == [
+        (P.PENDING, 0, 0),
+        (P.PENDING, 0, 0),
+    ]
+    assert len(fake.sent) == 1
+    # Their payloads were stored before the first send: the next attempt sends exactly those.
+    assert all(p.payload is not None for p in rest)
+    fake.publish = publish  # type: ignore[method-assign]
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.tick()
+    assert sorted(map(str, result.queued)) == sorted(str(p.pk) for p in rest)
+    services.publications_send(publication_ids=[str(p.pk) for p in rest])
+    assert Publication.objects.filter(state=P.PUBLISHED).count() == 3
+    assert [s["n"] for s in fake.sent] == [1, 2, 3]  # the stored payloads, built once
