@@ -12,7 +12,9 @@ Then, ``--runs`` times, on the same servers and accounts:
   scheduled for one instant; throughput = posts / (last ``Attempt.acknowledged_at`` minus
   that instant). Queue, claim and acknowledgement times are read back from the database.
 - raw: the same texts (another marker, so both can be counted back) sent straight with the
-  SDKs, ``--threads`` threads (default: the pipeline's send slots, workers * concurrency),
+  SDKs, ``--threads`` threads (default: as many network calls as the pipeline may have in
+  flight, workers * concurrency * PUBLISH_BATCH_SIZE, since each task sends its batch on
+  that many send threads),
   one client per account logged in beforehand and reused: Mastodon.py ``status_post`` and
   atproto ``send_post``; throughput = posts / (last answer minus the loop's start).
 
@@ -70,6 +72,7 @@ class Options:
     concurrency: int
     pool: str
     threads: int
+    batch_size: int
     lookahead: float
     tick: float
     conn_max_age: int | None
@@ -86,8 +89,13 @@ def _parse(argv: list[str] | None) -> Options:
     parser.add_argument("--concurrency", type=int, default=4, help="per worker")
     parser.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
     parser.add_argument(
-        "--threads", type=int, default=0, help="raw loop threads (0: workers * concurrency)"
+        "--threads",
+        type=int,
+        default=0,
+        help="raw loop threads (0: the pipeline's sends in flight, workers * concurrency * "
+        "--batch-size)",
     )
+    parser.add_argument("--batch-size", type=int, default=8, help="PUBLISH_BATCH_SIZE")
     parser.add_argument("--lookahead", type=float, default=5.0, help="PUBLISH_LOOKAHEAD_SECONDS")
     parser.add_argument("--tick", type=float, default=1.0, help="PUBLISH_TICK_SECONDS")
     parser.add_argument(
@@ -109,7 +117,8 @@ def _parse(argv: list[str] | None) -> Options:
         workers=a.workers,
         concurrency=a.concurrency,
         pool=a.pool,
-        threads=a.threads or a.workers * a.concurrency,
+        threads=a.threads or a.workers * a.concurrency * a.batch_size,
+        batch_size=a.batch_size,
         lookahead=a.lookahead,
         tick=a.tick,
         conn_max_age=a.conn_max_age,
@@ -425,6 +434,7 @@ def run(o: Options) -> dict[str, Any]:
         postgres, redis, bluesky, mastodon = start_servers(stack)
         log(f"servers up in {time.monotonic() - began:.1f} s")
         set_environment(postgres, redis, tmp, lookahead=o.lookahead, tick=o.tick)
+        os.environ["PUBLISH_BATCH_SIZE"] = str(o.batch_size)
         if o.conn_max_age is not None:
             os.environ["DATABASE_URL"] = f"{postgres.url}?conn_max_age={o.conn_max_age}"
         subprocess.run(

@@ -3,7 +3,7 @@ and reporting a post's outcome once all its publications have ended."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -18,12 +18,20 @@ from publishing.models import Publication, PublicationState
 P = PublicationState
 
 
-def adapter_for(account: SocialAccount) -> Adapter:
+def adapter_for(
+    account: SocialAccount, on_session_change: Callable[[str], None] | None = None
+) -> Adapter:
+    """The account's adapter; a new session is stored at once unless ``on_session_change``
+    takes it (the send threads, which keep off the database, hand it to the caller)."""
+
+    def store(session: str) -> None:
+        social_account_store_session(account_id=account.pk, session=session)
+
     return get_adapter(
         account.network,
         timeout=settings.PUBLISH_REQUEST_TIMEOUT,
         allow_http=settings.PUBLISH_ALLOW_HTTP,
-        on_session_change=lambda s: social_account_store_session(account_id=account.pk, session=s),
+        on_session_change=on_session_change or store,
     )
 
 

@@ -6,9 +6,12 @@ is a conditional update and the stored payload is idempotent on the network side
 from __future__ import annotations
 
 import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -21,9 +24,10 @@ from django.db.models import Case, F, JSONField, Value, When
 from django.utils import timezone
 
 from accounts.crypto import CredentialsError
-from accounts.services import social_account_needs_reconnection
+from accounts.services import social_account_needs_reconnection, social_account_store_session
 from publishing.adapters.base import (
     Adapter,
+    Credentials,
     MediaItem,
     OutgoingPost,
     PreparedPayload,
@@ -202,15 +206,17 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     due at the same moment); each one's state afterwards. Safe to call twice for any id.
 
     The claim requires the due time to have come, so nothing is sent early whatever the
-    broker does. The sends go one after the other; what they change in the database is
-    written together at the end (one transaction for the attempts, one editorial call for
-    the posts that ended), which is where a send's cost was. The batch stays small
-    (PUBLISH_BATCH_SIZE) because a send whose answer is slow holds up the others' records.
+    broker does. The payloads are stored before any send; the network calls then run at
+    once on the process's send threads (which never touch the database), so that a batch
+    goes out as fast as its slowest post; what they change in the database is written
+    together at the end (one transaction for the attempts, one editorial call for the
+    posts that ended), which is where a send's cost was.
     """
     ids = list(dict.fromkeys(UUID(str(i)) for i in publication_ids))
     ready = _wait_until_due(ids)
     states: dict[UUID, PublicationState] = {}
     started = timezone.now()
+    clock = _monotonic()
     claimed = _claim(ready, started)
     publications = list(
         Publication.objects.select_related("account", "post__current_revision")
@@ -218,26 +224,34 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
         .filter(pk__in=claimed)
         .order_by("post_id", "account_id", "part")
     )
+    jobs: list[_Job] = []
+    sessions: list[tuple[int, str]] = []
+    look_first = _unknown_outcomes(publications)
+    for publication, failed in _with_payloads(publications, started):
+        if failed is not None:
+            states[publication.pk] = failed
+            continue
+        try:
+            jobs.append(_job(publication, publication.pk in look_first, sessions))
+        except Exception as exc:
+            states[publication.pk] = _failed(publication, started, exc)
     sent: list[_Sent] = []
-    ended: set[int] = set()
-    clock = _monotonic()
-    items = _with_payloads(publications, started)
-    for index, (publication, prepared) in enumerate(items):
-        if index and _monotonic() - clock > batch_budget():
-            rest = items[index:]
-            states.update((p.pk, state) for p, state in rest if state is not None)
-            states.update(_release([p for p, state in rest if state is None], started))
-            break
-        state = prepared if prepared is not None else _send_one(publication, started, sent)
-        if state is not None:
-            states[publication.pk] = state
-            if state == P.FAILED:
-                ended.add(publication.post_id)
+    unsent: list[Publication] = []
+    for job, outcome in zip(jobs, _run_jobs(jobs, clock), strict=True):
+        if isinstance(outcome, _Sent):
+            sent.append(outcome)
+        elif isinstance(outcome, _OutOfTime):
+            unsent.append(job.publication)
+        else:
+            states[job.publication.pk] = _failed(job.publication, started, outcome)
+    for account_id, session in sessions:
+        social_account_store_session(account_id=account_id, session=session)
+    if unsent:
+        states.update(_release(unsent, started))
     if sent:
         _record_successes(sent, started)
-        for item in sent:
-            states[item.publication.pk] = P.PUBLISHED
-        ended |= {item.publication.post_id for item in sent}
+        states.update((item.publication.pk, P.PUBLISHED) for item in sent)
+    ended = {p.post_id for p in publications if states.get(p.pk) in (P.PUBLISHED, P.FAILED)}
     if ended:
         finish_posts_if_done(ended)
     # Not claimed here: someone else has it, it is done, or it went back to the broker.
@@ -250,6 +264,99 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     return states
 
 
+@dataclass
+class _Job:
+    """Everything one network call needs, read from the database beforehand."""
+
+    publication: Publication
+    adapter: Adapter
+    credentials: Credentials
+    payload: PreparedPayload
+    post: OutgoingPost
+    look_first: bool
+
+
+class _OutOfTime(Exception):
+    """The batch's budget ran out before this send started: it was not sent."""
+
+
+def _job(publication: Publication, look_first: bool, sessions: list[tuple[int, str]]) -> _Job:
+    account_id = publication.account_id
+
+    def keep(session: str) -> None:
+        sessions.append((account_id, session))  # stored by the caller, off the send thread
+
+    return _Job(
+        publication=publication,
+        adapter=adapter_for(publication.account, on_session_change=keep),
+        credentials=credentials_of(publication.account),
+        payload=PreparedPayload(data=publication.payload or {}),
+        post=_outgoing(publication),
+        look_first=look_first,
+    )
+
+
+def _unknown_outcomes(publications: list[Publication]) -> set[UUID]:
+    """Those with an earlier attempt whose outcome is unknown: they are looked up first.
+    A first attempt has no earlier one, so most batches ask nothing."""
+    retried = [p.pk for p in publications if p.attempts > 1]
+    if not retried:
+        return set()
+    return set(
+        Attempt.objects.filter(
+            publication_id__in=retried, outcome=Attempt.Outcome.UNKNOWN
+        ).values_list("publication_id", flat=True)
+    )
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _send_pool() -> ThreadPoolExecutor:
+    """The process's send threads, made on first use and kept, so that each thread keeps
+    its keep-alive connections from one batch to the next. By process id: a prefork child
+    inherits the parent's dictionary but none of its threads."""
+    with _pools_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            size = max(1, settings.PUBLISH_BATCH_SIZE)
+            pool = _pools[os.getpid()] = ThreadPoolExecutor(size, thread_name_prefix="publish")
+        return pool
+
+
+def _run_jobs(jobs: list[_Job], clock: float) -> list[_Sent | Exception]:
+    """Each job's outcome, in order: sent, or the exception that stopped it."""
+    if not jobs:
+        return []
+    if len(jobs) == 1:
+        return [_network(jobs[0], clock, first=True)]
+    pool = _send_pool()
+    futures = [pool.submit(_network, job, clock, first=n == 0) for n, job in enumerate(jobs)]
+    return [f.result() for f in futures]
+
+
+def _network(job: _Job, clock: float, *, first: bool) -> _Sent | Exception:
+    """One publication's network calls, on a send thread: no database here.
+
+    After an unknown outcome (an earlier attempt whose request may have reached the
+    server), the post is looked up before anything is sent again. Past the batch's budget
+    nothing starts (the first job always goes), so no claim reaches the stale limit.
+    """
+    try:
+        if not first and _monotonic() - clock > batch_budget():
+            return _OutOfTime()
+        if job.look_first:
+            found = job.adapter.lookup(job.credentials, job.payload)
+            if found is not None:
+                return _Sent(job.publication, found, True, timezone.now())
+        ref = job.adapter.publish(job.credentials, job.payload, job.post)
+        # The moment the server acknowledged the post: what lateness is measured against.
+        return _Sent(job.publication, ref, False, timezone.now())
+    except Exception as exc:
+        return exc
+
+
 def _release(publications: list[Publication], started: datetime) -> dict[UUID, PublicationState]:
     """Hand back unsent publications of a batch that ran out of time: pending again, as if
     never claimed (no attempt was made), for the next tick to queue."""
@@ -259,21 +366,6 @@ def _release(publications: list[Publication], started: datetime) -> dict[UUID, P
     )
     logger.warning("Batch out of time: %s publications handed back unsent", len(mine))
     return dict.fromkeys(mine, P.PENDING)
-
-
-def _send_one(
-    publication: Publication, started: datetime, sent: list[_Sent]
-) -> PublicationState | None:
-    """Send one claimed publication: None when it was published (added to ``sent``, to be
-    recorded with the batch), else the state its failure left it in (recorded now)."""
-    try:
-        ref, found = _send(adapter_for(publication.account), publication)
-        # The moment the server acknowledged the post: what lateness is measured against.
-        acknowledged = timezone.now()
-    except Exception as exc:
-        return _failed(publication, started, exc)
-    sent.append(_Sent(publication, ref, found, acknowledged))
-    return None
 
 
 def _failed(publication: Publication, started: datetime, exc: Exception) -> PublicationState:
@@ -368,25 +460,6 @@ def _record_successes(sent: list[_Sent], started: datetime) -> None:
             )
             for item in sent
         )
-
-
-def _send(adapter: Adapter, publication: Publication) -> tuple[PublishedRef, bool]:
-    """Publish the stored payload; the ref, and True when a lookup found it (nothing sent).
-
-    After an unknown outcome (any earlier attempt whose request may have reached the
-    server), the post is looked up before anything is sent again.
-    """
-    credentials = credentials_of(publication.account)
-    payload = PreparedPayload(data=publication.payload or {})
-    # On a first attempt there is no earlier one whose outcome could be unknown.
-    if (
-        publication.attempts > 1
-        and publication.attempt_log.filter(outcome=Attempt.Outcome.UNKNOWN).exists()
-    ):
-        found = adapter.lookup(credentials, payload)
-        if found is not None:
-            return found, True
-    return adapter.publish(credentials, payload, _outgoing(publication)), False
 
 
 def _record_failure(

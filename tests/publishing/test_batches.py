@@ -4,6 +4,7 @@ tests/integration and in the fault campaign)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -124,22 +125,49 @@ def test_every_payload_is_stored_before_the_first_send_of_the_batch(
     org: Org,
     fake: FakeAdapter,
     queued_batch: Callable[[int], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = queued_batch(3)
     stored_when_sending: list[int] = []
-    publish = fake.publish
+    run_jobs = sending._run_jobs
 
-    def checking(*args: Any, **kwargs: Any) -> Any:
+    def checking(jobs: list[Any], clock: float) -> Any:
+        # The moment the send threads get the jobs, seen from the worker's own connection.
         stored_when_sending.append(
             Publication.objects.filter(pk__in=ids, payload__isnull=False).count()
         )
-        return publish(*args, **kwargs)
+        return run_jobs(jobs, clock)
 
-    fake.publish = checking  # type: ignore[method-assign]
+    monkeypatch.setattr(sending, "_run_jobs", checking)
     services.publications_send(publication_ids=ids)
-    assert stored_when_sending == [3, 3, 3]
+    assert stored_when_sending == [3]
+    assert len(fake.sent) == 3
     stored = {str(pk): p and p["key"] for pk, p in Publication.objects.values_list("pk", "payload")}
     assert stored == {pk: pk for pk in ids}
+
+
+def test_the_sends_of_a_batch_run_at_once_on_the_send_threads(
+    org: Org,
+    fake: FakeAdapter,
+    queued_batch: Callable[[int], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch goes out as fast as its slowest post: its sends overlap (each waits here
+    until all three are in flight at once), and none runs on the worker's own thread."""
+    ids = queued_batch(3)
+    barrier = threading.Barrier(3, timeout=10)
+    threads: set[str] = set()
+    publish = fake.publish
+
+    def together(*args: Any, **kwargs: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        barrier.wait()  # raises BrokenBarrierError if the sends ran one after the other
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(fake, "publish", together)
+    states = services.publications_send(publication_ids=ids)
+    assert set(states.values()) == {P.PUBLISHED}
+    assert len(threads) == 3 and threading.current_thread().name not in threads
 
 
 def test_one_failure_in_a_batch_leaves_the_others_published(
@@ -249,33 +277,30 @@ def test_a_batch_past_its_time_budget_hands_the_rest_back_unsent(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """A batch never runs into the stale-claim limit: after the first send took longer than
-    the budget, the others go back to pending, unsent and without an attempt."""
+    """A batch never runs into the stale-claim limit: a send that would start after the
+    budget (the send threads were busy) does not start; it goes back to pending, unsent
+    and without an attempt. The batch's first send always goes."""
     ids = queued_batch(3)
-    clock = [1000.0]
-    monkeypatch.setattr(sending, "_monotonic", lambda: clock[0])
-    publish = fake.publish
-
-    def slow(*args: Any, **kwargs: Any) -> Any:
-        clock[0] += sending.batch_budget() + 1
-        return publish(*args, **kwargs)
-
-    fake.publish = slow  # type: ignore[method-assign]
+    readings = iter([1000.0])  # the batch's start; every later reading is past the budget
+    monkeypatch.setattr(
+        sending, "_monotonic", lambda: next(readings, 1000.0 + sending.batch_budget() + 1)
+    )
     states = services.publications_send(publication_ids=ids)
-    first, *rest = (Publication.objects.get(pk=pk) for pk in ids)
-    assert states[first.pk] == P.PUBLISHED
-    assert [states[p.pk] for p in rest] == [P.PENDING, P.PENDING]
+    publications = [Publication.objects.get(pk=pk) for pk in ids]
+    sent = [p for p in publications if states[p.pk] == P.PUBLISHED]
+    rest = [p for p in publications if states[p.pk] != P.PUBLISHED]
+    assert len(sent) == 1 and len(rest) == 2
     assert [(p.state, p.attempts, p.attempt_log.count()) for p in rest] == [
         (P.PENDING, 0, 0),
         (P.PENDING, 0, 0),
     ]
-    assert len(fake.sent) == 1
+    assert [s["key"] for s in fake.sent] == [str(sent[0].pk)]
     # Their payloads were stored before the first send: the next attempt sends exactly those.
     assert all(p.payload is not None for p in rest)
-    fake.publish = publish  # type: ignore[method-assign]
+    monkeypatch.setattr(sending, "_monotonic", lambda: 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         result = services.tick()
     assert sorted(map(str, result.queued)) == sorted(str(p.pk) for p in rest)
     services.publications_send(publication_ids=[str(p.pk) for p in rest])
     assert Publication.objects.filter(state=P.PUBLISHED).count() == 3
-    assert [s["n"] for s in fake.sent] == [1, 2, 3]  # the stored payloads, built once
+    assert sorted(s["n"] for s in fake.sent) == [1, 2, 3]  # the stored payloads, built once
