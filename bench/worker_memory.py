@@ -88,6 +88,8 @@ class Options:
     tick: float
     timeout: float
     keep_logs: bool
+    worker_env: tuple[tuple[str, str], ...] = ()
+    trace: bool = False
 
 
 def _parse(argv: list[str] | None) -> Options:
@@ -112,7 +114,22 @@ def _parse(argv: list[str] | None) -> Options:
     parser.add_argument("--tick", type=float, default=1.0, help="PUBLISH_TICK_SECONDS")
     parser.add_argument("--timeout", type=float, default=5400.0, help="bound on the whole run")
     parser.add_argument("--keep-logs", action="store_true", help="print the worker logs' path")
+    parser.add_argument(
+        "--worker-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="experiment: environment of the worker and beat (e.g. MALLOC_ARENA_MAX=2)",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="investigation: tracemalloc in the worker (costs memory and time), snapshots at "
+        "the baseline, half-way and the end; report what grew in the second half",
+    )
     a = parser.parse_args(argv)
+    if any("=" not in e for e in a.worker_env):
+        parser.error("--worker-env takes KEY=VALUE")
     if a.accounts < 2 or a.publications < 2 or a.chunk < 1:
         parser.error("at least 2 accounts (one per network), 2 publications and chunks of 1")
     step = a.step or (1000 if a.publications >= 5000 else max(1, a.publications // 10))
@@ -131,6 +148,8 @@ def _parse(argv: list[str] | None) -> Options:
         tick=a.tick,
         timeout=a.timeout,
         keep_logs=a.keep_logs,
+        worker_env=tuple((k, v) for k, v in (e.split("=", 1) for e in a.worker_env)),
+        trace=a.trace,
     )
 
 
@@ -209,6 +228,8 @@ class Sampler:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     error: BaseException | None = None
+    at_half: Any = None  # called once from the thread when half the publications are out
+    half: int = 0
 
     def label(self, pid: int, main: bool) -> str:
         if pid not in self.labels:
@@ -237,7 +258,10 @@ class Sampler:
 
         try:
             while not self._stop.wait(self.interval):
-                self.sample()
+                taken = self.sample()
+                if self.at_half is not None and self.half and taken.published >= self.half:
+                    self.at_half, hook = None, self.at_half
+                    hook()
         except BaseException as exc:  # reported by stop()
             self.error = exc
         finally:
@@ -268,6 +292,95 @@ def import_only_rss_mb() -> float:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, check=True, timeout=120
     )
     return round(int(done.stdout.split()[-1]) / MB, 1)
+
+
+# --- investigation: tracemalloc inside the worker ------------------------------------------
+
+# Put on the worker's PYTHONPATH as sitecustomize.py: in the worker only (not beat), start
+# tracemalloc and, on SIGUSR2, dump a snapshot and the live objects' counts by type.
+_TRACE_SITE = """
+import gc, json, os, signal, tracemalloc
+from pathlib import Path
+
+_dir = os.environ.get("BENCH_MEMTRACE_DIR")
+_argv = Path("/proc/self/cmdline").read_bytes().split(b"\\0")
+if _dir and b"worker" in _argv and b"celery" in _argv:
+    tracemalloc.start(1)
+    _count = [0]
+
+    def _dump(signum, frame):
+        _count[0] += 1
+        n = _count[0]
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        snapshot.dump(os.path.join(_dir, f"snapshot{n}.pickle"))
+        types = {}
+        for obj in gc.get_objects():
+            name = type(obj).__qualname__
+            types[name] = types.get(name, 0) + 1
+        Path(_dir, f"types{n}.json").write_text(json.dumps(types))
+        Path(_dir, f"done{n}").touch()
+
+    signal.signal(signal.SIGUSR2, _dump)
+"""
+
+
+class Tracer:
+    """Asks the worker for tracemalloc snapshots and compares them."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.taken = 0
+
+    @staticmethod
+    def environment(directory: Path) -> dict[str, str]:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "sitecustomize.py").write_text(_TRACE_SITE)
+        path = os.environ.get("PYTHONPATH", "")
+        return {
+            "BENCH_MEMTRACE_DIR": str(directory),
+            "PYTHONPATH": f"{directory}{os.pathsep}{path}" if path else str(directory),
+        }
+
+    def snapshot(self, pid: int) -> None:
+        self.taken += 1
+        os.kill(pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 120
+        while not (self.directory / f"done{self.taken}").exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the worker wrote no tracemalloc snapshot")
+            time.sleep(0.2)
+
+    def report(self, first: int, last: int, top: int = 15) -> dict[str, Any]:
+        """What grew between two snapshots: by source line, and live objects by type."""
+        import tracemalloc
+
+        old = tracemalloc.Snapshot.load(str(self.directory / f"snapshot{first}.pickle"))
+        new = tracemalloc.Snapshot.load(str(self.directory / f"snapshot{last}.pickle"))
+        lines = new.compare_to(old, "lineno")
+        types_old = json.loads((self.directory / f"types{first}.json").read_text())
+        types_new = json.loads((self.directory / f"types{last}.json").read_text())
+        grown = sorted(
+            ((k, v - types_old.get(k, 0)) for k, v in types_new.items()),
+            key=lambda kv: -kv[1],
+        )
+        return {
+            "traced_mb": [
+                round(sum(t.size for t in snap.traces) / MB / MB, 2) for snap in (old, new)
+            ],
+            "growth_traced_mb": round(sum(d.size_diff for d in lines) / MB / MB, 2),
+            "top_lines": [
+                {
+                    "where": f"{d.traceback[0].filename}:{d.traceback[0].lineno}",
+                    "size_diff_kb": round(d.size_diff / MB, 1),
+                    "count_diff": d.count_diff,
+                }
+                for d in lines[:top]
+            ],
+            "objects": [sum(types_old.values()), sum(types_new.values())],
+            "top_types": [{"type": k, "count_diff": v} for k, v in grown[:top]],
+        }
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -446,6 +559,42 @@ def _environment_overrides() -> dict[str, str]:
     }
 
 
+def _start_worker(
+    o: Options, tmp: Path, stack: contextlib.ExitStack
+) -> tuple[int, list[int], Tracer | None]:
+    """One worker (and beat), with the experiment's environment: (main pid, children, tracer)."""
+    os.environ.update(dict(o.worker_env))
+    tracer = Tracer(tmp / "memtrace") if o.trace else None
+    if tracer is not None:
+        os.environ.update(tracer.environment(tracer.directory))
+    start_celery(workers=1, pool=o.pool, concurrency=o.concurrency, logs=tmp, stack=stack)
+    main_pid, child_pids = worker_pids()
+    if main_pid is None:
+        raise RuntimeError("no worker process found under this process")
+    return main_pid, child_pids, tracer
+
+
+def _trace_report(tracer: Tracer, main_pid: int) -> dict[str, Any]:
+    tracer.snapshot(main_pid)
+    trace = {"whole_run": tracer.report(1, tracer.taken)}
+    if tracer.taken == 3:
+        trace["second_half"] = tracer.report(2, 3)
+    return trace
+
+
+def _sample_rows(names: list[str], samples: list[Sample]) -> dict[str, Any]:
+    """Every sample: seconds since the baseline, published, RSS MB per process (and sum)."""
+    per_process = [n for n in names if n != "sum"]
+    return {
+        "sample_columns": ["t_s", "published", *[f"{n}_rss_mb" for n in names]],
+        "samples": [
+            [s.t, s.published, *[_mb(s.rss_kb.get(n, 0)) for n in per_process]]
+            + ([_mb(sum(s.rss_kb.values()))] if "sum" in names else [])
+            for s in samples
+        ],
+    }
+
+
 def run(o: Options) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         tmp = Path(tempfile.mkdtemp(prefix="porte-voix-bench-"))
@@ -469,15 +618,15 @@ def run(o: Options) -> dict[str, Any]:
         import_only = import_only_rss_mb()
         unit, officer, manager = create_people()
         accounts = connect_accounts(o.accounts, unit, bluesky, mastodon)
-        start_celery(workers=1, pool=o.pool, concurrency=o.concurrency, logs=tmp, stack=stack)
-        main_pid, child_pids = worker_pids()
-        if main_pid is None:
-            raise RuntimeError("no worker process found under this process")
+        main_pid, child_pids, tracer = _start_worker(o, tmp, stack)
         time.sleep(3)  # ready, a few idle ticks: the baseline before any publication
         sampler = Sampler(o.interval)
         baseline = sampler.sample()
         sampler.samples.clear()
         log(f"baseline: {baseline.rss_kb} kB RSS (import only: {import_only} MB)")
+        if tracer is not None:
+            tracer.snapshot(main_pid)
+            sampler.half, sampler.at_half = o.publications // 2, lambda: tracer.snapshot(main_pid)
         sampler.start()
         started = time.monotonic()
         try:
@@ -488,6 +637,7 @@ def run(o: Options) -> dict[str, Any]:
         duration = time.monotonic() - started
         final = sampler.sample()
         pids_after = worker_pids()
+        trace = _trace_report(tracer, main_pid) if tracer is not None else None
         load_at_end = load_average()
         per_process = analyse(o, baseline, sampler.samples, made)
         publications = _publications(made)
@@ -496,7 +646,6 @@ def run(o: Options) -> dict[str, Any]:
         connection.close()
         if o.keep_logs:
             log(f"logs kept in {tmp}")
-        names = list(per_process)
         return {
             "machine": {
                 **machine(),
@@ -513,19 +662,15 @@ def run(o: Options) -> dict[str, Any]:
                 "pids": {"main": main_pid, "children": child_pids},
             },
             "import_only_rss_mb": import_only,
+            "worker_env": dict(o.worker_env),
+            **({"tracemalloc": trace} if trace is not None else {}),
             "duration_s": round(duration, 1),
             "publications_per_s": round(final.published / duration, 2) if duration else 0.0,
             "publications": publications,
             "remote": remote,
             "rss": per_process,
             "goal": verdict(o, per_process),
-            # [seconds since baseline, published, RSS MB per process in the order of "names"]
-            "sample_columns": ["t_s", "published", *[f"{n}_rss_mb" for n in names]],
-            "samples": [
-                [s.t, s.published, *[_mb(s.rss_kb.get(n, 0)) for n in names if n != "sum"]]
-                + ([_mb(sum(s.rss_kb.values()))] if "sum" in per_process else [])
-                for s in sampler.samples
-            ],
+            **_sample_rows(list(per_process), sampler.samples),
         }
     raise AssertionError("unreachable")
 
