@@ -90,6 +90,7 @@ class Options:
     keep_logs: bool
     worker_env: tuple[tuple[str, str], ...] = ()
     trace: bool = False
+    trace_frames: int = 1
 
 
 def _parse(argv: list[str] | None) -> Options:
@@ -127,6 +128,9 @@ def _parse(argv: list[str] | None) -> Options:
         help="investigation: tracemalloc in the worker (costs memory and time), snapshots at "
         "the baseline, half-way and the end; report what grew in the second half",
     )
+    parser.add_argument(
+        "--trace-frames", type=int, default=1, help="frames per traceback with --trace"
+    )
     a = parser.parse_args(argv)
     if any("=" not in e for e in a.worker_env):
         parser.error("--worker-env takes KEY=VALUE")
@@ -149,7 +153,8 @@ def _parse(argv: list[str] | None) -> Options:
         timeout=a.timeout,
         keep_logs=a.keep_logs,
         worker_env=tuple((k, v) for k, v in (e.split("=", 1) for e in a.worker_env)),
-        trace=a.trace,
+        trace=a.trace or a.trace_frames > 1,
+        trace_frames=a.trace_frames,
     )
 
 
@@ -307,7 +312,7 @@ from pathlib import Path
 _dir = os.environ.get("BENCH_MEMTRACE_DIR")
 _argv = Path("/proc/self/cmdline").read_bytes().split(b"\\0")
 if _dir and b"worker" in _argv and b"celery" in _argv:
-    tracemalloc.start(1)
+    tracemalloc.start(int(os.environ.get("BENCH_MEMTRACE_FRAMES", "1")))
     _count = [0]
 
     def _dump(signum, frame):
@@ -331,17 +336,19 @@ if _dir and b"worker" in _argv and b"celery" in _argv:
 class Tracer:
     """Asks the worker for tracemalloc snapshots and compares them."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, frames: int = 1) -> None:
         self.directory = directory
+        self.frames = frames
         self.taken = 0
 
-    @staticmethod
-    def environment(directory: Path) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
+        directory = self.directory
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "sitecustomize.py").write_text(_TRACE_SITE)
         path = os.environ.get("PYTHONPATH", "")
         return {
             "BENCH_MEMTRACE_DIR": str(directory),
+            "BENCH_MEMTRACE_FRAMES": str(self.frames),
             "PYTHONPATH": f"{directory}{os.pathsep}{path}" if path else str(directory),
         }
 
@@ -360,7 +367,7 @@ class Tracer:
 
         old = tracemalloc.Snapshot.load(str(self.directory / f"snapshot{first}.pickle"))
         new = tracemalloc.Snapshot.load(str(self.directory / f"snapshot{last}.pickle"))
-        lines = new.compare_to(old, "lineno")
+        lines = new.compare_to(old, "lineno" if self.frames == 1 else "traceback")
         types_old = json.loads((self.directory / f"types{first}.json").read_text())
         types_new = json.loads((self.directory / f"types{last}.json").read_text())
         grown = sorted(
@@ -375,6 +382,7 @@ class Tracer:
             "top_lines": [
                 {
                     "where": f"{d.traceback[0].filename}:{d.traceback[0].lineno}",
+                    "traceback": [f"{f.filename}:{f.lineno}" for f in d.traceback],
                     "size_diff_kb": round(d.size_diff / MB, 1),
                     "count_diff": d.count_diff,
                 }
@@ -587,9 +595,9 @@ def _start_worker(
 ) -> tuple[int, list[int], Tracer | None]:
     """One worker (and beat), with the experiment's environment: (main pid, children, tracer)."""
     os.environ.update(dict(o.worker_env))
-    tracer = Tracer(tmp / "memtrace") if o.trace else None
+    tracer = Tracer(tmp / "memtrace", o.trace_frames) if o.trace else None
     if tracer is not None:
-        os.environ.update(tracer.environment(tracer.directory))
+        os.environ.update(tracer.environment())
     start_celery(workers=1, pool=o.pool, concurrency=o.concurrency, logs=tmp, stack=stack)
     main_pid, child_pids = worker_pids()
     if main_pid is None:
