@@ -31,6 +31,9 @@ a least-squares line through RSS against publications over the second half of th
 warm-up), in MB per 1,000 publications, per process and for the sum. Pass: every worker
 process's max RSS ≤ ``--limit-mb`` and its slope < ``--flat-mb`` per 1,000. At the end every
 publication's text is counted back on the servers: each exactly once.
+
+Units: "MB" in the report is MiB (/proc's kB / 1024); the verdict also checks the maximum in
+decimal MB (``max_rss_decimal_mb``), the stricter reading of the goal.
 """
 
 from __future__ import annotations
