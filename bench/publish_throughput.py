@@ -86,7 +86,12 @@ def _parse(argv: list[str] | None) -> Options:
     parser.add_argument("--accounts", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3, help="pipeline + raw rounds")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--concurrency", type=int, default=4, help="per worker")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="per worker (each task sends on --batch-size threads)",
+    )
     parser.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
     parser.add_argument(
         "--threads",
