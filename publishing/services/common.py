@@ -56,6 +56,13 @@ def finish_posts_if_done(post_ids: Iterable[int]) -> None:
     for publication in (
         Publication.objects.filter(post_id__in=set(post_ids))
         .select_related("account")
+        # Not the stored payloads (a Bluesky record, perhaps a card's picture): unused here.
+        .defer(
+            "payload",
+            "byline_record",
+            "account__credentials_encrypted",
+            "account__session_encrypted",
+        )
         .order_by("post_id", "account_id", "part")
     ):
         by_post.setdefault(publication.post_id, []).append(publication)
