@@ -9,3 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("porte_voix")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Connects the periodic heap trim to the workers' tasks (see config/memory.py).
+from config import memory  # noqa: E402, F401

@@ -247,6 +247,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Publishing -----------------------------------------------------------------------------
 # Network calls never park a worker: Mastodon.py's default waits up to 300 s.
+# A worker gives freed heap memory back to the system at most this often (0: never).
+MEMORY_TRIM_SECONDS = env.float("MEMORY_TRIM_SECONDS", default=10.0)
 # Publications of one server due at the same moment go to a worker together, up to this
 # many: their records are written together. A slow answer holds up the rest of its batch.
 PUBLISH_BATCH_SIZE = env.int("PUBLISH_BATCH_SIZE", default=8)
