@@ -10,7 +10,6 @@ heap, so it runs at most every ``MEMORY_TRIM_SECONDS`` after a task, not after e
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
 import time
 from typing import Any
@@ -26,9 +25,12 @@ _libc: Any = None
 def _trim_function() -> Any:
     global _libc  # noqa: PLW0603 (loaded once per process, on first use)
     if _libc is None:
-        name = ctypes.util.find_library("c")
-        libc = ctypes.CDLL(name) if name else None
-        _libc = getattr(libc, "malloc_trim", False) or False  # glibc only
+        try:
+            # By its soname: ctypes.util.find_library would run ldconfig in a subprocess.
+            libc: Any = ctypes.CDLL("libc.so.6")
+        except OSError:
+            libc = None  # not glibc
+        _libc = getattr(libc, "malloc_trim", False) or False
     return _libc
 
 
