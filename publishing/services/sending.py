@@ -1,6 +1,10 @@
 """The single send path: the only place that talks to a network and records an attempt
 (healthchecks' ``Channel.notify`` idea). Safe to run twice for one publication: the claim
-is a conditional update and the stored payload is idempotent on the network side.
+is conditional and the stored payload is idempotent on the network side.
+
+It works on batches (``publications_send``; the tick groups publications of one server due
+at the same moment): the database work is done together on the worker's thread, the network
+calls together on the process's send threads. Each publication remains its own unit.
 """
 
 from __future__ import annotations
