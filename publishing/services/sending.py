@@ -68,6 +68,16 @@ def _backoff(attempt: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=delay)
 
 
+def _outgoing_once(publication: Publication) -> OutgoingPost:
+    """The post to send, built once per attempt: prepare and publish both need it, and it
+    reads the images from storage and the thread's reply references from the database."""
+    built: OutgoingPost | None = getattr(publication, "_outgoing_post", None)
+    if built is None:
+        built = _outgoing(publication)
+        publication._outgoing_post = built  # type: ignore[attr-defined]
+    return built
+
+
 def _outgoing(publication: Publication) -> OutgoingPost:
     revision = publication.post.current_revision
     media: list[MediaItem] = []
@@ -295,7 +305,7 @@ def _job(publication: Publication, look_first: bool, sessions: list[tuple[int, s
         adapter=adapter_for(publication.account, on_session_change=keep),
         credentials=credentials_of(publication.account),
         payload=PreparedPayload(data=publication.payload or {}),
-        post=_outgoing(publication),
+        post=_outgoing_once(publication),
         look_first=look_first,
     )
 
@@ -412,7 +422,7 @@ def _with_payloads(
         try:
             prepared = adapter_for(publication.account).prepare(
                 credentials_of(publication.account),
-                _outgoing(publication),
+                _outgoing_once(publication),
                 idempotency_key=str(publication.pk),
             )
         except Exception as exc:
