@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Adapter, Credentials, OutgoingPost, PreparedPayload, PublishedRef, PublishError
-from .bluesky import BlueskyAdapter
-from .mastodon import MastodonAdapter
+from . import atproto_import
+
+# Before anything imports the Bluesky SDK: it then loads only the models it uses.
+atproto_import.load()
+
+from .base import (  # noqa: E402
+    Adapter,
+    Credentials,
+    OutgoingPost,
+    PreparedPayload,
+    PublishedRef,
+    PublishError,
+)
+from .bluesky import BlueskyAdapter  # noqa: E402
+from .mastodon import MastodonAdapter  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable
