@@ -46,3 +46,28 @@ def test_settings_defaults_serve_a_newcomer(tmp_path: Path) -> None:
     assert result.stdout.split() == ["False", "filesystem://"]
     assert (tmp_path / "celery-broker" / "out").is_dir()
     assert (tmp_path / "dev-secret-key").stat().st_mode & 0o077 == 0
+
+
+def _database_options(env: dict[str, str], tmp_path: Path) -> str:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_PREPARED_STATEMENTS"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings as s; print(s.DATABASES['default'])"],
+        cwd=ROOT,
+        env={**clean, "DATA_DIR": str(tmp_path), "REDIS_URL": "", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_postgresql_prepares_statements_unless_turned_off(tmp_path: Path) -> None:
+    url = {"DATABASE_URL": "postgres://pv:pw@127.0.0.1:5432/pv"}
+    on = _database_options(url, tmp_path)
+    assert "'server_side_binding': True" in on and "'prepare_threshold': 5" in on
+    off = _database_options({**url, "DATABASE_PREPARED_STATEMENTS": "false"}, tmp_path)
+    assert "server_side_binding" not in off and "prepare_threshold" not in off
+    # SQLite has neither option.
+    sqlite = _database_options({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}, tmp_path)
+    assert "server_side_binding" not in sqlite
