@@ -10,12 +10,14 @@ import contextlib
 import os
 import platform
 import secrets
+import signal
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -29,6 +31,24 @@ from tests.peers.services import PostgresServer, RedisServer  # noqa: E402
 
 class Timeout(Exception):
     pass
+
+
+R = TypeVar("R")
+
+
+def run_within(seconds: float, run: Callable[[], R]) -> R:
+    """``run()``, stopped by a :class:`Timeout` raised in the main thread after ``seconds``
+    (a stuck peer or worker must not hold a benchmark forever)."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise Timeout(f"the run took more than {seconds:g} s")
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return run()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def log(message: str) -> None:

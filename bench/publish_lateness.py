@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import json
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,13 +35,13 @@ from typing import Any
 
 from bench._common import (
     ROOT,
-    Timeout,
     approved_posts,
     connect_accounts,
     create_people,
     machine,
     percentiles,
     remote_counts,
+    run_within,
     set_environment,
     start_celery,
     start_servers,
@@ -219,15 +218,7 @@ def run(o: Options) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     o = _parse(argv)
 
-    def expire(signum: int, frame: Any) -> None:
-        raise Timeout(f"the run took more than {o.timeout:g} s")
-
-    signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, o.timeout)
-    try:
-        results = run(o)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    results = run_within(o.timeout, lambda: run(o))
     print(json.dumps(results, indent=2, default=str))
     lat = results["lateness_s"]
     if lat:

@@ -30,7 +30,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,6 @@ from typing import Any
 
 from bench._common import (
     ROOT,
-    Timeout,
     approved_posts,
     connect_accounts,
     cpu_snapshot,
@@ -55,6 +53,7 @@ from bench._common import (
     machine,
     percentiles,
     remote_texts,
+    run_within,
     set_environment,
     start_celery,
     start_servers,
@@ -498,15 +497,7 @@ def run(o: Options) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     o = _parse(argv)
 
-    def expire(signum: int, frame: Any) -> None:
-        raise Timeout(f"the run took more than {o.timeout:g} s")
-
-    signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, o.timeout)
-    try:
-        results = run(o)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    results = run_within(o.timeout, lambda: run(o))
     print(json.dumps(results, indent=2, default=str))
     for r in results["runs"]:
         by_net = ", ".join(f"{k} {v:.2f}" for k, v in r["ratio_by_network"].items())

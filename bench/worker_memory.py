@@ -56,7 +56,6 @@ from typing import Any
 
 from bench._common import (
     ROOT,
-    Timeout,
     _proc_table,
     approved_posts,
     connect_accounts,
@@ -65,6 +64,7 @@ from bench._common import (
     log,
     machine,
     remote_texts,
+    run_within,
     set_environment,
     start_celery,
     start_servers,
@@ -725,15 +725,7 @@ def _table(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     o = _parse(argv)
 
-    def expire(signum: int, frame: Any) -> None:
-        raise Timeout(f"the run took more than {o.timeout:g} s")
-
-    signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, o.timeout)
-    try:
-        results = run(o)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    results = run_within(o.timeout, lambda: run(o))
     print(json.dumps(results, indent=2, default=str))
     log(_table(results))
     goal = results["goal"]
