@@ -4,19 +4,16 @@ is conditional and the stored payload is idempotent on the network side.
 
 It works on batches (``publications_send``; the tick groups publications of one server due
 at the same moment): the database work is done together on the worker's thread, the network
-calls together on the process's send threads. Each publication remains its own unit.
+calls together on the process's send threads (``send_threads``). Each publication remains
+its own unit.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
-import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -30,36 +27,22 @@ from django.utils import timezone
 from accounts.crypto import CredentialsError
 from accounts.services import social_account_needs_reconnection, social_account_store_session
 from publishing.adapters.base import (
-    Adapter,
-    Credentials,
     MediaItem,
     OutgoingPost,
     PreparedPayload,
-    PublishedRef,
     PublishError,
     ReplyRef,
 )
 from publishing.models import Attempt, Publication, PublicationState
+from publishing.services import send_threads
 from publishing.services.common import P, adapter_for, credentials_of, finish_posts_if_done
 from publishing.services.scheduler import enqueue
+from publishing.services.send_threads import Job, OutOfTime, Sent
 
 logger = logging.getLogger(__name__)
 
 # Replaced by the tests, which move a frozen clock instead of sleeping.
 _sleep = time.sleep
-_monotonic = time.monotonic
-
-
-def batch_budget() -> float:
-    """Seconds after its claim within which a batch may start another send.
-
-    A claim older than PUBLISH_SENDING_STALE_SECONDS is taken for a dead worker's and
-    reclaimed; a send started before the budget ends (a few requests of
-    PUBLISH_REQUEST_TIMEOUT at worst) must finish before that. What remains of a batch
-    past its budget goes back to pending, unsent, for the next tick.
-    """
-    stale = float(settings.PUBLISH_SENDING_STALE_SECONDS)
-    return max(0.0, stale - 3 * float(settings.PUBLISH_REQUEST_TIMEOUT))
 
 
 def _backoff(attempt: int, retry_after: float | None) -> timedelta:
@@ -201,14 +184,6 @@ def _claim(publication_ids: list[UUID], started: datetime) -> list[UUID]:
     return mine
 
 
-@dataclass
-class _Sent:
-    publication: Publication
-    ref: PublishedRef
-    found: bool
-    acknowledged: datetime
-
-
 def publication_send(*, publication_id: UUID | str) -> PublicationState:
     """Claim, send and record one publication. Safe to call twice for the same id."""
     pk = UUID(str(publication_id))
@@ -230,7 +205,7 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     ready = _wait_until_due(ids)
     states: dict[UUID, PublicationState] = {}
     started = timezone.now()
-    clock = _monotonic()
+    clock = send_threads.monotonic()
     claimed = _claim(ready, started)
     publications = list(
         Publication.objects.select_related("account", "post__current_revision")
@@ -238,7 +213,7 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
         .filter(pk__in=claimed)
         .order_by("post_id", "account_id", "part")
     )
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     sessions: list[tuple[int, str]] = []
     look_first = _unknown_outcomes(publications)
     for publication, failed in _with_payloads(publications, started):
@@ -249,12 +224,12 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
             jobs.append(_job(publication, publication.pk in look_first, sessions))
         except Exception as exc:
             states[publication.pk] = _failed(publication, started, exc)
-    sent: list[_Sent] = []
+    sent: list[Sent] = []
     unsent: list[Publication] = []
-    for job, outcome in zip(jobs, _run_jobs(jobs, clock), strict=True):
-        if isinstance(outcome, _Sent):
+    for job, outcome in zip(jobs, send_threads.run_jobs(jobs, clock), strict=True):
+        if isinstance(outcome, Sent):
             sent.append(outcome)
-        elif isinstance(outcome, _OutOfTime):
+        elif isinstance(outcome, OutOfTime):
             unsent.append(job.publication)
         else:
             states[job.publication.pk] = _failed(job.publication, started, outcome)
@@ -278,29 +253,13 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     return states
 
 
-@dataclass
-class _Job:
-    """Everything one network call needs, read from the database beforehand."""
-
-    publication: Publication
-    adapter: Adapter
-    credentials: Credentials
-    payload: PreparedPayload
-    post: OutgoingPost
-    look_first: bool
-
-
-class _OutOfTime(Exception):
-    """The batch's budget ran out before this send started: it was not sent."""
-
-
-def _job(publication: Publication, look_first: bool, sessions: list[tuple[int, str]]) -> _Job:
+def _job(publication: Publication, look_first: bool, sessions: list[tuple[int, str]]) -> Job:
     account_id = publication.account_id
 
     def keep(session: str) -> None:
         sessions.append((account_id, session))  # stored by the caller, off the send thread
 
-    return _Job(
+    return Job(
         publication=publication,
         adapter=adapter_for(publication.account, on_session_change=keep),
         credentials=credentials_of(publication.account),
@@ -321,54 +280,6 @@ def _unknown_outcomes(publications: list[Publication]) -> set[UUID]:
             publication_id__in=retried, outcome=Attempt.Outcome.UNKNOWN
         ).values_list("publication_id", flat=True)
     )
-
-
-_pools: dict[int, ThreadPoolExecutor] = {}
-_pools_lock = threading.Lock()
-
-
-def _send_pool() -> ThreadPoolExecutor:
-    """The process's send threads, made on first use and kept, so that each thread keeps
-    its keep-alive connections from one batch to the next. By process id: a prefork child
-    inherits the parent's dictionary but none of its threads."""
-    with _pools_lock:
-        pool = _pools.get(os.getpid())
-        if pool is None:
-            size = max(1, settings.PUBLISH_BATCH_SIZE)
-            pool = _pools[os.getpid()] = ThreadPoolExecutor(size, thread_name_prefix="publish")
-        return pool
-
-
-def _run_jobs(jobs: list[_Job], clock: float) -> list[_Sent | Exception]:
-    """Each job's outcome, in order: sent, or the exception that stopped it."""
-    if not jobs:
-        return []
-    if len(jobs) == 1:
-        return [_network(jobs[0], clock, first=True)]
-    pool = _send_pool()
-    futures = [pool.submit(_network, job, clock, first=n == 0) for n, job in enumerate(jobs)]
-    return [f.result() for f in futures]
-
-
-def _network(job: _Job, clock: float, *, first: bool) -> _Sent | Exception:
-    """One publication's network calls, on a send thread: no database here.
-
-    After an unknown outcome (an earlier attempt whose request may have reached the
-    server), the post is looked up before anything is sent again. Past the batch's budget
-    nothing starts (the first job always goes), so no claim reaches the stale limit.
-    """
-    try:
-        if not first and _monotonic() - clock > batch_budget():
-            return _OutOfTime()
-        if job.look_first:
-            found = job.adapter.lookup(job.credentials, job.payload)
-            if found is not None:
-                return _Sent(job.publication, found, True, timezone.now())
-        ref = job.adapter.publish(job.credentials, job.payload, job.post)
-        # The moment the server acknowledged the post: what lateness is measured against.
-        return _Sent(job.publication, ref, False, timezone.now())
-    except Exception as exc:
-        return exc
 
 
 def _release(publications: list[Publication], started: datetime) -> dict[UUID, PublicationState]:
@@ -447,7 +358,7 @@ def _with_payloads(
     return [(p, failed.get(p.pk)) for p in publications]
 
 
-def _record_successes(sent: list[_Sent], started: datetime) -> None:
+def _record_successes(sent: list[Sent], started: datetime) -> None:
     # One transaction (one commit) for the batch. A plain update per row: Django's
     # bulk_update compiles a CASE per field and row, which measured slower than the rows.
     with transaction.atomic():

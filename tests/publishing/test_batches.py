@@ -21,7 +21,7 @@ from editorial.models import AuditEvent, Notification, Post, PostState
 from publishing import services
 from publishing.adapters.base import PublishError
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services import sending
+from publishing.services import send_threads
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, RecordingTask, scheduled
 
@@ -129,7 +129,7 @@ def test_every_payload_is_stored_before_the_first_send_of_the_batch(
 ) -> None:
     ids = queued_batch(3)
     stored_when_sending: list[int] = []
-    run_jobs = sending._run_jobs
+    run_jobs = send_threads.run_jobs
 
     def checking(jobs: list[Any], clock: float) -> Any:
         # The moment the send threads get the jobs, seen from the worker's own connection.
@@ -138,7 +138,7 @@ def test_every_payload_is_stored_before_the_first_send_of_the_batch(
         )
         return run_jobs(jobs, clock)
 
-    monkeypatch.setattr(sending, "_run_jobs", checking)
+    monkeypatch.setattr(send_threads, "run_jobs", checking)
     services.publications_send(publication_ids=ids)
     assert stored_when_sending == [3]
     assert len(fake.sent) == 3
@@ -283,7 +283,7 @@ def test_a_batch_past_its_time_budget_hands_the_rest_back_unsent(
     ids = queued_batch(3)
     readings = iter([1000.0])  # the batch's start; every later reading is past the budget
     monkeypatch.setattr(
-        sending, "_monotonic", lambda: next(readings, 1000.0 + sending.batch_budget() + 1)
+        send_threads, "monotonic", lambda: next(readings, 1000.0 + send_threads.batch_budget() + 1)
     )
     states = services.publications_send(publication_ids=ids)
     publications = [Publication.objects.get(pk=pk) for pk in ids]
@@ -297,7 +297,7 @@ def test_a_batch_past_its_time_budget_hands_the_rest_back_unsent(
     assert [s["key"] for s in fake.sent] == [str(sent[0].pk)]
     # Their payloads were stored before the first send: the next attempt sends exactly those.
     assert all(p.payload is not None for p in rest)
-    monkeypatch.setattr(sending, "_monotonic", lambda: 0.0)
+    monkeypatch.setattr(send_threads, "monotonic", lambda: 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         result = services.tick()
     assert sorted(map(str, result.queued)) == sorted(str(p.pk) for p in rest)
