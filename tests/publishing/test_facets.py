@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from publishing.adapters.base import MediaItem, PublishError
-from publishing.adapters.bluesky import _iso_millis, blob_cid, encode_tid, images_embed, new_tid
+from publishing.adapters.bluesky import blob_cid, images_embed
+from publishing.adapters.bluesky_records import encode_tid, iso_millis, new_tid
 from publishing.adapters.facets import build_facets, byte_range, detect_spans
 
 DIDS = {"alice.test": "did:plc:alice", "bob.test": "did:plc:bob"}
@@ -191,7 +192,7 @@ def test_tid_fresh_keys_strictly_increase() -> None:
 
 
 def test_created_at_is_utc_milliseconds_with_z() -> None:
-    assert _iso_millis(1_700_000_000_123_456) == "2023-11-14T22:13:20.123Z"
+    assert iso_millis(1_700_000_000_123_456) == "2023-11-14T22:13:20.123Z"
 
 
 def test_blob_cid_matches_the_known_cid_of_empty_bytes() -> None:
