@@ -8,10 +8,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _settings(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FERNET_KEYS"}}
+def _settings(
+    env: dict[str, str], tmp_path: Path, *, show: str = "s.DEBUG, s.CELERY_BROKER_URL"
+) -> subprocess.CompletedProcess[str]:
+    unset = {"SECRET_KEY", "FERNET_KEYS", "DATABASE_PREPARED_STATEMENTS"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings as s; print(s.DEBUG, s.CELERY_BROKER_URL)"],
+        [sys.executable, "-c", f"import config.settings as s; print({show})"],
         cwd=ROOT,
         env={**clean, "DATA_DIR": str(tmp_path), "REDIS_URL": "", **env},
         capture_output=True,
@@ -49,15 +52,7 @@ def test_settings_defaults_serve_a_newcomer(tmp_path: Path) -> None:
 
 
 def _database_options(env: dict[str, str], tmp_path: Path) -> str:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_PREPARED_STATEMENTS"}}
-    result = subprocess.run(
-        [sys.executable, "-c", "import config.settings as s; print(s.DATABASES['default'])"],
-        cwd=ROOT,
-        env={**clean, "DATA_DIR": str(tmp_path), "REDIS_URL": "", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _settings(env, tmp_path, show="s.DATABASES['default']")
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -23,7 +23,6 @@ import certifi
 from atproto_client import Client, Session, SessionEvent, models  # type: ignore[import-untyped]
 from atproto_client.exceptions import (  # type: ignore[import-untyped]
     BadRequestError,
-    ModelError,
 )
 from atproto_client.request import Request  # type: ignore[import-untyped]
 from atproto_core.uri import AtUri  # type: ignore[import-untyped]
@@ -42,7 +41,6 @@ from .bluesky_errors import (
     classify_bluesky_error,
     is_dead_session,
     may_have_written,
-    xrpc_parts,
 )
 from .bluesky_images import blob_cid, fit_images, images_embed
 from .bluesky_options import (
@@ -292,10 +290,10 @@ class BlueskyAdapter:
         if gate is None:
             return True
         rkey = str(payload.data["rkey"])
-        value = get_record(client, did, THREADGATE_COLLECTION, rkey)
-        if value is None:
+        answer = get_record(client, did, THREADGATE_COLLECTION, rkey)
+        if answer is None:
             return False
-        if value != threadgate_record(gate, did=did, rkey=rkey):
+        if answer.get("value") != threadgate_record(gate, did=did, rkey=rkey):
             raise PublishError(
                 "A different reply gate already exists for this post.", permanent=True
             )
@@ -312,21 +310,9 @@ class BlueskyAdapter:
 
         def get(client: Client) -> PublishedRef | None:
             session = Session.decode(client.export_session_string())
-            try:
-                response = client.invoke_query(
-                    "com.atproto.repo.getRecord",
-                    params=models.ComAtprotoRepoGetRecord.Params(
-                        repo=session.did, collection=POST_COLLECTION, rkey=rkey
-                    ),
-                    output_encoding="application/json",
-                )
-            except BadRequestError as exc:
-                if xrpc_parts(exc)[1] == "RecordNotFound":
-                    return None
-                raise
-            answer = response.content
-            if not isinstance(answer, dict) or "uri" not in answer:
-                raise ModelError(f"getRecord answered {answer!r:.200}")
+            answer = get_record(client, session.did, POST_COLLECTION, rkey)
+            if answer is None:
+                return None
             if answer.get("value") != record:
                 raise PublishError(
                     "A different post already exists under this record key.", permanent=True

@@ -138,8 +138,9 @@ def put_record(
     return answer
 
 
-def get_record(client: Client, did: str, collection: str, rkey: str) -> Any:
-    """The record's value, or None when there is none under that key."""
+def get_record(client: Client, did: str, collection: str, rkey: str) -> dict[str, Any] | None:
+    """``getRecord``'s answer (``uri``, ``cid``, ``value``), or None when there is no record
+    under that key."""
     try:
         response = client.invoke_query(
             "com.atproto.repo.getRecord",
@@ -153,6 +154,6 @@ def get_record(client: Client, did: str, collection: str, rkey: str) -> Any:
             return None
         raise
     answer = response.content
-    if not isinstance(answer, dict):
+    if not isinstance(answer, dict) or "uri" not in answer:
         raise ModelError(f"getRecord answered {answer!r:.200}")
-    return answer.get("value")
+    return answer
