@@ -51,14 +51,19 @@ def _backoff(attempt: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=delay)
 
 
-def _outgoing_once(publication: Publication) -> OutgoingPost:
-    """The post to send, built once per attempt: prepare and publish both need it, and it
-    reads the images from storage and the thread's reply references from the database."""
-    built: OutgoingPost | None = getattr(publication, "_outgoing_post", None)
-    if built is None:
-        built = _outgoing(publication)
-        publication._outgoing_post = built  # type: ignore[attr-defined]
-    return built
+def _outgoing_posts(
+    publications: list[Publication], started: datetime, states: dict[UUID, PublicationState]
+) -> dict[UUID, OutgoingPost]:
+    """Each publication's post, built once per attempt: prepare and publish both need it,
+    and it reads the images from storage and the thread's reply references from the
+    database. One that cannot be built is recorded as failed (its state in ``states``)."""
+    posts: dict[UUID, OutgoingPost] = {}
+    for publication in publications:
+        try:
+            posts[publication.pk] = _outgoing(publication)
+        except Exception as exc:
+            states[publication.pk] = _failed(publication, started, exc)
+    return posts
 
 
 def _outgoing(publication: Publication) -> OutgoingPost:
@@ -213,15 +218,19 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
         .filter(pk__in=claimed)
         .order_by("post_id", "account_id", "part")
     )
+    posts = _outgoing_posts(publications, started, states)
     jobs: list[Job] = []
     sessions: list[tuple[int, str]] = []
     look_first = _unknown_outcomes(publications)
-    for publication, failed in _with_payloads(publications, started):
+    buildable = [p for p in publications if p.pk in posts]
+    for publication, failed in _with_payloads(buildable, posts, started):
         if failed is not None:
             states[publication.pk] = failed
             continue
         try:
-            jobs.append(_job(publication, publication.pk in look_first, sessions))
+            jobs.append(
+                _job(publication, posts[publication.pk], publication.pk in look_first, sessions)
+            )
         except Exception as exc:
             states[publication.pk] = _failed(publication, started, exc)
     sent: list[Sent] = []
@@ -253,7 +262,12 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     return states
 
 
-def _job(publication: Publication, look_first: bool, sessions: list[tuple[int, str]]) -> Job:
+def _job(
+    publication: Publication,
+    post: OutgoingPost,
+    look_first: bool,
+    sessions: list[tuple[int, str]],
+) -> Job:
     account_id = publication.account_id
 
     def keep(session: str) -> None:
@@ -264,7 +278,7 @@ def _job(publication: Publication, look_first: bool, sessions: list[tuple[int, s
         adapter=adapter_for(publication.account, on_session_change=keep),
         credentials=credentials_of(publication.account),
         payload=PreparedPayload(data=publication.payload or {}),
-        post=_outgoing_once(publication),
+        post=post,
         look_first=look_first,
     )
 
@@ -318,7 +332,7 @@ def _failed(publication: Publication, started: datetime, exc: Exception) -> Publ
 
 
 def _with_payloads(
-    publications: list[Publication], started: datetime
+    publications: list[Publication], posts: dict[UUID, OutgoingPost], started: datetime
 ) -> list[tuple[Publication, PublicationState | None]]:
     """Build and store the payload of those sent for the first time, all before any send.
 
@@ -333,7 +347,7 @@ def _with_payloads(
         try:
             prepared = adapter_for(publication.account).prepare(
                 credentials_of(publication.account),
-                _outgoing_once(publication),
+                posts[publication.pk],
                 idempotency_key=str(publication.pk),
             )
         except Exception as exc:
