@@ -9,7 +9,7 @@ language, and say in which time zone the time is read.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -61,11 +61,8 @@ class LocalDateTimeField(forms.DateTimeField):
 def _minute(value: datetime | None) -> str:
     if value is None:
         return ""
-    return (
-        timezone.localtime(value).strftime(ISO_DATETIME)
-        if timezone.is_aware(value)
-        else (value.strftime(ISO_DATETIME))
-    )
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return local.strftime(ISO_DATETIME)
 
 
 class LocalDateInput(forms.DateInput):
@@ -80,12 +77,3 @@ class LocalDateField(forms.DateField):
 
     widget = LocalDateInput
     input_formats = [ISO_DATE]
-
-
-def iso_minute(value: datetime | date | None) -> str:
-    """The value as the widgets render it (for hidden inputs carrying a time)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return _minute(value)
-    return value.strftime(ISO_DATE)
