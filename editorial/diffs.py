@@ -3,8 +3,8 @@
 Pure: callers pass ``RevisionState`` values built from the database (``editorial.history``),
 so the diff itself is tested without one. The text is compared word by word (a reviewer
 wants to see "lundi" became "mardi", not that the whole line changed); the rest of what an
-approval covers (language, tier, accounts, images and their alt texts) is listed field by
-field.
+approval covers (language, tier, accounts, images and their alt texts, the requested time
+and the embargo) is listed field by field.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class RevisionState:
     media: tuple[MediaState, ...] = ()
     # As shown (a formatted time); "" when none.
     embargo_until: str = ""
+    requested_publish_at: str = ""
     source: str = ""
     # Per-network versions and options as (label, shown value), the label naming the change.
     options: tuple[tuple[str, str], ...] = ()
@@ -66,6 +67,7 @@ class Change(StrEnum):
     MEDIA_REPLACED = "media_replaced"
     ALT_TEXT = "alt_text"
     EMBARGO = "embargo"
+    REQUESTED_TIME = "requested_time"
     SOURCE = "source"
     NETWORK_OPTION = "network_option"
 
@@ -80,6 +82,7 @@ CHANGE_LABELS: dict[Change, Promise] = {
     Change.MEDIA_REPLACED: _("Image replaced"),
     Change.ALT_TEXT: _("Alt text"),
     Change.EMBARGO: _("Embargo until"),
+    Change.REQUESTED_TIME: _("Requested publication time"),
     Change.SOURCE: _("Source of the figures"),
     Change.NETWORK_OPTION: _("Network option"),
 }
@@ -157,6 +160,12 @@ def field_changes(before: RevisionState, after: RevisionState) -> list[FieldChan
         ]
     if before.embargo_until != after.embargo_until:
         changes.append(FieldChange(Change.EMBARGO, before.embargo_until, after.embargo_until))
+    if before.requested_publish_at != after.requested_publish_at:
+        changes.append(
+            FieldChange(
+                Change.REQUESTED_TIME, before.requested_publish_at, after.requested_publish_at
+            )
+        )
     if before.source != after.source:
         changes.append(FieldChange(Change.SOURCE, before.source, after.source))
     return changes + media_changes(before.media, after.media) + option_changes(before, after)

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
+from editorial.forms_dates import LocalDateTimeField
 from editorial.forms_networks import NetworkOptionsForm
-from editorial.models import PostTier
+from editorial.models import PostTier, RevisionMedia
 
 LANGUAGES = [
     ("fr", "Français"),
@@ -48,10 +52,12 @@ class PostForm(NetworkOptionsForm):
         required=False,
         help_text=_("Raise it for a sensitive or political post: more people approve it."),
     )
-    requested_publish_at = forms.DateTimeField(
+    requested_publish_at = LocalDateTimeField(
         label=_("Publish at (leave empty: as soon as approved)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    clear_requested_publish_at = forms.BooleanField(
+        label=_("Remove the requested time"), required=False
     )
     thread = forms.CharField(
         label=_("Thread: the following parts"),
@@ -63,11 +69,11 @@ class PostForm(NetworkOptionsForm):
             "goes at the end of the last part."
         ),
     )
-    embargo_until = forms.DateTimeField(
+    embargo_until = LocalDateTimeField(
         label=_("Embargo until (nothing goes out before)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    clear_embargo_until = forms.BooleanField(label=_("Remove the embargo"), required=False)
     source = forms.CharField(
         label=_("Source of the figures"),
         required=False,
@@ -82,9 +88,34 @@ class PostForm(NetworkOptionsForm):
     )
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+    # The times an edit may remove only explicitly, with the checkbox that says so.
+    REMOVABLE_TIMES = ("requested_publish_at", "embargo_until")
+
+    def __init__(
+        self,
+        *args: Any,
+        accounts: Any,
+        media: Sequence[RevisionMedia] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["accounts"].queryset = accounts  # type: ignore[attr-defined]
+        # The images already attached (on the edit page), each with its alt text editable.
+        self.current_media = list(media)
+        for item in self.current_media:
+            self.fields[self.media_alt_name(item)] = forms.CharField(
+                label=_("Alt text of the current image"),
+                required=False,
+                initial=item.alt_text,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    @staticmethod
+    def media_alt_name(item: RevisionMedia) -> str:
+        return f"media_alt_{item.pk}"
+
+    def media_alt_fields(self) -> list[tuple[RevisionMedia, forms.BoundField]]:
+        return [(item, self[self.media_alt_name(item)]) for item in self.current_media]
 
     def thread_parts(self) -> list[str]:
         return split_thread(self.cleaned_data.get("thread") or "")
@@ -94,6 +125,76 @@ class PostForm(NetworkOptionsForm):
         if image and image.size > MAX_IMAGE_BYTES:
             raise forms.ValidationError(_("The image is larger than 8 MB: resize it."))
         return image
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in self.REMOVABLE_TIMES:
+            self._clean_removal(name, data)
+        self._clean_images(data)
+        return data
+
+    def _clean_removal(self, name: str, data: dict[str, Any]) -> None:
+        """A time the post had is removed only with its checkbox: a field that comes back
+        empty is refused (and shown again), never read as "remove it"."""
+        if name in self.errors:
+            return
+        if data.get(f"clear_{name}"):
+            if data.get(name) is not None and name in self.changed_data:
+                self.add_error(name, _("You changed this time and asked to remove it: choose one."))
+            else:
+                data[name] = None
+            return
+        if self.initial.get(name) is not None and data.get(name) is None:
+            label = self.fields[f"clear_{name}"].label
+            self.add_error(
+                name,
+                _("This time came back empty; it is shown again. To remove it, tick “%(remove)s”.")
+                % {"remove": label},
+            )
+            # Shown again as it was, so the author loses nothing by this refusal.
+            restored: Any = copy.copy(self.data)  # QueryDict's copy is mutable
+            field = self.fields[name]
+            restored[name] = field.widget.format_value(field.prepare_value(self.initial[name]))
+            self.data = restored
+
+    def _clean_images(self, data: dict[str, Any]) -> None:
+        """Whatever is typed about images is kept or refused in words, never dropped."""
+        image = data.get("image")
+        if image:
+            edited = [n for n in self.changed_data if n.startswith("media_alt_")]
+            if edited:
+                self.add_error(
+                    edited[0],
+                    _(
+                        "The new image replaces the current one, so this alt text would be "
+                        "lost: either attach the new image, or change the current image's alt "
+                        "text, one at a time."
+                    ),
+                )
+            return
+        if (data.get("alt_text") or "").strip():
+            self.add_error(
+                "alt_text",
+                _(
+                    "This alt text is for a new image, but no image is attached: attach the "
+                    "image (again), or type the alt text of the current image in its own field."
+                ),
+            )
+        if data.get("image_focus") is not None:
+            self.add_error(
+                "image_focus",
+                _("The focus point is for the image you attach: attach the image (again)."),
+            )
+
+    def edited_time(self, name: str) -> tuple[bool, datetime | None]:
+        """Whether the author changed the time ``name`` (or removed it), and its new value."""
+        if self.cleaned_data.get(f"clear_{name}"):
+            return True, None
+        return name in self.changed_data, self.cleaned_data.get(name)
+
+    def current_alt_texts(self) -> list[str]:
+        """The alt texts of the current images, as typed, in their order."""
+        return [self.cleaned_data.get(self.media_alt_name(m), "") for m in self.current_media]
 
 
 class RequestChangesForm(forms.Form):
@@ -109,11 +210,31 @@ class EndPostForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    at = forms.DateTimeField(
-        label=_("Publish at (leave empty: now)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    """Schedule at a time, or publish now: two buttons, never an empty field meaning "now".
+
+    On the post page the time is pre-filled with the author's requested time, so scheduling
+    without touching it keeps that time.
+    """
+
+    NOW = "now"  # the name of the "Publish now" button
+
+    at = LocalDateTimeField(label=_("Publish at"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.publish_now = self.NOW in self.data
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.publish_now and data.get("at") is None and "at" not in self.errors:
+            self.add_error(
+                "at",
+                _(
+                    "Choose the publication time, or use the “Publish now” button: an empty "
+                    "time does not mean now."
+                ),
+            )
+        return data
 
 
 class FreezeForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, User
 from editorial import comments
+from editorial.forms_dates import LocalDateField
 
 
 class CommentForm(forms.Form):
@@ -55,10 +56,8 @@ class DelegationForm(forms.Form):
         required=False,
         empty_label=_("All my units"),
     )
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(
-        label=_("Until (included)"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = LocalDateField(label=_("From"))
+    ends_on = LocalDateField(label=_("Until (included)"))
 
     def __init__(self, *args: Any, deputies: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ as label/value pairs, so kinds added later show without a change here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils import formats, timezone
@@ -61,6 +62,10 @@ class History:
     events: list[EventEntry]  # oldest first
 
 
+def _shown_time(value: datetime | None) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
+
+
 def revision_state(revision: Revision) -> diffs.RevisionState:
     tier = revision.tier
     return diffs.RevisionState(
@@ -77,11 +82,8 @@ def revision_state(revision: Revision) -> diffs.RevisionState:
             )
             for m in revision.media.all()
         ),
-        embargo_until=formats.date_format(
-            timezone.localtime(revision.embargo_until), "SHORT_DATETIME_FORMAT"
-        )
-        if revision.embargo_until
-        else "",
+        embargo_until=_shown_time(revision.embargo_until),
+        requested_publish_at=_shown_time(revision.requested_publish_at),
         source=revision.source,
         options=networks.described(revision.network_options),
     )

@@ -83,8 +83,10 @@ class _Unchanged(Enum):
     TOKEN = 0
 
 
-# post_update's default for the embargo: keep the current revision's (None clears it).
+# post_update's default for the requested time and the embargo: keep the current ones (None
+# removes them). An edit changes only what the author changed.
 UNCHANGED: Literal[_Unchanged.TOKEN] = _Unchanged.TOKEN
+Unchanged = Literal[_Unchanged.TOKEN]
 
 
 @dataclass(frozen=True)
@@ -391,6 +393,17 @@ def _copy_media(revision: Revision) -> list[MediaInput]:
     return items
 
 
+def _kept_media(revision: Revision, alt_texts: Sequence[str] | None) -> list[MediaInput]:
+    """The revision's images carried into the next one, with the alt texts typed (by
+    position) when given: an alt text edited without a new upload is kept, never dropped."""
+    media = _copy_media(revision)
+    if alt_texts is None:
+        return media
+    if len(alt_texts) != len(media):
+        raise EditorialError(_("The images changed meanwhile: open the post again."))
+    return [dataclasses.replace(m, alt_text=alt) for m, alt in zip(media, alt_texts, strict=True)]
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -445,8 +458,9 @@ def post_update(
     text: str,
     language: str,
     accounts: Sequence[SocialAccount] | None = None,
-    requested_publish_at: datetime | None = None,
+    requested_publish_at: datetime | Literal[_Unchanged.TOKEN] | None = UNCHANGED,
     media: Sequence[MediaInput] | None = None,
+    alt_texts: Sequence[str] | None = None,
     tier: str | None = None,
     embargo_until: datetime | Literal[_Unchanged.TOKEN] | None = UNCHANGED,
     source: str | None = None,
@@ -457,8 +471,10 @@ def post_update(
 
     ``thread`` None keeps the following parts of the current revision.
 
-    The embargo and the source carry over from the current revision unless given (None
-    clears the embargo, "" the source). Waivers do not carry over: they covered the old one.
+    The requested time, the embargo and the source carry over from the current revision
+    unless given (None removes the time or the embargo, "" the source). Waivers do not carry
+    over: they covered the old one. ``media`` None keeps the current images, with
+    ``alt_texts`` (by position) replacing their alt texts when given.
     ``network`` None keeps the per-network versions and options of the current revision.
 
     After submission (in review, approved, scheduled) the edit sends the post back to review:
@@ -494,11 +510,12 @@ def post_update(
     if tier is not None:
         _set_tier(post, PostTier(tier))
     if media is None:
-        media = _copy_media(post.current_revision)
+        media = _kept_media(post.current_revision, alt_texts)
     if network is None:
         network = post.current_revision.network_options
     network = _checked_options(network)
-    post.requested_publish_at = requested_publish_at
+    if requested_publish_at is not UNCHANGED:
+        post.requested_publish_at = requested_publish_at
     previous = post.current_revision
     revision = _new_revision(
         post,

@@ -6,13 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,6 +43,7 @@ from editorial.forms import (
     join_thread,
     split_thread,
 )
+from editorial.forms_dates import LocalDateTimeField
 from editorial.forms_members import CommentForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -168,8 +168,15 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "thread": join_thread(list(revision.thread or [])),
         **forms_networks.initial_from(revision.network_options),
     }
-    form = PostForm(request.POST or None, request.FILES or None, accounts=accounts, initial=initial)
+    form = PostForm(
+        request.POST or None,
+        request.FILES or None,
+        accounts=accounts,
+        media=list(revision.media.all()),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
+        new_media = _media_from_form(form)
         try:
             services.post_update(
                 post=post,
@@ -178,10 +185,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 language=form.cleaned_data["language"],
                 accounts=list(form.cleaned_data["accounts"]),
-                requested_publish_at=form.cleaned_data["requested_publish_at"],
-                media=_media_from_form(form) or None,
+                requested_publish_at=_edited_time(form, "requested_publish_at"),
+                media=new_media or None,
+                alt_texts=None if new_media else form.current_alt_texts(),
                 tier=form.cleaned_data["tier"] or None,
-                embargo_until=form.cleaned_data["embargo_until"],
+                embargo_until=_edited_time(form, "embargo_until"),
                 source=form.cleaned_data["source"],
                 network=form.network_options(),
                 thread=form.thread_parts(),
@@ -199,6 +207,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "editorial/compose.html", {"form": form, "post": post, "reviewed": reviewed}
     )
+
+
+def _edited_time(form: PostForm, name: str) -> datetime | services.Unchanged | None:
+    """The new time if the author changed or removed it; otherwise the service keeps it (a
+    time shown to the minute comes back without its seconds: that is no change)."""
+    changed, value = form.edited_time(name)
+    return value if changed else services.UNCHANGED
 
 
 def _tell_back_to_review(request: HttpRequest, post: Post) -> None:
@@ -231,7 +246,7 @@ def _requested_time(value: str) -> datetime | None:
     """The compose form's requested time as the form reads it; None while empty or half-typed,
     so the live check judges the post as sent when approved."""
     try:
-        parsed: datetime | None = forms.DateTimeField(required=False).clean(value)
+        parsed: datetime | None = LocalDateTimeField(required=False).clean(value)
     except ValidationError:
         return None
     return parsed
@@ -247,6 +262,13 @@ def live_check(request: HttpRequest) -> HttpResponse:
     media = []
     if request.POST.get("has_image") == "1":
         media.append(MediaSnapshot(filename="image", alt_text=request.POST.get("alt_text", "")))
+    else:
+        # The edit page's current images, each with its alt text as typed.
+        media += [
+            MediaSnapshot(filename="image", alt_text=request.POST.get(key, ""))
+            for key in request.POST
+            if key.startswith("media_alt_")
+        ]
     unit = services.speaking_unit(user, accounts) if accounts else None
     if unit is None:
         return render(request, "editorial/_live.html", {"counters": [], "findings": []})
@@ -397,11 +419,30 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         # The last step is approved but a blocking consultation holds the post: say which.
         messages.warning(request, policies.waiting_for_consultations(post) or "")
     if "and_schedule" in request.POST and services.may(post.schedule, user):
-        # The author's requested time, or now when none was asked or it has already passed.
-        requested = post.requested_publish_at
-        at = requested if requested and requested > timezone.now() else None
-        _run(request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled."))
+        _approve_and_schedule(request, post, user)
     return redirect("editorial:post", pk=pk)
+
+
+def _approve_and_schedule(request: HttpRequest, post: Post, user: User) -> None:
+    """The approval's second half: at the author's requested time; now only when none was
+    asked and the button said so. A requested time that has passed is not read as "now"."""
+    requested = post.requested_publish_at
+    if requested is None:
+        if ScheduleForm.NOW in request.POST:
+            _run(request, lambda: services.post_schedule(post=post, by=user), _("Scheduled."))
+        return
+    if requested <= timezone.now():
+        messages.warning(
+            request,
+            _("The requested time (%(at)s) has passed: choose a new time below, or publish now.")
+            % {"at": formats.date_format(timezone.localtime(requested), "SHORT_DATETIME_FORMAT")},
+        )
+        return
+    _run(
+        request,
+        lambda: services.post_schedule(post=post, by=user, at=requested),
+        _("Scheduled."),
+    )
 
 
 @login_required
@@ -425,10 +466,19 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for(user, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The date is not valid: use the date picker."))
+        for error in form["at"].errors:
+            messages.error(request, str(error))
         return redirect("editorial:post", pk=pk)
-    at = form.cleaned_data["at"]
-    _run(request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled."))
+    if form.publish_now:
+        # Its own button: the only way to ask for "now".
+        _run(
+            request,
+            lambda: services.post_schedule(post=post, by=user),
+            _("Scheduled to go out now."),
+        )
+    else:
+        at = form.cleaned_data["at"]
+        _run(request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled."))
     return redirect("editorial:post", pk=pk)
 
 

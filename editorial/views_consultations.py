@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OrgUnit, User
 from editorial import consultations, selectors, services
+from editorial.forms_dates import LocalDateTimeField
 from editorial.models import Consultation, Post
 
 
@@ -31,10 +32,7 @@ class ConsultationForm(forms.Form):
         required=False,
         initial=True,
     )
-    deadline = forms.DateTimeField(
-        label=gettext_lazy("Answer by"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    deadline = LocalDateTimeField(label=gettext_lazy("Answer by"))
     question = forms.CharField(
         label=gettext_lazy("What should they check?"),
         widget=forms.Textarea(attrs={"rows": 3}),
