@@ -33,13 +33,14 @@ def posts_recheck_scheduled(
         return []
     # Lock first (in id order, as the other batch writers), read second (see services._lock).
     list(Post.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-    locked = (
+    locked = list(
         Post.objects.select_related("author", "unit", "current_revision", "scheduled_by")
         .prefetch_related("accounts")
         .filter(pk__in=ids, state=PostState.SCHEDULED)
         .order_by("scheduled_at", "pk")
     )
     checker = recheck.Rechecker()
+    checker.prime(locked)
     now = timezone.now()
     failing = []
     for post in locked:

@@ -16,7 +16,7 @@ an election is declared or a byline changes (``editorial.holds``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,7 @@ from charter.engine import CharterConfig, CheckReport, check_groups
 from charter.rules import RECHECKED, Finding
 from charter.selectors import charter_groups, election_windows_for_unit
 from charter.snapshot import ElectionWindowSnapshot
-from editorial.models import TIER_ORDER, Post, PostTier
+from editorial.models import TIER_ORDER, Post, PostTier, Waiver
 from editorial.snapshots import build_snapshot
 
 # Not a charter rule: the network would refuse the account's credentials anyway.
@@ -91,6 +91,18 @@ class Rechecker:
         self._windows: dict[int, tuple[ElectionWindowSnapshot, ...]] = {}
         self._groups: dict[tuple[int, tuple[int, ...]], list[tuple[CharterConfig, frozenset[int]]]]
         self._groups = {}
+        self._waived: dict[int, frozenset[str]] = {}
+
+    def prime(self, posts: Sequence[Post]) -> None:
+        """Read the waivers of all these posts' revisions in one query (a tick's batch costs
+        no query per post for them)."""
+        ids = [p.current_revision_id for p in posts if p.current_revision_id is not None]
+        found: dict[int, set[str]] = {i: set() for i in ids}
+        for revision_id, rule in Waiver.objects.filter(revision_id__in=ids).values_list(
+            "revision_id", "rule"
+        ):
+            found[revision_id].add(rule)
+        self._waived.update({i: frozenset(rules) for i, rules in found.items()})
 
     def verdict(self, post: Post, *, at: datetime) -> Verdict:
         """The post's verdict if it went out at ``at`` with its accounts as they are now."""
@@ -146,7 +158,9 @@ class Rechecker:
         key = (post.unit.pk, tuple(sorted(a.pk for a in accounts)))
         if key not in self._groups:
             self._groups[key] = charter_groups(post.unit, accounts)
-        waived = frozenset(revision.waivers.values_list("rule", flat=True))
+        waived = self._waived.get(revision.pk)
+        if waived is None:
+            waived = frozenset(revision.waivers.values_list("rule", flat=True))
         return check_groups(snapshot, self._groups[key], waived=waived, only=RECHECKED)
 
     def _windows_of(self, unit: OrgUnit) -> tuple[ElectionWindowSnapshot, ...]:

@@ -969,6 +969,7 @@ def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
     notes: list[notifications.Note] = []
     now = timezone.now()
     checker = recheck.Rechecker()
+    checker.prime(posts)
     for post in posts:
         if not can_proceed(post.start_publishing):
             continue
