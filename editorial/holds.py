@@ -25,9 +25,9 @@ from editorial.models import Post, PostState
 
 def posts_recheck_scheduled(
     *, posts: QuerySet[Post], by: User | None, cause: dict[str, Any] | None = None
-) -> list[Post]:
+) -> list[str]:
     """Re-check the scheduled ones among ``posts`` as they would go out, and hold those a
-    blocking rule would now refuse; the ones held."""
+    blocking rule would now refuse; one line per post held, for the administrator."""
     ids = list(posts.filter(state=PostState.SCHEDULED).values_list("pk", flat=True))
     if not ids:
         return []
@@ -47,16 +47,17 @@ def posts_recheck_scheduled(
         verdict = checker.verdict(post, at=max(post.scheduled_at or now, now))
         if not verdict.ok:
             failing.append((post, verdict))
-    return services.posts_hold(verdicts=failing, by=by, cause=cause)
+    held = {p.pk for p in services.posts_hold(verdicts=failing, by=by, cause=cause)}
+    return [describe(post, verdict) for post, verdict in failing if post.pk in held]
 
 
-def describe(post: Post) -> str:
+def describe(post: Post, verdict: recheck.Verdict) -> str:
     """One line for the administrator: which post, when it was due, why it is held."""
     return _("Post #%(id)s “%(title)s”, scheduled for %(when)s: %(reasons)s") % {
         "id": post.pk,
         "title": post.title,
-        "when": recheck.moment_words(post.scheduled_at) if post.scheduled_at else "",
-        "reasons": post.hold_reason,
+        "when": recheck.moment_words(verdict.moment),
+        "reasons": verdict.reasons,
     }
 
 
@@ -69,7 +70,7 @@ def on_election_window_saved(
     if window.unit is not None:
         posts = posts.filter(unit_id__in=window.unit.descendant_ids())
     cause = {"election": {"id": window.pk, "name": window.name}}
-    return [describe(p) for p in posts_recheck_scheduled(posts=posts, by=by, cause=cause)]
+    return posts_recheck_scheduled(posts=posts, by=by, cause=cause)
 
 
 def on_social_account_changed(
@@ -77,4 +78,4 @@ def on_social_account_changed(
 ) -> list[str]:
     posts = Post.objects.filter(accounts=account)
     cause = {"account": {"id": account.pk, "name": str(account)}, "fields": fields}
-    return [describe(p) for p in posts_recheck_scheduled(posts=posts, by=by, cause=cause)]
+    return posts_recheck_scheduled(posts=posts, by=by, cause=cause)

@@ -1043,9 +1043,12 @@ def _hold(
     source = post.state
     post.hold()
     post.hold_reason = verdict.reasons
+    # Off the schedule (the audit event keeps the time it was due): an edit of the held post
+    # is judged at its requested time, as any post not scheduled.
+    post.scheduled_at = None
     # Conditional, as for the claim: on SQLite another tick may have moved it first.
     if not Post.objects.filter(pk=post.pk, state=source).update(
-        state=post.state, hold_reason=post.hold_reason, updated_at=now
+        state=post.state, hold_reason=post.hold_reason, scheduled_at=None, updated_at=now
     ):
         return False
     post.updated_at = now
