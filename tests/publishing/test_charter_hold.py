@@ -3,9 +3,11 @@ charter would now refuse is held, its people told, and no publication exists for
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
 from accounts.models import SocialAccount
@@ -13,7 +15,8 @@ from charter.models import ElectionWindow
 from editorial import services as editorial
 from editorial.models import AuditEvent, Notification, Post, PostState
 from publishing import services
-from publishing.models import Publication
+from publishing.models import Publication, PublicationState
+from publishing.services.late import publications_confirm_late
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, RecordingTask, scheduled
 
@@ -154,3 +157,25 @@ def test_tick_sends_the_byline_of_the_accounts_current_template(
     assert post.byline_record["bylines"] == {str(org.mastodon.pk): publication.byline}
     event = AuditEvent.objects.get(post=post, verb="publishing")
     assert event.data == {"bylines_refreshed": True}
+
+
+def test_confirming_a_late_post_is_refused_once_the_silence_has_begun(
+    org: Org, fake: FakeAdapter, broker: RecordingTask, settings: Any
+) -> None:
+    """Held because it was late (before any election), confirmed by a publisher during the
+    silence: the confirmation publishes now, so it is re-checked now."""
+    settings.PUBLISH_LATE_AFTER_MINUTES = 30
+    wednesday = datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)
+    with time_machine.travel(wednesday, tick=False):
+        post = scheduled(org, at=wednesday)
+    with time_machine.travel(wednesday + timedelta(hours=1), tick=False):
+        services.tick()
+    assert set(Publication.objects.values_list("state", flat=True)) == {PublicationState.HELD}
+    _election_missed_by_the_declaration(org)
+    with (
+        time_machine.travel(SATURDAY_NOON, tick=False),
+        pytest.raises(editorial.ScheduleRefused, match="electoral silence"),
+    ):
+        publications_confirm_late(post=post, by=org.manager)
+    assert set(Publication.objects.values_list("state", flat=True)) == {PublicationState.HELD}
+    assert fake.sent == []
