@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import permissions
+from accounts import permissions, services
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount, User
 
 
@@ -77,6 +78,15 @@ class SocialAccountAdmin(admin.ModelAdmin[SocialAccount]):
             obj.set_credentials({"secret": secret})
         super().save_model(request, obj, form, change)
         permissions.sync_account_grants(obj)
+        if change:
+            user: User = request.user  # type: ignore[assignment]
+            held = services.social_account_changed(account=obj, by=user, fields=form.changed_data)
+            if held:
+                messages.warning(
+                    request,
+                    gettext("%(n)d scheduled post(s) are now held by the charter: %(posts)s")
+                    % {"n": len(held), "posts": " ".join(held)},
+                )
 
 
 @admin.register(Delegation)

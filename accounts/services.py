@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import permissions, signals
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 
 
@@ -112,3 +113,25 @@ def social_account_connection_works(*, account_id: int) -> None:
     SocialAccount.objects.filter(pk=account_id).update(
         needs_reconnection_since=None, reconnection_reason=""
     )
+
+
+# The settings a post's charter verdict depends on (its byline, its lengths, its state).
+CHECKED_SETTINGS = frozenset(
+    {"byline_template", "is_active", "max_characters", "characters_reserved_per_url"}
+)
+
+
+@transaction.atomic
+def social_account_changed(*, account: SocialAccount, by: User, fields: Iterable[str]) -> list[str]:
+    """An administrator changed ``fields`` of the account (already saved, in the caller's
+    transaction). When the charter's verdict depends on them, the apps above re-check the
+    account's scheduled posts (``signals.social_account_changed``); returns what they held,
+    one line each."""
+    changed = sorted(set(fields) & CHECKED_SETTINGS)
+    if not changed:
+        return []
+    answers = signals.social_account_changed.send(
+        sender=SocialAccount, account=account, by=by, fields=changed
+    )
+    # Receivers answer with a list of lines (the stubs type a receiver's answer loosely).
+    return [line for _receiver, lines in answers for line in cast("list[str]", lines)]

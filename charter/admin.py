@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from charter import services
 from charter.engine import CharterParamsError, normalize_params
@@ -99,4 +100,12 @@ class ElectionWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self, request: HttpRequest, obj: ElectionWindow, form: Any, change: bool
     ) -> None:
         user: User = request.user  # type: ignore[assignment]
-        services.election_window_save(window=obj, by=user)
+        saved = services.election_window_save(window=obj, by=user)
+        if saved.held:
+            # The administrator who declared the election sees at once what it took off the
+            # schedule; the posts' people were notified.
+            messages.warning(
+                request,
+                _("%(n)d scheduled post(s) are now held by the charter: %(posts)s")
+                % {"n": len(saved.held), "posts": " ".join(saved.held)},
+            )

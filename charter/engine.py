@@ -224,12 +224,19 @@ class CheckReport:
 
 
 def check(
-    snapshot: PostSnapshot, config: CharterConfig, *, waived: frozenset[str] = frozenset()
+    snapshot: PostSnapshot,
+    config: CharterConfig,
+    *,
+    waived: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
 ) -> CheckReport:
     """``waived``: codes of the rules a waiver lifts on this revision; their findings stay in
-    the report, marked waived, and no longer block. A rule that is not waivable ignores it."""
+    the report, marked waived, and no longer block. A rule that is not waivable ignores it.
+    ``only``: run just these rules (the re-check at scheduling and publication: RECHECKED)."""
     findings: list[Finding] = []
     for code, rule in RULES.items():
+        if only is not None and code not in only:
+            continue
         # Network limits hold whatever a config says: the server would refuse the post anyway.
         if code in config.disabled and not rule.locked:
             continue
@@ -321,19 +328,21 @@ def check_groups(
     groups: Sequence[tuple[CharterConfig, frozenset[int]]],
     *,
     waived: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
 ) -> CheckReport:
     """Check a post whose accounts fall under different charters (an account's own charter
     overrides its unit's). Each charter checks the renditions of its accounts; what concerns
     the whole post is reported once, at its most serious."""
     if len(groups) <= 1:
-        return check(snapshot, groups[0][0] if groups else CharterConfig.default(), waived=waived)
+        config = groups[0][0] if groups else CharterConfig.default()
+        return check(snapshot, config, waived=waived, only=only)
     findings: dict[tuple[Any, ...], Finding] = {}
     for config, account_ids in groups:
         part = replace(
             snapshot,
             renditions=tuple(r for r in snapshot.renditions if r.account_id in account_ids),
         )
-        for finding in check(part, config, waived=waived).findings:
+        for finding in check(part, config, waived=waived, only=only).findings:
             key = (finding.rule, finding.account_id, finding.span, finding.message)
             kept = findings.get(key)
             if kept is None or (

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import OrgUnit, SocialAccount, User
-from charter import linkcheck
+from charter import linkcheck, signals
 from charter.engine import CharterParamsError, normalize_params
 from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
 
@@ -62,10 +63,22 @@ def charter_version_create(*, charter: Charter, params: dict[str, Any], by: User
     )
 
 
+@dataclass(frozen=True)
+class ElectionWindowSaved:
+    window: ElectionWindow
+    # The scheduled posts taken off the schedule because of it, one line each, as the apps
+    # that hold them describe them (editorial: the post, its time and why).
+    held: list[str] = field(default_factory=list)
+
+
 @transaction.atomic
-def election_window_save(*, window: ElectionWindow, by: User) -> ElectionWindow:
+def election_window_save(*, window: ElectionWindow, by: User) -> ElectionWindowSaved:
     """Record a new or changed election. Who manages a unit's charter manages its elections:
-    both decide what the unit may publish."""
+    both decide what the unit may publish.
+
+    The posts already scheduled are re-checked in the same transaction (by editorial, through
+    ``signals.election_window_saved``): those that would now go out in the electoral silence,
+    or in the pre-electoral period without the approval it needs, are held."""
     _require_manager(by, window.unit)
     if window.pk is not None:
         current = ElectionWindow.objects.select_for_update().get(pk=window.pk)
@@ -73,7 +86,10 @@ def election_window_save(*, window: ElectionWindow, by: User) -> ElectionWindow:
         _require_manager(by, current.unit)
     window.full_clean()
     window.save()
-    return window
+    answers = signals.election_window_saved.send(sender=ElectionWindow, window=window, by=by)
+    # Receivers answer with a list of lines (the stubs type a receiver's answer loosely).
+    held = [line for _receiver, lines in answers for line in cast("list[str]", lines)]
+    return ElectionWindowSaved(window, held)
 
 
 def link_checks_run(*, urls: list[str], now: datetime | None = None) -> int:

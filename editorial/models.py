@@ -39,6 +39,9 @@ class PostState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     # Deleted from the networks after publication; the record and the reason stay.
     RETRACTED = "retracted", _("Retracted")
+    # Taken off the schedule when it fell due (or when an election or a byline changed):
+    # the charter's time- or account-dependent rules would now refuse it (editorial.recheck).
+    HELD = "held", _("Held by the charter")
 
 
 class PostTier(models.TextChoices):
@@ -54,7 +57,7 @@ TIER_ORDER = [PostTier.STANDARD, PostTier.SENSITIVE, PostTier.POLITICAL]
 S = PostState
 EDITABLE_STATES = (S.DRAFT, S.CHANGES_REQUESTED)
 # Editing these creates a new revision and sends the post back to review (see post_update).
-REVIEWED_STATES = (S.IN_REVIEW, S.APPROVED, S.SCHEDULED)
+REVIEWED_STATES = (S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.HELD)
 AUTHOR_EDITABLE_STATES = (*EDITABLE_STATES, *REVIEWED_STATES)
 # Nothing has reached a network yet in these (a failed post may have published on some
 # accounts: see _nothing_published).
@@ -167,6 +170,8 @@ class Post(ConcurrentTransitionMixin, models.Model):
     # Accounts (as shown) where the publisher holds the post because it is too late: a
     # publisher confirms or cancels (publishing.services.late).
     held_late = models.JSONField(default=list, blank=True)
+    # Why the charter holds the post (state "held"): what the re-check found, in words.
+    hold_reason = models.TextField(_("reason held"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -256,8 +261,17 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def approve_urgently(self) -> None:
         pass
 
-    @transition(field=state, source=S.APPROVED, target=S.SCHEDULED, permission=_may_publish)
+    # A held post is scheduled again once what held it is gone; scheduling re-checks.
+    @transition(
+        field=state, source=(S.APPROVED, S.HELD), target=S.SCHEDULED, permission=_may_publish
+    )
     def schedule(self) -> None:
+        pass
+
+    # The re-check at the claim (or after an election was declared, a byline changed) finds
+    # that a blocking rule would now refuse the post: nobody acts, nothing is sent.
+    @transition(field=state, source=S.SCHEDULED, target=S.HELD)
+    def hold(self) -> None:
         pass
 
     @transition(field=state, source=S.SCHEDULED, target=S.PUBLISHING)
@@ -639,6 +653,7 @@ class Notification(models.Model):
         CONSULTATION_ANSWERED = "consultation_answered", _("Consultation answered")
         CONSULTATION_OVERDUE = "consultation_overdue", _("Consultation overdue")
         WAIVER_GRANTED = "waiver_granted", _("Charter finding waived")
+        CHARTER_HOLD = "charter_hold", _("Held by the charter: change it or schedule it again")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -28,7 +28,7 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport
 from charter.rules import Finding
-from editorial import notifications, policies
+from editorial import notifications, policies, recheck
 from editorial.audit import digest_of
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -814,6 +814,8 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     when = at or now
     if when < now - timedelta(minutes=1):
         raise EditorialError(_("The publication time is in the past: choose a later time."))
+    refuse_unless_fit(post, at=max(when, now))
+    post.hold_reason = ""
     post.scheduled_at = when
     post.scheduled_by = by
     post.byline_record = byline_record(
@@ -825,6 +827,22 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     post.save()
     _audit(post, "scheduled", actor=by, from_state=source, to_state=post.state, at=when.isoformat())
     return post
+
+
+class ScheduleRefused(EditorialError):
+    """The charter's time- or account-dependent rules refuse the post at that moment."""
+
+    def __init__(self, verdict: recheck.Verdict) -> None:
+        super().__init__(recheck.schedule_refusal(verdict))
+        self.verdict = verdict
+
+
+def refuse_unless_fit(post: Post, *, at: datetime) -> None:
+    """Scheduling (and the urgent procedure) re-checks the post as it would go out at ``at``:
+    the silence, the embargo, the accounts and their bylines now, not at submission."""
+    verdict = recheck.post_recheck(post, at=at)
+    if not verdict.ok:
+        raise ScheduleRefused(verdict)
 
 
 def byline_record(post: Post, *, by: User, approvers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -865,9 +883,11 @@ def byline_record(post: Post, *, by: User, approvers: list[dict[str, Any]]) -> d
 def post_retry(*, post: Post, by: User) -> Post:
     post = _lock(post.pk)
     _guard(post.retry, by, _("retry"))
+    now = timezone.now()
+    refuse_unless_fit(post, at=now)
     source = post.state
     post.retry()
-    post.scheduled_at = timezone.now()
+    post.scheduled_at = now
     post.save()
     _audit(post, "retry", actor=by, from_state=source, to_state=post.state)
     return post
@@ -940,9 +960,11 @@ def post_retract(*, post: Post, by: User, reason: str) -> Post:
 
 
 def post_start_publishing(*, post: Post) -> None:
-    """Move a due post to publishing. The caller holds the row lock (the scheduler's claim)."""
+    """Move a due post to publishing. The caller holds the row lock (the scheduler's claim).
+
+    A post the re-check holds is left held (audited, its people told), not an error."""
     _guard(post.start_publishing, None, _("publish"))
-    if not posts_start_publishing(posts=[post]):
+    if not posts_start_publishing(posts=[post]) and post.state != PostState.HELD:
         raise ConcurrentTransition(f"Post #{post.pk} was moved by someone else.")
 
 
@@ -950,19 +972,33 @@ def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
     """Move due posts to publishing, the ones that moved. The caller holds the row locks
     (the scheduler's claim); the audit events take the chain's lock once for all of them.
 
+    Each post is re-checked first (``editorial.recheck``) as it would go out: at its time (or
+    now, if later) with its accounts as they are now. One that a blocking rule would now
+    refuse (an electoral silence declared since, a longer byline, a deactivated account) is
+    held instead, its people told, and nothing of it is handed to the publisher. The ones
+    that go carry their accounts' current bylines, the ones the re-check measured.
+
     A post that is no longer scheduled in the database (SQLite has no row locks: another
     tick moved it first) is left out, as django-fsm's concurrent save would refuse it.
     """
     started: list[Post] = []
     events: list[AuditEntry] = []
+    notes: list[notifications.Note] = []
     now = timezone.now()
+    checker = recheck.Rechecker()
+    checker.prime(posts)
     for post in posts:
         if not can_proceed(post.start_publishing):
             continue
+        verdict = checker.verdict(post, at=max(post.scheduled_at or now, now))
+        if not verdict.ok:
+            _hold(post, verdict, actor=None, now=now, events=events, notes=notes)
+            continue
         source = post.state
+        refreshed = _refresh_bylines(post)
         post.start_publishing()
         if not Post.objects.filter(pk=post.pk, state=source).update(
-            state=post.state, updated_at=now
+            state=post.state, updated_at=now, byline_record=post.byline_record
         ):
             continue
         post.updated_at = now
@@ -977,10 +1013,99 @@ def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
                 on_behalf_of=post.scheduled_by,
                 from_state=source,
                 to_state=post.state,
+                data={"bylines_refreshed": refreshed} if refreshed else {},
             )
         )
     _audit_many(events)
+    notifications.notify_many(notes)
     return started
+
+
+def posts_hold(
+    *,
+    verdicts: Sequence[tuple[Post, recheck.Verdict]],
+    by: User | None,
+    cause: dict[str, Any] | None = None,
+) -> list[Post]:
+    """Hold scheduled posts the re-check refuses (the caller locked them and re-checked them:
+    ``editorial.holds`` after an election was declared or a byline changed); the ones held.
+    ``cause`` goes into the audit events (which election, which account)."""
+    events: list[AuditEntry] = []
+    notes: list[notifications.Note] = []
+    now = timezone.now()
+    held = [
+        post
+        for post, verdict in verdicts
+        if _hold(post, verdict, actor=by, now=now, events=events, notes=notes, cause=cause)
+    ]
+    _audit_many(events)
+    notifications.notify_many(notes)
+    return held
+
+
+def _hold(
+    post: Post,
+    verdict: recheck.Verdict,
+    *,
+    actor: User | None,
+    now: datetime,
+    events: list[AuditEntry],
+    notes: list[notifications.Note],
+    cause: dict[str, Any] | None = None,
+) -> bool:
+    """Take a scheduled post off the schedule with the reason; its audit event and
+    notification are appended for the caller to write together. False if it moved."""
+    if not can_proceed(post.hold):
+        return False
+    source = post.state
+    post.hold()
+    post.hold_reason = verdict.reasons
+    # Off the schedule (the audit event keeps the time it was due): an edit of the held post
+    # is judged at its requested time, as any post not scheduled.
+    post.scheduled_at = None
+    # Conditional, as for the claim: on SQLite another tick may have moved it first.
+    if not Post.objects.filter(pk=post.pk, state=source).update(
+        state=post.state, hold_reason=post.hold_reason, scheduled_at=None, updated_at=now
+    ):
+        return False
+    post.updated_at = now
+    post._update_initial_state()
+    events.append(
+        AuditEntry(
+            post,
+            "held_by_charter",
+            actor=actor,
+            # Nobody acted at the claim: it was held on behalf of whoever scheduled it.
+            on_behalf_of=post.scheduled_by if actor is None else None,
+            from_state=source,
+            to_state=post.state,
+            data={**verdict.record(), **({"cause": cause} if cause else {})},
+        )
+    )
+    notes.append(
+        notifications.Note(
+            post=post,
+            kind=Notification.Kind.CHARTER_HOLD,
+            recipients=notifications.failure_recipients(post),
+            message=recheck.hold_message(verdict),
+        )
+    )
+    return True
+
+
+def _refresh_bylines(post: Post) -> bool:
+    """Bring the frozen bylines in step with the accounts' templates now (an administrator
+    changed one after scheduling): what is sent is what the re-check measured."""
+    accounts = list(post.accounts.all())
+    current = {str(a.pk): byline_for(a, unit=post.unit, author=post.author) for a in accounts}
+    if post.byline_record.get("bylines", current) == current:
+        return False
+    post.byline_record = {
+        **post.byline_record,
+        "bylines": current,
+        "signatures": [{"account": str(a), "byline": current[str(a.pk)]} for a in accounts],
+    }
+    return True
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,12 @@ from django.utils import timezone
 from charter.engine import CheckReport, check_groups
 from charter.rules import scan
 from charter.selectors import charter_groups, election_windows_for_unit, link_statuses
-from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
+from charter.snapshot import (
+    ElectionWindowSnapshot,
+    MediaSnapshot,
+    PostSnapshot,
+    RenditionSnapshot,
+)
 
 if TYPE_CHECKING:
     from accounts.models import OrgUnit, SocialAccount, User
@@ -41,9 +46,14 @@ def build_snapshot(
     variants: Mapping[str, str] | None = None,
     spoiler_text: str = "",
     thread: Sequence[str] = (),
+    election_windows: tuple[ElectionWindowSnapshot, ...] | None = None,
+    with_link_statuses: bool = True,
 ) -> PostSnapshot:
     """``variants`` are the per-network versions of the text (a blank one: the text), so
-    each rendition is measured on what its network will receive."""
+    each rendition is measured on what its network will receive.
+
+    ``election_windows`` None reads the unit's; ``with_link_statuses`` False leaves the link
+    check's results out (the re-check at publication runs no link rule, and runs per post)."""
     variants = variants or {}
     renditions = tuple(
         RenditionSnapshot(
@@ -74,8 +84,12 @@ def build_snapshot(
         source=source,
         author_unit_code=unit.code.upper(),
         author_initials=author.get_initials(),
-        election_windows=election_windows_for_unit(unit, today=timezone.localdate(now)),
-        link_statuses=link_statuses(links_of(whole)),
+        election_windows=(
+            election_windows
+            if election_windows is not None
+            else election_windows_for_unit(unit, today=timezone.localdate(now))
+        ),
+        link_statuses=link_statuses(links_of(whole)) if with_link_statuses else (),
     )
 
 

@@ -47,6 +47,7 @@ from editorial.services import (
     _guard,
     _lock,
     byline_record,
+    refuse_unless_fit,
 )
 
 Outcome = PostHocReview.Outcome
@@ -255,8 +256,10 @@ def _open_review(
 
 
 def _schedule_now(post: Post, *, by: User, urgent: dict[str, Any], now: datetime) -> None:
-    """The scheduling half of ``services.post_schedule``: same transition, same frozen byline."""
+    """The scheduling half of ``services.post_schedule``: same transition, same re-check (at
+    now: the urgent procedure skips approvals, never the electoral silence), same byline."""
     _guard(post.schedule, by, _("schedule"))
+    refuse_unless_fit(post, at=now)
     approvals = [_approver_record(a) for a in policies.current_approvals(post)]
     post.scheduled_at = now
     post.scheduled_by = by

@@ -78,6 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 state__in=[
                     PostState.PUBLISHED,
                     PostState.SCHEDULED,
+                    PostState.HELD,
                     PostState.PUBLISHING,
                     PostState.FAILED,
                 ]

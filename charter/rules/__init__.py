@@ -87,7 +87,26 @@ RULES: dict[str, Rule] = {
     )
 }
 
+# The rules whose verdict depends on the moment the post goes out or on its accounts' current
+# settings (active, byline template, limits), not only on the approved content. Editorial
+# runs them again when a post is scheduled and when the publisher claims it
+# (editorial.recheck); the others judged the content, which cannot change once approved.
+RECHECKED: frozenset[str] = frozenset(
+    {
+        "len.mastodon",
+        "len.bluesky",
+        "gov.account_active",
+        "gov.byline",
+        "embargo.later_than_schedule",
+        "neutrality.electoral_silence",
+        "neutrality.election_window",
+        "neutrality.partisan",
+        "neutrality.bilan",
+    }
+)
+
 __all__ = [
+    "RECHECKED",
     "RULES",
     "Example",
     "Finding",

@@ -27,6 +27,7 @@ from editorial.services import (
     EditorialError,
     post_record_late_decision,
     post_record_late_hold,
+    refuse_unless_fit,
 )
 from publishing.models import Publication, PublicationState
 from publishing.services.common import finish_post_if_done
@@ -151,6 +152,9 @@ def publications_confirm_late(*, post: Post, by: User) -> int:
     """Let the held publications go out (paced as a backlog); they are never held again."""
     held = _held(post, by)
     now = timezone.now()
+    # It goes out now, not when it was due: the charter's moment-dependent rules say whether
+    # it still may (an electoral silence may have begun while it waited).
+    refuse_unless_fit(post, at=now)
     changed = Publication.objects.filter(pk__in=[p.pk for p in held], state=P.HELD).update(
         state=P.PENDING, next_attempt_at=now, late_confirmed_by=by, late_confirmed_at=now
     )

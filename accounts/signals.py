@@ -1,0 +1,12 @@
+"""What accounts tells the apps that depend on it, which it must not import."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that changed a social account's settings
+# (``services.social_account_changed``) with ``account``, ``by`` and ``fields`` (the names
+# of the fields changed). Each receiver returns a list of lines for the administrator:
+# editorial re-checks the account's scheduled posts (a longer byline, a deactivated account)
+# and returns the ones it held.
+social_account_changed = Signal()

@@ -1,0 +1,10 @@
+"""What charter tells the apps above it, which it must not import (editorial listens)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that saved an election window (``services.election_window_save``)
+# with ``window`` and ``by``. Each receiver returns a list of lines for the administrator:
+# editorial re-checks the posts already scheduled and returns the ones it held.
+election_window_saved = Signal()
