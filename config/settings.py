@@ -280,6 +280,14 @@ if PUBLISH_SENDING_STALE_SECONDS <= 2 * PUBLISH_REQUEST_TIMEOUT:
         "PUBLISH_SENDING_STALE_SECONDS must exceed twice PUBLISH_REQUEST_TIMEOUT: a send still "
         "running would be reclaimed."
     )
+# A retraction's deletion claimed this long ago and never recorded (the worker died) is tried
+# again; a deletion is one or two requests, and deleting twice is harmless on both networks.
+PUBLISH_DELETION_STALE_SECONDS = env.float("PUBLISH_DELETION_STALE_SECONDS", default=300.0)
+if PUBLISH_DELETION_STALE_SECONDS <= 2 * PUBLISH_REQUEST_TIMEOUT:
+    raise ImproperlyConfigured(
+        "PUBLISH_DELETION_STALE_SECONDS must exceed twice PUBLISH_REQUEST_TIMEOUT: a deletion "
+        "still running would be claimed again."
+    )
 # Late-post policy: later than this (per account, else this default) a publication waits for
 # a publisher's confirmation. A backlog (publications later than the grace) goes out one per
 # account every PUBLISH_BACKLOG_PACE_SECONDS, never as a flood.
