@@ -93,12 +93,12 @@ def ensure_beating() -> None:
     inherits the parent's dictionaries but none of its threads, hence the pid)."""
     if not _enabled[0]:
         return
-    pid = os.getpid()
+    pid, worker = os.getpid(), worker_id()  # worker_id takes the lock itself
     with _lock:
         if pid in _threads:
             return
         thread = _threads[pid] = threading.Thread(
-            target=_beat_forever, args=(worker_id(),), name="publish-heartbeat", daemon=True
+            target=_beat_forever, args=(worker,), name="publish-heartbeat", daemon=True
         )
     thread.start()
 

@@ -223,3 +223,32 @@ def test_overdue_publications_go_in_due_order_after_a_dead_worker(
     assert rest == [by_post[p] for p in posts[2:]]
     assert fake.lookups == [fake.sent[0]["key"], fake.sent[1]["key"]]
     assert set(Publication.objects.values_list("state", flat=True)) == {P.PUBLISHED}
+
+
+def test_worker_process_starts_one_beat_thread_at_its_first_claim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a Celery worker (enabled by its start signal): one thread per process, beating for
+    the process's own id."""
+    import threading
+
+    beating: list[str] = []
+    done = threading.Event()
+
+    def beat(worker: str) -> None:
+        beating.append(worker)
+        done.set()
+
+    monkeypatch.setattr(heartbeat, "_beat_forever", beat)
+    monkeypatch.setattr(heartbeat, "_threads", {})
+    monkeypatch.setattr(heartbeat, "_enabled", [False])
+    heartbeat.ensure_beating()
+    assert heartbeat._threads == {}  # not a worker: the claims beat, no thread
+
+    heartbeat.enable()
+    heartbeat.ensure_beating()
+    heartbeat.ensure_beating()
+
+    assert done.wait(10)
+    assert len(heartbeat._threads) == 1
+    assert beating == [heartbeat.worker_id()]
