@@ -79,3 +79,16 @@ def test_settings_refuse_a_deletion_stale_delay_shorter_than_a_deletion(tmp_path
     assert refused.returncode != 0
     assert "PUBLISH_DELETION_STALE_SECONDS" in refused.stderr
     assert accepted.stdout.split() == ["31.0"]
+
+
+def test_settings_refuse_a_dead_worker_threshold_under_three_heartbeats(tmp_path: Path) -> None:
+    env = {"PUBLISH_WORKER_HEARTBEAT_SECONDS": "5", "PUBLISH_WORKER_DEAD_SECONDS": "14"}
+    refused = _settings(env, tmp_path)
+    accepted = _settings(
+        {**env, "PUBLISH_WORKER_DEAD_SECONDS": "15"},
+        tmp_path,
+        show="s.PUBLISH_WORKER_DEAD_SECONDS",
+    )
+    assert refused.returncode != 0
+    assert "PUBLISH_WORKER_DEAD_SECONDS" in refused.stderr
+    assert accepted.stdout.split() == ["15.0"]
