@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.publish_lateness                    # 500 posts, 50 accounts, 60 s
     .venv/bin/python -m bench.publish_lateness --posts 60 --accounts 6 --window 15   # quick
+    .venv/bin/python -m bench.publish_lateness --burst 20 --burst-network mastodon   # burst
 
 Starts a throwaway PostgreSQL and Redis, the Bluesky PDS and the Mastodon peer, migrates,
 creates an organisation, ``--accounts`` social accounts (half Bluesky, half Mastodon) and
@@ -14,6 +15,11 @@ taken when ``adapter.publish`` returned) minus its scheduled time. Also shown: t
 lateness (the worker's claim minus the scheduled time), to tell queueing from sending.
 Every remote post is counted back on the servers: each publication must exist exactly once.
 
+``--burst N`` measures a same-second burst instead: N posts on ONE account, all scheduled at
+the same instant, under the account's real concurrency limit (``--account-concurrency``,
+default 2 as in production; the 500-post run opens it wide to measure the engine). Its
+lateness is the time the account's queue takes to drain.
+
 Everything it starts is stopped on exit (and tethered, so nothing outlives it if killed);
 ``--timeout`` bounds the whole run.
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -38,6 +45,7 @@ from bench._common import (
     approved_posts,
     connect_accounts,
     create_people,
+    load_average,
     machine,
     percentiles,
     remote_counts,
@@ -65,6 +73,9 @@ class Options:
     seed: int
     timeout: float
     keep_logs: bool
+    burst: int
+    burst_network: str
+    account_concurrency: int | None
 
 
 def _parse(argv: list[str] | None) -> Options:
@@ -80,7 +91,21 @@ def _parse(argv: list[str] | None) -> Options:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=900.0, help="bound on the whole run")
     parser.add_argument("--keep-logs", action="store_true", help="print the worker logs' path")
+    parser.add_argument(
+        "--burst", type=int, default=0, help="N posts on one account at the same instant"
+    )
+    parser.add_argument("--burst-network", default="mastodon", choices=["mastodon", "bluesky"])
+    parser.add_argument(
+        "--account-concurrency",
+        type=int,
+        default=None,
+        help="PUBLISH_ACCOUNT_CONCURRENCY (default: 2 with --burst, else opened wide)",
+    )
     a = parser.parse_args(argv)
+    if a.burst:
+        a.posts, a.accounts, a.window = a.burst, 2, 0.0
+        if a.account_concurrency is None:
+            a.account_concurrency = 2
     if a.accounts < 2 or a.posts < 1:
         parser.error("at least 2 accounts (one per network) and 1 post")
     return Options(
@@ -95,11 +120,16 @@ def _parse(argv: list[str] | None) -> Options:
         seed=a.seed,
         timeout=a.timeout,
         keep_logs=a.keep_logs,
+        burst=a.burst,
+        burst_network=a.burst_network,
+        account_concurrency=a.account_concurrency,
     )
 
 
 def _environment(postgres: PostgresServer, redis: RedisServer, data_dir: Path, o: Options) -> None:
     set_environment(postgres, redis, data_dir, lookahead=o.lookahead, tick=o.tick)
+    if o.account_concurrency is not None:
+        os.environ["PUBLISH_ACCOUNT_CONCURRENCY"] = str(o.account_concurrency)
 
 
 def _setup(o: Options, bluesky: BlueskyPeer, mastodon: MastodonPeer) -> tuple[list[Any], Any]:
@@ -110,6 +140,9 @@ def _setup(o: Options, bluesky: BlueskyPeer, mastodon: MastodonPeer) -> tuple[li
         f"Message programmé n° {n}: le guichet unique ouvre ses portes lundi."
         for n in range(o.posts)
     ]
+    if o.burst:
+        # Every post on the one account of the chosen network (accounts alternate networks).
+        accounts = [a for a in accounts if a.network == o.burst_network][:1]
     return approved_posts(texts, accounts, officer, manager), manager
 
 
@@ -183,6 +216,7 @@ def _results(o: Options, bluesky: BlueskyPeer, mastodon: MastodonPeer) -> dict[s
         "lateness_s": percentiles(lateness),
         "start_lateness_s": percentiles(start),
         "lateness_by_network_s": {k: percentiles(v) for k, v in per_network.items()},
+        "load_average_after": load_average(),
     }
 
 
@@ -205,13 +239,19 @@ def run(o: Options) -> dict[str, Any]:
 
         posts, manager = _setup(o, bluesky, mastodon)
         _start_celery(o, tmp, stack)
+        load_before = load_average()
         t0 = _schedule(o, posts, manager)
         _wait(o, t0)
         results = _results(o, bluesky, mastodon)
         connection.close()
         if o.keep_logs:
             _log(f"logs kept in {tmp}")
-        return {"machine": machine(), "options": o.__dict__, **results}
+        return {
+            "machine": machine(),
+            "options": o.__dict__,
+            "load_average_before": load_before,
+            **results,
+        }
     raise AssertionError("unreachable")
 
 

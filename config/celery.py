@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,3 +14,13 @@ app.autodiscover_tasks()
 
 # Connects the periodic heap trim to the workers' tasks (see config/memory.py).
 from config import memory  # noqa: E402, F401
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _publishing_heartbeat(**_kwargs: Any) -> None:
+    """Worker processes beat (publishing/services/heartbeat.py): a dead one's claims are
+    reclaimed within PUBLISH_WORKER_DEAD_SECONDS. Imported here, once Django is set up."""
+    from publishing.services import heartbeat
+
+    heartbeat.enable()

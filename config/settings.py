@@ -282,6 +282,26 @@ if PUBLISH_SENDING_STALE_SECONDS <= 2 * PUBLISH_REQUEST_TIMEOUT:
         "PUBLISH_SENDING_STALE_SECONDS must exceed twice PUBLISH_REQUEST_TIMEOUT: a send still "
         "running would be reclaimed."
     )
+# Each worker process beats (a row in the database) every PUBLISH_WORKER_HEARTBEAT_SECONDS,
+# also while its sends are in flight. A claim whose worker has not beaten for
+# PUBLISH_WORKER_DEAD_SECONDS is a dead worker's: it stops holding the account's concurrency and
+# is reclaimed (after a lookup) without waiting for PUBLISH_SENDING_STALE_SECONDS, which stays
+# for a worker alive but stuck. Worker and beat clocks must agree (NTP) well within it.
+PUBLISH_WORKER_HEARTBEAT_SECONDS = env.float("PUBLISH_WORKER_HEARTBEAT_SECONDS", default=5.0)
+PUBLISH_WORKER_DEAD_SECONDS = env.float("PUBLISH_WORKER_DEAD_SECONDS", default=30.0)
+if not 0 < 3 * PUBLISH_WORKER_HEARTBEAT_SECONDS <= PUBLISH_WORKER_DEAD_SECONDS:
+    raise ImproperlyConfigured(
+        "PUBLISH_WORKER_DEAD_SECONDS must be at least three PUBLISH_WORKER_HEARTBEAT_SECONDS "
+        "(a live worker may miss a beat now and then), and both positive."
+    )
+# A retraction's deletion claimed this long ago and never recorded (the worker died) is tried
+# again; a deletion is one or two requests, and deleting twice is harmless on both networks.
+PUBLISH_DELETION_STALE_SECONDS = env.float("PUBLISH_DELETION_STALE_SECONDS", default=300.0)
+if PUBLISH_DELETION_STALE_SECONDS <= 2 * PUBLISH_REQUEST_TIMEOUT:
+    raise ImproperlyConfigured(
+        "PUBLISH_DELETION_STALE_SECONDS must exceed twice PUBLISH_REQUEST_TIMEOUT: a deletion "
+        "still running would be claimed again."
+    )
 # Late-post policy: later than this (per account, else this default) a publication waits for
 # a publisher's confirmation. A backlog (publications later than the grace) goes out one per
 # account every PUBLISH_BACKLOG_PACE_SECONDS, never as a flood.

@@ -70,6 +70,9 @@ class Publication(models.Model):
     next_attempt_at = models.DateTimeField(db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The worker process that claimed it (``WorkerHeartbeat.worker``): when that worker stops
+    # beating, the claim no longer holds the account's concurrency and is reclaimed.
+    claimed_by = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)
     remote_id = models.CharField(max_length=300, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
@@ -140,6 +143,21 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["publication", "number"]
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process's last sign of life, written by a thread of the process every
+    PUBLISH_WORKER_HEARTBEAT_SECONDS and by each of its claims. A claim whose worker has not
+    beaten for PUBLISH_WORKER_DEAD_SECONDS belongs to a dead process (killed, out of memory,
+    its machine gone): the tick reclaims it long before PUBLISH_SENDING_STALE_SECONDS."""
+
+    # host:pid:random, so that a restarted process with a reused pid is another worker.
+    worker = models.CharField(max_length=200, primary_key=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} ({self.beat_at:%H:%M:%S})"
 
 
 class MastodonApp(models.Model):

@@ -66,3 +66,29 @@ def test_postgresql_prepares_statements_unless_turned_off(tmp_path: Path) -> Non
     # SQLite has neither option.
     sqlite = _database_options({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}, tmp_path)
     assert "server_side_binding" not in sqlite
+
+
+def test_settings_refuse_a_deletion_stale_delay_shorter_than_a_deletion(tmp_path: Path) -> None:
+    env = {"PUBLISH_REQUEST_TIMEOUT": "15", "PUBLISH_DELETION_STALE_SECONDS": "30"}
+    refused = _settings(env, tmp_path)
+    accepted = _settings(
+        {**env, "PUBLISH_DELETION_STALE_SECONDS": "31"},
+        tmp_path,
+        show="s.PUBLISH_DELETION_STALE_SECONDS",
+    )
+    assert refused.returncode != 0
+    assert "PUBLISH_DELETION_STALE_SECONDS" in refused.stderr
+    assert accepted.stdout.split() == ["31.0"]
+
+
+def test_settings_refuse_a_dead_worker_threshold_under_three_heartbeats(tmp_path: Path) -> None:
+    env = {"PUBLISH_WORKER_HEARTBEAT_SECONDS": "5", "PUBLISH_WORKER_DEAD_SECONDS": "14"}
+    refused = _settings(env, tmp_path)
+    accepted = _settings(
+        {**env, "PUBLISH_WORKER_DEAD_SECONDS": "15"},
+        tmp_path,
+        show="s.PUBLISH_WORKER_DEAD_SECONDS",
+    )
+    assert refused.returncode != 0
+    assert "PUBLISH_WORKER_DEAD_SECONDS" in refused.stderr
+    assert accepted.stdout.split() == ["15.0"]

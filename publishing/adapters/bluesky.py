@@ -7,6 +7,13 @@ whole ``app.bsky.feed.post`` record (``createdAt`` included); ``publish`` writes
 created if the key is free, a no-op (same uri and cid) if the identical record is there,
 ``400 InvalidSwap`` if something else is. See ``../shared/docs/test-peers.md``.
 
+A post with a reply gate is two records under one key, the post and its
+``app.bsky.feed.threadgate``: both are created by one ``com.atproto.repo.applyWrites`` (one
+commit), so the post is never public without its gate. ``applyWrites`` has no
+``swapRecord``; a repeat of the same ``create`` fails the commit (500 on the reference PDS)
+and writes nothing, so after any answer that may hide a write the adapter reads both keys
+back (``getRecord``) and takes identical records as its own.
+
 Sessions are reused (``createSession`` is limited to 30 per 5 minutes per account): the
 caller gives the stored session string and gets new ones through ``on_session_change``.
 """
@@ -51,6 +58,7 @@ from .bluesky_options import (
     threadgate_spec,
 )
 from .bluesky_records import (
+    create_records,
     get_record,
     iso_millis,
     new_tid,
@@ -253,30 +261,11 @@ class BlueskyAdapter:
             upload_images(client, record, media)
             upload_card_thumb(client, payload.data)
             session = Session.decode(client.export_session_string())
-            answer = put_record(client, session.did, POST_COLLECTION, rkey, record)
-            if gate is not None:
-                # After the post, under the same key. If this write fails the post is out but
-                # the publication is not published: the retry writes the identical post again
-                # (a no-op) and then the threadgate; lookup also wants both.
-                try:
-                    put_record(
-                        client,
-                        session.did,
-                        THREADGATE_COLLECTION,
-                        rkey,
-                        threadgate_record(gate, did=session.did, rkey=rkey),
-                    )
-                except SDK_ERRORS as exc:
-                    if is_dead_session(exc):
-                        raise  # _run logs in again and repeats both writes
-                    error = classify_bluesky_error(exc)
-                    raise PublishError(
-                        f"The post is on Bluesky but its reply gate was not written: "
-                        f"{error.message}",
-                        permanent=error.permanent,
-                        retry_after=error.retry_after,
-                        maybe_sent=True,
-                    ) from exc
+            if gate is None:
+                answer = put_record(client, session.did, POST_COLLECTION, rkey, record)
+            else:
+                gate_record = threadgate_record(gate, did=session.did, rkey=rkey)
+                answer = self._create_gated(client, session.did, rkey, record, gate_record)
             return PublishedRef(
                 remote_id=str(answer["uri"]),
                 url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",
@@ -284,6 +273,45 @@ class BlueskyAdapter:
             )
 
         return self._run(credentials, put)
+
+    @staticmethod
+    def _create_gated(
+        client: Client, did: str, rkey: str, record: dict[str, Any], gate: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The post and its threadgate in one commit; the post's ``uri`` and ``cid``.
+
+        When the answer may hide a write (a lost answer, a 5xx: the reference PDS answers
+        500 to a ``create`` over an existing key), both keys are read back at once: the
+        identical post is ours, written by an earlier attempt whose answer was lost. A post
+        there without its gate was written by a version that sent them in two calls: the gate
+        alone is written now. Anything else keeps the unknown outcome (the outbox looks again
+        before the next attempt).
+        """
+        try:
+            return create_records(
+                client, did, [(POST_COLLECTION, rkey, record), (THREADGATE_COLLECTION, rkey, gate)]
+            )[0]
+        except PublishError as error:
+            if not error.maybe_sent:
+                raise
+            try:
+                existing = get_record(client, did, POST_COLLECTION, rkey)
+                if existing is None:
+                    raise error from None
+                if existing.get("value") != record:
+                    raise PublishError(
+                        "A different post already exists under this record key.", permanent=True
+                    ) from error
+                written = get_record(client, did, THREADGATE_COLLECTION, rkey)
+                if written is None:
+                    put_record(client, did, THREADGATE_COLLECTION, rkey, gate)
+                elif written.get("value") != gate:
+                    raise PublishError(
+                        "A different reply gate already exists for this post.", permanent=True
+                    ) from error
+            except SDK_ERRORS as exc:
+                raise error from exc  # the check itself failed: the outcome stays unknown
+            return existing
 
     def _has_threadgate(self, client: Client, did: str, payload: PreparedPayload) -> bool:
         gate = payload.data.get("threadgate")
@@ -318,7 +346,9 @@ class BlueskyAdapter:
                     "A different post already exists under this record key.", permanent=True
                 )
             if not self._has_threadgate(client, session.did, payload):
-                return None  # sending again rewrites the same post (a no-op), then the gate
+                # Only a version that wrote the two records in two calls leaves this: the
+                # next publish finds the post in place and writes the gate alone.
+                return None
             return PublishedRef(
                 remote_id=str(answer["uri"]),
                 url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",

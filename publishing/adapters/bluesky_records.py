@@ -1,6 +1,7 @@
 """Records and blobs on the PDS: record keys (TIDs), ``createdAt``, blob uploads, and the
-two record calls the adapter makes, ``putRecord`` (with ``swapRecord: null``) and
-``getRecord``. Plain functions over an SDK client; the adapter decides when to call them."""
+record calls the adapter makes: ``putRecord`` (with ``swapRecord: null``), ``applyWrites``
+(several records in one commit) and ``getRecord``. Plain functions over an SDK client; the
+adapter decides when to call them."""
 
 from __future__ import annotations
 
@@ -136,6 +137,51 @@ def put_record(
     if not isinstance(answer, dict) or "uri" not in answer:
         raise ModelError(f"putRecord answered {answer!r:.200}")
     return answer
+
+
+def create_records(
+    client: Client, did: str, records: list[tuple[str, str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Create ``(collection, rkey, record)`` in one ``com.atproto.repo.applyWrites`` call: one
+    commit of the repository, so either all of them are public or none is
+    (https://docs.bsky.app/docs/api/com-atproto-repo-apply-writes). Each result's ``uri``
+    and ``cid``, in order.
+
+    ``applyWrites`` has no ``swapRecord``: a ``create`` over an existing key fails the whole
+    commit (the reference PDS answers 500, not a 409), and an ``update`` overwrites whatever
+    is there, so a repeat is never answered "already done" here; the caller checks with
+    ``get_record`` after an unknown outcome.
+    """
+    body = {
+        "repo": did,
+        "writes": [
+            {
+                "$type": "com.atproto.repo.applyWrites#create",
+                "collection": collection,
+                "rkey": rkey,
+                "value": record,
+            }
+            for collection, rkey, record in records
+        ],
+    }
+    try:
+        response = client.invoke_procedure(
+            "com.atproto.repo.applyWrites",
+            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            input_encoding="application/json",
+            output_encoding="application/json",
+        )
+    except SDK_ERRORS as exc:
+        if may_have_written(exc):
+            raise classify_bluesky_error(exc).outcome_unknown() from exc
+        raise  # a verdict, or a dead session that _run logs in again for
+    answer = response.content
+    results = answer.get("results") if isinstance(answer, dict) else None
+    if not isinstance(results, list) or len(results) != len(records):
+        raise ModelError(f"applyWrites answered {answer!r:.200}")
+    if not all(isinstance(result, dict) and "uri" in result for result in results):
+        raise ModelError(f"applyWrites answered {answer!r:.200}")
+    return results
 
 
 def get_record(client: Client, did: str, collection: str, rkey: str) -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ from editorial.services import (
     refuse_unless_fit,
 )
 from publishing.models import Publication, PublicationState
+from publishing.services import heartbeat
 from publishing.services.common import finish_post_if_done
 
 P = PublicationState
@@ -56,7 +57,8 @@ class Pacer:
     """Decides, within one tick, which pending publications may be queued now.
 
     In order: the late-post policy (hold), the account's concurrency (at most
-    PUBLISH_ACCOUNT_CONCURRENCY queued or sending at once), its rate budget on the network
+    PUBLISH_ACCOUNT_CONCURRENCY queued or sending at once, a dead worker's claims not
+    counted), its rate budget on the network
     (PUBLISH_RATE_LIMITS, kept under the servers' own limits so that bursts never end in a
     429), and backlog pacing. What it needs from the database is read once per tick for all
     the candidates' accounts (``for_candidates``), not once per publication: the tick runs
@@ -76,8 +78,10 @@ class Pacer:
         if not accounts:
             return pacer
         mine = Publication.objects.filter(account_id__in=accounts)
+        # A dead worker's claims hold nothing: that worker will never finish them.
         pacer.in_flight = dict(
             mine.filter(state__in=[P.QUEUED, P.SENDING])
+            .exclude(pk__in=heartbeat.dead_claims(now).values("pk"))
             .values("account_id")
             .annotate(n=Count("pk"))
             .values_list("account_id", "n")

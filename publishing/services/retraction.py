@@ -31,8 +31,13 @@ from publishing.services.sending import _backoff
 logger = logging.getLogger(__name__)
 
 D = DeletionState
-CLAIM_STALE = timedelta(minutes=5)
 BATCH = 100
+
+
+def deletion_stale() -> timedelta:
+    """A deletion claimed longer ago than this was lost with its worker: it is claimed again.
+    Well above a deletion's duration (two requests of PUBLISH_REQUEST_TIMEOUT at worst)."""
+    return timedelta(seconds=settings.PUBLISH_DELETION_STALE_SECONDS)
 
 
 def request_deletions(*, now: datetime) -> int:
@@ -45,9 +50,10 @@ def request_deletions(*, now: datetime) -> int:
 
 
 def reclaim_deletions(*, now: datetime) -> int:
-    """A claim older than CLAIM_STALE means the worker died: try again (it is idempotent)."""
+    """A claim older than ``deletion_stale()`` means the worker died: try again (it is
+    idempotent)."""
     return Publication.objects.filter(
-        deletion_state=D.DELETING, deletion_claimed_at__lt=now - CLAIM_STALE
+        deletion_state=D.DELETING, deletion_claimed_at__lt=now - deletion_stale()
     ).update(deletion_state=D.PENDING, deletion_next_at=now)
 
 

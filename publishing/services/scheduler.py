@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from charter.snapshot import thread_parts
@@ -21,6 +22,7 @@ from editorial.models import Post, PostState
 from editorial.selectors import without_frozen
 from editorial.services import posts_start_publishing
 from publishing.models import Attempt, Publication
+from publishing.services import heartbeat
 from publishing.services.common import P, finish_posts_if_done
 
 logger = logging.getLogger(__name__)
@@ -156,13 +158,21 @@ def _retry(publication: Publication, now: datetime) -> None:
 
 
 def _reclaim_stale(now: datetime) -> int:
+    """Lost queue messages go back to pending; so do claims of a worker that died (it stopped
+    beating: PUBLISH_WORKER_DEAD_SECONDS) or that never finished (PUBLISH_SENDING_STALE_SECONDS,
+    a worker alive but stuck), first due first, each with an unknown outcome."""
     lost_queue = Publication.objects.filter(
         state=P.QUEUED, queued_at__lt=now - queue_stale()
     ).update(state=P.PENDING, next_attempt_at=now)
     dead_worker = 0
-    stalled = Publication.objects.filter(
-        state=P.SENDING, claimed_at__lt=now - sending_stale()
-    ).values_list("pk", "attempts", "claimed_at")[:BATCH]
+    stalled = (
+        Publication.objects.filter(
+            Q(state=P.SENDING, claimed_at__lt=now - sending_stale())
+            | Q(pk__in=heartbeat.dead_claims(now).values("pk"))
+        )
+        .order_by("due_at")
+        .values_list("pk", "attempts", "claimed_at")[:BATCH]
+    )
     for pk, number, claimed_at in stalled:
         with transaction.atomic():
             if Publication.objects.filter(pk=pk, state=P.SENDING, claimed_at=claimed_at).update(
@@ -207,10 +217,12 @@ def _run_retractions(now: datetime) -> None:
 def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
     from publishing.services.late import Pacer, hold
 
+    # First due first: a publication reclaimed from a dead worker (next attempt: now) goes
+    # before those due after it, whatever its retry time says.
     candidates = list(
         Publication.objects.filter(state=P.PENDING, next_attempt_at__lte=horizon)
         .select_related("account")
-        .order_by("next_attempt_at")[:BATCH]
+        .order_by("due_at", "next_attempt_at")[:BATCH]
     )
     pacer = Pacer.for_candidates(now, candidates)
     going: list[Publication] = []

@@ -34,7 +34,7 @@ from publishing.adapters.base import (
     ReplyRef,
 )
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services import send_threads
+from publishing.services import heartbeat, send_threads
 from publishing.services.common import P, adapter_for, credentials_of, finish_posts_if_done
 from publishing.services.scheduler import enqueue
 from publishing.services.send_threads import Job, OutOfTime, Sent
@@ -174,18 +174,26 @@ def _wait_until_due(publication_ids: list[UUID]) -> list[UUID]:
 
 
 def _claim(publication_ids: list[UUID], started: datetime) -> list[UUID]:
-    """Take the due, queued ones for this attempt; those another worker has are skipped."""
+    """Take the due, queued ones for this attempt; those another worker has are skipped.
+
+    The claim names this worker process and beats for it in the same transaction, so a
+    claim is never older than its worker's last beat (``heartbeat``).
+    """
     if not publication_ids:
         return []
+    heartbeat.ensure_beating()
+    worker = heartbeat.worker_id()
     with transaction.atomic():
         mine = list(
             Publication.objects.select_for_update(skip_locked=True)
             .filter(pk__in=publication_ids, state=P.QUEUED, next_attempt_at__lte=started)
             .values_list("pk", flat=True)
         )
-        Publication.objects.filter(pk__in=mine).update(
-            state=P.SENDING, claimed_at=started, attempts=F("attempts") + 1
-        )
+        if mine:
+            heartbeat.worker_heartbeat_record(worker=worker, now=started)
+            Publication.objects.filter(pk__in=mine).update(
+                state=P.SENDING, claimed_at=started, claimed_by=worker, attempts=F("attempts") + 1
+            )
     return mine
 
 

@@ -1,5 +1,6 @@
 """Per-network options on the wire: Mastodon content warning, visibility and sensitive flag;
-Bluesky self-labels, the threadgate written next to the post, and the OpenGraph link card."""
+Bluesky self-labels, the threadgate written in the post's commit, and the OpenGraph link
+card."""
 
 from __future__ import annotations
 
@@ -184,7 +185,7 @@ def test_bluesky_threadgate_written_under_the_post_key_with_its_rules(
     assert gate_record.json()["value"]["allow"] == allow
 
 
-def test_bluesky_threadgate_missing_after_a_crash_is_repaired_by_the_retry(
+def test_bluesky_threadgate_missing_after_a_two_call_crash_is_repaired_by_the_retry(
     bluesky_peer: BlueskyPeer,
     bluesky_account: BlueskyTestAccount,
     bluesky_credentials: Credentials,
@@ -192,7 +193,8 @@ def test_bluesky_threadgate_missing_after_a_crash_is_repaired_by_the_retry(
     adapter = BlueskyAdapter(timeout=TIMEOUT, allow_http=True)
     post = OutgoingPost(text="Personne ne répond.", language="fr", reply_gate="nobody")
     payload = adapter.prepare(bluesky_credentials, post, idempotency_key=str(uuid.uuid4()))
-    # The worker died between the two writes: only the post is there.
+    # Left by the version that wrote post and gate in two calls and died between them (the
+    # gate now goes in the post's own commit): only the post is there.
     without_gate = type(payload)(data={k: v for k, v in payload.data.items() if k != "threadgate"})
     first = adapter.publish(bluesky_credentials, without_gate, post)
 

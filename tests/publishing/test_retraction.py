@@ -153,11 +153,29 @@ def test_deletion_claim_left_by_a_dead_worker_is_reclaimed(
     with django_capture_on_commit_callbacks(execute=False):
         services.tick()  # claimed, then the worker dies: nobody calls publication_delete
 
-    later = timezone.now() + retraction.CLAIM_STALE + timedelta(seconds=5)
+    later = timezone.now() + retraction.deletion_stale() + timedelta(seconds=5)
     with time_machine.travel(later):
         _tick_and_delete(django_capture_on_commit_callbacks)
 
     assert set(Publication.objects.values_list("deletion_state", flat=True)) == {D.DELETED}
+
+
+def test_deletion_stale_delay_is_the_setting(
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.PUBLISH_DELETION_STALE_SECONDS = 40
+    claimed_at = timezone.now()
+    with time_machine.travel(claimed_at, tick=False):
+        post = _published(org, django_capture_on_commit_callbacks)
+        editorial.post_retract(post=post, by=org.manager, reason=REASON)
+        with django_capture_on_commit_callbacks(execute=False):
+            services.tick()  # claimed; the worker dies before deleting
+
+    not_yet = retraction.reclaim_deletions(now=claimed_at + timedelta(seconds=39))
+    reclaimed = retraction.reclaim_deletions(now=claimed_at + timedelta(seconds=41))
+
+    assert (not_yet, reclaimed) == (0, Publication.objects.count())
+    assert set(Publication.objects.values_list("deletion_state", flat=True)) == {D.PENDING}
 
 
 def test_deletion_gives_up_after_max_attempts(
