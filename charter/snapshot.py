@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 
 def thread_parts(body: str, thread: Sequence[str], byline: str) -> tuple[str, ...]:
@@ -74,6 +74,10 @@ class ElectionWindowSnapshot:
     kind: str  # ElectionWindow.Kind
     window_start: date  # first day of the pre-electoral period (Code électoral, art. L52-1)
     vote_dates: tuple[date, ...]  # one date per round, in order
+    # The IANA time zone the vote's days and hours are read in (overseas votes differ).
+    time_zone: str = "Europe/Paris"
+    # When the polls close on a vote day, local time; None: the charter's parameter.
+    polls_close: time | None = None
 
     @property
     def last_vote(self) -> date:
