@@ -150,6 +150,7 @@ def test_election_window_admin_creates_through_the_service(
             "window_start": "",
             "first_round": "2026-03-15",
             "second_round": "2026-03-22",
+            "time_zone": "Europe/Paris",  # the form's initial value
         },
     )
     assert response.status_code == 302
