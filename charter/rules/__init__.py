@@ -37,13 +37,13 @@ from charter.rules.links import LINKS_BLUESKY_CARD, LINKS_COUNT, LINKS_REACHABLE
 from charter.rules.media import A11Y_ALT_QUALITY, MEDIA_ALT_TEXT
 from charter.rules.media_limits import MEDIA_ALT_LENGTH, MEDIA_COUNT
 from charter.rules.neutrality import (
-    NEUTRALITY_BILAN,
     NEUTRALITY_ELECTION_WINDOW,
     NEUTRALITY_ELECTORAL_SILENCE,
     NEUTRALITY_PARTISAN,
 )
 from charter.rules.pii import PII_EMAIL, PII_IBAN, PII_NIR, PII_PHONE
 from charter.rules.pii_address import PII_ADDRESS
+from charter.rules.promotion import NEUTRALITY_BILAN, NEUTRALITY_VOTE_CALL
 from charter.rules.terms import TERMS_FORBIDDEN
 
 RULES: dict[str, Rule] = {
@@ -61,6 +61,7 @@ RULES: dict[str, Rule] = {
         NEUTRALITY_ELECTION_WINDOW,
         NEUTRALITY_PARTISAN,
         NEUTRALITY_BILAN,
+        NEUTRALITY_VOTE_CALL,
         TERMS_FORBIDDEN,
         CONFIDENTIAL_MARKINGS,
         PII_EMAIL,

@@ -126,21 +126,6 @@ def check_partisan(
         yield Finding("neutrality.partisan", effective, message, span=(start, end))
 
 
-def check_bilan(
-    snapshot: PostSnapshot, params: Mapping[str, Any], severity: Severity
-) -> Iterator[Finding]:
-    windows = open_windows(snapshot)
-    if not windows:
-        return
-    for term, start, end in find_terms(snapshot.text, _terms(params)):
-        message = gettext(
-            "“%(found)s” presents the institution's record (“%(term)s”) during the pre-electoral "
-            "period of “%(name)s”, which art. L52-1 forbids. Describe the service, not its "
-            "achievements."
-        ) % {"found": snapshot.text[start:end], "term": term, "name": windows[0].name}
-        yield Finding("neutrality.bilan", severity, message, span=(start, end))
-
-
 # --- Examples ----------------------------------------------------------------------------------
 
 _MUNICIPALES = ElectionWindowSnapshot(
@@ -313,52 +298,6 @@ NEUTRALITY_PARTISAN = Rule(
                 "Merci aux élus du Parti socialiste pour la rénovation de l'école.",
                 _paris(2026, 1, 12),
             ),
-            passes=False,
-        ),
-    ),
-)
-
-BILAN_TERMS = [
-    "bilan",
-    "bilan de mandat",
-    "grâce à notre action",
-    "grâce à l'action de",
-    "nous avons tenu nos promesses",
-    "promesse tenue",
-    "engagement tenu",
-    "nos réalisations",
-    "nous l'avions promis",
-    "nous l'avons fait",
-    "mission accomplie",
-]
-
-NEUTRALITY_BILAN = Rule(
-    code="neutrality.bilan",
-    title=_("No promotion of the institution's record before an election"),
-    rationale=_(
-        "During the pre-electoral period, no campaign may promote the achievements or the "
-        "management of a local authority (Code électoral, art. L52-1): a “bilan”, promises "
-        "kept, what was done “thanks to our action”. Outside that period these words are "
-        "ordinary and pass."
-    ),
-    default_severity=Severity.WARN,
-    check=check_bilan,
-    params={
-        "terms": Param(
-            kind=ParamKind.STRINGS,
-            default=BILAN_TERMS,
-            help=_("Promotional phrases, found whole whatever their case and accents."),
-        )
-    },
-    examples=(
-        Example(
-            _("A record presented after the elections."),
-            _snapshot("Le bilan de la saison culturelle est en ligne.", _paris(2026, 4, 2)),
-            passes=True,
-        ),
-        Example(
-            _("Promises kept, in January before the vote."),
-            _snapshot("Nouvelle crèche : nous avons tenu nos promesses !", _paris(2026, 1, 12)),
             passes=False,
         ),
     ),

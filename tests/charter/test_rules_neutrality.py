@@ -256,40 +256,6 @@ def test_partisan_charter_slogan_list() -> None:
     assert finding.span == (0, 20)
 
 
-# --- neutrality.bilan --------------------------------------------------------------------------
-
-
-def test_bilan_inside_window_warns_with_span() -> None:
-    text = "Nouvelle crèche : nous avons tenu nos promesses !"
-    (finding,) = BILAN.run(_post(text, scheduled_for=_paris(1, 12)))
-    assert finding.severity is Severity.WARN
-    assert finding.span == (18, 47)
-    assert text[18:47] == "nous avons tenu nos promesses"
-
-
-def test_bilan_outside_window_passes() -> None:
-    assert BILAN.run(_post("Le bilan de la saison est en ligne.", scheduled_for=_paris(4, 2))) == ()
-
-
-def test_bilan_longest_phrase_wins() -> None:
-    text = "Notre bilan de mandat."
-    (finding,) = BILAN.run(_post(text, scheduled_for=_paris(1, 12)))
-    assert text[slice(*finding.span or (0, 0))] == "bilan de mandat"
-
-
-def test_bilan_curly_apostrophe_and_case() -> None:
-    text = "GRÂCE À NOTRE ACTION, la piscine rouvre. Grâce à l\u2019action de la maire aussi."
-    findings = BILAN.run(_post(text, scheduled_for=_paris(1, 12)))
-    assert [text[slice(*f.span or (0, 0))] for f in findings] == [
-        "GRÂCE À NOTRE ACTION",
-        "Grâce à l\u2019action de",
-    ]
-
-
-def test_bilan_not_inside_other_words() -> None:
-    assert BILAN.run(_post("Un bilanz, des bilans", scheduled_for=_paris(1, 12))) == ()
-
-
 def test_electoral_silence_cannot_be_lowered_or_disabled_by_a_charter() -> None:
     from charter.engine import CharterParamsError, normalize_params
 
