@@ -32,7 +32,10 @@ def head(org: Org) -> User:
 
 def _political(org: Org) -> Post:
     post = services.post_create(
-        by=org.officer, accounts=[org.mastodon], text="Le ministre visite l'usine.", tier="political"
+        by=org.officer,
+        accounts=[org.mastodon],
+        text="Le ministre visite l'usine.",
+        tier="political",
     )
     services.post_submit(post=post, by=org.officer)
     return post
