@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 
+# Between the parts of a thread in ``PostSnapshot.text``: content rules read the whole thread.
+PART_SEPARATOR = "\n\n"
+
+
+def join_parts(parts: Sequence[str]) -> str:
+    """The text content rules read: every part of the thread, a blank line between two."""
+    return PART_SEPARATOR.join(parts)
+
+
 def thread_parts(body: str, thread: Sequence[str], byline: str) -> tuple[str, ...]:
     """The published texts of a post and its thread: the byline goes into the last part."""
     parts = [body, *thread]
@@ -113,6 +122,20 @@ class PostSnapshot:
     election_windows: tuple[ElectionWindowSnapshot, ...] = ()
     # Results of the asynchronous link check for the post's links (missing: not checked yet).
     link_statuses: tuple[LinkStatus, ...] = ()
+
+    @property
+    def part_spans(self) -> tuple[tuple[int, int], ...]:
+        """[start, end) of each part of the thread in ``text`` (``join_parts``); one span, the
+        whole text, when the post is no thread or the text was not joined from its parts."""
+        thread = next((r.thread for r in self.renditions if r.thread), ())
+        tail = PART_SEPARATOR + join_parts(thread)
+        if not thread or not self.text.endswith(tail):
+            return ((0, len(self.text)),)
+        spans = [(0, len(self.text) - len(tail))]
+        for part in thread:
+            start = spans[-1][1] + len(PART_SEPARATOR)
+            spans.append((start, start + len(part)))
+        return tuple(spans)
 
     @property
     def effective_time(self) -> datetime | None:

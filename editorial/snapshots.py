@@ -16,7 +16,7 @@ from django.utils import timezone
 from charter.engine import CheckReport, check_groups
 from charter.rules import scan
 from charter.selectors import charter_groups, election_windows_for_unit, link_statuses
-from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
+from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot, join_parts
 
 if TYPE_CHECKING:
     from accounts.models import OrgUnit, SocialAccount, User
@@ -61,7 +61,7 @@ def build_snapshot(
         for account in accounts
     )
     # Content rules read the whole thread: personal data in part 3 is still personal data.
-    whole = "\n\n".join([text, *thread])
+    whole = join_parts([text, *thread])
     now = timezone.now()
     return PostSnapshot(
         text=whole,
