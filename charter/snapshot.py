@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-
 # Between the parts of a thread in ``PostSnapshot.text``: content rules read the whole thread.
 PART_SEPARATOR = "\n\n"
 

@@ -24,6 +24,7 @@ from charter.rules.base import (
     RuleCheck,
     Severity,
 )
+from charter.rules.clarity import A11Y_REPEATED_PUNCTUATION, LINKS_SHORTENER
 from charter.rules.confidential import CONFIDENTIAL_MARKINGS
 from charter.rules.governance import (
     EMBARGO_LATER_THAN_SCHEDULE,
@@ -78,10 +79,12 @@ RULES: dict[str, Rule] = {
         A11Y_EMOJI,
         A11Y_FAKE_BOLD,
         A11Y_CAPS,
+        A11Y_REPEATED_PUNCTUATION,
         A11Y_SENTENCE_LENGTH,
         A11Y_LINK_WORDING,
         A11Y_ACRONYMS,
         LINKS_COUNT,
+        LINKS_SHORTENER,
         LINKS_BLUESKY_CARD,
         LINKS_REACHABLE,
         GOV_FIGURES_SOURCE,
