@@ -246,7 +246,9 @@ def live_check(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("text", "")
     media = []
     if request.POST.get("has_image") == "1":
-        media.append(MediaSnapshot(filename="image", alt_text=request.POST.get("alt_text", "")))
+        # The page sends the file's name, not its bytes (the browser may prefix a fake path).
+        name = request.POST.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
+        media.append(MediaSnapshot(filename=name[:200], alt_text=request.POST.get("alt_text", "")))
     unit = services.speaking_unit(user, accounts) if accounts else None
     if unit is None:
         return render(request, "editorial/_live.html", {"counters": [], "findings": []})

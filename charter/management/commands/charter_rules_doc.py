@@ -91,7 +91,8 @@ def _render_rule(rule: Rule) -> list[str]:
         lines.append("- Parameters:")
         for name, param in rule.params.items():
             default = json.dumps(param.default, ensure_ascii=False)
-            lines.append(f"  - `{name}` ({param.kind}, default `{default}`): {param.help}")
+            kind = f"{param.kind}: {' | '.join(param.choices)}" if param.choices else param.kind
+            lines.append(f"  - `{name}` ({kind}, default `{default}`): {param.help}")
     for example in rule.examples:
         lines.extend(["", *_render_example(rule, example)])
     return lines
