@@ -3,6 +3,8 @@ attached, naming the image once ("L'image image" was the bug)."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +22,7 @@ def _live(org: Org, language: str = "en", **fields: str) -> str:
         reverse("editorial:live_check"), data, headers={"accept-language": language}
     )
     assert response.status_code == 200
-    return response.content.decode()
+    return html.unescape(response.content.decode())
 
 
 def test_live_check_reports_missing_alt_of_a_just_attached_image(org: Org) -> None:
