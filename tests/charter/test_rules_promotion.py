@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 import pytest
@@ -35,7 +36,7 @@ def _post(text: str, when: datetime = IN_WINDOW) -> PostSnapshot:
     )
 
 
-def _found(rule_text: str, params: dict[str, object] | None = None) -> list[str]:
+def _found(rule_text: str, params: Mapping[str, object] | None = None) -> list[str]:
     findings = BILAN.run(_post(rule_text), params)
     return [rule_text[slice(*f.span or (0, 0))] for f in findings]
 

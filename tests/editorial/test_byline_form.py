@@ -25,7 +25,7 @@ def _submit(org: Org) -> str:
     except services.CharterRefused as refused:
         return ",".join(f.rule for f in refused.report.blocking)
     post.refresh_from_db()
-    return post.state
+    return str(post.state)
 
 
 def test_short_byline_blocked_under_the_default_full_form(org: Org) -> None:

@@ -43,7 +43,7 @@ def _political(org: Org) -> Post:
 
 def _state(post: Post) -> str:
     post.refresh_from_db()
-    return post.state
+    return str(post.state)
 
 
 def test_political_default_chain_adds_the_head_or_referent_step(org: Org, head: User) -> None:
