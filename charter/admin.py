@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from charter import services
 from charter.engine import CharterParamsError, normalize_params
-from charter.models import Charter, CharterVersion, ElectionWindow
+from charter.models import Charter, CharterVersion, ElectionWindow, ElectoralReferent
 
 if TYPE_CHECKING:
     from django.forms.models import BaseInlineFormSet
@@ -109,3 +109,30 @@ class ElectionWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 _("%(n)d scheduled post(s) are now held by the charter: %(posts)s")
                 % {"n": len(saved.held), "posts": " ".join(saved.held)},
             )
+
+
+@admin.register(ElectoralReferent)
+class ElectoralReferentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["user", "unit", "created_at"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "user__last_name", "unit__code", "unit__name"]
+    fields = ["user", "unit"]
+
+    def _manages(self, request: HttpRequest, obj: ElectoralReferent | None) -> bool:
+        user: User = request.user  # type: ignore[assignment]
+        return obj is None or services.may_manage_charter(user, obj.unit)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A designation is made or removed, never moved: moving would rewrite who could waive.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: ElectoralReferent, form: Any, change: bool
+    ) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        created = services.electoral_referent_designate(user=obj.user, unit=obj.unit, by=user)
+        obj.pk = created.pk
+        obj.created_at = created.created_at

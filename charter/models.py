@@ -7,7 +7,10 @@ a new version, and a check report names the version that gave it.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +111,16 @@ class CharterVersion(models.Model):
         return CharterConfig.from_params(self.params, version_id=self.pk, version_label=self.label)
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(
+            _("“%(value)s” is not a time zone; give its IANA name, e.g. Europe/Paris."),
+            params={"value": value},
+        ) from error
+
+
 class ElectionWindow(models.Model):
     """An election the units below ``unit`` must stay neutral for (all units when empty).
 
@@ -147,6 +160,27 @@ class ElectionWindow(models.Model):
     )
     first_round = models.DateField(_("first round"))
     second_round = models.DateField(_("second round"), null=True, blank=True)
+    # Overseas, the vote and its hours are local: Martinique votes on Paris's Saturday.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Paris",
+        validators=[validate_time_zone],
+        help_text=_(
+            "The time zone of the polling stations (IANA name, e.g. Europe/Paris, "
+            "America/Martinique): the electoral silence starts at 00:00 on the eve of the vote "
+            "and ends when the polls close, both in this local time."
+        ),
+    )
+    polls_close = models.TimeField(
+        _("polls close"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the last polls close on a vote day, local time. Empty: the charter's hour "
+            "(20:00 by default)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -180,7 +214,51 @@ class ElectionWindow(models.Model):
             kind=self.kind,
             window_start=self.window_start or pre_electoral_start(self.first_round),
             vote_dates=votes,
+            time_zone=self.time_zone,
+            polls_close=self.polls_close,
         )
+
+
+class ElectoralReferent(models.Model):
+    """A person who answers for the neutrality of a unit's communication around elections.
+
+    Designated on a unit, they act for it and for the units below it (on no unit: for the
+    whole organisation). They approve the political tier's built-in step with the unit's
+    administrators, and they alone may waive a finding on an institution's record during a
+    pre-electoral period (Code électoral, art. L52-1).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="electoral_referent_roles",
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="electoral_referents",
+        help_text=_("Acts for this unit and the units below it. Empty: the whole organisation."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("electoral referent")
+        constraints = [
+            models.UniqueConstraint(
+                "user",
+                Coalesce("unit", models.Value(0), output_field=models.BigIntegerField()),
+                name="electoral_referent_once_per_unit",
+                violation_error_message=_("This person is already the unit's electoral referent."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.unit.code if self.unit is not None else _("organisation")
+        return f"{self.user} — {where}"
 
 
 class LinkCheck(models.Model):

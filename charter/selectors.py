@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import OrgUnit, SocialAccount
 from charter.engine import CharterConfig
-from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
+from charter.models import Charter, CharterVersion, ElectionWindow, ElectoralReferent, LinkCheck
 from charter.snapshot import ElectionWindowSnapshot, LinkStatus
 
 
@@ -85,6 +85,17 @@ def election_windows_for_unit(unit: OrgUnit, *, today: date) -> tuple[ElectionWi
         .order_by("first_round", "pk")
     )
     return tuple(window.to_snapshot() for window in windows)
+
+
+def electoral_referents_for_unit(unit: OrgUnit) -> set[int]:
+    """Ids of the active electoral referents acting for ``unit``: designated on it, on a unit
+    above it, or for the whole organisation."""
+    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
+    return set(
+        ElectoralReferent.objects.filter(Q(unit_id__in=chain) | Q(unit__isnull=True))
+        .filter(user__is_active=True)
+        .values_list("user_id", flat=True)
+    )
 
 
 def link_statuses(urls: list[str]) -> tuple[LinkStatus, ...]:

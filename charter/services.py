@@ -16,7 +16,7 @@ from accounts import permissions
 from accounts.models import OrgUnit, SocialAccount, User
 from charter import linkcheck, signals
 from charter.engine import CharterParamsError, normalize_params
-from charter.models import Charter, CharterVersion, ElectionWindow, LinkCheck
+from charter.models import Charter, CharterVersion, ElectionWindow, ElectoralReferent, LinkCheck
 
 
 def may_manage_charter(user: User, unit: OrgUnit | None) -> bool:
@@ -90,6 +90,19 @@ def election_window_save(*, window: ElectionWindow, by: User) -> ElectionWindowS
     # Receivers answer with a list of lines (the stubs type a receiver's answer loosely).
     held = [line for _receiver, lines in answers for line in cast("list[str]", lines)]
     return ElectionWindowSaved(window, held)
+
+
+@transaction.atomic
+def electoral_referent_designate(
+    *, user: User, unit: OrgUnit | None, by: User
+) -> ElectoralReferent:
+    """Make ``user`` the electoral referent of ``unit`` (None: the whole organisation). Who
+    manages the unit's charter designates them: the referent lifts what the charter forbids."""
+    _require_manager(by, unit)
+    referent = ElectoralReferent(user=user, unit=unit)
+    referent.full_clean()
+    referent.save()
+    return referent
 
 
 def link_checks_run(*, urls: list[str], now: datetime | None = None) -> int:

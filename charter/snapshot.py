@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+
+# Between the parts of a thread in ``PostSnapshot.text``: content rules read the whole thread.
+PART_SEPARATOR = "\n\n"
+
+
+def join_parts(parts: Sequence[str]) -> str:
+    """The text content rules read: every part of the thread, a blank line between two."""
+    return PART_SEPARATOR.join(parts)
 
 
 def thread_parts(body: str, thread: Sequence[str], byline: str) -> tuple[str, ...]:
@@ -74,6 +82,10 @@ class ElectionWindowSnapshot:
     kind: str  # ElectionWindow.Kind
     window_start: date  # first day of the pre-electoral period (Code électoral, art. L52-1)
     vote_dates: tuple[date, ...]  # one date per round, in order
+    # The IANA time zone the vote's days and hours are read in (overseas votes differ).
+    time_zone: str = "Europe/Paris"
+    # When the polls close on a vote day, local time; None: the charter's parameter.
+    polls_close: time | None = None
 
     @property
     def last_vote(self) -> date:
@@ -109,6 +121,20 @@ class PostSnapshot:
     election_windows: tuple[ElectionWindowSnapshot, ...] = ()
     # Results of the asynchronous link check for the post's links (missing: not checked yet).
     link_statuses: tuple[LinkStatus, ...] = ()
+
+    @property
+    def part_spans(self) -> tuple[tuple[int, int], ...]:
+        """[start, end) of each part of the thread in ``text`` (``join_parts``); one span, the
+        whole text, when the post is no thread or the text was not joined from its parts."""
+        thread = next((r.thread for r in self.renditions if r.thread), ())
+        tail = PART_SEPARATOR + join_parts(thread)
+        if not thread or not self.text.endswith(tail):
+            return ((0, len(self.text)),)
+        spans = [(0, len(self.text) - len(tail))]
+        for part in thread:
+            start = spans[-1][1] + len(PART_SEPARATOR)
+            spans.append((start, start + len(part)))
+        return tuple(spans)
 
     @property
     def effective_time(self) -> datetime | None:

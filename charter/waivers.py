@@ -32,6 +32,9 @@ _RESTRICTED: dict[str, tuple[WaiverCategory, ...]] = {
 }
 # The specific categories say something precise; elsewhere they would be a pretext.
 _GENERAL = (C.EDITORIAL, C.OTHER)
+# Rules the law ties to the elections: only an electoral referent of the speaking unit
+# (``ElectoralReferent``) may waive them, besides holding the waive right.
+_REFERENT_ONLY = frozenset({"neutrality.bilan"})
 
 
 def is_waivable(code: str) -> bool:
@@ -47,3 +50,8 @@ def allowed_categories(code: str) -> tuple[WaiverCategory, ...]:
         if code == key or (key.endswith(".") and code.startswith(key)):
             return categories
     return _GENERAL
+
+
+def referent_only(code: str) -> bool:
+    """Whether only an electoral referent of the speaking unit may waive this rule."""
+    return code in _REFERENT_ONLY

@@ -472,6 +472,9 @@ class ApprovalStep(models.Model):
         GROUP = "group", _("A group")
         HIERARCHY = "hierarchy", _("The author's hierarchy, N levels up")
         ACCOUNT_REVIEWERS = "account_reviewers", _("Reviewers of every account of the post")
+        # Political posts: the speaking unit's administrators or an electoral referent acting
+        # for it (charter.ElectoralReferent); the built-in step of the political tier.
+        ELECTORAL = "electoral", _("The speaking unit's head or an electoral referent")
 
     class Mode(models.TextChoices):
         ANY = "any", _("Any one of them")

@@ -6,6 +6,11 @@ one, the built-in default applies: one step, any reviewer holding the review gra
 account of the post. A post on several accounts follows each account's chain, one after the
 other (the default step first when some account has no policy of its own).
 
+A political post (chosen by the author, or raised by the charter during a pre-electoral
+period) is never left to the ordinary single reviewer: a chain with no step of its own for the
+political tier gets the built-in one, the speaking unit's head (its administrators) or an
+electoral referent acting for it.
+
 Steps are sequential: step k+1 opens once step k is satisfied by approvals of the current
 content hash. Reads only: ``editorial.services`` records approvals and moves the post.
 """
@@ -22,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
-from editorial.models import Approval, ApprovalPolicy, ApprovalStep, Consultation, Post
+from charter.selectors import electoral_referents_for_unit
+from editorial.models import Approval, ApprovalPolicy, ApprovalStep, Consultation, Post, PostTier
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -36,6 +42,21 @@ def default_step() -> ApprovalStep:
     return ApprovalStep(
         name=_("Review"), kind=Kind.ACCOUNT_REVIEWERS, mode=ApprovalStep.Mode.ANY, order=0
     )
+
+
+def political_default_step() -> ApprovalStep:
+    """The political tier's built-in step (unsaved), after the chain's other steps."""
+    return ApprovalStep(
+        name=_("Unit head or electoral referent"),
+        kind=Kind.ELECTORAL,
+        mode=ApprovalStep.Mode.ANY,
+        order=1,
+        tiers=[PostTier.POLITICAL.value],
+    )
+
+
+def _has_political_step(steps: list[ApprovalStep]) -> bool:
+    return any(s.kind == Kind.ELECTORAL or PostTier.POLITICAL in (s.tiers or []) for s in steps)
 
 
 @dataclass(frozen=True)
@@ -66,6 +87,8 @@ def policy_for(post: Post) -> Chain:
     steps = [default_step()] if uses_default else []
     for policy in policies:
         steps += list(policy.steps.select_related("unit", "group"))
+    if not _has_political_step(steps):
+        steps.append(political_default_step())
     return Chain(policies=tuple(policies), steps=tuple(steps))
 
 
@@ -91,6 +114,8 @@ def scope_unit(step: ApprovalStep, post: Post) -> OrgUnit | None:
         return step.unit
     if step.kind == Kind.HIERARCHY:
         return hierarchy_unit(post.unit, step.levels_up)
+    if step.kind == Kind.ELECTORAL:
+        return post.unit
     return None
 
 
@@ -107,6 +132,13 @@ def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
         if step.group_id is None:
             return set()
         return set(users.filter(groups=step.group_id).values_list("pk", flat=True))
+    if step.kind == Kind.ELECTORAL:
+        heads = Membership.objects.filter(
+            unit=post.unit, role=Membership.Role.ADMIN, user__is_active=True
+        )
+        return set(heads.values_list("user_id", flat=True)) | electoral_referents_for_unit(
+            post.unit
+        )
     unit = scope_unit(step, post)
     roles = HIERARCHY_ROLES if step.kind == Kind.HIERARCHY else (step.role,)
     members = Membership.objects.filter(unit=unit, role__in=roles, user__is_active=True)
@@ -198,9 +230,16 @@ def chain_status(post: Post) -> list[StepStatus]:
     approvals = current_approvals(post)
     statuses = []
     opened = False
+    # Approvals of a built-in step carry no step: they go to the built-in steps in the order
+    # they were given, one each (built-in steps need any one approver), since each was
+    # recorded for the step open at the time.
+    builtin = [a for a in approvals if a.step_id is None]
     for number, step in enumerate(steps_for(post), start=1):
         status = StepStatus(step=step, number=number, rights=approver_rights(step, post))
-        status.approvals = [a for a in approvals if a.step_id == step.pk]
+        if step.pk is None:
+            status.approvals, builtin = builtin[:1], builtin[1:]
+        else:
+            status.approvals = [a for a in approvals if a.step_id == step.pk]
         principals = status.principals - {post.author_id}
         if step.quorum:
             status.required = step.quorum
@@ -245,6 +284,8 @@ def describe(step: ApprovalStep, post: Post) -> str:
             "unit": hierarchy_unit(post.unit, step.levels_up),
             "n": step.levels_up,
         }
+    if step.kind == Kind.ELECTORAL:
+        return _("the head of %(unit)s or an electoral referent") % {"unit": post.unit}
     return _("a reviewer of every account of the post")
 
 

@@ -21,6 +21,7 @@ from charter.snapshot import (
     MediaSnapshot,
     PostSnapshot,
     RenditionSnapshot,
+    join_parts,
 )
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def build_snapshot(
         for account in accounts
     )
     # Content rules read the whole thread: personal data in part 3 is still personal data.
-    whole = "\n\n".join([text, *thread])
+    whole = join_parts([text, *thread])
     now = timezone.now()
     return PostSnapshot(
         text=whole,

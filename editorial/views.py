@@ -262,11 +262,13 @@ def live_check(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("text", "")
     media = []
     if request.POST.get("has_image") == "1":
-        media.append(MediaSnapshot(filename="image", alt_text=request.POST.get("alt_text", "")))
+        # The page sends the file's name, not its bytes (the browser may prefix a fake path).
+        name = request.POST.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
+        media.append(MediaSnapshot(filename=name[:200], alt_text=request.POST.get("alt_text", "")))
     else:
         # The edit page's current images, each with its alt text as typed.
         media += [
-            MediaSnapshot(filename="image", alt_text=request.POST.get(key, ""))
+            MediaSnapshot(filename="", alt_text=request.POST.get(key, ""))
             for key in request.POST
             if key.startswith("media_alt_")
         ]

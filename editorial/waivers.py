@@ -25,7 +25,8 @@ from accounts import permissions
 from accounts.models import User
 from charter.engine import CheckReport
 from charter.rules import RULES
-from charter.waivers import WaiverCategory, allowed_categories, is_waivable
+from charter.selectors import electoral_referents_for_unit
+from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
 from editorial import notifications, selectors
 from editorial.models import Notification, Post, PostState, Waiver
 from editorial.services import (
@@ -179,6 +180,14 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
             raise TransitionRefused(refusal)
         raise PermissionDenied(refusal)
     kind = _check_rule_and_category(rule, category)
+    if referent_only(rule) and by.pk not in electoral_referents_for_unit(post.unit):
+        raise PermissionDenied(
+            _(
+                "Only an electoral referent of %(unit)s may waive “%(rule)s” (Code électoral, "
+                "art. L52-1): ask them, or change the post."
+            )
+            % {"unit": post.unit, "rule": rule}
+        )
     text = _clean_justification(justification)
     revision = post.current_revision
     assert revision is not None

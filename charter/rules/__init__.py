@@ -24,6 +24,7 @@ from charter.rules.base import (
     RuleCheck,
     Severity,
 )
+from charter.rules.clarity import A11Y_REPEATED_PUNCTUATION, LINKS_SHORTENER
 from charter.rules.confidential import CONFIDENTIAL_MARKINGS
 from charter.rules.governance import (
     EMBARGO_LATER_THAN_SCHEDULE,
@@ -37,13 +38,13 @@ from charter.rules.links import LINKS_BLUESKY_CARD, LINKS_COUNT, LINKS_REACHABLE
 from charter.rules.media import A11Y_ALT_QUALITY, MEDIA_ALT_TEXT
 from charter.rules.media_limits import MEDIA_ALT_LENGTH, MEDIA_COUNT
 from charter.rules.neutrality import (
-    NEUTRALITY_BILAN,
     NEUTRALITY_ELECTION_WINDOW,
     NEUTRALITY_ELECTORAL_SILENCE,
     NEUTRALITY_PARTISAN,
 )
 from charter.rules.pii import PII_EMAIL, PII_IBAN, PII_NIR, PII_PHONE
 from charter.rules.pii_address import PII_ADDRESS
+from charter.rules.promotion import NEUTRALITY_BILAN, NEUTRALITY_VOTE_CALL
 from charter.rules.terms import TERMS_FORBIDDEN
 
 RULES: dict[str, Rule] = {
@@ -61,6 +62,7 @@ RULES: dict[str, Rule] = {
         NEUTRALITY_ELECTION_WINDOW,
         NEUTRALITY_PARTISAN,
         NEUTRALITY_BILAN,
+        NEUTRALITY_VOTE_CALL,
         TERMS_FORBIDDEN,
         CONFIDENTIAL_MARKINGS,
         PII_EMAIL,
@@ -77,10 +79,12 @@ RULES: dict[str, Rule] = {
         A11Y_EMOJI,
         A11Y_FAKE_BOLD,
         A11Y_CAPS,
+        A11Y_REPEATED_PUNCTUATION,
         A11Y_SENTENCE_LENGTH,
         A11Y_LINK_WORDING,
         A11Y_ACRONYMS,
         LINKS_COUNT,
+        LINKS_SHORTENER,
         LINKS_BLUESKY_CARD,
         LINKS_REACHABLE,
         GOV_FIGURES_SOURCE,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from charter.rules import scan
 from charter.rules.base import Example, Finding, Param, ParamKind, Rule, Severity
+from charter.rules.terms import fold
 from charter.snapshot import PostSnapshot, RenditionSnapshot
 
 # Two to six capitals standing alone: "CAF", "CPAM", "DGFiP" is not one (lowercase inside).
@@ -25,6 +26,15 @@ _SHOUTED_WORD = regex.compile(r"\p{Lu}{3,}")
 
 # Known to every reader; a charter's glossary adds its own.
 COMMON = ("UE", "ONU", "USA", "SNCF", "RATP", "TGV", "RER", "SMS", "PDF", "TV", "OK", "FAQ")
+# Ordinary words written in capitals for emphasis ("URGENT : la route est coupée"): nothing to
+# spell out. Compared without accents, so "ANNULÉ" and "ANNULE" are the same word.
+EMPHASIS = """
+    urgent urgence alerte attention info infos important nouveau nouvelle new rappel avis
+    flash direct live stop gratuit gratuite complet complete annule annulee reporte reportee
+    ferme fermee ouvert ouverte fin enfin oui non merci bravo aide video photo photos audio
+    breaking update maj vite top bonus test jeu quiz offre vote votez appel covid
+"""
+_EMPHASIS = frozenset(EMPHASIS.split())
 
 
 def _is_expanded(text: str, start: int, end: int) -> bool:
@@ -55,6 +65,7 @@ def find_unexpanded(text: str, glossary: tuple[str, ...]) -> Iterator[tuple[str,
         start, end = match.span()
         if (
             acronym.casefold() in known
+            or "".join(fold(c) for c in acronym) in _EMPHASIS
             or ROMAN_RE.fullmatch(acronym)
             or _is_expanded(masked, start, end)
             or _shouted(masked, start, end)
@@ -93,8 +104,9 @@ A11Y_ACRONYMS = Rule(
         "it as a word. At its first use, write the full name with the acronym in brackets "
         "(“Caisse d'allocations familiales (CAF)”), or the other way round (“CAF (Caisse "
         "d'allocations familiales)”). Acronyms everyone knows go in the charter's glossary; "
-        "roman numerals, words of a sentence in capitals and the unit's own code are left "
-        "alone."
+        "roman numerals, words of a sentence in capitals, ordinary words in capitals for "
+        "emphasis (URGENT, ALERTE, INFO, RAPPEL, NOUVEAU, GRATUIT…) and the unit's own code "
+        "are left alone."
     ),
     default_severity=Severity.WARN,
     check=check_acronyms,

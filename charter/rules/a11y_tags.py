@@ -123,8 +123,13 @@ def check_hashtags(
         yield Finding("a11y.hashtags", severity, message, span=(tags[limit][0], tags[-1][1]))
     if not params["at_end"] or not tags:
         return
-    last_word = _last_word_end(text)
+    # Each part of a thread is read as its own post: a hashtag closing part 1 is at its end.
+    ends = [
+        (part_end, _last_word_end(text[:part_end], part_start))
+        for part_start, part_end in snapshot.part_spans
+    ]
     for start, end in tags:
+        last_word = next((last for part_end, last in ends if start < part_end), len(text))
         if end <= last_word:
             message = gettext(
                 "Move “%(found)s” to the end of the post and write the word plainly here: "
@@ -133,13 +138,14 @@ def check_hashtags(
             yield Finding("a11y.hashtags", severity, message, span=(start, end))
 
 
-def _last_word_end(text: str) -> int:
-    """The end of the last letter or digit outside links, mentions and hashtags."""
+def _last_word_end(text: str, start: int = 0) -> int:
+    """The end of the last letter or digit of ``text[start:]`` outside links, mentions and
+    hashtags; ``start`` when there is none."""
     masked = scan.masked(text)
-    for index in range(len(masked) - 1, -1, -1):
+    for index in range(len(masked) - 1, start - 1, -1):
         if masked[index].isalnum():
             return index + 1
-    return 0
+    return start
 
 
 # Emoji that tend to carry the message instead of decorating it, and the words to use instead.
@@ -247,7 +253,8 @@ A11Y_HASHTAGS = Rule(
     rationale=_(
         "Each hashtag is announced as “hashtag” followed by the word; a string of them, or one "
         "in the middle of a sentence, makes the post hard to follow by ear. Hashtags belong at "
-        "the end, after the last word of the text (links and mentions may follow them)."
+        "the end, after the last word of the text (links and mentions may follow them); in a "
+        "thread, at the end of any part, since each part is read as its own post."
     ),
     default_severity=Severity.WARN,
     check=check_hashtags,

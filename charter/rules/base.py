@@ -44,6 +44,7 @@ class ParamKind(StrEnum):
     STRINGS = "strings"  # a list of non-empty strings, stripped
     INTEGER = "integer"  # a whole number between the parameter's minimum and maximum
     BOOLEAN = "boolean"  # true or false
+    CHOICE = "choice"  # one of the parameter's ``choices``
 
 
 class ParamError(ValueError):
@@ -59,6 +60,7 @@ class Param:
     maximum: int | None = None
     # Extra checks on a value already in canonical form; raises ParamError.
     validate: Callable[[Any], None] | None = None
+    choices: tuple[str, ...] = ()  # CHOICE only
 
     def coerce(self, value: object) -> Any:
         """The value in canonical form, or ParamError."""
@@ -73,6 +75,12 @@ class Param:
         elif self.kind is ParamKind.BOOLEAN:
             if not isinstance(value, bool):
                 raise ParamError(gettext("expected true or false"))
+            cleaned = value
+        elif self.kind is ParamKind.CHOICE:
+            if value not in self.choices:
+                raise ParamError(
+                    gettext("expected one of: %(choices)s") % {"choices": ", ".join(self.choices)}
+                )
             cleaned = value
         else:  # pragma: no cover
             raise AssertionError(f"unhandled parameter kind {self.kind}")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from charter.elections import PARIS, as_aware
 from charter.rules import scan
-from charter.rules.base import Example, Finding, Rule, Severity
+from charter.rules.base import Example, Finding, Param, ParamKind, Rule, Severity
 from charter.snapshot import PostSnapshot, RenditionSnapshot
 
 
@@ -38,6 +38,9 @@ def check_account_active(
 
 # --- gov.byline --------------------------------------------------------------------------------
 
+BYLINE_FULL = "full"  # "— DGX ^JD": the unit's code and the author's initials
+BYLINE_SHORT = "short"  # "^JD": the initials; the account and the public roster give the unit
+
 
 def _contains_token(byline: str, token: str) -> bool:
     """``token`` as a whole word of the byline, whatever its case ("DGX" in "— DGX ^JD")."""
@@ -60,10 +63,17 @@ def check_byline(
             ) % {"handle": rendition.handle, "unit": unit, "initials": initials}
             yield Finding("gov.byline", severity, message, account_id=rendition.account_id)
             continue
-        missing = [
-            token for token in (unit, initials) if token and not _contains_token(byline, token)
-        ]
-        if missing:
+        # The short form ("^JD") leaves the unit to the account and the public roster; the
+        # initials are the author's in every form.
+        required = (initials,) if params["form"] == BYLINE_SHORT else (unit, initials)
+        missing = [token for token in required if token and not _contains_token(byline, token)]
+        if missing and params["form"] == BYLINE_SHORT:
+            message = gettext(
+                "The byline “%(byline)s” on @%(handle)s does not show the author's initials "
+                "%(initials)s: the short form signs with them. Fix the account's byline template."
+            ) % {"byline": byline, "handle": rendition.handle, "initials": initials}
+            yield Finding("gov.byline", severity, message, account_id=rendition.account_id)
+        elif missing:
             message = gettext(
                 "The byline “%(byline)s” on @%(handle)s does not show %(missing)s: it must sign "
                 "with the unit %(unit)s and the author's initials %(initials)s. Fix the "
@@ -190,10 +200,25 @@ GOV_BYLINE = Rule(
         "Every post signs with the speaking unit's code and the author's initials, so that a "
         "reader knows who speaks and the administration knows who wrote it. The byline comes "
         "from the account's template: this rule catches a template that leaves either out. It "
-        "is checked when the snapshot names the author, as Porte-voix's always do."
+        "is checked when the snapshot names the author, as Porte-voix's always do. A charter "
+        "chooses the form: “full” (the unit's code and the initials, “— DGX ^JD”) or “short” "
+        "(the initials only, “^JD”, when the account already says which unit speaks and the "
+        "public roster of the unit's authors gives who JD is); the initials must be the "
+        "author's in either form."
     ),
     default_severity=Severity.BLOCK,
     check=check_byline,
+    params={
+        "form": Param(
+            kind=ParamKind.CHOICE,
+            default=BYLINE_FULL,
+            choices=(BYLINE_FULL, BYLINE_SHORT),
+            help=_(
+                "“full”: the byline shows the unit's code and the author's initials; "
+                "“short”: the author's initials only."
+            ),
+        )
+    },
     examples=(
         Example(
             _("Unit and initials in the byline."),
@@ -204,6 +229,18 @@ GOV_BYLINE = Rule(
             _("A template without the author's initials."),
             _snapshot(byline="— DGX", author_unit_code="DGX", author_initials="JD"),
             passes=False,
+        ),
+        Example(
+            _("The short form chosen by the charter, with the author's initials."),
+            _snapshot(byline="^JD", author_unit_code="DGX", author_initials="JD"),
+            passes=True,
+            params={"form": BYLINE_SHORT},
+        ),
+        Example(
+            _("The short form with someone else's initials."),
+            _snapshot(byline="^AB", author_unit_code="DGX", author_initials="JD"),
+            passes=False,
+            params={"form": BYLINE_SHORT},
         ),
     ),
 )

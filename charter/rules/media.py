@@ -28,9 +28,15 @@ def check_alt_text(
         if not _is_image(media):
             continue
         alt = media.alt_text.strip()
-        if not alt:
+        if not alt and not media.filename.strip():
+            # An image just attached on the compose page may have no name yet.
             message = gettext(
-                "The image %(filename)s has no text alternative: describe what it shows for "
+                "This image has no text alternative: describe what it shows for people who "
+                "cannot see it."
+            )
+        elif not alt:
+            message = gettext(
+                "The image “%(filename)s” has no text alternative: describe what it shows for "
                 "people who cannot see it."
             ) % {"filename": media.filename}
         elif alt.casefold() == media.filename.strip().casefold():

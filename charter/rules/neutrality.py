@@ -7,14 +7,14 @@ judged is the schedule, or the time of the check for a post sent as soon as appr
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from charter.elections import PARIS, as_aware, in_window, silence_period
+from charter.elections import PARIS, as_aware, in_window, silence_period, zone
 from charter.rules.base import Example, Finding, Param, ParamKind, Rule, Severity
 from charter.rules.terms import find_terms
 from charter.snapshot import ElectionWindowSnapshot, PostSnapshot, RenditionSnapshot
@@ -27,8 +27,10 @@ def _day(value: date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
-def _moment(value: datetime) -> str:
-    return formats.date_format(as_aware(value).astimezone(PARIS), "DATETIME_FORMAT")
+def _moment(value: datetime, window: ElectionWindowSnapshot | None = None) -> str:
+    """In the election's local time (Paris unless the election says otherwise)."""
+    tz = zone(window.time_zone) if window is not None else PARIS
+    return formats.date_format(as_aware(value).astimezone(tz), "DATETIME_FORMAT")
 
 
 def open_windows(snapshot: PostSnapshot) -> list[ElectionWindowSnapshot]:
@@ -50,6 +52,22 @@ def check_election_window(
         yield Finding("neutrality.election_window", severity, message, min_tier=ELECTION_TIER)
 
 
+def _polls_close(window: ElectionWindowSnapshot, params: Mapping[str, Any]) -> time:
+    """The election's own closing time, else the charter's hour."""
+    return window.polls_close or time(int(params["polls_close"]))
+
+
+def silence_of(
+    window: ElectionWindowSnapshot, vote: date, params: Mapping[str, Any]
+) -> tuple[datetime, datetime]:
+    return silence_period(
+        vote,
+        hours_before=int(params["hours_before"]),
+        polls_close=_polls_close(window, params),
+        tz=zone(window.time_zone),
+    )
+
+
 def check_electoral_silence(
     snapshot: PostSnapshot, params: Mapping[str, Any], severity: Severity
 ) -> Iterator[Finding]:
@@ -59,21 +77,18 @@ def check_electoral_silence(
     moment = as_aware(moment)
     for window in snapshot.election_windows:
         for vote in window.vote_dates:
-            start, end = silence_period(
-                vote,
-                hours_before=int(params["hours_before"]),
-                polls_close=int(params["polls_close"]),
-            )
+            start, end = silence_of(window, vote, params)
             if start <= moment < end:
                 message = gettext(
                     "This post would go out at %(when)s, during the electoral silence before "
-                    "the vote of %(vote)s (“%(name)s”), which lasts until the polls close at "
-                    "%(end)s: schedule it after that."
+                    "the vote of %(vote)s (“%(name)s”), which lasts from %(start)s until the "
+                    "polls close at %(end)s (Code électoral, art. L49): schedule it after that."
                 ) % {
-                    "when": _moment(moment),
+                    "when": _moment(moment, window),
                     "vote": _day(vote),
                     "name": window.name,
-                    "end": _moment(end),
+                    "start": _moment(start, window),
+                    "end": _moment(end, window),
                 }
                 yield Finding("neutrality.electoral_silence", severity, message)
 
@@ -109,21 +124,6 @@ def check_partisan(
                 "account stays neutral. Remove it unless the post reports a public fact."
             ) % {"found": found, "term": term}
         yield Finding("neutrality.partisan", effective, message, span=(start, end))
-
-
-def check_bilan(
-    snapshot: PostSnapshot, params: Mapping[str, Any], severity: Severity
-) -> Iterator[Finding]:
-    windows = open_windows(snapshot)
-    if not windows:
-        return
-    for term, start, end in find_terms(snapshot.text, _terms(params)):
-        message = gettext(
-            "“%(found)s” presents the institution's record (“%(term)s”) during the pre-electoral "
-            "period of “%(name)s”, which art. L52-1 forbids. Describe the service, not its "
-            "achievements."
-        ) % {"found": snapshot.text[start:end], "term": term, "name": windows[0].name}
-        yield Finding("neutrality.bilan", severity, message, span=(start, end))
 
 
 # --- Examples ----------------------------------------------------------------------------------
@@ -185,10 +185,13 @@ NEUTRALITY_ELECTORAL_SILENCE = Rule(
     code="neutrality.electoral_silence",
     title=_("Electoral silence"),
     rationale=_(
-        "From the eve of a vote at midnight until the polls close, no electoral communication "
-        "may be published (Code électoral, art. L49). By default the silence starts 48 hours "
-        "before the vote day begins and ends at 20:00, Paris time, when the last polls close. "
-        "No charter and no waiver can lift it; reschedule the post."
+        "“À partir de la veille du scrutin à zéro heure”, no electoral communication may be "
+        "published until the polls close (Code électoral, art. L49). The silence starts at "
+        "00:00 on the eve of each round (Saturday 00:00 for a Sunday vote) and ends when the "
+        "polls close: the election's own closing time if it has one, else 20:00. Both are read "
+        "in the election's time zone (Europe/Paris unless the election says otherwise, e.g. "
+        "overseas). A charter may start the silence earlier, never later. No charter and no "
+        "waiver can lift it; reschedule the post."
     ),
     default_severity=Severity.BLOCK,
     check=check_electoral_silence,
@@ -198,10 +201,10 @@ NEUTRALITY_ELECTORAL_SILENCE = Rule(
     params={
         "hours_before": Param(
             kind=ParamKind.INTEGER,
-            default=48,
+            default=24,
             help=_(
-                "How many hours before midnight starting the vote day the silence begins "
-                "(at least 24: the eve at midnight)."
+                "How many hours before midnight starting the vote day the silence begins: "
+                "24 is the law's 00:00 on the eve; more starts it earlier."
             ),
             minimum=24,
             maximum=168,
@@ -209,7 +212,10 @@ NEUTRALITY_ELECTORAL_SILENCE = Rule(
         "polls_close": Param(
             kind=ParamKind.INTEGER,
             default=20,
-            help=_("The hour (Paris time) the last polls close on the vote day."),
+            help=_(
+                "The hour (local time) the last polls close on the vote day, for elections "
+                "that do not give their own closing time."
+            ),
             minimum=18,
             maximum=22,
         ),
@@ -218,6 +224,11 @@ NEUTRALITY_ELECTORAL_SILENCE = Rule(
         Example(
             _("Scheduled on the evening of the first round, after the polls close."),
             _snapshot(_PRACTICAL, _paris(2026, 3, 15, 20, 0)),
+            passes=True,
+        ),
+        Example(
+            _("Scheduled on the Friday evening before the first round."),
+            _snapshot(_PRACTICAL, _paris(2026, 3, 13, 23, 59)),
             passes=True,
         ),
         Example(
@@ -287,52 +298,6 @@ NEUTRALITY_PARTISAN = Rule(
                 "Merci aux élus du Parti socialiste pour la rénovation de l'école.",
                 _paris(2026, 1, 12),
             ),
-            passes=False,
-        ),
-    ),
-)
-
-BILAN_TERMS = [
-    "bilan",
-    "bilan de mandat",
-    "grâce à notre action",
-    "grâce à l'action de",
-    "nous avons tenu nos promesses",
-    "promesse tenue",
-    "engagement tenu",
-    "nos réalisations",
-    "nous l'avions promis",
-    "nous l'avons fait",
-    "mission accomplie",
-]
-
-NEUTRALITY_BILAN = Rule(
-    code="neutrality.bilan",
-    title=_("No promotion of the institution's record before an election"),
-    rationale=_(
-        "During the pre-electoral period, no campaign may promote the achievements or the "
-        "management of a local authority (Code électoral, art. L52-1): a “bilan”, promises "
-        "kept, what was done “thanks to our action”. Outside that period these words are "
-        "ordinary and pass."
-    ),
-    default_severity=Severity.WARN,
-    check=check_bilan,
-    params={
-        "terms": Param(
-            kind=ParamKind.STRINGS,
-            default=BILAN_TERMS,
-            help=_("Promotional phrases, found whole whatever their case and accents."),
-        )
-    },
-    examples=(
-        Example(
-            _("A record presented after the elections."),
-            _snapshot("Le bilan de la saison culturelle est en ligne.", _paris(2026, 4, 2)),
-            passes=True,
-        ),
-        Example(
-            _("Promises kept, in January before the vote."),
-            _snapshot("Nouvelle crèche : nous avons tenu nos promesses !", _paris(2026, 1, 12)),
             passes=False,
         ),
     ),

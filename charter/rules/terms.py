@@ -67,17 +67,28 @@ def _matcher(terms: tuple[str, ...]) -> tuple[regex.Pattern[str] | None, dict[st
     return regex.compile(rf"(?<!\w)(?:{body})(?!\w)"), by_folded
 
 
+def find_folded(
+    text: str, pattern: regex.Pattern[str]
+) -> Iterator[tuple[regex.Match[str], int, int]]:
+    """Every match of ``pattern`` in the folded text (lower case, no accents, straight
+    apostrophes), with its start and end as codepoint offsets in ``text``."""
+    folded, origin = folded_text(text)
+    for match in pattern.finditer(folded):
+        if match.end() == match.start():
+            continue
+        start = origin[match.start()]
+        end = origin[match.end() - 1] + 1
+        while end < len(text) and not fold(text[end]):  # accents that folded away
+            end += 1
+        yield match, start, end
+
+
 def find_terms(text: str, terms: tuple[str, ...]) -> Iterator[tuple[str, int, int]]:
     """(configured term, start, end) of every hit, as codepoint offsets in ``text``."""
     pattern, by_folded = _matcher(terms)
     if pattern is None:
         return
-    folded, origin = folded_text(text)
-    for match in pattern.finditer(folded):
-        start = origin[match.start()]
-        end = origin[match.end() - 1] + 1
-        while end < len(text) and not fold(text[end]):  # accents that folded away
-            end += 1
+    for match, start, end in find_folded(text, pattern):
         found = _SPACES.sub(" ", match.group())
         yield by_folded.get(found, found), start, end
 

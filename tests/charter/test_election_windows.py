@@ -150,8 +150,36 @@ def test_election_window_admin_creates_through_the_service(
             "window_start": "",
             "first_round": "2026-03-15",
             "second_round": "2026-03-22",
+            "time_zone": "Europe/Paris",  # the form's initial value
         },
     )
     assert response.status_code == 302
     window = ElectionWindow.objects.get()
     assert window.to_snapshot().window_start == date(2025, 9, 1)
+
+
+def test_election_window_snapshot_carries_time_zone_and_polls_close() -> None:
+    from datetime import time
+
+    window = _window(
+        "Présidentielle (Martinique)",
+        None,
+        date(2027, 4, 10),
+        time_zone="America/Martinique",
+        polls_close=time(18, 0),
+    )
+    snapshot = window.to_snapshot()
+    assert (snapshot.time_zone, snapshot.polls_close) == ("America/Martinique", time(18, 0))
+    assert _window("Municipales", None, date(2026, 3, 15)).to_snapshot().time_zone == (
+        "Europe/Paris"
+    )
+
+
+def test_election_window_unknown_time_zone_refused_in_words() -> None:
+    window = ElectionWindow(
+        name="X", kind=ElectionWindow.Kind.MUNICIPAL, first_round=date(2026, 3, 15)
+    )
+    window.time_zone = "Europe/Atlantis"
+    with pytest.raises(ValidationError) as info:
+        window.full_clean()
+    assert "is not a time zone" in str(info.value.message_dict["time_zone"])

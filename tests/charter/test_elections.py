@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -47,13 +47,19 @@ def test_in_window_from_first_day_through_last_round(moment: datetime, inside: b
     assert in_window(WINDOW, moment) is inside
 
 
-def test_silence_period_default_is_friday_midnight_to_sunday_polls_close() -> None:
-    start, end = silence_period(date(2026, 3, 15), hours_before=48, polls_close=20)
-    assert start == datetime(2026, 3, 13, 0, 0, tzinfo=PARIS)
+def test_silence_period_default_is_the_eve_at_midnight_to_polls_close() -> None:
+    start, end = silence_period(date(2026, 3, 15))
+    assert start == datetime(2026, 3, 14, 0, 0, tzinfo=PARIS)  # L49: "la veille ... à zéro heure"
     assert end == datetime(2026, 3, 15, 20, 0, tzinfo=PARIS)
+
+
+def test_silence_period_eve_at_midnight_when_summer_time_starts_on_the_vote_day() -> None:
+    # 29 March 2026: clocks go forward at 02:00 on the vote day; the eve is still 28 at 00:00.
+    start, _end = silence_period(date(2026, 3, 29))
+    assert start.astimezone(UTC) == datetime(2026, 3, 27, 23, 0, tzinfo=UTC)
 
 
 def test_silence_period_polls_close_in_local_time_on_a_dst_sunday() -> None:
     # 29 March 2026: clocks go forward at 02:00; polls still close at 20:00 wall time.
-    _start, end = silence_period(date(2026, 3, 29), hours_before=48, polls_close=20)
+    _start, end = silence_period(date(2026, 3, 29), polls_close=time(20))
     assert end.astimezone(UTC) == datetime(2026, 3, 29, 18, 0, tzinfo=UTC)

@@ -55,3 +55,23 @@ def test_acronyms_the_units_own_code_passes() -> None:
     text = "La DGX vous informe."
     snapshot = dataclasses.replace(post(text, mastodon(text)), author_unit_code="DGX")
     assert ACRONYMS.run(snapshot) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "URGENT : la route de Lyon est coupée.",
+        "ALERTE canicule dans le département.",
+        "INFO travaux : la ligne 2 ferme à 22 h.",
+        "RAPPEL : inscriptions avant vendredi.",
+        "NOUVEAU : le guichet ouvre le samedi.",
+        "Concert ANNULÉ ce soir.",
+        "Entrée GRATUITE samedi.",
+    ],
+)
+def test_acronyms_emphasis_words_in_capitals_are_not_acronyms(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_acronyms_emphasis_word_does_not_hide_a_real_acronym() -> None:
+    assert _found("URGENT : la CPAM ferme à midi.") == ["CPAM"]

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from charter.rules import RULES, Severity
 from charter.rules.a11y_tags import camel_case
+from charter.snapshot import PostSnapshot, join_parts
 from tests.charter.builders import mastodon, post
 
 
@@ -126,3 +129,32 @@ def test_a11y_emoji_typographic_symbols_are_not_emoji() -> None:
 def test_a11y_emoji_switches() -> None:
     text = "⚠️⚠️"
     assert _spans("a11y.emoji", text, no_repeats=False, no_signals=False) == []
+
+
+def _thread(*parts: str) -> PostSnapshot:
+    text = join_parts(parts)
+    rendition = dataclasses.replace(mastodon(parts[0]), thread=tuple(parts[1:]))
+    return PostSnapshot(text=text, language="fr", renditions=(rendition,))
+
+
+def test_a11y_hashtags_at_the_end_of_a_thread_part_pass() -> None:
+    snapshot = _thread("La semaine de l'emploi commence. #Emploi", "Inscriptions en ligne.")
+    assert RULES["a11y.hashtags"].run(snapshot) == ()
+
+
+def test_a11y_hashtags_inside_a_thread_part_still_reported() -> None:
+    snapshot = _thread("Le salon de l'#Emploi ouvre.", "Inscriptions en ligne. #Jeunes")
+    (finding,) = RULES["a11y.hashtags"].run(snapshot)
+    assert snapshot.text[slice(*finding.span or (0, 0))] == "#Emploi"
+
+
+def test_snapshot_part_spans_locate_each_part() -> None:
+    snapshot = _thread("Un.", "Deux.", "Trois.")
+    assert [snapshot.text[a:b] for a, b in snapshot.part_spans] == ["Un.", "Deux.", "Trois."]
+
+
+def test_snapshot_part_spans_whole_text_without_a_thread() -> None:
+    snapshot = post("Un. #Tag\n\nDeux.", mastodon("Un. #Tag\n\nDeux."))
+    assert snapshot.part_spans == ((0, 15),)
+    # Without a thread, a hashtag before a paragraph is inside the text.
+    assert RULES["a11y.hashtags"].run(snapshot)

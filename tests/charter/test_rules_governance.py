@@ -73,6 +73,35 @@ def test_byline_message_names_what_is_missing() -> None:
     assert finding.account_id == 1
 
 
+@pytest.mark.parametrize(
+    ("byline", "passes"),
+    [
+        ("^JD", True),  # the short form: the account and the public roster give the unit
+        ("— DGX ^JD", True),  # the full form still satisfies a short-form charter
+        ("^AB", False),  # someone else's initials
+        ("^JDL", False),
+        ("— DGX", False),
+        ("", False),
+    ],
+)
+def test_byline_short_form_checks_the_authors_initials(byline: str, passes: bool) -> None:
+    assert (BYLINE.run(_signed(byline), {"form": "short"}) == ()) is passes
+
+
+def test_byline_short_form_message_names_the_initials() -> None:
+    (finding,) = BYLINE.run(_signed("^AB"), {"form": "short"})
+    assert "initials JD" in finding.message
+    assert "DGX" not in finding.message
+
+
+def test_byline_form_parameter_refused_in_words() -> None:
+    from charter.engine import CharterParamsError, normalize_params
+
+    assert normalize_params({"gov.byline": {"form": "short"}}) == {"gov.byline": {"form": "short"}}
+    with pytest.raises(CharterParamsError, match="expected one of: full, short"):
+        normalize_params({"gov.byline": {"form": "initials"}})
+
+
 def test_byline_unknown_author_not_checked() -> None:
     assert BYLINE.run(_post("x", mastodon("x", byline=""))) == ()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -100,18 +101,56 @@ def test_election_window_one_finding_per_open_election() -> None:
     ("moment", "blocked"),
     [
         (_paris(3, 12, 23, 59), False),  # Thursday night
-        (_paris(3, 13, 0, 0), True),  # Friday midnight: 48 hours before the vote day
+        (datetime(2026, 3, 13, 23, 59, 59, tzinfo=PARIS), False),  # two days before, last second
+        (_paris(3, 14, 0, 0), True),  # L49: the eve of the vote at 00:00
         (_paris(3, 14, 9, 30), True),  # Saturday
-        (_paris(3, 15, 19, 59), True),  # polls still open
+        (datetime(2026, 3, 15, 19, 59, 59, tzinfo=PARIS), True),  # polls still open
         (_paris(3, 15, 20, 0), False),  # polls closed
+        (_paris(3, 20, 23, 59), False),  # Friday before the second round
+        (_paris(3, 21, 0, 0), True),  # the second round's eve
         (_paris(3, 21, 10, 0), True),  # the second round too
         (_paris(3, 18, 10, 0), False),  # between the rounds
     ],
 )
-def test_electoral_silence_window(moment: datetime, blocked: bool) -> None:
+def test_electoral_silence_starts_at_midnight_on_the_eve(moment: datetime, blocked: bool) -> None:
     findings = SILENCE.run(_post(scheduled_for=moment))
     assert bool(findings) is blocked
     assert all(f.severity is Severity.BLOCK for f in findings)
+
+
+def test_electoral_silence_unscheduled_post_judged_at_check_time() -> None:
+    assert SILENCE.run(_post(checked_at=_paris(3, 14, 0, 0)))
+    assert SILENCE.run(_post(checked_at=datetime(2026, 3, 13, 23, 59, 59, tzinfo=PARIS))) == ()
+
+
+def test_electoral_silence_in_the_elections_time_zone() -> None:
+    # Martinique (UTC-4) votes on Saturday 14 March for a national election: its eve starts at
+    # 00:00 local on Friday 13 (05:00 in Paris) and its polls close at 18:00 local.
+    martinique = ElectionWindowSnapshot(
+        "Présidentielle (Martinique)",
+        "presidential",
+        date(2025, 9, 1),
+        (date(2026, 3, 14),),
+        time_zone="America/Martinique",
+        polls_close=time(18, 0),
+    )
+    local = ZoneInfo("America/Martinique")
+
+    def run(moment: datetime) -> bool:
+        return bool(SILENCE.run(_post(scheduled_for=moment, windows=(martinique,))))
+
+    assert not run(datetime(2026, 3, 12, 23, 59, 59, tzinfo=local))
+    assert run(datetime(2026, 3, 13, 0, 0, tzinfo=local))
+    assert run(datetime(2026, 3, 14, 17, 59, tzinfo=local))
+    assert not run(datetime(2026, 3, 14, 18, 0, tzinfo=local))
+
+
+def test_electoral_silence_elections_own_closing_time_beats_the_charter() -> None:
+    early = ElectionWindowSnapshot(
+        "Partielle", "municipal", date(2025, 9, 1), (date(2026, 3, 15),), polls_close=time(18)
+    )
+    assert SILENCE.run(_post(scheduled_for=_paris(3, 15, 17, 59), windows=(early,)))
+    assert SILENCE.run(_post(scheduled_for=_paris(3, 15, 18, 0), windows=(early,))) == ()
 
 
 def test_electoral_silence_compares_utc_times_in_paris() -> None:
@@ -124,14 +163,14 @@ def test_electoral_silence_message_says_when_it_ends() -> None:
     with translation.override("fr"):
         (finding,) = SILENCE.run(_post(scheduled_for=_paris(3, 14, 9, 30)))
     assert "Municipales 2026" in finding.message
+    assert "14 mars 2026 00:00" in finding.message
     assert "15 mars 2026 20:00" in finding.message
 
 
-def test_electoral_silence_hours_before_parameter() -> None:
-    saturday_morning = _post(scheduled_for=_paris(3, 14, 9))
+def test_electoral_silence_hours_before_parameter_starts_it_earlier() -> None:
     friday_noon = _post(scheduled_for=_paris(3, 13, 12))
-    assert SILENCE.run(saturday_morning, {"hours_before": 24})
-    assert SILENCE.run(friday_noon, {"hours_before": 24}) == ()
+    assert SILENCE.run(friday_noon) == ()
+    assert SILENCE.run(friday_noon, {"hours_before": 48})
 
 
 def test_electoral_silence_polls_close_parameter() -> None:
@@ -215,40 +254,6 @@ def test_partisan_charter_slogan_list() -> None:
     text = "Ensemble pour demain !"
     (finding,) = PARTISAN.run(_post(text), {"terms": ["Ensemble pour demain"]})
     assert finding.span == (0, 20)
-
-
-# --- neutrality.bilan --------------------------------------------------------------------------
-
-
-def test_bilan_inside_window_warns_with_span() -> None:
-    text = "Nouvelle crèche : nous avons tenu nos promesses !"
-    (finding,) = BILAN.run(_post(text, scheduled_for=_paris(1, 12)))
-    assert finding.severity is Severity.WARN
-    assert finding.span == (18, 47)
-    assert text[18:47] == "nous avons tenu nos promesses"
-
-
-def test_bilan_outside_window_passes() -> None:
-    assert BILAN.run(_post("Le bilan de la saison est en ligne.", scheduled_for=_paris(4, 2))) == ()
-
-
-def test_bilan_longest_phrase_wins() -> None:
-    text = "Notre bilan de mandat."
-    (finding,) = BILAN.run(_post(text, scheduled_for=_paris(1, 12)))
-    assert text[slice(*finding.span or (0, 0))] == "bilan de mandat"
-
-
-def test_bilan_curly_apostrophe_and_case() -> None:
-    text = "GRÂCE À NOTRE ACTION, la piscine rouvre. Grâce à l\u2019action de la maire aussi."
-    findings = BILAN.run(_post(text, scheduled_for=_paris(1, 12)))
-    assert [text[slice(*f.span or (0, 0))] for f in findings] == [
-        "GRÂCE À NOTRE ACTION",
-        "Grâce à l\u2019action de",
-    ]
-
-
-def test_bilan_not_inside_other_words() -> None:
-    assert BILAN.run(_post("Un bilanz, des bilans", scheduled_for=_paris(1, 12))) == ()
 
 
 def test_electoral_silence_cannot_be_lowered_or_disabled_by_a_charter() -> None:

@@ -10,12 +10,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Membership
+from accounts.services import membership_create
 from charter.models import ElectionWindow
 from charter.snapshot import PostSnapshot
 from editorial import services
 from editorial.models import Post
 from editorial.snapshots import snapshot_for_revision
 from tests.conftest import Org
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +96,8 @@ def test_post_submit_stores_the_tier_an_election_asks_for(org: Org) -> None:
     ElectionWindow.objects.create(
         name="Municipales 2026", kind="municipal", unit=None, first_round=date(2026, 3, 15)
     )
+    # The political tier needs someone to head the unit (or an electoral referent) to approve.
+    membership_create(user=make_user(), unit=org.service, role=Membership.Role.ADMIN)
     post = _draft(org, requested_publish_at=datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
     services.post_submit(post=post, by=org.officer)
     post.refresh_from_db()

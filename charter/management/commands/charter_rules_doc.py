@@ -16,9 +16,10 @@ from django.utils import translation
 from charter.engine import DISABLED, SEVERITIES
 from charter.rules import RULES, Example, Rule
 from charter.snapshot import PostSnapshot
-from charter.waivers import allowed_categories
+from charter.waivers import allowed_categories, referent_only
 
 _GRAPHEME = regex.compile(r"\X")
+LEGIFRANCE_CODE_ELECTORAL = "https://www.legifrance.gouv.fr/codes/texte_lc/LEGITEXT000006070239/"
 _HEAD, _TAIL = 60, 15
 
 
@@ -63,7 +64,38 @@ def render_reference() -> str:
         "Network limits are locked: no charter can lower their severity or disable them, since "
         "the network would refuse the post anyway. A rule that is not waivable cannot be lifted "
         "by a waiver on one post: network limits, and what the law forbids outright. A waiver "
-        "names a category; each waivable rule below lists the categories it accepts.",
+        "names a category; each waivable rule below lists the categories it accepts. Waivers "
+        "are given by someone holding the waive right on every account of the post, never its "
+        "author; a rule marked “electoral referent only” also needs an electoral referent of "
+        "the speaking unit (designated in the admin, for a unit and the units below it).",
+        "",
+        "## The texts",
+        "",
+        "The election rules apply the Code électoral (Légifrance, "
+        f"[LEGITEXT000006070239]({LEGIFRANCE_CODE_ELECTORAL})):",
+        "",
+        "- **Art. L49**: « À partir de la veille du scrutin à zéro heure, il est interdit de : "
+        "[…] 2° De diffuser ou de faire diffuser par tout moyen de communication au public par "
+        "voie électronique tout message ayant le caractère de propagande électorale. » "
+        "`neutrality.electoral_silence` starts at 00:00 on the eve of each round, in the "
+        "election's time zone (Europe/Paris unless the election says otherwise), and lasts "
+        "until the polls close (the election's own time, else the charter's `polls_close`, "
+        "20:00). Blocking, locked, not waivable.",
+        "- **Art. L52-1, al. 2**: « À compter du premier jour du sixième mois précédant le mois "
+        "au cours duquel il doit être procédé à des élections générales, aucune campagne de "
+        "promotion publicitaire des réalisations ou de la gestion d'une collectivité ne peut "
+        "être organisée sur le territoire des collectivités intéressées par le scrutin. » The "
+        "pre-electoral period of an election starts on that day (or on the election's own "
+        "start). In it `neutrality.election_window` raises the post to the political tier, "
+        "whose approval chain always has a step for the speaking unit's head (its "
+        "administrators) or an electoral referent (the built-in step when the chain has none "
+        "for that tier); `neutrality.bilan` blocks any promotion of the institution's record, "
+        "waivable only by an electoral referent; `neutrality.partisan` and "
+        "`neutrality.vote_call` block.",
+        "- **Art. L52-8** (no legal person other than a party may finance a campaign) is why a "
+        "call to vote for someone from an institution's account blocks in a pre-electoral "
+        "period; outside any election, `neutrality.vote_call` only warns, because the same "
+        "words serve contests an institution may enter.",
         "",
         "| Code | Rule | Default severity | Locked | Waivable |",
         "| --- | --- | --- | --- | --- |",
@@ -71,6 +103,8 @@ def render_reference() -> str:
     for rule in RULES.values():
         locked = "yes" if rule.locked else "no"
         waivable = "yes" if rule.waivable else "no"
+        if rule.waivable and referent_only(rule.code):
+            waivable = "electoral referent only"
         lines.append(
             f"| `{rule.code}` | {rule.title} | {rule.default_severity} | {locked} | {waivable} |"
         )
@@ -84,14 +118,16 @@ def _render_rule(rule: Rule) -> list[str]:
     lock = " (a network limit: locked)" if rule.locked else ""
     lines.append(f"- Default severity: **{rule.default_severity}**{lock}")
     categories = ", ".join(f"`{c.value}` ({c.label})" for c in allowed_categories(rule.code))
-    lines.append(f"- Waivable: {'yes, as ' + categories if rule.waivable else 'no'}")
+    referent = ", electoral referent only" if referent_only(rule.code) else ""
+    lines.append(f"- Waivable: {'yes, as ' + categories + referent if rule.waivable else 'no'}")
     if not rule.params:
         lines.append("- Parameters: none")
     else:
         lines.append("- Parameters:")
         for name, param in rule.params.items():
             default = json.dumps(param.default, ensure_ascii=False)
-            lines.append(f"  - `{name}` ({param.kind}, default `{default}`): {param.help}")
+            kind = f"{param.kind}: {' | '.join(param.choices)}" if param.choices else param.kind
+            lines.append(f"  - `{name}` ({kind}, default `{default}`): {param.help}")
     for example in rule.examples:
         lines.extend(["", *_render_example(rule, example)])
     return lines

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('editorial', '0016_thread'),
+        ('editorial', '0017_approval_step_kind_electoral'),
     ]
 
     operations = [
