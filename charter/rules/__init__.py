@@ -106,6 +106,7 @@ RECHECKED: frozenset[str] = frozenset(
         "neutrality.election_window",
         "neutrality.partisan",
         "neutrality.bilan",
+        "neutrality.vote_call",
     }
 )
 

@@ -12,7 +12,7 @@ from charter.snapshot import ElectionWindowSnapshot, PostSnapshot, RenditionSnap
 
 TEXT = (
     "Grâce à l'action du maire, promesse tenue : le bilan est exceptionnel. "
-    "Écrivez à jeanne.dupont@example.org."
+    "Votez pour nous ! Écrivez à jeanne.dupont@example.org."
 )
 
 
