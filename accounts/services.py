@@ -29,8 +29,11 @@ def social_account_create(
     credentials: dict[str, Any] | None = None,
     byline_template: str | None = None,
     max_characters: int | None = None,
+    server_info: dict[str, Any] | None = None,
 ) -> SocialAccount:
     account = SocialAccount(network=network, server_url=server_url, handle=handle, unit=unit)
+    if server_info is not None:
+        account.server_info = server_info
     if byline_template is not None:
         account.byline_template = byline_template
     if max_characters is not None:
