@@ -96,3 +96,33 @@ def test_account_not_yet_detected_counts_conservatively() -> None:
     account.server_info = {"counting": COUNT_CODEPOINTS, "missing_scopes": ["read:statuses"]}
     assert account.length_counting == COUNT_CODEPOINTS
     assert account.missing_scopes == ["read:statuses"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", "Reconnectez ce compte pour accorder à Porte-voix la nouvelle autorisation"),
+        ("en", "Reconnect this account to grant Porte-voix the new permission"),
+    ],
+)
+def test_accounts_page_asks_to_reconnect_for_a_missing_scope(language: str, words: str) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import Membership
+    from accounts.services import membership_create, social_account_needs_reconnection
+    from tests.factories import make_account, make_unit, make_user
+
+    unit = make_unit()
+    account = make_account(unit)
+    social_account_needs_reconnection(
+        account_id=account.pk, reason="403", missing_scopes=("read:statuses",)
+    )
+    admin = make_user(username="chef")
+    membership_create(user=admin, unit=unit, role=Membership.Role.ADMIN)
+    client = Client(headers={"accept-language": language})
+    client.force_login(admin)
+    page = client.get(reverse("publishing:accounts")).content.decode()
+    assert words in page
+    assert "(read:statuses)" in page
