@@ -152,7 +152,10 @@ LEN_MASTODON = Rule(
         "counts as 23 characters whatever its length, a mention of a remote account "
         "@user@domain counts as @user, everything else counts one per character as the reader "
         "sees it (an emoji, a flag or a letter with its accent is one). A content warning "
-        "counts too, character by character."
+        "counts too, character by character. Other servers of the Mastodon API count their "
+        "own way, read from the server when the account is connected or tested: GoToSocial "
+        "counts every character and links in full (whatever it advertises); a server whose "
+        "software is not known is counted both ways and the larger count holds."
     ),
     default_severity=Severity.BLOCK,
     check=check_mastodon,
