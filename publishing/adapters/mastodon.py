@@ -352,7 +352,7 @@ class MastodonAdapter:
                 "spoiler_text": post.spoiler_text,
                 "sensitive": post.sensitive,
                 "idempotency_key": idempotency_key,
-                # For lookup: the idempotency window runs from the first send, never earlier.
+                # For the lookup: it reads the account's statuses back to this moment.
                 "prepared_at": datetime.now(UTC).isoformat(),
                 "fingerprint": text_fingerprint(post.text),
             }
