@@ -114,6 +114,11 @@ class SocialAccount(models.Model):
     # Instance limits: Mastodon reads them from instance_v2 when the account is connected.
     max_characters = models.PositiveIntegerField(default=500)
     characters_reserved_per_url = models.PositiveIntegerField(default=23)
+    # What the server said about itself at connection and on "test connection" (Mastodon:
+    # publishing.adapters.mastodon_server.ServerInfo): software and version, limits, how it
+    # counts a status's length, whether it honours Idempotency-Key, the scopes the token
+    # lacks. Empty until then.
+    server_info = models.JSONField(default=dict, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     # Late-post policy: a publication later than this is held for a publisher's confirmation
     # instead of going out unannounced (empty: PUBLISH_LATE_AFTER_MINUTES).
@@ -166,6 +171,17 @@ class SocialAccount(models.Model):
     @property
     def has_credentials(self) -> bool:
         return bool(self.credentials_encrypted)
+
+    @property
+    def length_counting(self) -> str:
+        """How the server counts a status (charter.counting.status_length): as detected, and
+        conservatively while the software is not known (connected before it was read, or
+        software we do not know)."""
+        return str(self.server_info.get("counting") or "conservative")
+
+    @property
+    def missing_scopes(self) -> list[str]:
+        return [str(s) for s in self.server_info.get("missing_scopes") or []]
 
     def render_byline(self, *, unit_code: str, initials: str) -> str:
         return self.byline_template.format(unit=unit_code, initials=initials)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from django.db import transaction
@@ -29,8 +29,11 @@ def social_account_create(
     credentials: dict[str, Any] | None = None,
     byline_template: str | None = None,
     max_characters: int | None = None,
+    server_info: dict[str, Any] | None = None,
 ) -> SocialAccount:
     account = SocialAccount(network=network, server_url=server_url, handle=handle, unit=unit)
+    if server_info is not None:
+        account.server_info = server_info
     if byline_template is not None:
         account.byline_template = byline_template
     if max_characters is not None:
@@ -58,6 +61,17 @@ def social_account_set_limits(
     """Record the instance's own limits so the charter counts exactly as the server will."""
     SocialAccount.objects.filter(pk=account_id).update(
         max_characters=max_characters, characters_reserved_per_url=characters_reserved_per_url
+    )
+
+
+@transaction.atomic
+def social_account_set_server_info(*, account_id: int, info: dict[str, Any]) -> None:
+    """Record what the server said about itself (software, limits, counting, scopes the
+    token lacks), read at connection and on "test connection"."""
+    SocialAccount.objects.filter(pk=account_id).update(
+        server_info=info,
+        max_characters=int(info["max_characters"]),
+        characters_reserved_per_url=int(info["characters_reserved_per_url"]),
     )
 
 
@@ -101,11 +115,24 @@ def social_account_connect(
     return account, False
 
 
-def social_account_needs_reconnection(*, account_id: int, reason: str) -> None:
-    """The server refused the account's credentials: flag it (once) until it is reconnected."""
+@transaction.atomic
+def social_account_needs_reconnection(
+    *, account_id: int, reason: str, missing_scopes: Sequence[str] = ()
+) -> None:
+    """The server refused the account's credentials, or they lack a permission Porte-voix
+    needs (``missing_scopes``): flag it (once) until it is reconnected."""
     SocialAccount.objects.filter(pk=account_id, needs_reconnection_since__isnull=True).update(
         needs_reconnection_since=timezone.now(), reconnection_reason=reason
     )
+    if missing_scopes:
+        account = SocialAccount.objects.select_for_update().get(pk=account_id)
+        known = set(account.missing_scopes)
+        if not known.issuperset(missing_scopes):
+            account.server_info = {
+                **account.server_info,
+                "missing_scopes": sorted(known | set(missing_scopes)),
+            }
+            account.save(update_fields=["server_info"])
 
 
 def social_account_connection_works(*, account_id: int) -> None:

@@ -4,6 +4,7 @@ Redis and beat restarted; then every post counted on the servers.
 
     .venv/bin/python -m bench.fault_campaign                      # 2,000 posts
     .venv/bin/python -m bench.fault_campaign --posts 200 --window 40   # the CI size
+    .venv/bin/python -m bench.fault_campaign --strip-idempotency-key   # as on GoToSocial
 
 Prints the counts (published once, failed with an alert, duplicates, lost), the faults
 injected and the timings as JSON. Exit status 0 only with no duplicate and nothing lost.
@@ -30,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._common import machine  # noqa: E402
+from publishing.adapters.connect import MASTODON_SCOPES  # noqa: E402
 from tests.integration.campaign import Peers, run_campaign  # noqa: E402
 from tests.peers import free_port  # noqa: E402
 from tests.peers.mastodon import MastodonPeer  # noqa: E402
@@ -48,6 +50,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=6, help="threads per worker")
     parser.add_argument("--settle-timeout", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--strip-idempotency-key",
+        action="store_true",
+        help="the Mastodon proxy removes Idempotency-Key and the peer checks scopes per "
+        "endpoint (servers that ignore the key, e.g. GoToSocial)",
+    )
     return parser.parse_args(argv)
 
 
@@ -67,8 +75,15 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         stack.callback(lambda: subprocess.run(["rm", "-rf", str(workdir)], check=False))
         postgres = stack.enter_context(PostgresServer(database="porte_voix_faults"))
         redis = stack.enter_context(RedisServer(persistent=True))
-        mastodon = stack.enter_context(MastodonPeer())
-        mastodon_proxy = stack.enter_context(FaultProxy(mastodon.url, seed=a.seed + 1))
+        strip = a.strip_idempotency_key
+        mastodon = stack.enter_context(MastodonPeer(enforce_scopes=strip))
+        mastodon_proxy = stack.enter_context(
+            FaultProxy(
+                mastodon.url,
+                seed=a.seed + 1,
+                strip_request_headers={"Idempotency-Key"} if strip else (),
+            )
+        )
         listen = free_port()
         bluesky_proxy = stack.enter_context(
             FaultProxy(f"http://127.0.0.1:{listen}", seed=a.seed + 2)
@@ -105,6 +120,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             concurrency=a.concurrency,
             settle_timeout=a.settle_timeout,
             seed=a.seed,
+            mastodon_scopes=MASTODON_SCOPES if strip else None,
         )
         result.pop("_verdict")
         result.pop("worker_logs")

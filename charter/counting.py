@@ -10,6 +10,11 @@ app/lib/extractor.rb, ``Account::MENTION_RE``); we reproduce their rules below e
 list, approximated by "letters after the last dot". The content warning shares the budget on
 Mastodon; it is not part of the snapshot yet.
 
+Other servers of the Mastodon API count differently (``status_length``): GoToSocial counts
+the Unicode code points of the text and the content warning, links at full length (although
+its instance document advertises 25 per link); software we do not know is counted both ways
+and the larger count holds.
+
 Bluesky (lexicon app.bsky.feed.post): ``text`` has ``maxGraphemes: 300`` and
 ``maxLength: 3000`` (UTF-8 bytes). Links are counted in full.
 """
@@ -130,6 +135,37 @@ def mastodon_status_length(
     mentions in it are not shortened) plus the text as counted by ``mastodon_length``
     (``StatusLengthValidator#combined_text``)."""
     return bluesky_graphemes(spoiler_text) + mastodon_length(text, url_length=url_length)
+
+
+# How a server counts (SocialAccount.server_info["counting"]).
+COUNT_MASTODON = "mastodon"
+COUNT_CODEPOINTS = "codepoints"
+COUNT_CONSERVATIVE = "conservative"
+
+
+def codepoints_status_length(text: str, spoiler_text: str = "") -> int:
+    """GoToSocial: code points of the text and the content warning, links in full."""
+    return len(text) + len(spoiler_text)
+
+
+def status_length(
+    text: str,
+    spoiler_text: str = "",
+    *,
+    counting: str = COUNT_MASTODON,
+    url_length: int = MASTODON_URL_LENGTH,
+) -> int:
+    """What a server of the Mastodon API holds against its limit, counted its way: Mastodon's
+    (``mastodon_status_length``), GoToSocial's (code points, links in full), or, for software
+    we do not know, the larger of both."""
+    if counting == COUNT_MASTODON:
+        return mastodon_status_length(text, spoiler_text, url_length=url_length)
+    if counting == COUNT_CODEPOINTS:
+        return codepoints_status_length(text, spoiler_text)
+    return max(
+        mastodon_status_length(text, spoiler_text, url_length=url_length),
+        codepoints_status_length(text, spoiler_text),
+    )
 
 
 def bluesky_graphemes(text: str) -> int:

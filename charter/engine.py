@@ -19,7 +19,7 @@ from charter.counting import (
     BLUESKY_MAX_BYTES,
     BLUESKY_MAX_GRAPHEMES,
     bluesky_graphemes,
-    mastodon_status_length,
+    status_length,
     utf8_bytes,
 )
 from charter.rules import RULES, Finding, ParamError, Rule, Severity
@@ -295,8 +295,11 @@ def counters(snapshot: PostSnapshot) -> list[Counter]:
     for rendition in snapshot.renditions:
         if rendition.network == "mastodon":
             used = max(
-                mastodon_status_length(
-                    text, rendition.spoiler_text, url_length=rendition.characters_reserved_per_url
+                status_length(
+                    text,
+                    rendition.spoiler_text,
+                    counting=rendition.counting,
+                    url_length=rendition.characters_reserved_per_url,
                 )
                 for text in rendition.parts
             )

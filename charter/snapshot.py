@@ -56,6 +56,9 @@ class RenditionSnapshot:
     # Mastodon instance limits, read from instance_v2; Bluesky's limits are fixed by the lexicon.
     max_characters: int = 500
     characters_reserved_per_url: int = 23
+    # How the account's server counts (charter.counting.status_length): "mastodon",
+    # "codepoints" (GoToSocial) or "conservative" (software not known).
+    counting: str = "mastodon"
     # SocialAccount.is_active: a deactivated account must not speak any more.
     account_active: bool = True
     # Mastodon's content warning, shown before the text and counted in the same limit.

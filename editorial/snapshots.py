@@ -65,6 +65,7 @@ def build_snapshot(
             byline=byline_for(account, unit=unit, author=author),
             max_characters=account.max_characters,
             characters_reserved_per_url=account.characters_reserved_per_url,
+            counting=account.length_counting,
             account_active=account.is_active,
             spoiler_text=spoiler_text if account.network == "mastodon" else "",
             thread=tuple(thread),

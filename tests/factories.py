@@ -34,6 +34,20 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     parent = None
 
 
+# A Mastodon account as connecting it leaves it: its server detected as Mastodon (an account
+# whose software is not known is counted conservatively, links in full).
+MASTODON_SERVER_INFO: dict[str, Any] = {
+    "software": "mastodon",
+    "version": "4.3.0",
+    "max_characters": 500,
+    "characters_reserved_per_url": 23,
+    "counting": "mastodon",
+    "honours_idempotency_key": True,
+    "scopes": ["write:statuses", "write:media", "read:accounts", "read:statuses"],
+    "missing_scopes": [],
+}
+
+
 def make_account(unit: OrgUnit, network: str = "mastodon", **kwargs: Any) -> SocialAccount:
     """Accounts go through the service so that grants follow the org chart."""
     from accounts.services import social_account_create
@@ -45,6 +59,7 @@ def make_account(unit: OrgUnit, network: str = "mastodon", **kwargs: Any) -> Soc
         else "https://pds.example.gouv.fr",
         "handle": f"compte{n}" if network == "mastodon" else f"compte{n}.test",
         "credentials": {"secret": "s3cret"},
+        "server_info": dict(MASTODON_SERVER_INFO) if network == "mastodon" else None,
     }
     defaults.update(kwargs)
     return social_account_create(network=network, unit=unit, **defaults)

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from charter.counting import (
     BLUESKY_MAX_BYTES,
     BLUESKY_MAX_GRAPHEMES,
+    COUNT_MASTODON,
     bluesky_graphemes,
-    mastodon_status_length,
+    status_length,
     utf8_bytes,
 )
 from charter.rules.base import Example, Finding, Rule, Severity
@@ -42,24 +43,43 @@ def check_mastodon(
         if rendition.network != MASTODON:
             continue
         for index, text in enumerate(rendition.parts):
-            used = mastodon_status_length(
-                text, rendition.spoiler_text, url_length=rendition.characters_reserved_per_url
+            used = status_length(
+                text,
+                rendition.spoiler_text,
+                counting=rendition.counting,
+                url_length=rendition.characters_reserved_per_url,
             )
             limit = rendition.max_characters
-            if used > limit:
-                message = gettext(
-                    "The Mastodon text for %(handle)s%(part)s is %(used)d characters including "
-                    "the byline and the content warning (each link counts as %(url)d); the "
-                    "limit is %(limit)d: remove %(excess)d."
-                ) % {
-                    "handle": display_handle(rendition.handle),
-                    "part": _which(rendition, index),
-                    "used": used,
-                    "url": rendition.characters_reserved_per_url,
-                    "limit": limit,
-                    "excess": used - limit,
-                }
-                yield Finding("len.mastodon", severity, message, account_id=rendition.account_id)
+            if used <= limit:
+                continue
+            values = {
+                "handle": display_handle(rendition.handle),
+                "part": _which(rendition, index),
+                "used": used,
+                "url": rendition.characters_reserved_per_url,
+                "limit": limit,
+                "excess": used - limit,
+            }
+            if rendition.counting == COUNT_MASTODON:
+                message = (
+                    gettext(
+                        "The Mastodon text for %(handle)s%(part)s is %(used)d characters including "
+                        "the byline and the content warning (each link counts as %(url)d); the "
+                        "limit is %(limit)d: remove %(excess)d."
+                    )
+                    % values
+                )
+            else:
+                # GoToSocial, or a server whose software is not known: links in full.
+                message = (
+                    gettext(
+                        "The text for %(handle)s%(part)s is %(used)d characters including the "
+                        "byline and the content warning, as this server counts them (every "
+                        "character, links in full); the limit is %(limit)d: remove %(excess)d."
+                    )
+                    % values
+                )
+            yield Finding("len.mastodon", severity, message, account_id=rendition.account_id)
 
 
 def check_bluesky(
@@ -132,7 +152,10 @@ LEN_MASTODON = Rule(
         "counts as 23 characters whatever its length, a mention of a remote account "
         "@user@domain counts as @user, everything else counts one per character as the reader "
         "sees it (an emoji, a flag or a letter with its accent is one). A content warning "
-        "counts too, character by character."
+        "counts too, character by character. Other servers of the Mastodon API count their "
+        "own way, read from the server when the account is connected or tested: GoToSocial "
+        "counts every character and links in full (whatever it advertises); a server whose "
+        "software is not known is counted both ways and the larger count holds."
     ),
     default_severity=Severity.BLOCK,
     check=check_mastodon,

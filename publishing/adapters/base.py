@@ -101,6 +101,7 @@ class PublishError(Exception):
         retry_after: float | None = None,
         maybe_sent: bool = False,
         needs_reconnection: bool = False,
+        missing_scopes: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -109,6 +110,9 @@ class PublishError(Exception):
         self.maybe_sent = maybe_sent and not permanent
         # The server refused the credentials: nothing will work until someone reconnects.
         self.needs_reconnection = needs_reconnection
+        # Permissions the credentials lack (e.g. a Mastodon token without read:statuses):
+        # someone must reconnect the account to grant them.
+        self.missing_scopes = missing_scopes
 
     def outcome_unknown(self) -> PublishError:
         """The same error, flagged as raised after the post may have been written."""

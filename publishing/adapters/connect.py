@@ -12,13 +12,15 @@ from urllib.parse import quote
 
 import httpx
 from mastodon import Mastodon
-from mastodon.errors import MastodonError
+from mastodon.errors import MastodonAPIError, MastodonError
 
 from .base import PublishError, checked_server_url
-from .mastodon import classify_mastodon_error
+from .mastodon import SDK_FAULTS, classify_mastodon_error, classify_sdk_fault, sdk_client
 
-# The least a publishing tool needs: post statuses, upload media, read who it is.
-MASTODON_SCOPES = ["write:statuses", "write:media", "read:accounts"]
+# The least a publishing tool needs: post statuses, upload media, read who it is, and read
+# its own statuses: after an unknown outcome the post is looked up there before any resend
+# (GET /api/v1/accounts/:id/statuses requires read:statuses on Mastodon and GoToSocial).
+MASTODON_SCOPES = ["write:statuses", "write:media", "read:accounts", "read:statuses"]
 _CLIENT_NAME = "Porte-voix"
 _USER_AGENT = "porte-voix"
 # What Bluesky app passwords look like (four groups of four base32 characters). The account's
@@ -54,13 +56,13 @@ def mastodon_register_app(
 
 
 def _client(instance_url: str, app: RegisteredApp, *, timeout: float, allow_http: bool) -> Mastodon:
-    return Mastodon(
+    # sdk_client: log_in would otherwise read and parse the server's version string.
+    return sdk_client(
         client_id=app.client_id,
         client_secret=app.client_secret,
         api_base_url=checked_server_url(instance_url, allow_http=allow_http),
         request_timeout=timeout,
         ratelimit_method="throw",
-        version_check_mode="none",
         user_agent=_USER_AGENT,
     )
 
@@ -105,8 +107,19 @@ def mastodon_exchange_code(
             code=code, redirect_uri=redirect_uri, scopes=MASTODON_SCOPES, allow_http=allow_http
         )
         me: Any = api.account_verify_credentials()
+    except MastodonAPIError as exc:
+        if str(exc.args[0] if exc.args else "").startswith("Granted scopes"):
+            # Mastodon.py checks the token's scopes against those asked for.
+            raise PublishError(
+                f"The instance granted fewer permissions than Porte-voix needs ({exc}). "
+                "Nothing was stored; try again and accept every permission asked for.",
+                permanent=True,
+            ) from exc
+        raise classify_mastodon_error(exc) from exc
     except MastodonError as exc:
         raise classify_mastodon_error(exc) from exc
+    except SDK_FAULTS as exc:
+        raise classify_sdk_fault(exc, doing="connecting the account") from exc
     finally:
         api.session.close()
     return str(token), str(me["acct"])

@@ -1,9 +1,12 @@
 """Mastodon adapter (Mastodon.py): post a status once, whatever the number of attempts.
 
-Idempotency rests on the server: ``POST /api/v1/statuses`` with an ``Idempotency-Key``
-header answers the original status when the key is seen again
-(https://docs.joinmastodon.org/methods/statuses/#create). Real servers remember a key for
-one hour per user, so the outbox must not retry an uncertain attempt much later than that.
+Exactly once rests on a lookup first: after any attempt whose outcome is unknown, the
+account's statuses since the payload was prepared are searched for the same text
+fingerprint (and the same parent, for a thread's later part) before anything is sent again.
+That needs the ``read:statuses`` scope. The ``Idempotency-Key`` header is only the second
+line of defence: Mastodon answers the original status when it sees a key again, for one hour
+(https://docs.joinmastodon.org/methods/statuses/#create), but servers implementing the same
+API (GoToSocial, Takahē...) ignore it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,14 @@ from .base import (
     PublishError,
     checked_server_url,
 )
+from .mastodon_server import (
+    ServerInfo,
+    counting_for,
+    honours_idempotency_key,
+    nodeinfo_software,
+    software_from_version,
+    statuses_configuration,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,6 +64,23 @@ _TRANSIENT_STATUSES = {
     425,  # too early
     429,  # rate limited (seen here only if Mastodon.py did not raise its own error)
 }
+
+
+# What escapes Mastodon.py besides its own errors when a server answers something it did not
+# expect: a version string it cannot parse (``v0.20.0-rc1`` raised ValueError inside
+# media_post), a field missing or of another type in an answer.
+SDK_FAULTS = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError)
+
+
+def classify_sdk_fault(exc: Exception, *, doing: str) -> PublishError:
+    """A failure of Mastodon.py itself, not an answer of the server: the same request fails
+    the same way, so it is permanent, in words."""
+    return PublishError(
+        f"Mastodon.py could not handle the server's answer while {doing} "
+        f"({type(exc).__name__}: {exc}). The server may not be fully compatible with "
+        "Mastodon; trying again would fail the same way.",
+        permanent=True,
+    )
 
 
 def _api_error_parts(exc: MastodonAPIError) -> tuple[int | None, str]:
@@ -77,6 +105,15 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
     if status >= 500 or status in _TRANSIENT_STATUSES:
         # MastodonServerError and its 500/502/503/504 subclasses, plus the list above.
         return PublishError(f"Mastodon asked to try again ({words}).", permanent=False)
+    if status == 403 and "scope" in words.lower():
+        # The token lacks a permission ("This action is outside the authorized scopes").
+        return PublishError(
+            f"Mastodon refused the access token for this action ({words}): it lacks a "
+            "permission Porte-voix needs. An administrator must reconnect the account "
+            "(Accounts page) to grant it.",
+            permanent=True,
+            needs_reconnection=True,
+        )
     if status == 401:
         # MastodonUnauthorizedError: token revoked or wrong; someone must reconnect.
         return PublishError(
@@ -124,13 +161,18 @@ def classify_mastodon_error(
 
 
 # --- Unknown outcomes ----------------------------------------------------------------------
-# Real servers remember an Idempotency-Key for one hour per user: inside that window sending
-# the same request again is the reconciliation (the server answers the original status).
-# Beyond it, with a margin, the status is looked up in the account's recent statuses by a
-# fingerprint of its text, stored in the payload when it was prepared.
-IDEMPOTENCY_WINDOW_SAFE = timedelta(minutes=55)
+# After an unknown outcome the status is looked up in the account's statuses since the
+# payload was prepared, by a fingerprint of its text stored in the payload, before any resend:
+# on every server, since only Mastodon keeps an Idempotency-Key (and only for one hour).
 LOOKUP_PAGE = 40
-LOOKUP_MAX_PAGES = 5
+# Paging stops at the first status older than the payload (minus a minute of clock skew);
+# this only bounds the reading on an account that posted thousands since then, in which case
+# the lookup cannot tell and nothing is sent (never "absent" by giving up early).
+LOOKUP_MAX_PAGES = 50
+SCOPE_READ_STATUSES = "read:statuses"
+# A lookup refused for a missing permission: someone must reconnect the account; the
+# publication waits that long between tries (as an unknown outcome, never resent blindly).
+LOOKUP_FORBIDDEN_RETRY = timedelta(minutes=15)
 _MENTION_DOMAIN = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\.\w+")
 _WORD = re.compile(r"\w+")
 
@@ -261,16 +303,30 @@ class MastodonAdapter:
         # A fresh client per call (no token or rate-limit state shared between accounts),
         # over the thread's pooled HTTP session: opening a connection (and TLS) per post
         # doubled the cost of a send. "throw" and a short timeout keep a worker from sleeping
-        # up to 300 s inside Mastodon.py; version_check_mode="none" avoids a GET
-        # /api/v1/instance per call.
-        return Mastodon(
+        # up to 300 s inside Mastodon.py.
+        return sdk_client(
             api_base_url=checked_server_url(credentials.server_url, allow_http=self.allow_http),
             access_token=credentials.secret,
             ratelimit_method="throw",
             request_timeout=self.timeout,
-            version_check_mode="none",
             user_agent=_USER_AGENT,
             session=_thread_session(),
+        )
+
+    @property
+    def settle_seconds(self) -> float:
+        """How long after an unknown outcome the lookup waits: a request that timed out on
+        our side may still be on its way to the server (a slow proxy, a queue); looking
+        before it lands would find nothing and send a second status on a server that ignores
+        the Idempotency-Key."""
+        return max(2 * self.timeout, 5.0)
+
+    def _unknown(self, error: PublishError) -> PublishError:
+        return PublishError(
+            error.message,
+            permanent=False,
+            retry_after=max(error.retry_after or 0.0, self.settle_seconds),
+            maybe_sent=True,
         )
 
     def _fail(self, api: Mastodon, exc: MastodonError) -> PublishError:
@@ -296,7 +352,7 @@ class MastodonAdapter:
                 "spoiler_text": post.spoiler_text,
                 "sensitive": post.sensitive,
                 "idempotency_key": idempotency_key,
-                # For lookup: the idempotency window runs from the first send, never earlier.
+                # For the lookup: it reads the account's statuses back to this moment.
                 "prepared_at": datetime.now(UTC).isoformat(),
                 "fingerprint": text_fingerprint(post.text),
             }
@@ -314,6 +370,8 @@ class MastodonAdapter:
             media_ids = [self._upload(api, item) for item in post.media] or None
         except MastodonError as exc:
             raise self._fail(api, exc) from exc
+        except SDK_FAULTS as exc:
+            raise classify_sdk_fault(exc, doing="uploading an image") from exc
         try:
             status = api.status_post(
                 data["status"],
@@ -328,37 +386,68 @@ class MastodonAdapter:
             )
         except MastodonError as exc:
             error = self._fail(api, exc)
-            raise (error.outcome_unknown() if may_have_posted(exc) else error) from exc
+            raise (self._unknown(error) if may_have_posted(exc) else error) from exc
+        except SDK_FAULTS as exc:
+            # Mastodon.py failed on our arguments (nothing sent) or on the server's answer
+            # (the status exists): which one, only the server can say.
+            raise self._after_sdk_fault(api, data, exc) from exc
         return _ref(status)
 
-    def lookup(self, credentials: Credentials, payload: PreparedPayload) -> PublishedRef | None:
-        """Inside the idempotency window, nothing to look up: resending returns the original.
+    def _after_sdk_fault(self, api: Mastodon, data: dict[str, Any], exc: Exception) -> PublishError:
+        failure = classify_sdk_fault(exc, doing="posting the status")
+        try:
+            found = _search(api, data)
+        except (MastodonError, PublishError, *SDK_FAULTS):
+            return self._unknown(failure)  # cannot tell: the next attempt looks again
+        if found is None:
+            return failure
+        # Posted although Mastodon.py choked on the answer: say so, and let the next attempt
+        # (which looks first) record it.
+        return self._unknown(
+            PublishError(
+                f"{failure.message} The status was posted; it is recorded on the next attempt.",
+                permanent=False,
+            )
+        )
 
-        Beyond it, the account's statuses since the payload was prepared are searched for
-        the same text fingerprint (the newest ``LOOKUP_PAGE * LOOKUP_MAX_PAGES`` at most).
+    def lookup(self, credentials: Credentials, payload: PreparedPayload) -> PublishedRef | None:
+        """The status if the account has it: searched among its statuses since the payload
+        was prepared, by text fingerprint and, for a thread's later part, its parent.
+
+        Asked after every unknown outcome, on every server, before any resend. Needs the
+        ``read:statuses`` scope: a refusal is never taken for "absent" (nor for a refusal of
+        the post); the publication then waits as an unknown outcome while the account is
+        flagged for reconnection.
         """
-        data = payload.data
-        prepared_at = _parse_time(data.get("prepared_at"))
-        if prepared_at is not None and datetime.now(UTC) - prepared_at < IDEMPOTENCY_WINDOW_SAFE:
-            return None
-        wanted = str(data.get("fingerprint") or text_fingerprint(str(data["status"])))
-        since = prepared_at - timedelta(minutes=1) if prepared_at is not None else None
         api = self._client(credentials)
         try:
-            me: Any = api.account_verify_credentials()
-            page: Any = api.account_statuses(me["id"], limit=LOOKUP_PAGE, exclude_reblogs=True)
-            for _ in range(LOOKUP_MAX_PAGES):
-                for status in page or []:
-                    if since is not None and status["created_at"] < since:
-                        return None  # older than the post we look for: it is not there
-                    if text_fingerprint(text_of_html(status["content"] or "")) == wanted:
-                        return _ref(status)
-                if not page:
-                    return None
-                page = api.fetch_next(page)
+            return _search(api, payload.data)
         except MastodonError as exc:
-            raise self._fail(api, exc) from exc
-        return None
+            raise self._lookup_failed(api, exc) from exc
+        except SDK_FAULTS as exc:
+            raise self._unknown(
+                classify_sdk_fault(exc, doing="reading the account's statuses")
+            ) from exc
+
+    def _lookup_failed(self, api: Mastodon, exc: MastodonError) -> PublishError:
+        status, words = _api_error_parts(exc) if isinstance(exc, MastodonAPIError) else (None, "")
+        if status == 403:
+            return PublishError(
+                f"Mastodon did not let Porte-voix read the account's own posts ({words}): the "
+                f"account was connected without the {SCOPE_READ_STATUSES} permission, which "
+                "Porte-voix now needs to check whether a post already went out before sending "
+                "it again. An administrator must reconnect the account (Accounts page) to "
+                "grant the new permission. Nothing was sent again: the post waits.",
+                permanent=False,
+                maybe_sent=True,
+                needs_reconnection=True,
+                missing_scopes=(SCOPE_READ_STATUSES,),
+                retry_after=LOOKUP_FORBIDDEN_RETRY.total_seconds(),
+            )
+        error = self._fail(api, exc)
+        if error.permanent:
+            return error
+        return self._unknown(error)
 
     def delete(self, credentials: Credentials, remote_id: str) -> None:
         api = self._client(credentials)
@@ -370,8 +459,8 @@ class MastodonAdapter:
             raise self._fail(api, exc) from exc
 
     def _upload(self, api: Mastodon, item: MediaItem) -> str:
-        # On the first upload Mastodon.py reads the server version (two GETs) to choose
-        # /api/v2/media; the version check mode stays "none" for everything else.
+        # /api/v2/media: the client's version is fixed (sdk_client), never read from the
+        # server.
         media = api.media_post(
             io.BytesIO(item.data),
             mime_type=item.mime_type,
@@ -382,14 +471,64 @@ class MastodonAdapter:
         return str(wait_until_processed(api, media, max_wait=self.media_wait)["id"])
 
     def fetch_limits(self, credentials: Credentials) -> tuple[int, int]:
-        """``(max_characters, characters_reserved_per_url)`` as the server enforces them."""
+        """``(max_characters, characters_reserved_per_url)`` as the server advertises them."""
         api = self._client(credentials)
         try:
-            instance: Any = api.instance_v2()
+            return statuses_configuration(_instance(api))
         except MastodonError as exc:
             raise self._fail(api, exc) from exc
-        statuses = instance["configuration"]["statuses"]
-        return int(statuses["max_characters"]), int(statuses["characters_reserved_per_url"])
+        except SDK_FAULTS as exc:
+            raise classify_sdk_fault(exc, doing="reading the instance's limits") from exc
+
+    def fetch_server_info(
+        self, credentials: Credentials, *, granted_scopes: tuple[str, ...] = ()
+    ) -> ServerInfo:
+        """The server's software, limits and counting, and the scopes the token lacks.
+
+        Read at connection and on "test connection". The software comes from NodeInfo,
+        else from the instance's ``version`` string; the scopes are probed with the two
+        reads Porte-voix needs (its account, its statuses), so an account connected before
+        ``read:statuses`` was asked for is found out here rather than at a lookup.
+        """
+        base = checked_server_url(credentials.server_url, allow_http=self.allow_http)
+        api = self._client(credentials)
+        try:
+            named = nodeinfo_software(_thread_session(), base, timeout=self.timeout)
+            instance = _instance(api)
+            version = named[1] if named and named[1] else str(instance.get("version") or "")
+            software = named[0] if named and named[0] else software_from_version(version)
+            maximum, per_url = statuses_configuration(instance)
+            missing = self._missing_scopes(api)
+        except MastodonError as exc:
+            raise self._fail(api, exc) from exc
+        except SDK_FAULTS as exc:
+            raise classify_sdk_fault(exc, doing="reading the instance's description") from exc
+        return ServerInfo(
+            software=software,
+            version=version,
+            max_characters=maximum,
+            characters_reserved_per_url=per_url,
+            counting=counting_for(software),
+            honours_idempotency_key=honours_idempotency_key(software),
+            scopes=granted_scopes,
+            missing_scopes=missing,
+        )
+
+    @staticmethod
+    def _missing_scopes(api: Mastodon) -> tuple[str, ...]:
+        try:
+            me: Any = api.account_verify_credentials()
+        except MastodonAPIError as exc:
+            if _api_error_parts(exc)[0] == 403:
+                return ("read:accounts",)
+            raise
+        try:
+            api.account_statuses(me["id"], limit=1)
+        except MastodonAPIError as exc:
+            if _api_error_parts(exc)[0] == 403:
+                return (SCOPE_READ_STATUSES,)
+            raise
+        return ()
 
     def verify(self, credentials: Credentials) -> str:
         """The token's account ``acct`` (GET /api/v1/accounts/verify_credentials)."""
@@ -399,3 +538,62 @@ class MastodonAdapter:
         except MastodonError as exc:
             raise self._fail(api, exc) from exc
         return str(account["acct"])
+
+
+# The Mastodon API version the client assumes. Mastodon.py otherwise parses the server's
+# version string, and one it cannot parse (GoToSocial's "v0.20.0-rc1") raised ValueError
+# inside media_post; with a fixed version it never reads the server's. 4.0.0 is the oldest
+# release we support: it has /api/v2/media and /api/v2/instance.
+ASSUMED_VERSION = (4, 0, 0)
+
+
+def sdk_client(**kwargs: Any) -> Mastodon:
+    """A Mastodon.py client that never reads or parses the server's version.
+
+    ``version_check_mode="none"`` with a ``mastodon_version`` marks the version as known
+    (no GET /api/v1/instance, not even in ``log_in``); the version is then set by hand,
+    since in that mode Mastodon.py does not parse the one given (media_post would choose
+    /api/v1/media for "1.0.0").
+    """
+    api = Mastodon(
+        version_check_mode="none", mastodon_version=".".join(map(str, ASSUMED_VERSION)), **kwargs
+    )
+    api.mastodon_major, api.mastodon_minor, api.mastodon_patch = ASSUMED_VERSION
+    return api
+
+
+def _instance(api: Mastodon) -> Any:
+    """The instance document: v2 (Mastodon 4.0+), else v1 (older servers, Pleroma-likes)."""
+    try:
+        return api.instance_v2()
+    except MastodonNotFoundError:
+        return api.instance_v1()
+
+
+def _search(api: Mastodon, data: dict[str, Any]) -> PublishedRef | None:
+    """The status of ``data`` (a stored payload) among the account's statuses, newest first,
+    down to the moment the payload was prepared."""
+    wanted = str(data.get("fingerprint") or text_fingerprint(str(data["status"])))
+    parent = str(data.get("in_reply_to_id") or "")
+    prepared_at = _parse_time(data.get("prepared_at"))
+    since = prepared_at - timedelta(minutes=1) if prepared_at is not None else None
+    me: Any = api.account_verify_credentials()
+    page: Any = api.account_statuses(me["id"], limit=LOOKUP_PAGE, exclude_reblogs=True)
+    for _ in range(LOOKUP_MAX_PAGES):
+        if not page:
+            return None
+        for status in page:
+            if since is not None and status["created_at"] < since:
+                return None  # older than the post we look for: it is not there
+            if parent and str(status.get("in_reply_to_id") or "") != parent:
+                continue
+            if text_fingerprint(text_of_html(status["content"] or "")) == wanted:
+                return _ref(status)
+        page = api.fetch_next(page)
+    raise PublishError(
+        f"Looked through {LOOKUP_PAGE * LOOKUP_MAX_PAGES} statuses of the account without "
+        "reaching the moment the post was prepared: whether it went out cannot be told, so it "
+        "is not sent again now.",
+        permanent=False,
+        maybe_sent=True,
+    )

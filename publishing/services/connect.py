@@ -7,6 +7,7 @@ checked against the server before it is stored, and audited.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +16,11 @@ from django.urls import reverse
 
 from accounts import permissions
 from accounts.models import OrgUnit, SocialAccount, User
-from accounts.services import social_account_connect, social_account_set_limits
+from accounts.services import (
+    social_account_connect,
+    social_account_needs_reconnection,
+    social_account_set_server_info,
+)
 from editorial.services import audit_record
 from publishing.adapters import get_adapter
 from publishing.adapters.base import Credentials, PublishError, checked_server_url
@@ -29,6 +34,7 @@ from publishing.adapters.connect import (
     mastodon_register_app,
 )
 from publishing.adapters.mastodon import MastodonAdapter
+from publishing.adapters.mastodon_server import ServerInfo
 from publishing.models import MastodonApp
 
 N = SocialAccount.Network
@@ -43,8 +49,24 @@ def _instance(url: str) -> str:
 
 
 def _registered_app(instance_url: str, redirect_uri: str) -> RegisteredApp:
-    """The instance's registration, made on first use and kept (encrypted secret)."""
+    """The instance's registration, made on first use and kept (encrypted secret).
+
+    A registration made for fewer scopes than Porte-voix now asks (before read:statuses)
+    is made again: an instance refuses to authorise scopes its app was not registered for.
+    """
     app = MastodonApp.objects.filter(instance_url=instance_url, redirect_uri=redirect_uri).first()
+    if app is not None and not set(MASTODON_SCOPES) <= set(app.scopes.split()):
+        registered = mastodon_register_app(
+            instance_url,
+            redirect_uri=redirect_uri,
+            website=settings.SITE_URL,
+            timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+            allow_http=settings.PUBLISH_ALLOW_HTTP,
+        )
+        app.client_id = registered.client_id
+        app.scopes = " ".join(MASTODON_SCOPES)
+        app.set_client_secret(registered.client_secret)
+        app.save()
     if app is None:
         registered = mastodon_register_app(
             instance_url,
@@ -125,13 +147,35 @@ def mastodon_connect_finish(
         allow_http=settings.PUBLISH_ALLOW_HTTP,
     )
     assert isinstance(adapter, MastodonAdapter)
-    max_characters, per_url = adapter.fetch_limits(
-        Credentials(server_url=instance, handle=acct, secret=token)
-    )
-    social_account_set_limits(
-        account_id=account.pk, max_characters=max_characters, characters_reserved_per_url=per_url
+    # log_in checked that every scope asked for was granted.
+    mastodon_store_server_info(
+        account,
+        adapter.fetch_server_info(
+            Credentials(server_url=instance, handle=acct, secret=token),
+            granted_scopes=tuple(MASTODON_SCOPES),
+        ),
     )
     return account, created
+
+
+def mastodon_store_server_info(account: SocialAccount, info: ServerInfo) -> None:
+    """Keep what the server said about itself; a token lacking a scope Porte-voix needs
+    flags the account for reconnection, in words."""
+    social_account_set_server_info(account_id=account.pk, info=info.as_json())
+    if info.missing_scopes:
+        social_account_needs_reconnection(
+            account_id=account.pk,
+            reason=missing_scopes_reason(info.missing_scopes),
+            missing_scopes=info.missing_scopes,
+        )
+
+
+def missing_scopes_reason(scopes: Sequence[str]) -> str:
+    return (
+        f"The account's access lacks the permission {', '.join(scopes)} that Porte-voix now "
+        "needs (to check whether a post already went out before sending it again). "
+        "Reconnect the account to grant the new permission."
+    )
 
 
 def bluesky_connect(

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from accounts.models import SocialAccount
-from accounts.services import (
-    social_account_connection_works,
-    social_account_needs_reconnection,
-    social_account_set_limits,
-)
+from accounts.services import social_account_connection_works, social_account_needs_reconnection
 from publishing.adapters import MastodonAdapter
 from publishing.adapters.base import PublishError
 from publishing.services.common import adapter_for, credentials_of
+from publishing.services.connect import mastodon_store_server_info, missing_scopes_reason
 
 
 def account_check_connection(*, account_id: int) -> str:
@@ -28,12 +25,21 @@ def account_check_connection(*, account_id: int) -> str:
         if exc.needs_reconnection:
             social_account_needs_reconnection(account_id=account.pk, reason=exc.message)
         raise
-    social_account_connection_works(account_id=account.pk)
     if isinstance(adapter, MastodonAdapter):
-        max_characters, per_url = adapter.fetch_limits(credentials)
-        social_account_set_limits(
-            account_id=account.pk,
-            max_characters=max_characters,
-            characters_reserved_per_url=per_url,
+        # The software, limits and scopes, read again: a server may have been upgraded, and
+        # an account connected before read:statuses was asked for is found out here.
+        info = adapter.fetch_server_info(
+            credentials, granted_scopes=tuple(account.server_info.get("scopes") or ())
         )
+        if info.missing_scopes:
+            social_account_connection_works(account_id=account.pk)  # a fresh reason below
+            mastodon_store_server_info(account, info)
+            raise PublishError(
+                missing_scopes_reason(info.missing_scopes),
+                permanent=True,
+                needs_reconnection=True,
+                missing_scopes=info.missing_scopes,
+            )
+        mastodon_store_server_info(account, info)
+    social_account_connection_works(account_id=account.pk)
     return identity

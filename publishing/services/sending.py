@@ -321,7 +321,11 @@ def _failed(publication: Publication, started: datetime, exc: Exception) -> Publ
         return _record_failure(publication, started, str(exc), permanent=True)
     if isinstance(exc, PublishError):
         if exc.needs_reconnection:
-            social_account_needs_reconnection(account_id=publication.account_id, reason=exc.message)
+            social_account_needs_reconnection(
+                account_id=publication.account_id,
+                reason=exc.message,
+                missing_scopes=exc.missing_scopes,
+            )
         return _record_failure(
             publication,
             started,

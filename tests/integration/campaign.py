@@ -36,7 +36,7 @@ from tests.peers import TetheredProcess
 from tests.peers.proxy import Fault, FaultProxy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from tests.peers.mastodon import MastodonPeer
     from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
@@ -215,10 +215,12 @@ def prepare(
     mastodon_peer: MastodonPeer,
     mastodon_proxy: FaultProxy,
     bluesky_peer: BlueskyPeer,
+    mastodon_scopes: Sequence[str] | None = None,
 ) -> Setup:
     """Organisation, accounts (pointing at the proxies) and approved posts, through the
     services. Each post goes to one Mastodon and one Bluesky account, with a unique marker;
-    one in :data:`THREAD_EVERY` is a thread whose second part must reply to the first."""
+    one in :data:`THREAD_EVERY` is a thread whose second part must reply to the first.
+    ``mastodon_scopes``: the scopes of the Mastodon tokens (the peer's default otherwise)."""
     from accounts.models import Membership, OrgUnit, SocialAccount, User
     from accounts.services import membership_create, social_account_create
     from editorial import services as editorial
@@ -233,7 +235,7 @@ def prepare(
     membership_create(user=manager, unit=unit, role=Membership.Role.PUBLISHER)
     setup = Setup(officer, manager, [], [], {}, {})
     for n in range(accounts_per_network):
-        token = mastodon_peer.create_token(f"campaign{n}")
+        token = mastodon_peer.create_token(f"campaign{n}", scopes=mastodon_scopes)
         account = social_account_create(
             network=SocialAccount.Network.MASTODON,
             server_url=mastodon_proxy.url,
@@ -570,8 +572,13 @@ def run_campaign(
     concurrency: int,
     settle_timeout: float,
     seed: int = 5,
+    mastodon_scopes: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Prepare, start the Celery processes, schedule, inject faults, wait, count."""
+    """Prepare, start the Celery processes, schedule, inject faults, wait, count.
+
+    With a Mastodon proxy that strips ``Idempotency-Key`` (and the peer checking scopes,
+    ``mastodon_scopes`` being what Porte-voix asks for), exactly once on Mastodon rests on
+    the lookup alone, as on GoToSocial."""
     began = time.monotonic()
     proxies = [peers.mastodon_proxy, peers.bluesky_proxy]
     setup = prepare(
@@ -580,6 +587,7 @@ def run_campaign(
         mastodon_peer=peers.mastodon,
         mastodon_proxy=peers.mastodon_proxy,
         bluesky_peer=peers.bluesky,
+        mastodon_scopes=mastodon_scopes,
     )
     env = worker_env(database_url=database_url, redis_url=peers.redis.url)
     worker_list, beat = celery_processes(env, workdir, workers=workers, concurrency=concurrency)
@@ -648,6 +656,8 @@ def run_campaign(
         for kind, times in proxy.injected.items():
             faults[f"{name}_{kind}"] += times
         faults[f"{name}_requests_through_proxy"] = proxy.requests
+        for header, times in proxy.stripped.items():
+            faults[f"{name}_{header}_stripped"] = times
     verdict = count_on_servers(
         setup,
         mastodon_direct_url=peers.mastodon.url,

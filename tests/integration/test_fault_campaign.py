@@ -3,6 +3,11 @@ the real PDS and the Mastodon peer, while a worker is SIGKILLed mid-publish, Red
 beat restarts, and a worker hangs (SIGSTOP) mid-publish past the stale-claim limit. Counted
 on the servers: no duplicate, nothing lost.
 
+It runs twice: against the Mastodon peer as it is (it honours ``Idempotency-Key``), and
+behind a proxy that strips the key, with the peer checking scopes per endpoint (issue #11):
+servers such as GoToSocial ignore the key, so exactly once rests on the lookup, which needs
+``read:statuses``.
+
 ``FAULT_CAMPAIGN_POSTS`` (default 200) sets N; ``bench/fault_campaign.py`` runs 2,000.
 """
 
@@ -15,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from publishing.adapters.connect import MASTODON_SCOPES
 from tests.integration.campaign import THREAD_EVERY, Peers, run_campaign
 from tests.integration.worker import _database_url
 from tests.peers import free_port
+from tests.peers.mastodon import MastodonPeer
 from tests.peers.pds import BlueskyPeer
 from tests.peers.proxy import FaultProxy
 from tests.peers.services import RedisServer
@@ -26,19 +33,28 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.peers.mastodon import MastodonPeer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 POSTS = int(os.environ.get("FAULT_CAMPAIGN_POSTS", "200"))
+# How a Celery worker dies when Redis restarts under it (kombu's basic_ack on a connection
+# already closed): known, outside our code, survived by restarting the worker.
+KOMBU_CLOSED_CONNECTION = "'NoneType' object has no attribute 'hostname'"
 
 
-@pytest.fixture
-def campaign_peers(mastodon_peer: MastodonPeer) -> Iterator[Peers]:
+@pytest.fixture(params=["key_honoured", "key_stripped"])
+def campaign_peers(request: pytest.FixtureRequest, mastodon_peer: MastodonPeer) -> Iterator[Peers]:
     """Proxies in front of both peers, and a Redis of our own that we may restart (the one
-    `make test` provides belongs to the launcher)."""
+    `make test` provides belongs to the launcher). ``key_stripped``: a Mastodon peer of its
+    own, checking scopes, behind a proxy that removes ``Idempotency-Key``."""
     with contextlib.ExitStack() as stack:
-        mastodon_proxy = stack.enter_context(FaultProxy(mastodon_peer.url, seed=11))
+        if request.param == "key_stripped":
+            mastodon_peer = stack.enter_context(MastodonPeer(enforce_scopes=True))
+            mastodon_proxy = stack.enter_context(
+                FaultProxy(mastodon_peer.url, seed=13, strip_request_headers={"Idempotency-Key"})
+            )
+        else:
+            mastodon_proxy = stack.enter_context(FaultProxy(mastodon_peer.url, seed=11))
         # The PDS's public port is the proxy's: DID documents name it, and the SDK sends
         # every call there after logging in.
         listen = free_port()
@@ -51,6 +67,7 @@ def campaign_peers(mastodon_peer: MastodonPeer) -> Iterator[Peers]:
 def test_fault_campaign_every_post_once_or_failed_with_alert(
     campaign_peers: Peers, tmp_path: Path
 ) -> None:
+    key_stripped = bool(campaign_peers.mastodon_proxy.strip_request_headers)
     result: dict[str, Any] = run_campaign(
         campaign_peers,
         database_url=_database_url(),
@@ -62,6 +79,8 @@ def test_fault_campaign_every_post_once_or_failed_with_alert(
         workers=1,
         concurrency=6,
         settle_timeout=180,
+        # The key-stripped peer checks scopes: the tokens hold what Porte-voix asks for.
+        mastodon_scopes=MASTODON_SCOPES if key_stripped else None,
     )
     verdict = result.pop("_verdict")
     print(json.dumps(result, indent=2))  # shown by pytest on failure, and with -s
@@ -71,6 +90,8 @@ def test_fault_campaign_every_post_once_or_failed_with_alert(
     assert verdict.strays == []
     assert verdict.lost == []
     assert verdict.broken_threads == []
+    # Failed in our records (alerted) while the server has the post: a wrong alert.
+    assert verdict.failed_but_on_server == 0
     # Two accounts per post, and a second part for every THREAD_EVERY-th post.
     expected = 2 * (POSTS + POSTS // THREAD_EVERY)
     assert verdict.published + verdict.failed_with_alert == verdict.publications == expected
@@ -87,3 +108,21 @@ def test_fault_campaign_every_post_once_or_failed_with_alert(
         assert faults[f"{network}_dropped"] >= 1
         assert faults[f"{network}_rate_limited"] >= 1
     assert verdict.unknown_outcomes >= 1
+    # Every process that exited on its own was counted and started again. The one exit
+    # tolerated is the known one of Celery's Redis transport after Redis restarts (kombu acks
+    # on a closed connection: docs/benchmarks.md), at most once per worker; beat never, and
+    # any other crash is a defect.
+    exits = {k: v for k, v in faults.items() if k.endswith("_exited_and_restarted")}
+    assert len(result["process_exits"]) == sum(exits.values())
+    assert "beat_exited_and_restarted" not in exits, result["process_exits"]
+    assert all(times <= 1 for times in exits.values()), exits
+    for tail in result["process_exits"]:
+        assert KOMBU_CLOSED_CONNECTION in tail, tail
+    if key_stripped:
+        # Every Mastodon write reached the server without its key: exactly once came from
+        # the lookups, which found posts the server had written.
+        mastodon_publications = verdict.publications // 2
+        assert faults["mastodon_idempotency-key_stripped"] >= (
+            mastodon_publications - verdict.failed_with_alert
+        )
+        assert verdict.found_by_lookup >= 1

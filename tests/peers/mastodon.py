@@ -9,6 +9,12 @@ created on demand by :meth:`MastodonPeer.create_token`.
 
 Fidelity gaps to remember (measured; see ``shared/docs/test-peers.md``): length is checked
 on raw text, media upload is synchronous, idempotency keys never expire.
+
+Other servers of the Mastodon API are imitated with options (:class:`MastodonPeer`): scope
+enforcement per endpoint as Mastodon's controllers do it, other status limits, another
+software name in NodeInfo, another version string. Each option is the mock's own config
+(``[auth] enforce_scopes``, ``mocked_version``) where it has one, else a patch of the mock's
+module in the server process (its limits are module constants).
 """
 
 from __future__ import annotations
@@ -46,22 +52,63 @@ __all__ = ["MastodonPeer"]
 # reports is the one it holds, prints {"url": ...} once serving, and exits when its stdin
 # closes: the parent stopped it or died.
 _CHILD = r"""
-import json, os, socket, sys, threading, time
+import json, os, re, socket, sys, threading, time
 import uvicorn
 from mastodon_mock.app import create_app
-from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, SeedConfig
+from mastodon_mock.config import AuthConfig, DatabaseConfig, MastodonMockConfig, SeedConfig
 
-host, port = sys.argv[1], int(sys.argv[2])
+host, port, options = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind((host, port))
 port = sock.getsockname()[1]
+extra = {}
+if options.get("version"):
+    extra["mocked_version"] = options["version"]
 config = MastodonMockConfig(
     database=DatabaseConfig(path=":memory:"),
     seed=SeedConfig(),
     domain=f"{host}:{port}",
     url_scheme="http",
+    auth=AuthConfig(enforce_scopes=bool(options.get("enforce_scopes"))),
+    **extra,
 )
+
+if options.get("enforce_scopes"):
+    # The mock checks only "read" for reads and "write" for writes, which no granular
+    # scope satisfies; Mastodon's controllers ask for these on the endpoints we use.
+    import mastodon_mock.middleware as middleware
+    coarse = middleware._required_scope
+    def required_scope(request):
+        path, method = request.url.path, request.method.upper()
+        if path == "/api/v1/accounts/verify_credentials":
+            return "read:accounts"
+        if re.fullmatch(r"/api/v1/accounts/[^/]+/statuses", path):
+            return "read:statuses"
+        if path.startswith("/api/v1/statuses"):
+            return "read:statuses" if method == "GET" else "write:statuses"
+        if path.startswith(("/api/v1/media", "/api/v2/media")):
+            return "write:media"
+        return coarse(request)
+    middleware._required_scope = required_scope
+if options.get("max_characters") or options.get("characters_reserved_per_url"):
+    import mastodon_mock.routers.statuses as statuses
+    import mastodon_mock.serializers.instance as instance
+    if options.get("max_characters"):
+        instance._STATUS_CONFIG["max_characters"] = options["max_characters"]
+        statuses.MAX_STATUS_CHARACTERS = options["max_characters"]
+    if options.get("characters_reserved_per_url"):
+        instance._STATUS_CONFIG["characters_reserved_per_url"] = options[
+            "characters_reserved_per_url"
+        ]
+if options.get("software"):
+    import mastodon_mock.routers.instance as routes
+    plain = routes.serialize_nodeinfo
+    def nodeinfo(session, config):
+        document = plain(session, config)
+        document["software"]["name"] = options["software"]
+        return document
+    routes.serialize_nodeinfo = nodeinfo
 server = uvicorn.Server(
     uvicorn.Config(create_app(config), log_level="warning", server_header=False)
 )
@@ -89,9 +136,34 @@ server.run(sockets=[sock])
 
 
 class MastodonPeer:
-    """``mastodon-mock`` on loopback. ``url`` is ``http://127.0.0.1:PORT``."""
+    """``mastodon-mock`` on loopback. ``url`` is ``http://127.0.0.1:PORT``.
 
-    def __init__(self, *, port: int | None = None, startup_timeout: float = 30.0) -> None:
+    Options, to imitate other servers of the Mastodon API: ``enforce_scopes`` (each endpoint
+    we use asks the scope Mastodon asks, e.g. ``read:statuses`` to list an account's
+    statuses), ``max_characters`` and ``characters_reserved_per_url`` (advertised in the
+    instance documents; the first is also enforced, on raw text), ``software`` (NodeInfo's
+    ``software.name``, e.g. ``"gotosocial"``) and ``version`` (every version string the
+    server reports, e.g. ``"v0.20.0-rc1"``).
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        startup_timeout: float = 30.0,
+        enforce_scopes: bool = False,
+        max_characters: int | None = None,
+        characters_reserved_per_url: int | None = None,
+        software: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        self._options = {
+            "enforce_scopes": enforce_scopes,
+            "max_characters": max_characters,
+            "characters_reserved_per_url": characters_reserved_per_url,
+            "software": software,
+            "version": version,
+        }
         self._port = port
         self._startup_timeout = startup_timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -117,7 +189,14 @@ class MastodonPeer:
 
     def _launch(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, LOOPBACK, str(self._port or 0)],
+            [
+                sys.executable,
+                "-c",
+                _CHILD,
+                LOOPBACK,
+                str(self._port or 0),
+                json.dumps(self._options),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -195,27 +274,32 @@ class MastodonPeer:
 
     # --- accounts and reads -------------------------------------------------------------
 
-    def create_token(self, username: str) -> str:
+    def create_token(self, username: str, *, scopes: Sequence[str] | None = None) -> str:
         """A user access token for ``username``, creating the local account if needed.
 
         The token comes from the OAuth flow a real instance uses: register an app, then
-        exchange an authorization code (the mock mints ``mockcode_<username>``).
+        exchange an authorization code (the mock mints ``mockcode_<username>``). It holds
+        ``scopes`` (the app's, as on Mastodon), or Mastodon.py's default "read write follow
+        push".
         """
+        wanted = list(scopes) if scopes is not None else ["read", "write", "follow", "push"]
         response = httpx.post(
             f"{self.url}/api/v1/_mock/dev_user", json={"username": username}, timeout=10
         )
         if response.status_code not in (200, 422):  # 422: the account exists already
             raise RuntimeError(f"creating {username!r}: {response.status_code} {response.text}")
         client_id, client_secret = Mastodon.create_app(
-            "porte-voix-tests", api_base_url=self.url, request_timeout=10
+            "porte-voix-tests", api_base_url=self.url, request_timeout=10, scopes=wanted
         )
         app = Mastodon(
             client_id=client_id,
             client_secret=client_secret,
             api_base_url=self.url,
             request_timeout=10,
+            version_check_mode="none",
+            mastodon_version="4.0.0",  # the peer may report a version Mastodon.py cannot parse
         )
-        return app.log_in(code=f"mockcode_{username}", allow_http=True)
+        return app.log_in(code=f"mockcode_{username}", allow_http=True, scopes=wanted)
 
     def client(self, token: str) -> Mastodon:
         """A Mastodon.py client as the publisher should build one: throw on rate limits,
@@ -225,6 +309,8 @@ class MastodonPeer:
             api_base_url=self.url,
             ratelimit_method="throw",
             request_timeout=10,
+            version_check_mode="none",
+            mastodon_version="4.0.0",  # the peer may report a version Mastodon.py cannot parse
         )
 
     def status(self, token: str, status_id: str | int) -> dict[str, Any]:

@@ -22,6 +22,11 @@ Faults (:class:`Fault`):
   (Mastodon: ``X-RateLimit-Reset`` as an ISO-8601 time; Bluesky/atproto: ``ratelimit-reset``
   in epoch seconds), without forwarding.
 
+Headers can be removed from every request before it is forwarded
+(``FaultProxy(upstream, strip_request_headers={"Idempotency-Key"})``): a Mastodon peer behind
+it behaves as the servers that ignore the key (GoToSocial, Takahē), where a resend after a
+lost answer makes a second status. :attr:`FaultProxy.stripped` counts the removals.
+
 Rules are tried in order; a rule applies to matching requests with its probability, and to
 at most ``count`` of them when a count is given. :attr:`FaultProxy.injected` counts what was
 done, per fault kind.
@@ -205,6 +210,20 @@ def read_response(stream: IO[bytes], method: str) -> tuple[_Message, bool]:
     return message, not framed
 
 
+def without_headers(head: bytes, names: Collection[str]) -> tuple[bytes, int]:
+    """The request head without the named header fields (any case); how many were removed."""
+    lines = head.split(b"\r\n")
+    kept = [lines[0]]
+    removed = 0
+    for line in lines[1:]:
+        name = line.split(b":", 1)[0].strip().decode("latin-1").lower()
+        if line and name in names:
+            removed += 1
+            continue
+        kept.append(line)
+    return b"\r\n".join(kept), removed
+
+
 def _reset(sock: socket.socket) -> None:
     """Close with a TCP RST rather than a FIN: the client sees "connection reset"."""
     with contextlib.suppress(OSError):
@@ -256,7 +275,14 @@ class FaultProxy:
     otherwise a free one is taken. ``seed`` makes the probabilistic rules reproducible.
     """
 
-    def __init__(self, upstream: str, *, port: int = 0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        port: int = 0,
+        seed: int | None = None,
+        strip_request_headers: Collection[str] = (),
+    ) -> None:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"upstream must be http://host:port, not {upstream!r}")
@@ -272,6 +298,8 @@ class FaultProxy:
         self.port: int | None = None
         self.injected: Counter[str] = Counter()
         self.requests = 0
+        self.strip_request_headers = frozenset(h.lower() for h in strip_request_headers)
+        self.stripped: Counter[str] = Counter()  # header name -> requests it was removed from
 
     @property
     def url(self) -> str:
@@ -428,8 +456,15 @@ class FaultProxy:
         )
 
     def _forward(self, request: _Message, method: str) -> tuple[_Message, bool]:
+        head = request.head
+        if self.strip_request_headers:
+            for key, _value in request.headers:
+                if key.lower() in self.strip_request_headers:
+                    with self._lock:
+                        self.stripped[key.lower()] += 1
+            head, _removed = without_headers(head, self.strip_request_headers)
         with socket.create_connection((self.upstream_host, self.upstream_port), timeout=60) as up:
-            up.sendall(request.head + request.body)
+            up.sendall(head + request.body)
             with up.makefile("rb") as reader:
                 while True:
                     answer, ends = read_response(reader, method)

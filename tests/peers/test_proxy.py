@@ -36,6 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: bytes) -> None:
         self.server.seen.append((self.command, self.path, body, self.client_address[1]))
+        self.server.headers.append([k.lower() for k in self.headers])
         if self.path == "/chunked":
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -63,6 +64,7 @@ class _Upstream(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen: list[tuple[str, str, bytes, int]] = []
+        self.headers: list[list[str]] = []
 
 
 @pytest.fixture
@@ -182,3 +184,25 @@ def test_proxy_upstream_down_resets_the_client(proxy: FaultProxy, upstream: _Ups
     upstream.server_close()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{proxy.url}/gone", timeout=5)
+
+
+def test_proxy_strips_request_headers_and_keeps_the_rest(upstream: _Upstream) -> None:
+    upstream_url = f"http://127.0.0.1:{upstream.server_address[1]}"
+    with (
+        FaultProxy(upstream_url, strip_request_headers={"Idempotency-Key"}) as proxy,
+        httpx.Client(base_url=proxy.url, timeout=5) as client,
+    ):
+        first = client.post(
+            "/api/v1/statuses", content=b"status=1", headers={"Idempotency-Key": "k1"}
+        )
+        second = client.post(
+            "/api/v1/statuses", content=b"status=2", headers={"idempotency-key": "k2"}
+        )
+        third = client.get("/api/v1/instance", headers={"X-Other": "kept"})
+    assert (first.text, second.text) == ("echo:status=1", "echo:status=2")
+    assert third.status_code == 200
+    assert [b for _, _, b, _ in upstream.seen] == [b"status=1", b"status=2", b""]
+    assert all("idempotency-key" not in names for names in upstream.headers)
+    assert "x-other" in upstream.headers[2]
+    assert "content-length" in upstream.headers[0]
+    assert proxy.stripped == {"idempotency-key": 2}

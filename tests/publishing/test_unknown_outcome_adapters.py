@@ -27,7 +27,7 @@ from mastodon.errors import (
 )
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from publishing.adapters.base import Credentials, PreparedPayload
+from publishing.adapters.base import Credentials, PreparedPayload, PublishError
 from publishing.adapters.bluesky import may_have_written
 from publishing.adapters.mastodon import (
     MastodonAdapter,
@@ -131,7 +131,9 @@ def test_fingerprint_tells_different_texts_apart() -> None:
     assert text_fingerprint("a b") != text_fingerprint("ab")
 
 
-def test_mastodon_lookup_inside_idempotency_window_asks_nothing() -> None:
+def test_mastodon_lookup_asks_the_server_even_inside_the_key_window() -> None:
+    """No "the key will deduplicate" shortcut: servers other than Mastodon ignore the key.
+    A lookup that cannot reach the server never answers "absent" (None)."""
     adapter = MastodonAdapter(timeout=1, allow_http=True)
     credentials = Credentials(server_url="http://127.0.0.1:9", handle="x", secret="t")
     payload = PreparedPayload(
@@ -141,5 +143,7 @@ def test_mastodon_lookup_inside_idempotency_window_asks_nothing() -> None:
             "prepared_at": datetime.now(UTC).isoformat(),
         }
     )
-    # Nothing listens on port 9: any request would raise.
-    assert adapter.lookup(credentials, payload) is None
+    # Nothing listens on port 9: the lookup tried, and says it cannot tell.
+    with pytest.raises(PublishError) as info:
+        adapter.lookup(credentials, payload)
+    assert not info.value.permanent
