@@ -85,6 +85,8 @@ def test_admin_declaring_an_election_lists_the_posts_it_held(org: Org) -> None:
                 "window_start": "",
                 "first_round": "2026-03-15",
                 "second_round": "",
+                "time_zone": "Europe/Paris",
+                "polls_close": "",
             },
             follow=True,
         )
