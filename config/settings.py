@@ -288,7 +288,9 @@ if PUBLISH_SENDING_STALE_SECONDS <= 2 * PUBLISH_REQUEST_TIMEOUT:
 # is reclaimed (after a lookup) without waiting for PUBLISH_SENDING_STALE_SECONDS, which stays
 # for a worker alive but stuck. Worker and beat clocks must agree (NTP) well within it.
 PUBLISH_WORKER_HEARTBEAT_SECONDS = env.float("PUBLISH_WORKER_HEARTBEAT_SECONDS", default=5.0)
-PUBLISH_WORKER_DEAD_SECONDS = env.float("PUBLISH_WORKER_DEAD_SECONDS", default=30.0)
+# 40: above a heartbeat plus two request timeouts (5 + 2 x 15), so that a dead worker's last
+# request has landed before its claim is looked up (publishing.checks warns otherwise).
+PUBLISH_WORKER_DEAD_SECONDS = env.float("PUBLISH_WORKER_DEAD_SECONDS", default=40.0)
 if not 0 < 3 * PUBLISH_WORKER_HEARTBEAT_SECONDS <= PUBLISH_WORKER_DEAD_SECONDS:
     raise ImproperlyConfigured(
         "PUBLISH_WORKER_DEAD_SECONDS must be at least three PUBLISH_WORKER_HEARTBEAT_SECONDS "

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,3 +93,26 @@ def test_settings_refuse_a_dead_worker_threshold_under_three_heartbeats(tmp_path
     assert refused.returncode != 0
     assert "PUBLISH_WORKER_DEAD_SECONDS" in refused.stderr
     assert accepted.stdout.split() == ["15.0"]
+
+
+def test_check_warns_when_a_dead_worker_could_be_looked_up_before_its_last_request_lands(
+    settings: Any,
+) -> None:
+    from publishing.checks import dead_worker_settles
+
+    settings.PUBLISH_WORKER_HEARTBEAT_SECONDS = 5
+    settings.PUBLISH_REQUEST_TIMEOUT = 15
+    settings.PUBLISH_WORKER_DEAD_SECONDS = 34
+    warned = dead_worker_settles()
+    settings.PUBLISH_WORKER_DEAD_SECONDS = 35
+    quiet = dead_worker_settles()
+
+    assert [message.id for message in warned] == ["publishing.W001"]
+    assert "PUBLISH_WORKER_DEAD_SECONDS" in warned[0].msg
+    assert quiet == []
+
+
+def test_default_dead_worker_threshold_passes_the_check() -> None:
+    from django.core.checks import run_checks
+
+    assert [m for m in run_checks() if m.id == "publishing.W001"] == []
