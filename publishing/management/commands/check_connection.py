@@ -35,9 +35,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"#{account.pk} {account}: FAILED — {exc}")
                 continue
             account.refresh_from_db()
+            server = f"{account.server_software}, " if account.server_software else ""
             self.stdout.write(
                 f"#{account.pk} {account}: OK as {identity} "
-                f"(limit {account.max_characters} characters)"
+                f"({server}limit {account.max_characters} characters)"
             )
         if failures:
             raise CommandError(f"{failures} account(s) could not connect.")
