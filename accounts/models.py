@@ -94,6 +94,17 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} @ {self.unit.code}"
 
 
+# How the servers' software names itself (NodeInfo), as people write it.
+SOFTWARE_NAMES = {
+    "mastodon": "Mastodon",
+    "gotosocial": "GoToSocial",
+    "pleroma": "Pleroma",
+    "akkoma": "Akkoma",
+    "takahe": "Takahē",
+    "iceshrimp": "Iceshrimp",
+}
+
+
 class SocialAccount(models.Model):
     """An official account on a network, owned by a unit, speaking with a byline."""
 
@@ -178,6 +189,15 @@ class SocialAccount(models.Model):
         conservatively while the software is not known (connected before it was read, or
         software we do not know)."""
         return str(self.server_info.get("counting") or "conservative")
+
+    @property
+    def server_software(self) -> str:
+        """The server's software and version as detected, for people ("Mastodon 4.3.2");
+        the version alone for software we do not know; empty until the server is described."""
+        software = str(self.server_info.get("software") or "")
+        version = str(self.server_info.get("version") or "")
+        name = SOFTWARE_NAMES.get(software, software.capitalize())
+        return " ".join(part for part in (name, version) if part)
 
     @property
     def missing_scopes(self) -> list[str]:

@@ -186,6 +186,7 @@ class ElectionWindow(models.Model):
     class Meta:
         ordering = ["first_round", "name"]
         verbose_name = _("election window")
+        verbose_name_plural = _("election windows")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(second_round__isnull=True)
@@ -247,6 +248,7 @@ class ElectoralReferent(models.Model):
 
     class Meta:
         verbose_name = _("electoral referent")
+        verbose_name_plural = _("electoral referents")
         constraints = [
             models.UniqueConstraint(
                 "user",

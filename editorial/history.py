@@ -7,6 +7,7 @@ as label/value pairs, so kinds added later show without a change here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -89,8 +90,25 @@ def revision_state(revision: Revision) -> diffs.RevisionState:
     )
 
 
+# An instant as services store it in an event's data (datetime.isoformat()).
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _instant(value: str) -> str:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_naive(instant):
+        instant = timezone.make_aware(instant)
+    return _shown_time(instant)
+
+
 def _value(value: Any) -> str:
-    """Readable text for one stored value: a name for a person or account, a list joined."""
+    """Readable text for one stored value: a name for a person or account, a list joined,
+    an instant in the reader's time zone and format (never the stored ISO text)."""
+    if isinstance(value, str) and _ISO_INSTANT.match(value):
+        return _instant(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dict):

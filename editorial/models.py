@@ -767,6 +767,7 @@ EVENT_VERBS = {
     "consultation_escalated": _("consultation overdue: escalated"),
     "consultations_cleared": _("approved: the blocking consultations agree"),
     "waiver_granted": _("charter finding waived"),
+    "held_by_charter": _("held by the charter: not published"),
 }
 
 

@@ -303,7 +303,8 @@ def live_check(request: HttpRequest) -> HttpResponse:
             "blocking": report.blocking,
             # The submit button is swapped out of band: disabled with the reasons while the
             # charter blocks; saving a draft is never disabled.
-            "live": True,
+            # The edit page of a post under review has no submit button to swap.
+            "live": request.POST.get("live_without_submit") != "1",
         },
     )
 

@@ -197,9 +197,18 @@ def test_connection(request: HttpRequest, pk: int) -> HttpResponse:
             % {"account": account, "error": error},
         )
     else:
-        messages.success(
-            request,
-            _("%(account)s: the connection works (%(identity)s).")
-            % {"account": account, "identity": identity},
-        )
+        account.refresh_from_db()
+        if account.server_software:
+            # What was just detected, so the administrator sees what the counting follows.
+            messages.success(
+                request,
+                _("%(account)s: the connection works (%(identity)s); server: %(software)s.")
+                % {"account": account, "identity": identity, "software": account.server_software},
+            )
+        else:
+            messages.success(
+                request,
+                _("%(account)s: the connection works (%(identity)s).")
+                % {"account": account, "identity": identity},
+            )
     return redirect("publishing:accounts")

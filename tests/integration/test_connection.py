@@ -27,6 +27,10 @@ def test_check_connection_refreshes_mastodon_limits(mastodon_peer: Any) -> None:
     account.refresh_from_db()
     assert "OK as ministere" in out.getvalue()
     assert (account.max_characters, account.characters_reserved_per_url) == (500, 23)
+    # The server is described too (what `make run` relies on for the demo's counters).
+    assert account.length_counting == "mastodon"
+    assert f"({account.server_software}, limit 500 characters)" in out.getvalue()
+    assert account.server_software.startswith("Mastodon ")
 
 
 def test_check_connection_reports_bad_credentials(mastodon_peer: Any, bluesky_peer: Any) -> None:

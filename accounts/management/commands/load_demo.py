@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -100,10 +101,18 @@ class Command(BaseCommand):
             unit = OrgUnit.objects.get(code=code)
             for role in roles:
                 membership_create(user=user, unit=unit, role=role)
+        # In a pre-electoral period every post is political and needs the speaking unit's
+        # head or an electoral referent; SICOM has no head in the demo, so without a referent
+        # a post could not even be submitted once an election is declared. The director
+        # (DGX, above SICOM) is the referent. Through the app registry: accounts does not
+        # import charter.
+        referent = apps.get_model("charter", "ElectoralReferent")
+        referent.objects.get_or_create(user=User.objects.get(username="director"), unit=direction)
         if created:
             self.stdout.write(self.style.SUCCESS("Demo users (passwords shown only this once):"))
             for username, password, role_names in created:
                 self.stdout.write(f"  {username:<9} {password:<14} {role_names}")
+            self.stdout.write("  (director is also the electoral referent of DGX and SICOM)")
         else:
             self.stdout.write(
                 "Demo users already exist (passwords were printed on first run; "

@@ -35,9 +35,11 @@ class Command(BaseCommand):
                 self.stderr.write(f"#{account.pk} {account}: FAILED — {exc}")
                 continue
             account.refresh_from_db()
-            self.stdout.write(
-                f"#{account.pk} {account}: OK as {identity} "
-                f"(limit {account.max_characters} characters)"
-            )
+            line = f"#{account.pk} {account}: OK as {identity}"
+            if account.network == SocialAccount.Network.MASTODON:
+                # Bluesky's limit is fixed (300 graphemes), not read from the server.
+                server = f"{account.server_software}, " if account.server_software else ""
+                line += f" ({server}limit {account.max_characters} characters)"
+            self.stdout.write(line)
         if failures:
             raise CommandError(f"{failures} account(s) could not connect.")
