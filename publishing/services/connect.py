@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import OrgUnit, SocialAccount, User
@@ -171,11 +172,13 @@ def mastodon_store_server_info(account: SocialAccount, info: ServerInfo) -> None
 
 
 def missing_scopes_reason(scopes: Sequence[str]) -> str:
-    return (
-        f"The account's access lacks the permission {', '.join(scopes)} that Porte-voix now "
-        "needs (to check whether a post already went out before sending it again). "
-        "Reconnect the account to grant the new permission."
-    )
+    # In the language of whoever is connected (test connection, connect); the accounts page
+    # renders the sentence again in the reader's language from the stored scopes.
+    return _(
+        "The account's access lacks the permission %(scopes)s that Porte-voix now needs (to "
+        "check whether a post already went out before sending it again). Reconnect the "
+        "account to grant the new permission."
+    ) % {"scopes": ", ".join(scopes)}
 
 
 def bluesky_connect(

@@ -8,7 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Membership
-from accounts.services import membership_create, social_account_set_server_info
+from accounts.services import (
+    membership_create,
+    social_account_needs_reconnection,
+    social_account_set_server_info,
+)
 from tests.factories import make_account, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +67,31 @@ def test_accounts_page_asks_to_test_a_server_not_described_yet() -> None:
 
 def test_accounts_page_says_statuses_are_read() -> None:
     assert "à lire ses messages" in _page("fr", None)
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "not_words"),
+    [
+        ("fr", "n'a pas la permission read:statuses", "lacks the permission"),
+        ("en", "lacks the permission read:statuses", "n'a pas la permission"),
+    ],
+)
+def test_accounts_page_says_in_the_readers_language_which_permission_is_missing(
+    language: str, words: str, not_words: str
+) -> None:
+    unit = make_unit()
+    account = make_account(unit)
+    # Stored in English by a worker (no reader's language there).
+    social_account_needs_reconnection(
+        account_id=account.pk,
+        reason="The account's access lacks the permission read:statuses (stored words).",
+        missing_scopes=("read:statuses",),
+    )
+    admin = make_user(username="chef")
+    membership_create(user=admin, unit=unit, role=Membership.Role.ADMIN)
+    client = Client(headers={"accept-language": language})
+    client.force_login(admin)
+    page = client.get(reverse("publishing:accounts")).content.decode().replace("&#x27;", "'")
+
+    assert words in page
+    assert not_words not in page
