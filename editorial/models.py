@@ -203,10 +203,10 @@ class Post(ConcurrentTransitionMixin, models.Model):
     held_late = models.JSONField(default=list, blank=True)
     # Why the charter holds the post (state "held"): what the re-check found, in words.
     hold_reason = models.TextField(_("reason held"), blank=True)
-    # The same verdict, structured, so each reader reads it in their own language (``charter_hold``):
-    # the moment judged, the rule codes, and the problems worded in every language of
-    # ``LANGUAGES`` (``recheck.Verdict.record``). ``hold_reason`` stays the fallback for
-    # posts held before this existed.
+    # The same verdict, structured, so each reader reads it in their own language
+    # (``charter_hold``): the moment judged, the rule codes, and the problems worded in
+    # every language of ``LANGUAGES`` (``recheck.Verdict.record``). ``hold_reason`` stays
+    # the fallback for posts held before this existed.
     hold_verdict = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

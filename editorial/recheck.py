@@ -94,7 +94,7 @@ def hold_message(verdict: Verdict) -> str:
     lines = [
         _("Held, not published: at %(when)s the charter would refuse this post:")
         % {"when": moment_words(verdict.moment)},
-        *(f"– {problem}" for problem in verdict.problems),
+        *(f"- {problem}" for problem in verdict.problems),
         str(WAY_OUT),
     ]
     return "\n".join(lines)
@@ -215,8 +215,7 @@ def post_recheck(post: Post, *, at: datetime) -> Verdict:
 
 def _reconnect(account: SocialAccount) -> str:
     message = _(
-        "The account %(account)s must be reconnected (on the accounts page) before it can "
-        "publish."
+        "The account %(account)s must be reconnected (on the accounts page) before it can publish."
     ) % {"account": account}
     reason = account.reconnection_reason.strip()
     return f"{message} ({reason})" if reason else message

@@ -155,9 +155,7 @@ def approval_chain(post: Post, user: User) -> ChainView:
         refusal=refusal,
         user_deputy_of=deputy_of,
         raised_to=str(PostTier(raised[0]).label) if raised else "",
-        added=frozenset(
-            s.number for s in statuses if raised and not s.step.applies_to(post.tier)
-        ),
+        added=frozenset(s.number for s in statuses if raised and not s.step.applies_to(post.tier)),
     )
 
 

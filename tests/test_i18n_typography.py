@@ -20,11 +20,7 @@ MISSING = re.compile(r"(?:[^\s\u00a0:;!?/«\"]| )[:;!?](?=\s|$|\\n|\\\")")
 
 
 def test_i18n_french_catalogue_has_a_no_break_space_before_double_punctuation() -> None:
-    wrong = [
-        msgstr
-        for _key, msgstr in _entries().items()
-        if MISSING.search(msgstr)
-    ]
+    wrong = [msgstr for _key, msgstr in _entries().items() if MISSING.search(msgstr)]
     assert wrong == []
 
 

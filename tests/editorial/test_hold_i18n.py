@@ -107,7 +107,7 @@ def test_hold_email_in_the_recipients_language(org: Org) -> None:
     email = emails.compose(note, NotificationPreference(user=org.officer, language="en"))
     assert WORDS["en"][0] in email.body
     assert WORDS["fr"][0] not in email.body
-    assert email.body.count("– ") == 2
+    assert email.body.count("\n- ") == 2
 
 
 def test_hold_banner_falls_back_to_the_stored_words_without_a_verdict(org: Org) -> None:
