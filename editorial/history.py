@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from editorial import diffs, networks
-from editorial.models import AuditEvent, Post, PostTier, Revision
+from editorial.models import AuditEvent, HoldWords, Post, PostTier, Revision, hold_words
 
 # Data keys the template already shows in words of its own (or that mean nothing to readers).
 SHOWN_APART = frozenset(
@@ -41,6 +41,9 @@ SHOWN_APART = frozenset(
         "content_hash",
         "mentions",
         "publications",
+        # A charter hold's problems: a list in the reader's language (``EventEntry.hold``).
+        "problems",
+        "worded",
     }
 )
 
@@ -55,6 +58,7 @@ class RevisionEntry:
 class EventEntry:
     event: AuditEvent
     details: list[tuple[str, str]]
+    hold: HoldWords | None = None  # a charter hold: one line per problem
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def _value(value: Any) -> str:
     if isinstance(value, dict):
         if "name" in value:
             return str(value["name"])
-        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
+        return ", ".join(f"{DATA_LABELS.get(k, k)}: {_value(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_value(v) for v in value)
     return "" if value is None else str(value)
@@ -138,6 +142,10 @@ DATA_LABELS = {
     "urgent": pgettext_lazy("event data", "Urgent"),
     "category": pgettext_lazy("event data", "Category"),
     "rule": pgettext_lazy("event data", "Rule"),
+    # What caused a charter hold: an election declared, an account changed (which fields).
+    "cause": pgettext_lazy("event data", "Cause"),
+    "election": pgettext_lazy("event data", "Election"),
+    "fields": pgettext_lazy("event data", "Fields changed"),
 }
 
 
@@ -163,5 +171,12 @@ def post_history(post: Post) -> History:
     events = post.events.select_related("actor", "on_behalf_of").order_by("seq")
     return History(
         revisions=[RevisionEntry(by_number[d.after], d) for d in reversed(revision_diffs)],
-        events=[EventEntry(e, event_details(e.data)) for e in events],
+        events=[
+            EventEntry(
+                e,
+                event_details(e.data),
+                hold_words(e.data) if e.verb == "held_by_charter" else None,
+            )
+            for e in events
+        ],
     )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -135,6 +138,34 @@ def _has_revision(instance: models.Model) -> bool:
     return _post(instance).current_revision_id is not None
 
 
+@dataclass(frozen=True)
+class HoldWords:
+    """A charter hold as a reader reads it: the moment judged and one line per problem."""
+
+    moment: datetime | None
+    problems: list[str]
+
+
+def hold_words(record: Mapping[str, Any]) -> HoldWords | None:
+    """The problems of a stored verdict (``recheck.Verdict.record``) in the active language.
+
+    They were worded in every language when the post was held (``worded``); a record
+    without them (older events) gives its ``problems`` as stored, in the words of whoever
+    caused the hold. None for a record with no problems at all.
+    """
+    worded = record.get("worded") or {}
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    problems = worded.get(language) or worded.get(settings.LANGUAGE_CODE)
+    problems = problems or record.get("problems") or []
+    if not problems:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(record.get("at", "")))
+    except ValueError:
+        moment = None
+    return HoldWords(moment=moment, problems=[str(p) for p in problems])
+
+
 class Post(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
     author = models.ForeignKey(
@@ -172,6 +203,11 @@ class Post(ConcurrentTransitionMixin, models.Model):
     held_late = models.JSONField(default=list, blank=True)
     # Why the charter holds the post (state "held"): what the re-check found, in words.
     hold_reason = models.TextField(_("reason held"), blank=True)
+    # The same verdict, structured, so each reader reads it in their own language
+    # (``charter_hold``): the moment judged, the rule codes, and the problems worded in
+    # every language of ``LANGUAGES`` (``recheck.Verdict.record``). ``hold_reason`` stays
+    # the fallback for posts held before this existed.
+    hold_verdict = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,6 +222,12 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def title(self) -> str:
         text = self.current_revision.text if self.current_revision else ""
         return (text[:60] + "…") if len(text) > 60 else text
+
+    @property
+    def charter_hold(self) -> HoldWords | None:
+        """Why the charter holds the post, in the reader's language; None when not known
+        in that shape (the template then shows ``hold_reason``)."""
+        return hold_words(self.hold_verdict)
 
     # --- transitions: bodies stay empty; services do the work around them ------------------
     @transition(
@@ -666,6 +708,9 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     message = models.TextField(blank=True)
+    # What rebuilds ``message`` in the reader's language, for the kinds that have it: a
+    # charter hold stores its verdict (``recheck.Verdict.record``), read by ``hold``.
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -675,6 +720,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"
+
+    @property
+    def charter_hold(self) -> HoldWords | None:
+        return hold_words(self.data) if self.kind == self.Kind.CHARTER_HOLD else None
 
 
 class AuditEvent(models.Model):

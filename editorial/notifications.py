@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 
@@ -29,6 +30,8 @@ class Note:
     kind: Kind
     recipients: Iterable[int | None]
     message: str = ""
+    # What rebuilds the message in each reader's language (see ``Notification.data``).
+    data: dict[str, Any] | None = None
 
 
 def notify(*, post: Post, kind: Kind, recipients: Iterable[int | None], message: str = "") -> None:
@@ -38,7 +41,7 @@ def notify(*, post: Post, kind: Kind, recipients: Iterable[int | None], message:
 def notify_many(notes: Iterable[Note]) -> None:
     """Insert the notifications together, and email them after commit in one delivery."""
     rows = [
-        Notification(recipient_id=r, post=n.post, kind=n.kind, message=n.message)
+        Notification(recipient_id=r, post=n.post, kind=n.kind, message=n.message, data=n.data or {})
         for n in notes
         for r in sorted({r for r in n.recipients if r is not None})
     ]

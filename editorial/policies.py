@@ -27,8 +27,17 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
+from charter.engine import CheckReport
 from charter.selectors import electoral_referents_for_unit
-from editorial.models import Approval, ApprovalPolicy, ApprovalStep, Consultation, Post, PostTier
+from editorial.models import (
+    TIER_ORDER,
+    Approval,
+    ApprovalPolicy,
+    ApprovalStep,
+    Consultation,
+    Post,
+    PostTier,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -90,6 +99,19 @@ def policy_for(post: Post) -> Chain:
     if not _has_political_step(steps):
         steps.append(political_default_step())
     return Chain(policies=tuple(policies), steps=tuple(steps))
+
+
+def charter_tier(post: Post, report: CheckReport) -> tuple[PostTier, list[str]] | None:
+    """The tier the charter's findings demand above the post's own (an election window
+    needs the electoral referent), with the rules that demand it; None if none does.
+    Submission raises the post to it; the draft's chain panel shows the steps it adds."""
+    wanted = [f for f in report.findings if f.min_tier in TIER_ORDER]
+    if not wanted:
+        return None
+    needed = max((PostTier(f.min_tier) for f in wanted), key=TIER_ORDER.index)
+    if TIER_ORDER.index(needed) <= TIER_ORDER.index(PostTier(post.tier)):
+        return None
+    return needed, sorted({f.rule for f in wanted if f.min_tier == needed})
 
 
 def steps_for(post: Post, chain: Chain | None = None) -> list[ApprovalStep]:

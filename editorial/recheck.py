@@ -16,13 +16,15 @@ an election is declared or a byline changes (``editorial.holds``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.utils import formats, timezone
+from django.conf import settings
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import OrgUnit, SocialAccount
 from charter.engine import CharterConfig, CheckReport, check_groups
@@ -43,8 +45,10 @@ class Verdict:
     """What the re-check found for one post at one moment; ``ok`` when nothing blocks."""
 
     moment: datetime
-    problems: tuple[str, ...] = ()  # each says what to change
+    problems: tuple[str, ...] = ()  # each says what is wrong, in the active language
     rules: tuple[str, ...] = ()  # the rule codes behind them, for the audit trail
+    # The same problems in every language of LANGUAGES (only when some problem was found).
+    worded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -55,11 +59,13 @@ class Verdict:
         return " ".join(self.problems)
 
     def record(self) -> dict[str, Any]:
-        """For the audit event."""
+        """For the audit event, the held post and its notifications: what the reader's
+        language rebuilds the reason from (``editorial.models.hold_words``)."""
         return {
             "at": self.moment.isoformat(),
             "rules": list(self.rules),
             "problems": list(self.problems),
+            "worded": {language: list(words) for language, words in self.worded.items()},
         }
 
 
@@ -69,18 +75,37 @@ def moment_words(moment: datetime) -> str:
 
 def schedule_refusal(verdict: Verdict) -> str:
     """Why a post cannot be scheduled for that moment, and what to change."""
-    return _("Not scheduled: at %(when)s the charter would refuse this post. %(reasons)s") % {
+    refusal = _("Not scheduled: at %(when)s the charter would refuse this post. %(reasons)s") % {
         "when": moment_words(verdict.moment),
         "reasons": verdict.reasons,
     }
+    if TIER in verdict.rules:
+        # The tier's problem says what is missing; the ways out are the author's or a time.
+        refusal += " " + _(
+            "Choose a time outside that period, or its author edits it and submits it again."
+        )
+    return refusal
 
 
 def hold_message(verdict: Verdict) -> str:
-    """What the people of a held post read: why, and the way out."""
-    return _(
-        "Held, not published: at %(when)s the charter would refuse this post. %(reasons)s "
-        "Once this is fixed, a publisher schedules it again (the charter checks it again)."
-    ) % {"when": moment_words(verdict.moment), "reasons": verdict.reasons}
+    """What the people of a held post read, in the words of whoever caused the hold: stored
+    as the notification's fallback text (the pages and emails reword it from the verdict in
+    their reader's language, see ``editorial/_hold.html``)."""
+    lines = [
+        _("Held, not published: at %(when)s the charter would refuse this post:")
+        % {"when": moment_words(verdict.moment)},
+        *(f"- {problem}" for problem in verdict.problems),
+        str(WAY_OUT),
+    ]
+    return "\n".join(lines)
+
+
+# Said once, after the problems (each problem says only what is wrong).
+WAY_OUT = gettext_lazy(
+    "To publish it: fix what is listed (edit the post, which sends it back to review; "
+    "reconnect the account; or choose a time outside that period), then a publisher "
+    "schedules it again, and the charter checks it again."
+)
 
 
 class Rechecker:
@@ -105,7 +130,28 @@ class Rechecker:
         self._waived.update({i: frozenset(rules) for i, rules in found.items()})
 
     def verdict(self, post: Post, *, at: datetime) -> Verdict:
-        """The post's verdict if it went out at ``at`` with its accounts as they are now."""
+        """The post's verdict if it went out at ``at`` with its accounts as they are now.
+
+        A refused post is judged once more in each language of ``LANGUAGES`` so that its
+        reason can be read in the reader's language, whoever caused the hold (a French
+        administrator's election, the tick with no request at all). Why word it now rather
+        than store message parameters or judge again when it is read: the rules' messages
+        are built with their numbers and dates by each rule (parameters would change every
+        rule), and judging again later would give the reason of another moment (an account
+        reconnected, an election moved) instead of the one the post was held for. Refusals
+        are rare; the extra checks cost CPU only (elections, charters and waivers are read
+        once per ``Rechecker``).
+        """
+        problems, rules = self._problems(post, at=at)
+        if not problems:
+            return Verdict(moment=at)
+        worded = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                worded[language] = self._problems(post, at=at)[0]
+        return Verdict(moment=at, problems=problems, rules=rules, worded=worded)
+
+    def _problems(self, post: Post, *, at: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
         revision = post.current_revision
         assert revision is not None
         accounts = list(post.accounts.all())
@@ -123,18 +169,11 @@ class Rechecker:
             problems.append(
                 finding.message
                 + " "
-                + _(
-                    "It was approved as “%(tier)s”, without that approval: its author edits it "
-                    "and submits it again, or a publisher schedules it outside that period."
-                )
+                + _("It was approved as “%(tier)s”, without that approval.")
                 % {"tier": post.get_tier_display()}
             )
             rules.append(TIER)
-        return Verdict(
-            moment=at,
-            problems=tuple(dict.fromkeys(problems)),
-            rules=tuple(dict.fromkeys(rules)),
-        )
+        return tuple(dict.fromkeys(problems)), tuple(dict.fromkeys(rules))
 
     def _report(self, post: Post, accounts: list[SocialAccount], *, at: datetime) -> CheckReport:
         revision = post.current_revision
@@ -176,8 +215,7 @@ def post_recheck(post: Post, *, at: datetime) -> Verdict:
 
 def _reconnect(account: SocialAccount) -> str:
     message = _(
-        "The account %(account)s must be reconnected before it can publish: reconnect it on "
-        "the accounts page, then schedule the post again."
+        "The account %(account)s must be reconnected (on the accounts page) before it can publish."
     ) % {"account": account}
     reason = account.reconnection_reason.strip()
     return f"{message} ({reason})" if reason else message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from accounts import permissions
 from accounts.models import Membership
 from editorial import policies, urgent
 from editorial.models import (
+    EDITABLE_STATES,
     Approval,
     AuditEvent,
     Consultation,
@@ -20,7 +22,9 @@ from editorial.models import (
     Notification,
     Post,
     PostState,
+    PostTier,
 )
+from editorial.snapshots import charter_check, snapshot_for_revision
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -113,10 +117,21 @@ class ChainView:
     earlier: list[Approval]
     refusal: str | None  # why this user may not approve now (None: may, or has no say)
     user_deputy_of: User | None
+    # A draft the charter will raise at submission: the tier's label, and the numbers of
+    # the steps that tier adds (shown as added at submission). "" and empty otherwise.
+    raised_to: str = ""
+    added: frozenset[int] = frozenset()
 
 
 def approval_chain(post: Post, user: User) -> ChainView:
-    statuses = policies.chain_status(post)
+    raised = _tier_at_submission(post)
+    if raised is None:
+        statuses = policies.chain_status(post)
+    else:
+        # The chain the post will follow once submitted: the tier the charter gives it now.
+        preview = copy.copy(post)
+        preview.tier = raised[0]
+        statuses = policies.chain_status(preview)
     counted = {a.pk for s in statuses for a in s.approvals}
     earlier = [
         a
@@ -139,7 +154,25 @@ def approval_chain(post: Post, user: User) -> ChainView:
         earlier=earlier,
         refusal=refusal,
         user_deputy_of=deputy_of,
+        raised_to=str(PostTier(raised[0]).label) if raised else "",
+        added=frozenset(s.number for s in statuses if raised and not s.step.applies_to(post.tier)),
     )
+
+
+def _tier_at_submission(post: Post) -> tuple[PostTier, list[str]] | None:
+    """For a draft, the higher tier the charter would give it if submitted now (inside an
+    election window: political), as ``services.post_submit`` does; None otherwise. The
+    same check as the compose page's, at the post's requested time."""
+    revision = post.current_revision
+    if post.state not in EDITABLE_STATES or revision is None:
+        return None
+    report = charter_check(
+        snapshot_for_revision(post, revision),
+        unit=post.unit,
+        accounts=list(post.accounts.all()),
+        waived=frozenset(revision.waivers.values_list("rule", flat=True)),
+    )
+    return policies.charter_tier(post, report)
 
 
 def post_history(post: Post) -> QuerySet[AuditEvent]:

@@ -354,12 +354,10 @@ def _raise_tier_for_charter(post: Post, revision: Revision, report: CheckReport)
     """A finding may demand a higher tier (an election window needs the electoral referent):
     raise the post to it, so the steps of that tier apply. The tier is part of what an
     approval covers, so the revision's hash changes and earlier approvals stop counting."""
-    wanted = [f for f in report.findings if f.min_tier in TIER_ORDER]
-    if not wanted:
+    raised = policies.charter_tier(post, report)
+    if raised is None:
         return
-    needed = max((PostTier(f.min_tier) for f in wanted), key=TIER_ORDER.index)
-    if TIER_ORDER.index(needed) <= TIER_ORDER.index(PostTier(post.tier)):
-        return
+    needed, rules = raised
     before = post.tier
     post.tier = needed
     revision.tier = needed
@@ -373,7 +371,7 @@ def _raise_tier_for_charter(post: Post, revision: Revision, report: CheckReport)
         revision=revision.number,
         from_tier=before,
         to_tier=needed,
-        rules=sorted({f.rule for f in wanted if f.min_tier == needed}),
+        rules=rules,
     )
 
 
@@ -816,6 +814,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
         raise EditorialError(_("The publication time is in the past: choose a later time."))
     refuse_unless_fit(post, at=max(when, now))
     post.hold_reason = ""
+    post.hold_verdict = {}
     post.scheduled_at = when
     post.scheduled_by = by
     post.byline_record = byline_record(
@@ -1060,12 +1059,17 @@ def _hold(
     source = post.state
     post.hold()
     post.hold_reason = verdict.reasons
+    post.hold_verdict = verdict.record()
     # Off the schedule (the audit event keeps the time it was due): an edit of the held post
     # is judged at its requested time, as any post not scheduled.
     post.scheduled_at = None
     # Conditional, as for the claim: on SQLite another tick may have moved it first.
     if not Post.objects.filter(pk=post.pk, state=source).update(
-        state=post.state, hold_reason=post.hold_reason, scheduled_at=None, updated_at=now
+        state=post.state,
+        hold_reason=post.hold_reason,
+        hold_verdict=post.hold_verdict,
+        scheduled_at=None,
+        updated_at=now,
     ):
         return False
     post.updated_at = now
@@ -1088,6 +1092,7 @@ def _hold(
             kind=Notification.Kind.CHARTER_HOLD,
             recipients=notifications.failure_recipients(post),
             message=recheck.hold_message(verdict),
+            data=post.hold_verdict,
         )
     )
     return True

@@ -121,7 +121,7 @@ def test_date_widgets_plain_django_widget_is_not_iso_in_french() -> None:
 
 def test_date_widgets_time_zone_help_is_translated() -> None:
     with translation.override("fr"), timezone.override(PARIS):
-        assert str(LocalDateTimeField().help_text) == "Fuseau horaire : Europe/Paris"
+        assert str(LocalDateTimeField().help_text) == "Fuseau horaire\u00a0: Europe/Paris"
 
 
 def test_date_widgets_a_time_shown_to_the_minute_is_not_a_change() -> None:

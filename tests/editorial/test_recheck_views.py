@@ -51,7 +51,7 @@ def test_schedule_view_refuses_a_time_in_the_silence_in_french(org: Org) -> None
             {"at": "2026-03-14T12:00"},
             follow=True,
         )
-    assert "Non programmé : le " in response.content.decode()
+    assert "Non programmé\u00a0: le " in response.content.decode()
     post.refresh_from_db()
     assert post.state == PostState.APPROVED
 

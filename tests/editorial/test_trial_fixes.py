@@ -36,7 +36,7 @@ def test_history_page_names_the_charter_hold_in_french(org: Org) -> None:
     client.force_login(org.officer)
     page = client.get(reverse("editorial:post", args=[post.pk])).content.decode()
     event = page.split('data-verb="held_by_charter"', 1)[1].split("</li>", 1)[0]
-    assert "retenu par la charte : non publié" in event
+    assert "retenu par la charte\u00a0: non publié" in event
     assert "held_by_charter" not in event
     assert "2026-12-12T09:00" not in event and "12/12/2026 10:00" in event
 

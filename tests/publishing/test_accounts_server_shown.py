@@ -58,11 +58,11 @@ def test_accounts_page_says_when_the_software_is_not_recognised() -> None:
             "characters_reserved_per_url": 23,
         },
     )
-    assert "Logiciel non reconnu (v0.20.0-rc1) : longueurs comptées prudemment" in page
+    assert "Logiciel non reconnu (v0.20.0-rc1)\u00a0: longueurs comptées prudemment" in page
 
 
 def test_accounts_page_asks_to_test_a_server_not_described_yet() -> None:
-    assert "Serveur pas encore décrit : testez la connexion." in _page("fr", None)
+    assert "Serveur pas encore décrit\u00a0: testez la connexion." in _page("fr", None)
 
 
 def test_accounts_page_says_statuses_are_read() -> None:
