@@ -507,6 +507,7 @@ def _gate_check(
     from publishing.models import PublicationState
 
     problems: list[str] = []
+    wrong: set[tuple[int, str]] = set()  # (account, rkey) of threadgates found wrong
     post_of = {marker: pk for pk, marker in setup.markers.items()}
     # (account, rkey) -> the reply gate its post should carry ("" for none)
     expected: dict[tuple[int, str], str] = {}
@@ -520,6 +521,7 @@ def _gate_check(
         did = setup.dids[account.pk]
         for rkey, value in gates[account.pk].items():
             where = f"account {account.pk}: threadgate {rkey}"
+            found = len(problems)
             if (account.pk, rkey) not in expected:
                 problems.append(f"{where} without its post")
                 continue
@@ -530,6 +532,8 @@ def _gate_check(
                 problems.append(f"{where} allows {value.get('allow')!r}, not {gate!r}")
             if value.get("post") != f"at://{did}/{POST_COLLECTION}/{rkey}":
                 problems.append(f"{where} names {value.get('post')!r}")
+            if len(problems) > found:
+                wrong.add((account.pk, rkey))
     complete = 0
     bluesky = {account.pk for account in setup.bluesky_accounts}
     for pub in publications:
@@ -545,7 +549,7 @@ def _gate_check(
         if missing:
             problems.append(f"{pub.account}: {marker} ({pub.state}) without its threadgate")
         elif len(posts) == 1 and pub.state == PublicationState.PUBLISHED:
-            complete += 1
+            complete += (pub.account_id, _rkey(posts[0][0])) not in wrong
     return complete, problems
 
 
