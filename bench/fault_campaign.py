@@ -1,13 +1,16 @@
 """The fault campaign at bench size: N scheduled posts (default 2,000) through fault-injecting
 proxies in front of the real PDS and the Mastodon peer, with a worker SIGKILLed mid-publish,
-Redis and beat restarted; then every post counted on the servers.
+Redis and beat restarted; then every post counted on the servers. One post in three has a
+Bluesky reply gate (post and threadgate in one ``applyWrites`` commit, faulted too): each must
+have exactly one threadgate under its own key, and no threadgate may stand alone.
 
     .venv/bin/python -m bench.fault_campaign                      # 2,000 posts
     .venv/bin/python -m bench.fault_campaign --posts 200 --window 40   # the CI size
     .venv/bin/python -m bench.fault_campaign --strip-idempotency-key   # as on GoToSocial
 
 Prints the counts (published once, failed with an alert, duplicates, lost), the faults
-injected and the timings as JSON. Exit status 0 only with no duplicate and nothing lost.
+injected and the timings as JSON. Exit status 0 only with no duplicate, nothing lost and
+no threadgate problem.
 The same machinery as ``tests/integration/test_fault_campaign.py``
 (``tests/integration/campaign.py``), on its own throwaway PostgreSQL and Redis.
 """
@@ -143,7 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     results = run(a)
     results["timings_s"]["wall_including_servers"] = round(time.monotonic() - started, 1)
     print(json.dumps(results, indent=2, default=str))
-    ok = results["settled"] and not results["duplicates"] and not results["lost"]
+    ok = (
+        results["settled"]
+        and not results["duplicates"]
+        and not results["lost"]
+        and not results["gated"]["problems"]
+    )
     return 0 if ok else 1
 
 

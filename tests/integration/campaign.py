@@ -10,6 +10,12 @@ worker hangs (SIGSTOP) mid-publish past the stale-claim limit and wakes up, Redi
 never in our database: each must be there exactly once on every target account, or its
 publication must have ended failed with a "failed" alert for the post.
 
+One post in :data:`GATE_EVERY` carries a Bluesky reply gate, so its Bluesky publication is
+the post and its ``app.bsky.feed.threadgate`` created in one ``com.atproto.repo.applyWrites``
+commit, and the Bluesky proxy's write faults hit ``applyWrites`` as they hit ``putRecord``.
+On the PDS, each gated post must have exactly one threadgate under its own record key,
+naming it, and no threadgate may stand without its post or on a post that has no gate.
+
 Django must be set up before :func:`prepare` and what follows (the models are imported
 inside the functions: the bench configures Django itself).
 """
@@ -46,8 +52,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # One marker per remote post: the post's, with "t<part>" for the later parts of a thread.
 MARKER = re.compile(r"\bfc[0-9a-f]{6}n\d{5}(?:t\d)?\b")
 THREAD_EVERY = 10  # every tenth post is a two-part thread (the second part replies)
+# Every third post has a Bluesky reply gate, in turn each of these (editorial's ReplyGate
+# values); a gated thread's gate is on its first part only.
+GATE_EVERY = 3
+GATES = ("nobody", "mentioned", "followers")
 MASTODON_WRITE = "/api/v1/statuses"
-BLUESKY_WRITE = "/xrpc/com.atproto.repo.putRecord"
+BLUESKY_WRITE = "/xrpc/com.atproto.repo.putRecord"  # a post without a gate
+BLUESKY_COMMIT = "/xrpc/com.atproto.repo.applyWrites"  # a gated post: post + threadgate
+BLUESKY_WRITES = (BLUESKY_WRITE, BLUESKY_COMMIT)
+POST_COLLECTION = "app.bsky.feed.post"
+GATE_COLLECTION = "app.bsky.feed.threadgate"
 
 
 def _log(message: str) -> None:
@@ -166,8 +180,11 @@ def celery_processes(
 # --- proxies and faults ----------------------------------------------------------------
 
 
-def network_faults(proxy: FaultProxy, *, flavour: str, write_path: str, p: float) -> None:
-    """Faults on every write with a total probability of about ``p``, and some on the rest.
+def network_faults(
+    proxy: FaultProxy, *, flavour: str, write_paths: Sequence[str], p: float
+) -> None:
+    """Faults on every write (each of ``write_paths``) with a total probability of about
+    ``p``, and some on the rest.
 
     The write faults that matter most are those where the server may have acted: the answer
     dropped after the server accepted, a delay past the client's timeout (the request still
@@ -175,15 +192,16 @@ def network_faults(proxy: FaultProxy, *, flavour: str, write_path: str, p: float
     """
     share = p / 6
     post = {"POST"}
-    proxy.add_rule(Fault.dropped(), probability=share * 2, methods=post, path=write_path)
-    proxy.add_rule(Fault.delay(6.0), probability=share / 2, methods=post, path=write_path)
-    proxy.add_rule(Fault.delay(1.0), probability=share / 2, methods=post, path=write_path)
-    proxy.add_rule(Fault.reset(), probability=share, methods=post, path=write_path)
-    proxy.add_rule(Fault.error(503), probability=share / 2, methods=post, path=write_path)
-    proxy.add_rule(Fault.error(502), probability=share / 2, methods=post, path=write_path)
-    proxy.add_rule(
-        Fault.rate_limited(flavour, reset_in=3), probability=share, methods=post, path=write_path
-    )
+    for path in write_paths:
+        proxy.add_rule(Fault.dropped(), probability=share * 2, methods=post, path=path)
+        proxy.add_rule(Fault.delay(6.0), probability=share / 2, methods=post, path=path)
+        proxy.add_rule(Fault.delay(1.0), probability=share / 2, methods=post, path=path)
+        proxy.add_rule(Fault.reset(), probability=share, methods=post, path=path)
+        proxy.add_rule(Fault.error(503), probability=share / 2, methods=post, path=path)
+        proxy.add_rule(Fault.error(502), probability=share / 2, methods=post, path=path)
+        proxy.add_rule(
+            Fault.rate_limited(flavour, reset_in=3), probability=share, methods=post, path=path
+        )
     # Reads and the rest (lookups, sessions): rarer, any kind of refusal.
     proxy.add_rule(Fault.error(503), probability=p / 10)
     proxy.add_rule(Fault.reset(), probability=p / 20)
@@ -202,6 +220,7 @@ class Setup:
     dids: dict[int, str]  # Bluesky account pk -> DID
     posts: list[Any] = field(default_factory=list)
     markers: dict[int, str] = field(default_factory=dict)  # post pk -> marker
+    gates: dict[int, str] = field(default_factory=dict)  # post pk -> reply gate, if any
 
     def marker_of(self, publication: Any) -> str:
         marker = self.markers[publication.post_id]
@@ -219,11 +238,13 @@ def prepare(
 ) -> Setup:
     """Organisation, accounts (pointing at the proxies) and approved posts, through the
     services. Each post goes to one Mastodon and one Bluesky account, with a unique marker;
-    one in :data:`THREAD_EVERY` is a thread whose second part must reply to the first.
+    one in :data:`THREAD_EVERY` is a thread whose second part must reply to the first; one
+    in :data:`GATE_EVERY` has a Bluesky reply gate (:data:`GATES` in turn).
     ``mastodon_scopes``: the scopes of the Mastodon tokens (the peer's default otherwise)."""
     from accounts.models import Membership, OrgUnit, SocialAccount, User
     from accounts.services import membership_create, social_account_create
     from editorial import services as editorial
+    from editorial.networks import NetworkOptions
 
     unit = OrgUnit.objects.create(
         name="Service communication", code="sicom", kind=OrgUnit.Kind.SERVICE
@@ -260,6 +281,7 @@ def prepare(
     for n in range(posts):
         marker = f"fc{run}n{n:05d}"
         k = n % accounts_per_network
+        gate = GATES[n // GATE_EVERY % len(GATES)] if n % GATE_EVERY == 0 else ""
         post = editorial.post_create(
             by=officer,
             accounts=[setup.mastodon_accounts[k], setup.bluesky_accounts[k]],
@@ -270,6 +292,7 @@ def prepare(
                 if n % THREAD_EVERY == THREAD_EVERY - 1
                 else []
             ),
+            network=NetworkOptions(reply_gate=gate),
         )
         report = editorial.post_submit(post=post, by=officer)
         if not report.ok:
@@ -277,6 +300,8 @@ def prepare(
         editorial.post_approve(post=post, by=manager)
         setup.posts.append(post)
         setup.markers[post.pk] = marker
+        if gate:
+            setup.gates[post.pk] = gate
     _log(f"{posts} posts approved in {time.monotonic() - started:.1f} s")
     return setup
 
@@ -310,9 +335,10 @@ def _while_sending(proxies: list[FaultProxy], act: Callable[[], None]) -> int:
     Writes are slowed (1.5 s, the next few of each proxy) so that sends are surely in flight:
     the proxy still delivers them whatever happens to the worker, and the server writes them.
     """
+    mastodon, bluesky = proxies
     rules = [
         (p, p.add_rule(Fault.delay(1.5), count=4, methods={"POST"}, path=path))
-        for p, path in zip(proxies, (MASTODON_WRITE, BLUESKY_WRITE), strict=True)
+        for p, path in [(mastodon, MASTODON_WRITE)] + [(bluesky, w) for w in BLUESKY_WRITES]
     ]
     deadline = time.monotonic() + 20
     in_flight = 0
@@ -425,24 +451,106 @@ def _mastodon_markers(url: str, token: str) -> Remote:
     return found
 
 
-def _bluesky_markers(url: str, did: str) -> Remote:
-    found: Remote = {}
+def _list_records(url: str, did: str, collection: str) -> list[dict[str, Any]]:
+    """Every record of one collection of the repository (``com.atproto.repo.listRecords``)."""
+    found: list[dict[str, Any]] = []
     cursor = None
     while True:
-        params: dict[str, Any] = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
+        params: dict[str, Any] = {"repo": did, "collection": collection, "limit": 100}
         if cursor:
             params["cursor"] = cursor
         page = httpx.get(f"{url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=30)
         page.raise_for_status()
         records = page.json()["records"]
-        for record in records:
-            value = record["value"]
-            parent = str(value.get("reply", {}).get("parent", {}).get("uri", ""))
-            for marker in MARKER.findall(str(value.get("text", ""))):
-                found.setdefault(marker, []).append((str(record["uri"]), parent))
+        found.extend(records)
         cursor = page.json().get("cursor")
         if not cursor or not records:
             return found
+
+
+def _bluesky_markers(url: str, did: str) -> Remote:
+    found: Remote = {}
+    for record in _list_records(url, did, POST_COLLECTION):
+        value = record["value"]
+        parent = str(value.get("reply", {}).get("parent", {}).get("uri", ""))
+        for marker in MARKER.findall(str(value.get("text", ""))):
+            found.setdefault(marker, []).append((str(record["uri"]), parent))
+    return found
+
+
+def _rkey(uri: str) -> str:
+    return uri.rsplit("/", 1)[-1]
+
+
+def _bluesky_gates(url: str, did: str) -> dict[str, dict[str, Any]]:
+    """The repository's threadgates by record key (a key holds one record per collection)."""
+    return {
+        _rkey(str(record["uri"])): record["value"]
+        for record in _list_records(url, did, GATE_COLLECTION)
+    }
+
+
+def _gate_check(
+    setup: Setup,
+    publications: Sequence[Any],
+    remote: Mapping[int, Remote],
+    gates: Mapping[int, Mapping[str, Mapping[str, Any]]],
+) -> tuple[int, list[str]]:
+    """Gated posts on the PDS: how many gated publications are published with their post
+    once and its one threadgate in place, and every way the gates are wrong.
+
+    A threadgate shares its post's record key, names the post's at:// URI and allows what
+    the post's reply gate says; none stands alone or on a post without a gate (a thread's
+    later part included); no gated post on the server lacks its gate, even a failed one.
+    """
+    from publishing.adapters.bluesky_options import THREADGATE_RULES
+    from publishing.models import PublicationState
+
+    problems: list[str] = []
+    wrong: set[tuple[int, str]] = set()  # (account, rkey) of threadgates found wrong
+    post_of = {marker: pk for pk, marker in setup.markers.items()}
+    # (account, rkey) -> the reply gate its post should carry ("" for none)
+    expected: dict[tuple[int, str], str] = {}
+    for account in setup.bluesky_accounts:
+        for marker, posts in remote[account.pk].items():
+            _base, later_part, _part = marker.partition("t")
+            pk = post_of.get(marker)
+            gate = "" if later_part or pk is None else setup.gates.get(pk, "")
+            for uri, _parent in posts:
+                expected[account.pk, _rkey(uri)] = gate
+        did = setup.dids[account.pk]
+        for rkey, value in gates[account.pk].items():
+            where = f"account {account.pk}: threadgate {rkey}"
+            found = len(problems)
+            if (account.pk, rkey) not in expected:
+                problems.append(f"{where} without its post")
+                continue
+            gate = expected[account.pk, rkey]
+            if not gate:
+                problems.append(f"{where} on a post that has no reply gate")
+            elif value.get("allow") != THREADGATE_RULES[gate]:
+                problems.append(f"{where} allows {value.get('allow')!r}, not {gate!r}")
+            if value.get("post") != f"at://{did}/{POST_COLLECTION}/{rkey}":
+                problems.append(f"{where} names {value.get('post')!r}")
+            if len(problems) > found:
+                wrong.add((account.pk, rkey))
+    complete = 0
+    bluesky = {account.pk for account in setup.bluesky_accounts}
+    for pub in publications:
+        if pub.account_id not in bluesky or pub.part or pub.post_id not in setup.gates:
+            continue
+        marker = setup.marker_of(pub)
+        posts = remote[pub.account_id].get(marker, [])
+        rkeys = {_rkey(uri) for uri, _parent in posts}
+        stored = str((pub.payload or {}).get("rkey", ""))
+        if stored and rkeys - {stored}:
+            problems.append(f"{pub.account}: {marker} under {sorted(rkeys)}, stored {stored}")
+        missing = sorted(rkey for rkey in rkeys if rkey not in gates[pub.account_id])
+        if missing:
+            problems.append(f"{pub.account}: {marker} ({pub.state}) without its threadgate")
+        elif len(posts) == 1 and pub.state == PublicationState.PUBLISHED:
+            complete += (pub.account_id, _rkey(posts[0][0])) not in wrong
+    return complete, problems
 
 
 @dataclass
@@ -460,6 +568,13 @@ class Verdict:
     unknown_outcomes: int
     found_by_lookup: int
     states: dict[str, int]
+    gated_publications: int  # Bluesky publications of gated posts (first parts)
+    gated_complete: int  # published, the post once on the PDS with its one threadgate
+    gated_failed_with_alert: int
+    gated_unknown_outcomes: int  # their attempts whose outcome was unknown
+    gated_found_by_lookup: int
+    threadgates: int  # threadgate records on the PDS, all accounts
+    gate_problems: list[str]  # see _gate_check
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -476,8 +591,18 @@ class Verdict:
             "unknown_outcome_attempts": self.unknown_outcomes,
             "found_by_lookup": self.found_by_lookup,
             "publication_states": self.states,
+            "gated": {
+                "publications": self.gated_publications,
+                "published_with_their_threadgate": self.gated_complete,
+                "failed_with_alert": self.gated_failed_with_alert,
+                "threadgates_on_server": self.threadgates,
+                "unknown_outcome_attempts": self.gated_unknown_outcomes,
+                "found_by_lookup": self.gated_found_by_lookup,
+                "problems": len(self.gate_problems),
+            },
             "duplicate_examples": self.duplicates[:10],
             "lost_examples": self.lost[:10],
+            "gate_problem_examples": self.gate_problems[:10],
         }
 
 
@@ -488,10 +613,12 @@ def count_on_servers(setup: Setup, *, mastodon_direct_url: str, bluesky_direct_u
     from publishing.models import Attempt, Publication, PublicationState
 
     remote: dict[int, Remote] = {}
+    gates: dict[int, dict[str, dict[str, Any]]] = {}
     for account in setup.mastodon_accounts:
         remote[account.pk] = _mastodon_markers(mastodon_direct_url, setup.tokens[account.pk])
     for account in setup.bluesky_accounts:
         remote[account.pk] = _bluesky_markers(bluesky_direct_url, setup.dids[account.pk])
+        gates[account.pk] = _bluesky_gates(bluesky_direct_url, setup.dids[account.pk])
 
     alerted = set(
         Notification.objects.filter(
@@ -528,6 +655,14 @@ def count_on_servers(setup: Setup, *, mastodon_direct_url: str, bluesky_direct_u
     outcomes = Counter(
         Attempt.objects.filter(publication__in=publications).values_list("outcome", flat=True)
     )
+    bluesky = {account.pk for account in setup.bluesky_accounts}
+    gated = [
+        p
+        for p in publications
+        if p.account_id in bluesky and not p.part and p.post_id in setup.gates
+    ]
+    gated_complete, gate_problems = _gate_check(setup, publications, remote, gates)
+    gated_attempts = Attempt.objects.filter(publication__in=gated)
     return Verdict(
         posts=len(setup.posts),
         publications=len(publications),
@@ -544,6 +679,15 @@ def count_on_servers(setup: Setup, *, mastodon_direct_url: str, bluesky_direct_u
             publication__in=publications, found_by_lookup=True
         ).count(),
         states=dict(Counter(p.state for p in publications)),
+        gated_publications=len(gated),
+        gated_complete=gated_complete,
+        gated_failed_with_alert=sum(
+            p.state == PublicationState.FAILED and p.post_id in alerted for p in gated
+        ),
+        gated_unknown_outcomes=gated_attempts.filter(outcome=Attempt.Outcome.UNKNOWN).count(),
+        gated_found_by_lookup=gated_attempts.filter(found_by_lookup=True).count(),
+        threadgates=sum(len(g) for g in gates.values()),
+        gate_problems=gate_problems,
     )
 
 
@@ -613,11 +757,14 @@ def run_campaign(
         network_faults(
             peers.mastodon_proxy,
             flavour="mastodon",
-            write_path=MASTODON_WRITE,
+            write_paths=[MASTODON_WRITE],
             p=fault_probability,
         )
         network_faults(
-            peers.bluesky_proxy, flavour="bluesky", write_path=BLUESKY_WRITE, p=fault_probability
+            peers.bluesky_proxy,
+            flavour="bluesky",
+            write_paths=BLUESKY_WRITES,
+            p=fault_probability,
         )
         _log(f"scheduled; window of {window:g} s opens in {(t0 - timezone.now()).seconds} s")
 
@@ -658,6 +805,11 @@ def run_campaign(
         faults[f"{name}_requests_through_proxy"] = proxy.requests
         for header, times in proxy.stripped.items():
             faults[f"{name}_{header}_stripped"] = times
+    # What hit the gated posts' one-commit write (the process faults' slowing included).
+    for (path, kind), times in peers.bluesky_proxy.injected_at.items():
+        if path == BLUESKY_COMMIT:
+            faults[f"bluesky_applyWrites_{kind}"] += times
+    faults["bluesky_applyWrites_requests"] = peers.bluesky_proxy.requests_at[BLUESKY_COMMIT]
     verdict = count_on_servers(
         setup,
         mastodon_direct_url=peers.mastodon.url,

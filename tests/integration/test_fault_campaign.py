@@ -8,6 +8,10 @@ behind a proxy that strips the key, with the peer checking scopes per endpoint (
 servers such as GoToSocial ignore the key, so exactly once rests on the lookup, which needs
 ``read:statuses``.
 
+One post in three carries a Bluesky reply gate: its post and threadgate go out in one
+``applyWrites`` commit, which the Bluesky proxy faults like ``putRecord`` (issue #11, part 6);
+the PDS must then hold, for each, exactly one post and one threadgate under the same key.
+
 ``FAULT_CAMPAIGN_POSTS`` (default 200) sets N; ``bench/fault_campaign.py`` runs 2,000.
 """
 
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from publishing.adapters.connect import MASTODON_SCOPES
-from tests.integration.campaign import THREAD_EVERY, Peers, run_campaign
+from tests.integration.campaign import GATE_EVERY, THREAD_EVERY, Peers, run_campaign
 from tests.integration.worker import _database_url
 from tests.peers import free_port
 from tests.peers.mastodon import MastodonPeer
@@ -98,6 +102,11 @@ def test_fault_campaign_every_post_once_or_failed_with_alert(
     # Failing is allowed (with an alert), but a campaign where most posts fail proves little:
     # with these fault rates and six attempts, nearly every publication should get through.
     assert verdict.failed_with_alert <= verdict.publications // 50
+    # Gated posts: one post and its one threadgate under the same key, or failed with an
+    # alert and neither on the server; no threadgate alone or on an ungated post.
+    assert verdict.gate_problems == []
+    assert verdict.gated_publications == -(-POSTS // GATE_EVERY)
+    assert verdict.gated_complete + verdict.gated_failed_with_alert == verdict.gated_publications
     # The campaign did what it says: each process fault happened, the worker died with
     # sends in flight, and the proxies injected faults the publisher had to survive.
     faults = result["faults"]
@@ -107,6 +116,9 @@ def test_fault_campaign_every_post_once_or_failed_with_alert(
     for network in ("mastodon", "bluesky"):
         assert faults[f"{network}_dropped"] >= 1
         assert faults[f"{network}_rate_limited"] >= 1
+    # Faults that may hide a write (an answer lost after the commit, a 5xx, a reset) hit the
+    # gated posts' applyWrites commits.
+    assert sum(faults.get(f"bluesky_applyWrites_{k}", 0) for k in ("dropped", "error", "reset"))
     assert verdict.unknown_outcomes >= 1
     # Every process that exited on its own was counted and started again. The one exit
     # tolerated is the known one of Celery's Redis transport after Redis restarts (kombu acks

@@ -29,7 +29,9 @@ lost answer makes a second status. :attr:`FaultProxy.stripped` counts the remova
 
 Rules are tried in order; a rule applies to matching requests with its probability, and to
 at most ``count`` of them when a count is given. :attr:`FaultProxy.injected` counts what was
-done, per fault kind.
+done, per fault kind; :attr:`FaultProxy.injected_at` per (path, fault kind) and
+:attr:`FaultProxy.requests_at` the requests per path (the target without its query), so a
+campaign can say which endpoint its faults hit.
 """
 
 from __future__ import annotations
@@ -297,7 +299,9 @@ class FaultProxy:
         self._stopping = threading.Event()
         self.port: int | None = None
         self.injected: Counter[str] = Counter()
+        self.injected_at: Counter[tuple[str, str]] = Counter()  # (path, fault kind) -> times
         self.requests = 0
+        self.requests_at: Counter[str] = Counter()  # path -> requests
         self.strip_request_headers = frozenset(h.lower() for h in strip_request_headers)
         self.stripped: Counter[str] = Counter()  # header name -> requests it was removed from
 
@@ -339,8 +343,10 @@ class FaultProxy:
             self._rules.clear()
 
     def _decide(self, method: str, target: str) -> Fault | None:
+        path = target.split("?", 1)[0]
         with self._lock:
             self.requests += 1
+            self.requests_at[path] += 1
             for rule in self._rules:
                 if not rule.matches(method, target):
                     continue
@@ -350,6 +356,7 @@ class FaultProxy:
                     rule.count -= 1
                 rule.applied += 1
                 self.injected[rule.fault.kind] += 1
+                self.injected_at[path, rule.fault.kind] += 1
                 return rule.fault
         return None
 

@@ -119,6 +119,16 @@ def test_proxy_faults_one_request_of_a_kept_alive_connection(
     assert proxy.injected == {"error": 1}
 
 
+def test_proxy_counts_requests_and_faults_per_path(upstream: _Upstream, proxy: FaultProxy) -> None:
+    proxy.add_rule(Fault.error(503), count=1, path="/write")
+    with httpx.Client(base_url=proxy.url, timeout=5) as client:
+        client.post("/write?repo=x", content=b"a")
+        client.post("/write", content=b"b")
+        client.get("/read")
+    assert proxy.requests_at == {"/write": 2, "/read": 1}
+    assert proxy.injected_at == {("/write", "error"): 1}
+
+
 def test_proxy_reset_forwards_nothing(upstream: _Upstream, proxy: FaultProxy) -> None:
     proxy.add_rule(Fault.reset(), count=1)
     with pytest.raises(httpx.TransportError):
