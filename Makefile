@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PORTE_VOIX_CACHE ?= $(HOME)/.cache/porte-voix
 
-.PHONY: run test lint format venv system-deps pds migrate demo check-python clean
+.PHONY: run test test-busy lint format venv system-deps pds migrate demo check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"' \
@@ -34,6 +34,12 @@ run: venv
 ## make test: lint, then the whole suite against throwaway Postgres and Redis servers.
 test: venv system-deps pds lint
 	$(BIN)/python -m tests.peers.services run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make test-busy: the same suite while stress-ng keeps every core busy (a test that needs an
+## idle machine is a test of its speed); prints the load it ran under. See docs/operations.md.
+test-busy: venv pds lint
+	@bash deploy/install-system-deps.sh stress-ng
+	BIN=$(BIN) bash tests/busy.sh $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

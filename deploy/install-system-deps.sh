@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing.
 # As root (CI, fresh machines) it installs them; otherwise it says what is missing.
+# Arguments name optional extra tools, each in the Debian package of the same name
+# (make test-busy asks for stress-ng).
 set -euo pipefail
 missing=()
+for tool in "$@"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 # systemd-analyze checks the units in deploy/systemd/ (tests/test_deploy.py).

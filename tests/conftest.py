@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,22 @@ class Org:
     outsider: User  # member of another service: sees nothing here
     mastodon: SocialAccount
     bluesky: SocialAccount
+
+
+# The moment ``frozen_now`` stops the clock at: a Monday morning, outside any election period.
+FROZEN_NOW = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_now(time_machine: Any) -> datetime:
+    """The wall clock stopped at FROZEN_NOW for the whole test.
+
+    A test that compares with "now" while the clock runs races the machine: on a busy one,
+    seconds pass between two lines. Ask for this fixture before ``org`` so that everything the
+    test creates is dated at the same frozen moment.
+    """
+    time_machine.move_to(FROZEN_NOW, tick=False)
+    return FROZEN_NOW
 
 
 @pytest.fixture

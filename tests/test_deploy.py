@@ -94,10 +94,10 @@ def test_gunicorn_serves_the_app_with_the_deploy_configuration(tmp_path: Path) -
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: gunicorn starts slowly when busy
         while True:
             try:
-                with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/login/", timeout=5) as r:
+                with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/login/", timeout=30) as r:
                     status, body = r.status, r.read().decode()
                 break
             except OSError:

@@ -93,10 +93,10 @@ def test_history_page_shows_the_comment_and_its_mentions(org: Org) -> None:
     assert "commented" in event and "mentioned" in event and str(org.manager) in event
 
 
-def test_history_page_shows_approved_as_deputy_of(org: Org) -> None:
+def test_history_page_shows_approved_as_deputy_of(frozen_now: dt.datetime, org: Org) -> None:
     deputy = make_user(username="deputy", first_name="Ana", last_name="Suppléante")
     membership_create(user=deputy, unit=org.service, role=Membership.Role.AUTHOR)
-    today = dt.date.today()
+    today = frozen_now.date()  # the clock is frozen: no midnight between here and the approval
     make_delegation(org.manager, deputy, today, today + dt.timedelta(days=2))
     post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Texte")
     services.post_submit(post=post, by=org.officer)

@@ -191,7 +191,10 @@ def test_mastodon_server_error_is_transient_then_retry_makes_one_status(
 
 
 def test_mastodon_rate_limit_is_transient_with_retry_after(
-    mastodon: MastodonAdapter, mastodon_credentials: Credentials, mastodon_faults: MastodonPeer
+    mastodon: MastodonAdapter,
+    mastodon_credentials: Credentials,
+    mastodon_faults: MastodonPeer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     post = OutgoingPost(text="Trop vite.", language="fr")
     payload = mastodon.prepare(mastodon_credentials, post, idempotency_key=str(uuid.uuid4()))
@@ -203,11 +206,20 @@ def test_mastodon_rate_limit_is_transient_with_retry_after(
         }
     )
 
-    started = time.monotonic()
-    with pytest.raises(PublishError) as info:
+    # Thrown, not slept on: Mastodon.py's other rate-limit modes sleep until the reset (up to
+    # 300 s) inside time.sleep. Watched rather than timed, so a busy machine cannot fail it.
+    slept: list[float] = []
+    real_sleep = time.sleep
+
+    def watched_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    with monkeypatch.context() as patched, pytest.raises(PublishError) as info:
+        patched.setattr(time, "sleep", watched_sleep)
         mastodon.publish(mastodon_credentials, payload, post)
 
-    assert time.monotonic() - started < 2  # thrown, not slept on
+    assert slept == []
     assert not info.value.permanent
     assert info.value.retry_after is not None
     assert 250 < info.value.retry_after <= 301
@@ -227,12 +239,14 @@ def test_mastodon_slow_server_times_out_as_transient(
         }
     )
 
-    started = time.monotonic()
+    # The 0.5 s timeout gave up before the server's 2 s answer (waiting would have returned
+    # the status, and no error): a transient failure whose outcome is unknown, since the
+    # server got the request. What happened, not how fast on this machine.
     with pytest.raises(PublishError) as info:
         adapter.publish(mastodon_credentials, payload, post)
 
-    assert time.monotonic() - started < 1.5
     assert not info.value.permanent
+    assert info.value.maybe_sent
 
 
 def test_mastodon_unreachable_server_is_transient(mastodon: MastodonAdapter) -> None:

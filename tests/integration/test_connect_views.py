@@ -16,6 +16,7 @@ from editorial.models import AuditEvent
 from publishing.models import MastodonApp
 from tests.conftest import Org
 from tests.factories import make_user
+from tests.integration.test_adapters import closed_port_url
 from tests.integration.test_connect_adapters import consent
 
 if TYPE_CHECKING:
@@ -165,11 +166,15 @@ def test_connect_bluesky_refuses_a_main_password_and_says_why(
 
 
 def test_test_connection_reports_in_words(org: Org, admin: Any) -> None:
-    # org.mastodon points at a server that does not exist: the test says so, in words.
+    # org.mastodon points at a loopback port where nothing listens: refused at once, with no
+    # DNS lookup and no network (its factory name, social.example.gouv.fr, needed public DNS
+    # to fail). The test says so, in words.
+    SocialAccount.objects.filter(pk=org.mastodon.pk).update(server_url=closed_port_url())
     page = _client(admin).post(
         reverse("publishing:test_connection", args=[org.mastodon.pk]), follow=True
     )
     assert b"the connection fails" in page.content
+    assert b"unreachable" in page.content
 
 
 def test_accounts_page_refused_to_non_administrators(org: Org) -> None:

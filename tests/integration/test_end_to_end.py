@@ -55,7 +55,8 @@ def _connect(bluesky_peer: Any, mastodon_peer: Any) -> dict[str, Any]:
     }
 
 
-def _wait_for(post: Post, states: set[str], timeout: float = 45) -> Post:
+def _wait_for(post: Post, states: set[str], timeout: float = 180) -> Post:
+    # A bound on the wait, generous for a busy machine: how fast is bench/'s business.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         post.refresh_from_db()

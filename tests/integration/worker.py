@@ -69,7 +69,7 @@ def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[b
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # generous: Celery starts slowly on a busy machine
     while b"ready." not in log.read_bytes():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +26,11 @@ from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, RecordingTask, scheduled
 
 P = PublicationState
+
+
+@pytest.fixture(autouse=True)
+def _clock(frozen_now: datetime) -> None:
+    """Every "now" here is one frozen moment: no comparison races a busy machine."""
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +61,7 @@ def queued_batch(
 
 
 def test_tick_batches_by_server_and_due_moment_up_to_the_batch_size(
+    frozen_now: datetime,
     org: Org,
     fake: FakeAdapter,
     broker: RecordingTask,
@@ -70,7 +76,9 @@ def test_tick_batches_by_server_and_due_moment_up_to_the_batch_size(
         unit=org.service,
         credentials={"secret": "token"},
     )
-    soon = timezone.now() + timedelta(seconds=2)
+    # The clock is frozen: on a busy machine "now + 2 s" could pass before the tick runs, and
+    # those two posts would be due with the others instead of forming their own moment.
+    soon = frozen_now + timedelta(seconds=2)
     _posts(org, 4)  # due now, same server: batches of 3 and 1
     _posts(org, 2, at=soon)  # same server, another moment
     scheduled(org, accounts=[other])  # due now, another server
@@ -87,7 +95,7 @@ def test_tick_batches_by_server_and_due_moment_up_to_the_batch_size(
         # One server, one network, one due moment (or all already due) per message.
         keys = {by_id[pk][:2] for pk in batch}
         assert len(keys) == 1
-        dues = {by_id[pk][2] > timezone.now() for pk in batch}
+        dues = {by_id[pk][2] > frozen_now for pk in batch}
         assert len(dues) == 1
     later = next(b for b in broker.batches if len(b) == 2)
     assert {c.eta for c in broker.calls if c.publication_id in later} == {soon}

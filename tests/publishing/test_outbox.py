@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from editorial import services as editorial
@@ -17,6 +18,11 @@ from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, scheduled
 
 P = PublicationState
+
+
+@pytest.fixture(autouse=True)
+def _clock(frozen_now: datetime) -> None:
+    """Every "now" here is one frozen moment: no comparison races a busy machine."""
 
 
 def _tick_and_send(capture: Callable[..., Any]) -> list[Any]:
@@ -78,7 +84,7 @@ def test_send_called_twice_sends_once(
 
 
 def test_send_transient_error_retries_later_with_same_payload(
-    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
+    frozen_now: datetime, org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any
 ) -> None:
     scheduled(org)
     fake.errors.append(PublishError("server busy", permanent=False, retry_after=30))
@@ -86,9 +92,11 @@ def test_send_transient_error_retries_later_with_same_payload(
         first = services.tick().queued[0]
     assert services.publication_send(publication_id=first) == P.PENDING
     pub = Publication.objects.get(pk=first)
-    assert pub.next_attempt_at >= timezone.now() + timedelta(seconds=29)
+    # The clock is frozen: the server's 30 s are counted from the failed send, not from
+    # whenever this line runs on a busy machine.
+    assert pub.next_attempt_at >= frozen_now + timedelta(seconds=30)
     assert first not in services.tick().queued
-    Publication.objects.filter(pk=first).update(next_attempt_at=timezone.now())
+    Publication.objects.filter(pk=first).update(next_attempt_at=frozen_now)
     with django_capture_on_commit_callbacks(execute=False):
         assert first in services.tick().queued
     assert services.publication_send(publication_id=first) == P.PUBLISHED

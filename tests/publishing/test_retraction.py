@@ -4,9 +4,10 @@ whatever the network or the workers do in between."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from django.utils import timezone
 
@@ -21,6 +22,12 @@ from tests.publishing.conftest import FakeAdapter, scheduled
 
 D = DeletionState
 REASON = "Erreur de date dans l'annonce."
+
+
+@pytest.fixture(autouse=True)
+def _clock(frozen_now: datetime) -> None:
+    """One frozen moment, moved only by the travels below: a slow tick on a busy machine
+    cannot eat into the pace or the backoff being checked."""
 
 
 def _published(org: Org, capture: Callable[..., Any]) -> Any:
@@ -118,7 +125,7 @@ def test_transient_deletion_error_is_retried_after_backoff(
     assert waiting.deletion_error == "503 Service Unavailable"
     assert waiting.deletion_next_at is not None and waiting.deletion_next_at > timezone.now()
 
-    with time_machine.travel(waiting.deletion_next_at + timedelta(seconds=1)):
+    with time_machine.travel(waiting.deletion_next_at + timedelta(seconds=1), tick=False):
         _tick_and_delete(django_capture_on_commit_callbacks)
 
     assert Publication.objects.get(pk=first).deletion_state == D.DELETED
@@ -154,7 +161,7 @@ def test_deletion_claim_left_by_a_dead_worker_is_reclaimed(
         services.tick()  # claimed, then the worker dies: nobody calls publication_delete
 
     later = timezone.now() + retraction.deletion_stale() + timedelta(seconds=5)
-    with time_machine.travel(later):
+    with time_machine.travel(later, tick=False):
         _tick_and_delete(django_capture_on_commit_callbacks)
 
     assert set(Publication.objects.values_list("deletion_state", flat=True)) == {D.DELETED}
