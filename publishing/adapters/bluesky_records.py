@@ -122,18 +122,7 @@ def put_record(
         # the None, so the body is sent as raw JSON.
         "swapRecord": None,
     }
-    try:
-        response = client.invoke_procedure(
-            "com.atproto.repo.putRecord",
-            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-            input_encoding="application/json",
-            output_encoding="application/json",
-        )
-    except SDK_ERRORS as exc:
-        if may_have_written(exc):
-            raise classify_bluesky_error(exc).outcome_unknown() from exc
-        raise  # a verdict, or a dead session that _run logs in again for
-    answer = response.content
+    answer = _write(client, "com.atproto.repo.putRecord", body)
     if not isinstance(answer, dict) or "uri" not in answer:
         raise ModelError(f"putRecord answered {answer!r:.200}")
     return answer
@@ -164,18 +153,7 @@ def create_records(
             for collection, rkey, record in records
         ],
     }
-    try:
-        response = client.invoke_procedure(
-            "com.atproto.repo.applyWrites",
-            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-            input_encoding="application/json",
-            output_encoding="application/json",
-        )
-    except SDK_ERRORS as exc:
-        if may_have_written(exc):
-            raise classify_bluesky_error(exc).outcome_unknown() from exc
-        raise  # a verdict, or a dead session that _run logs in again for
-    answer = response.content
+    answer = _write(client, "com.atproto.repo.applyWrites", body)
     results = answer.get("results") if isinstance(answer, dict) else None
     if not isinstance(results, list) or len(results) != len(records):
         raise ModelError(f"applyWrites answered {answer!r:.200}")
@@ -203,3 +181,20 @@ def get_record(client: Client, did: str, collection: str, rkey: str) -> dict[str
     if not isinstance(answer, dict) or "uri" not in answer:
         raise ModelError(f"getRecord answered {answer!r:.200}")
     return answer
+
+
+def _write(client: Client, nsid: str, body: dict[str, Any]) -> Any:
+    """A write procedure sent as raw JSON (the SDK's models would drop explicit nulls); an
+    error after the request may have been applied is an unknown outcome."""
+    try:
+        response = client.invoke_procedure(
+            nsid,
+            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            input_encoding="application/json",
+            output_encoding="application/json",
+        )
+    except SDK_ERRORS as exc:
+        if may_have_written(exc):
+            raise classify_bluesky_error(exc).outcome_unknown() from exc
+        raise  # a verdict, or a dead session that _run logs in again for
+    return response.content
