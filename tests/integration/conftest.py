@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integration.peer_fixtures import serving
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
 
@@ -20,30 +21,12 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session")
 def bluesky_peer() -> Iterator[BlueskyPeer]:
-    peer = BlueskyPeer()
-    try:
-        peer.start()
-    except Exception as exc:
-        peer.stop()
-        pytest.fail(f"the Bluesky peer (PDS) could not start: {exc}", pytrace=False)
-    try:
-        yield peer
-    finally:
-        peer.stop()
+    yield from serving(BlueskyPeer(), "the Bluesky peer (PDS)")
 
 
 @pytest.fixture(scope="session")
 def mastodon_peer() -> Iterator[MastodonPeer]:
-    peer = MastodonPeer()
-    try:
-        peer.start()
-    except Exception as exc:
-        peer.stop()
-        pytest.fail(f"the Mastodon peer (mastodon-mock) could not start: {exc}", pytrace=False)
-    try:
-        yield peer
-    finally:
-        peer.stop()
+    yield from serving(MastodonPeer(), "the Mastodon peer (mastodon-mock)")
 
 
 @pytest.fixture

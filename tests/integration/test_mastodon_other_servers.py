@@ -30,6 +30,7 @@ from publishing.adapters.mastodon import MastodonAdapter, text_of_html
 from publishing.models import Attempt, Publication, PublicationState
 from publishing.services.connection import account_check_connection
 from tests.factories import make_unit, make_user
+from tests.integration.peer_fixtures import serving
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.proxy import Fault, FaultProxy
 
@@ -54,15 +55,7 @@ def other_server() -> Iterator[MastodonPeer]:
         software="gotosocial",
         version="v0.20.0-rc1",
     )
-    try:
-        peer.start()
-    except Exception as exc:
-        peer.stop()
-        pytest.fail(f"the Mastodon peer (mastodon-mock) could not start: {exc}", pytrace=False)
-    try:
-        yield peer
-    finally:
-        peer.stop()
+    yield from serving(peer, "the GoToSocial-like Mastodon peer")
 
 
 @pytest.fixture
@@ -180,7 +173,8 @@ def test_lookup_without_read_statuses_holds_the_post_and_asks_for_reconnection(
     assert "refused the post" not in publication.last_error
     assert "read:statuses" in publication.last_error
     assert "reconnect the account" in publication.last_error
-    assert publication.next_attempt_at >= timezone.now() + timedelta(minutes=14)
+    # Not before the 15 minutes the refused lookup asks for, counted from that attempt.
+    assert publication.next_attempt_at >= attempts[1].started_at + timedelta(minutes=15)
     account = SocialAccount.objects.get(pk=ctx["account"].pk)
     assert account.needs_reconnection_since is not None
     assert account.missing_scopes == ["read:statuses"]
