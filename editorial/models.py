@@ -699,6 +699,13 @@ class Notification(models.Model):
         CONSULTATION_OVERDUE = "consultation_overdue", _("Consultation overdue")
         WAIVER_GRANTED = "waiver_granted", _("Charter finding waived")
         CHARTER_HOLD = "charter_hold", _("Held by the charter: change it or schedule it again")
+        POSTHOC_CONFIRMED = "posthoc_confirmed", _("Post-hoc review confirmed")
+        READY_TO_SCHEDULE = "ready_to_schedule", _("Approved and cleared: ready to schedule")
+        REREVIEW = "rereview", _("Changed since approval: review it again")
+        CONSULTATION_OVERRIDDEN = (
+            "consultation_overridden",
+            _("Published urgently before your unit answered"),
+        )
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
