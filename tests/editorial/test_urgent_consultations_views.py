@@ -240,3 +240,28 @@ def test_views_post_page_shows_the_consultation_overridden_with_who_and_why(
     assert escape(WHY) in row
     # The unit may still answer once, so an objection reaches the post-hoc review.
     assert 'class="subform answer-form"' in row
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("en", "consultation overridden by the urgent procedure"),
+        ("fr", "consultation passée outre par la procédure d&#x27;urgence"),
+    ],
+)
+def test_views_history_shows_the_override_with_who_and_why(
+    org: Org, chief: User, legal: Legal, language: str, label: str
+) -> None:
+    post = _in_review(org)
+    consultation = ask(legal, post)
+    _client(chief, "en").post(
+        _url(post),
+        {"justification": WHY, "consultations": str(consultation.pk), "acknowledge": "on"},
+    )
+    page = _text(_client(org.officer, language).get(reverse("editorial:post", args=[post.pk])))
+    event = page.split('data-verb="consultation_overridden"')[1].split("</li>")[0]
+    assert f"<b>{label}</b>" in event
+    assert "Paul Chef" in event
+    assert "Affaires juridiques (daj)" in event
+    assert f'<em class="justification">{escape(WHY)}</em>' in event
+    assert ("Revue a posteriori" if language == "fr" else "Post-hoc review") in event
