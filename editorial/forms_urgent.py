@@ -18,6 +18,18 @@ class UrgentPublishForm(forms.Form):
             "when they review the publication afterwards."
         ),
     )
+    # Shown (and required by the service) only while a blocking consultation is unanswered;
+    # the template names the units in the box's label.
+    acknowledge = forms.BooleanField(required=False)
+    # The ids of the consultations the page listed, so one asked since is told apart.
+    consultations = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def shown_ids(self) -> frozenset[int]:
+        raw = self.cleaned_data.get("consultations") or ""
+        return frozenset(int(part) for part in raw.split(",") if part.strip().isdigit())
+
+    def acknowledged_ids(self) -> frozenset[int]:
+        return self.shown_ids() if self.cleaned_data.get("acknowledge") else frozenset()
 
 
 class PostHocReviewForm(forms.Form):

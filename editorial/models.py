@@ -821,6 +821,7 @@ EVENT_VERBS = {
     "consultation_answered": _("consultation answered"),
     "consultation_cancelled": _("consultation cancelled"),
     "consultation_escalated": _("consultation overdue: escalated"),
+    "consultation_overridden": _("consultation overridden by the urgent procedure"),
     "consultations_cleared": _("approved: the blocking consultations agree"),
     "waiver_granted": _("charter finding waived"),
     "held_by_charter": _("held by the charter: not published"),
@@ -937,10 +938,15 @@ class ConsultationQuerySet(models.QuerySet["Consultation"]):
         return self.filter(cancelled_at__isnull=True)
 
     def unanswered(self) -> ConsultationQuerySet:
-        """Not answered for the post's current revision: an answer covers one revision only."""
-        return self.active().filter(
-            models.Q(answered_revision__isnull=True)
-            | ~models.Q(answered_revision=models.F("post__current_revision"))
+        """Not answered for the post's current revision: an answer covers one revision only.
+        An overridden consultation is closed: nobody waits for it, nothing escalates it."""
+        return (
+            self.active()
+            .filter(overridden_at__isnull=True)
+            .filter(
+                models.Q(answered_revision__isnull=True)
+                | ~models.Q(answered_revision=models.F("post__current_revision"))
+            )
         )
 
     def holding(self, post: Post) -> ConsultationQuerySet:
@@ -949,7 +955,11 @@ class ConsultationQuerySet(models.QuerySet["Consultation"]):
         agreed = models.Q(
             answer=Consultation.Answer.AGREE, answered_revision_id=post.current_revision_id
         )
-        return self.active().filter(post=post, blocking=True).exclude(agreed)
+        return (
+            self.active()
+            .filter(post=post, blocking=True, overridden_at__isnull=True)
+            .exclude(agreed)
+        )
 
 
 class Consultation(models.Model):
@@ -970,6 +980,7 @@ class Consultation(models.Model):
         OBJECTED = "objected", _("objected")
         TO_ANSWER_AGAIN = "to_answer_again", _("to answer again (new revision)")
         CANCELLED = "cancelled", _("cancelled")
+        OVERRIDDEN = "overridden", _("overridden by the urgent procedure")
 
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="consultations")
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
@@ -1002,6 +1013,16 @@ class Consultation(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Closed unanswered by the urgent procedure (``editorial.urgent``): the post-hoc review
+    # that publication opened says who published it, when, and why it could not wait.
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    overridden_by_urgent = models.ForeignKey(
+        PostHocReview,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="overridden_consultations",
+    )
 
     objects = ConsultationQuerySet.as_manager()
 
@@ -1018,6 +1039,11 @@ class Consultation(models.Model):
                 condition=~models.Q(answer="object") | ~models.Q(comment=""),
                 name="consultation_objection_has_comment",
             ),
+            models.CheckConstraint(
+                condition=models.Q(overridden_at__isnull=True, overridden_by_urgent__isnull=True)
+                | models.Q(overridden_at__isnull=False, overridden_by_urgent__isnull=False),
+                name="consultation_overridden_fully",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1031,19 +1057,36 @@ class Consultation(models.Model):
         )
 
     @property
+    def is_overridden(self) -> bool:
+        return self.overridden_at is not None
+
+    @property
+    def answered_late(self) -> bool:
+        """Answered after the urgent procedure overrode it (the unit may still say so once)."""
+        return (
+            self.overridden_at is not None
+            and self.answered_at is not None
+            and self.answered_at >= self.overridden_at
+            and self.answers_current
+        )
+
+    @property
     def holds(self) -> bool:
         """Whether it keeps the post from being approved now (blocking, no agreement)."""
         agreed = self.answers_current and self.answer == self.Answer.AGREE
-        return self.blocking and self.cancelled_at is None and not agreed
+        return self.blocking and self.cancelled_at is None and not self.is_overridden and not agreed
 
     def is_overdue(self, now: Any = None) -> bool:
-        if self.cancelled_at is not None or self.answers_current:
+        if self.cancelled_at is not None or self.is_overridden or self.answers_current:
             return False
         return bool(self.deadline <= (now or timezone.now()))
 
     def status(self, now: Any = None) -> Consultation.Status:
         if self.cancelled_at is not None:
             return self.Status.CANCELLED
+        if self.is_overridden:
+            # Terminal: a late answer shows beside it, it does not reopen the consultation.
+            return self.Status.OVERRIDDEN
         if self.answers_current:
             return self.Status.AGREED if self.answer == self.Answer.AGREE else self.Status.OBJECTED
         if self.answered_revision_id is not None:

@@ -11,10 +11,17 @@ a decision rather than a delay; the author edits and submits it again first.
 
 A freeze still holds: the procedure skips approvals, not a decision to stop publishing, and is
 refused rather than left waiting silently behind the freeze.
+
+A blocking consultation still unanswered is a wait too, so the procedure may skip it, but never
+silently: the page lists it, the publisher acknowledges each one by name, the service checks
+again at the moment it acts that nothing was asked since the page was read, and each is closed
+as overridden and its unit told. A blocking consultation that objected to this revision is a
+decision, like a request for changes: the procedure is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,8 +35,9 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Delegation, SocialAccount, User
-from editorial import notifications, policies
+from editorial import consultations, notifications, policies
 from editorial.models import (
+    Consultation,
     Freeze,
     Notification,
     Post,
@@ -81,6 +89,73 @@ def _clean_justification(text: str) -> str:
         )
         % {"min": minimum, "missing": minimum - len(text)}
     )
+
+
+class ConsultationsNotAcknowledged(EditorialError):
+    """A blocking consultation is unanswered and the publisher did not acknowledge it (or it
+    was asked after they read the page)."""
+
+
+def blocking_unanswered(post: Post) -> QuerySet[Consultation]:
+    """Blocking consultations of ``post`` still waiting for an answer on its current revision:
+    what the urgent procedure would publish past, oldest first."""
+    return (
+        Consultation.objects.unanswered()
+        .filter(post=post, blocking=True)
+        .select_related("unit", "requested_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def _unit_names(rows: Collection[Consultation]) -> str:
+    return ", ".join(str(c.unit) for c in rows)
+
+
+def _refuse_objections(post: Post) -> None:
+    objected = Consultation.objects.holding(post).filter(
+        answered_revision_id=post.current_revision_id
+    )
+    if objected.exists():
+        raise TransitionRefused(
+            _(
+                "%(units)s objected to this revision: the urgent procedure skips a wait, not "
+                "an objection. The author edits the post, or a reviewer asks for changes."
+            )
+            % {"units": _unit_names(list(objected.select_related("unit")))}
+        )
+
+
+def _acknowledged(
+    post: Post, acknowledged: Collection[int], shown: Collection[int] | None
+) -> list[Consultation]:
+    """The unanswered blocking consultations, once each was acknowledged, else refuse.
+
+    Checked with the post locked: a consultation asked after the page was read (not among
+    ``shown``, or not acknowledged) refuses rather than being overridden unseen."""
+    pending = list(blocking_unanswered(post))
+    if shown is None:
+        shown = acknowledged or {c.pk for c in pending}
+    unseen = [c for c in pending if c.pk not in set(shown)]
+    if unseen:
+        raise ConsultationsNotAcknowledged(
+            _(
+                "Since you opened this page, %(units)s was asked a blocking question that is "
+                "still unanswered: read it above, then confirm again to publish without its "
+                "answer."
+            )
+            % {"units": _unit_names(unseen)}
+        )
+    unacknowledged = [c for c in pending if c.pk not in set(acknowledged)]
+    if unacknowledged:
+        raise ConsultationsNotAcknowledged(
+            _(
+                "The blocking consultation of %(units)s is still unanswered: tick the box to "
+                "confirm you publish without its answer. The unit will be told, with your "
+                "justification."
+            )
+            % {"units": _unit_names(unacknowledged)}
+        )
+    return pending
 
 
 def _names(accounts: list[SocialAccount]) -> str:
@@ -179,8 +254,19 @@ def _urgent_record(by: User, text: str, at: datetime, review: PostHocReview) -> 
 
 
 @transaction.atomic
-def post_publish_urgently(*, post: Post, by: User, justification: str) -> PostHocReview:
+def post_publish_urgently(
+    *,
+    post: Post,
+    by: User,
+    justification: str,
+    acknowledged: Collection[int] = (),
+    shown: Collection[int] | None = None,
+) -> PostHocReview:
     """Approve under the urgent procedure and schedule for now; open the post-hoc review.
+
+    ``acknowledged``: the ids of the unanswered blocking consultations the publisher read and
+    chose to publish past; each is closed as overridden and its unit told. ``shown``: the ids
+    the page listed, so one asked since is refused in words of its own (None: not known).
 
     The byline names the urgent publisher among the approvers (with the justification), so
     the published record never reads as a completed chain.
@@ -193,6 +279,8 @@ def post_publish_urgently(*, post: Post, by: User, justification: str) -> PostHo
     _guard(post.approve_urgently, by, _("publish under the urgent procedure"))
     text = _clean_justification(justification)
     _refuse_if_frozen(post)
+    _refuse_objections(post)
+    overridden = _acknowledged(post, acknowledged, shown)
     revision = post.current_revision
     assert revision is not None
     report = _check_charter(post, revision)
@@ -224,7 +312,9 @@ def post_publish_urgently(*, post: Post, by: User, justification: str) -> PostHo
         skipped_steps=[s["name"] for s in skipped],
         posthoc_review=review.pk,
         due_at=review.due_at.isoformat(),
+        overridden_consultations=[str(c.unit) for c in overridden],
     )
+    consultations.consultations_override(post=post, consultations=overridden, review=review, by=by)
     _schedule_now(post, by=by, urgent=_urgent_record(by, text, now, review), now=now)
     notifications.notify(
         post=post, kind=Notification.Kind.POSTHOC_DUE, recipients=owed, message=text

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from editorial import policies, selectors, services, urgent
 from editorial.forms_urgent import PostHocReviewForm, UrgentPublishForm
-from editorial.models import Post, PostHocReview
+from editorial.models import Consultation, Post, PostHocReview
 
 
 def _user(request: HttpRequest) -> User:
@@ -28,24 +28,57 @@ def _user(request: HttpRequest) -> User:
 
 
 @dataclass(frozen=True)
+class Overriding:
+    """The unanswered blocking consultations the procedure would publish past, as the page
+    lists them (``_urgent_consultations.html``)."""
+
+    rows: list[Consultation]
+    # Whether the acknowledgement box is ticked: only when it was, for this very list.
+    acknowledged: bool = False
+
+    @property
+    def units(self) -> str:
+        return ", ".join(str(c.unit) for c in self.rows)
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(c.pk) for c in self.rows)
+
+
+def overriding(post: Post, form: UrgentPublishForm | None = None) -> Overriding:
+    rows = list(urgent.blocking_unanswered(post))
+    ticked = bool(
+        form is not None
+        and form.is_bound
+        and "acknowledge" not in form.errors
+        and form.cleaned_data.get("acknowledge")
+        and form.shown_ids() == {c.pk for c in rows}
+    )
+    return Overriding(rows, acknowledged=ticked)
+
+
+@dataclass(frozen=True)
 class UrgentPanel:
     may_publish: bool
     form: UrgentPublishForm
     min_length: int
     # Each review of the post and whether this user may complete it now.
     reviews: list[tuple[PostHocReview, bool]]
+    overriding: Overriding | None = None
 
 
 def post_context(post: Post, user: User) -> dict[str, Any]:
     """What the post page needs to show the procedure (its partial: ``_urgent.html``)."""
     reviews = urgent.posthoc_reviews_of(post)
     rows = [(r, urgent.posthoc_refusal(r, user) is None) for r in reviews]
+    may_publish = urgent.may_publish_urgently(post, user)
     return {
         "urgent": UrgentPanel(
-            may_publish=urgent.may_publish_urgently(post, user),
+            may_publish=may_publish,
             form=UrgentPublishForm(),
             min_length=urgent.justification_min_length(),
             reviews=rows,
+            overriding=overriding(post) if may_publish else None,
         ),
         "posthoc_form": PostHocReviewForm(),
     }
@@ -66,13 +99,19 @@ def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             review = urgent.post_publish_urgently(
-                post=post, by=user, justification=form.cleaned_data["justification"]
+                post=post,
+                by=user,
+                justification=form.cleaned_data["justification"],
+                acknowledged=form.acknowledged_ids(),
+                shown=form.shown_ids(),
             )
         except services.CharterRefused as exc:
             for finding in exc.report.blocking:
                 form.add_error(None, finding.message)
         except urgent.JustificationRefused as exc:
             form.add_error("justification", exc.message)
+        except urgent.ConsultationsNotAcknowledged as exc:
+            form.add_error("acknowledge", exc.message)
         except services.EditorialError as exc:
             form.add_error(None, exc.message)
         else:
@@ -84,6 +123,16 @@ def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"due": review.due_at.strftime("%Y-%m-%d %H:%M")},
             )
+            closed = [str(c.unit) for c in review.overridden_consultations.select_related("unit")]
+            if closed:
+                messages.warning(
+                    request,
+                    _(
+                        "The consultation of %(units)s was closed as overridden; its members "
+                        "are told, with your justification."
+                    )
+                    % {"units": ", ".join(closed)},
+                )
             return redirect("editorial:post", pk=pk)
     return render(
         request,
@@ -94,6 +143,7 @@ def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "min_length": urgent.justification_min_length(),
             "pending": _pending_steps(post),
+            "overriding": overriding(post, form),
         },
         status=400 if form.errors else 200,
     )

@@ -29,6 +29,7 @@ from editorial.consultations.services import (
     consultation_cancel,
     consultation_request,
     consultations_escalate_overdue,
+    consultations_override,
     escalation_grace,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "consultation_rows",
     "consultations_escalate_overdue",
     "consultations_of",
+    "consultations_override",
     "escalation_grace",
     "unit_heads",
     "unit_members",

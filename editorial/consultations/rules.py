@@ -54,19 +54,36 @@ def ask_refusal(post: Post, user: User) -> str | None:
     return None
 
 
+def _closed_refusal(consultation: Consultation) -> str | None:
+    """Why nobody may answer any more, or None."""
+    post = consultation.post
+    if consultation.cancelled_at is not None:
+        return _("This consultation was cancelled.")
+    if consultation.is_overridden:
+        # The post went out under the urgent procedure: the unit may still answer once,
+        # whatever the post's state, so an objection reaches those who review it afterwards.
+        if consultation.answered_late:
+            return _("%(unit)s already answered after the urgent publication.") % {
+                "unit": consultation.unit
+            }
+        return None
+    if post.state not in ANSWERABLE_STATES:
+        return _("Post #%(id)s is %(state)s: the consultation can no longer be answered.") % {
+            "id": post.pk,
+            "state": post.get_state_display(),
+        }
+    return None
+
+
 def answer_refusal(
     consultation: Consultation, user: User, *, member_of: set[int] | None = None
 ) -> str | None:
     """Why ``user`` may not answer now, or None. Reads ``consultation.post`` as given;
     ``member_of`` (the user's unit ids) spares a query per consultation on a page."""
     post = consultation.post
-    if consultation.cancelled_at is not None:
-        return _("This consultation was cancelled.")
-    if post.state not in ANSWERABLE_STATES:
-        return _("Post #%(id)s is %(state)s: the consultation can no longer be answered.") % {
-            "id": post.pk,
-            "state": post.get_state_display(),
-        }
+    closed = _closed_refusal(consultation)
+    if closed:
+        return closed
     if member_of is None:
         member = user.pk in unit_members(consultation.unit)
     else:
@@ -77,7 +94,7 @@ def answer_refusal(
         return _(
             "You wrote the post or asked the question: another member of %(unit)s answers."
         ) % {"unit": consultation.unit}
-    if consultation.answers_current:
+    if not consultation.is_overridden and consultation.answers_current:
         return _(
             "%(unit)s already answered this revision; it will be asked again after an edit."
         ) % {"unit": consultation.unit}
@@ -87,6 +104,8 @@ def answer_refusal(
 def cancel_refusal(consultation: Consultation, user: User) -> str | None:
     if consultation.cancelled_at is not None:
         return _("This consultation was already cancelled.")
+    if consultation.is_overridden:
+        return _("This consultation was closed by the urgent procedure.")
     if consultation.requested_by_id != user.pk:
         # Else an author could lift the blocking consultation a reviewer asked for.
         return _("Only %(who)s, who asked, can cancel this consultation.") % {

@@ -16,7 +16,13 @@ from editorial.models import Consultation, Post
 
 def consultations_of(post: Post) -> QuerySet[Consultation]:
     rows: QuerySet[Consultation] = post.consultations.select_related(
-        "unit", "requested_by", "answered_by", "revision", "answered_revision", "post"
+        "unit",
+        "requested_by",
+        "answered_by",
+        "revision",
+        "answered_revision",
+        "post",
+        "overridden_by_urgent__urgent_by",
     ).order_by("created_at", "pk")
     return rows
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from editorial.consultations.rules import (
     unit_heads,
     unit_members,
 )
-from editorial.models import Consultation, Notification, Post, PostState
+from editorial.models import Consultation, Notification, Post, PostHocReview, PostState
 from editorial.services import EditorialError, TransitionRefused, _audit, _lock
 
 S = PostState
@@ -133,7 +134,8 @@ def consultation_answer(
     post = consultation.post
     refusal = answer_refusal(consultation, by)
     if refusal:
-        if post.state not in ANSWERABLE_STATES or consultation.cancelled_at is not None:
+        settled = not consultation.is_overridden and post.state not in ANSWERABLE_STATES
+        if settled or consultation.cancelled_at is not None:
             raise TransitionRefused(refusal)
         if consultation.answers_current:
             raise EditorialError(refusal)
@@ -161,6 +163,7 @@ def consultation_answer(
     # A new round of silence (after the next edit) escalates again from the start.
     consultation.escalation_level = 0
     consultation.save()
+    late: dict[str, Any] = {"after_urgent_publication": True} if consultation.is_overridden else {}
     _audit(
         post,
         "consultation_answered",
@@ -170,6 +173,7 @@ def consultation_answer(
         answer=answer,
         revision=current.number,
         comment=comment,
+        **late,
     )
     _notify_answer(consultation, by=by)
     if answer == Consultation.Answer.AGREE and consultation.blocking:
@@ -180,7 +184,14 @@ def consultation_answer(
 def _notify_answer(consultation: Consultation, *, by: User) -> None:
     post = consultation.post
     recipients = {post.author_id, consultation.requested_by_id}
-    if consultation.answer == Consultation.Answer.OBJECT:
+    review = consultation.overridden_by_urgent
+    if review is not None:
+        # A late answer, after the urgent procedure published without it: whoever published
+        # hears it; an objection also reaches the skipped approvers, for their post-hoc review.
+        recipients.add(review.urgent_by_id)
+        if consultation.answer == Consultation.Answer.OBJECT:
+            recipients |= set(review.approvers.values_list("pk", flat=True))
+    elif consultation.answer == Consultation.Answer.OBJECT:
         # Those who approve (or approved) this revision must know it is contested.
         recipients |= notifications.open_step_approvers(post)
         recipients |= {a.approver_id for a in policies.current_approvals(post)}
@@ -239,6 +250,47 @@ def consultation_cancel(*, consultation: Consultation, by: User) -> Consultation
     if consultation.blocking:
         _clear_if_ready(consultation.post, by=by)
     return consultation
+
+
+def consultations_override(
+    *, post: Post, consultations: Sequence[Consultation], review: PostHocReview, by: User
+) -> None:
+    """Close unanswered blocking consultations that the urgent procedure published past.
+
+    Only ``editorial.urgent.post_publish_urgently`` calls this, inside its transaction with
+    the post locked, after the publisher acknowledged these very consultations. Each is
+    audited, and the members of the unit who would have answered are told, with the
+    justification: their silence was not taken for consent, it was overruled.
+    """
+    notes = []
+    for consultation in consultations:
+        consultation.overridden_at = review.created_at
+        consultation.overridden_by_urgent = review
+        consultation.save(update_fields=["overridden_at", "overridden_by_urgent"])
+        _audit(
+            post,
+            "consultation_overridden",
+            actor=by,
+            consultation_id=consultation.pk,
+            unit=quote(consultation.unit),
+            requested_at=consultation.created_at.isoformat(),
+            deadline=consultation.deadline.isoformat(),
+            posthoc_review=review.pk,
+            justification=review.justification,
+        )
+        # The same people as for the request: the unit's members but the author and the
+        # requester (who may not answer), and the publisher, who knows.
+        recipients = unit_members(consultation.unit) - {
+            consultation.requested_by_id,
+            post.author_id,
+            by.pk,
+        }
+        notes.append(
+            notifications.Note(
+                post, Kind.CONSULTATION_OVERRIDDEN, recipients, message=review.justification
+            )
+        )
+    notifications.notify_many(notes)
 
 
 def escalation_grace() -> timedelta:
