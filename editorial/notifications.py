@@ -15,9 +15,9 @@ from typing import Any
 from django.db import transaction
 
 from accounts import permissions
-from accounts.models import Membership
+from accounts.models import Membership, User
 from editorial import emails, policies
-from editorial.models import Consultation, Notification, Post
+from editorial.models import Approval, Consultation, Notification, Post
 
 Kind = Notification.Kind
 
@@ -87,6 +87,35 @@ def failure_recipients(post: Post) -> set[int | None]:
     for account in post.accounts.all():
         publishers |= set(permissions.users_with(permissions.Perm.PUBLISH, account))
     return outcome_recipients(post) | publishers
+
+
+def schedulers(post: Post) -> set[int]:
+    """Who can schedule the post now: the publishers of every one of its accounts (the
+    ``schedule`` transition asks for the publish right on each). When nobody holds it on all
+    of them, the publishers of any: someone must hear that the post waits for them."""
+    per_account = [permissions.users_with(permissions.Perm.PUBLISH, a) for a in post.accounts.all()]
+    if not per_account:
+        return set()
+    return set.intersection(*per_account) or set.union(*per_account)
+
+
+def approved_notes(post: Post, *, by: User | None) -> list[Note]:
+    """A post just became approved: the author hears it, and those who can schedule it (the
+    author usually cannot) hear that it waits for them. ``by`` acted and needs no telling."""
+    acted = {by.pk} if by is not None else set()
+    return [
+        Note(post, Kind.APPROVED, {post.author_id}),
+        Note(post, Kind.READY_TO_SCHEDULE, schedulers(post) - {post.author_id} - acted),
+    ]
+
+
+def rereview_recipients(post: Post, previous_hash: str, *, by: User) -> set[int]:
+    """After an edit sent the post back to review: the approvers of the open step, and who
+    approved the revision it replaces (their approval no longer counts), never the editor."""
+    approved = Approval.objects.filter(post=post, content_hash=previous_hash)
+    return (open_step_approvers(post) | set(approved.values_list("approver_id", flat=True))) - {
+        by.pk
+    }
 
 
 def units_to_ask_again(post: Post) -> set[int]:

@@ -538,7 +538,7 @@ def post_update(
         % {"n": revision.number},
     )
     if post.state in REVIEWED_STATES:
-        _back_to_review(post, revision, by=by)
+        _back_to_review(post, revision, by=by, previous_hash=previous.content_hash)
     return revision
 
 
@@ -590,7 +590,7 @@ def _finding_record(finding: Finding, waiver: Waiver | None) -> dict[str, Any]:
     return record
 
 
-def _back_to_review(post: Post, revision: Revision, *, by: User) -> None:
+def _back_to_review(post: Post, revision: Revision, *, by: User, previous_hash: str) -> None:
     report = _check_charter(post, revision)
     revision.save(update_fields=["check_report"])
     if report.ok:
@@ -619,6 +619,14 @@ def _back_to_review(post: Post, revision: Revision, *, by: User) -> None:
         unscheduled=unscheduled,
         findings=[f.message for f in report.findings],
     )
+    if report.ok:
+        # Back in review: the approvers must read the new content (back to draft, they will
+        # hear of it when the author submits it again).
+        notifications.notify(
+            post=post,
+            kind=Notification.Kind.REREVIEW,
+            recipients=notifications.rereview_recipients(post, previous_hash, by=by),
+        )
 
 
 @transaction.atomic
@@ -735,11 +743,10 @@ def _notify_approval(
     by: User,
     approved: bool,
 ) -> None:
-    """The author hears of the approval; the next step's approvers, of its turn."""
+    """The author hears of the approval, and who can schedule it that it waits for them; the
+    next step's approvers, of its turn."""
     if approved:
-        notifications.notify(
-            post=post, kind=Notification.Kind.APPROVED, recipients=[post.author_id]
-        )
+        notifications.notify_many(notifications.approved_notes(post, by=by))
         return
     step = policies.open_step(statuses)
     if step is not None and step.number != opened_before:

@@ -451,13 +451,23 @@ def posthoc_review_complete(
         overdue=review.completed_at > review.due_at,
         comment=comment,
     )
-    if outcome == Outcome.OBJECTED:
-        notifications.notify(
-            post=review.post,
-            kind=Notification.Kind.POSTHOC_OBJECTED,
-            recipients={review.urgent_by_id, review.post.author_id} - {by.pk},
-            message=comment,
-        )
+    # Whoever used the procedure and the author hear the verdict; the other skipped approvers
+    # hear that the review they were asked for is done, so they no longer need to act.
+    told = {
+        review.urgent_by_id,
+        review.post.author_id,
+        *review.approvers.values_list("pk", flat=True),
+    }
+    notifications.notify(
+        post=review.post,
+        kind=(
+            Notification.Kind.POSTHOC_OBJECTED
+            if outcome == Outcome.OBJECTED
+            else Notification.Kind.POSTHOC_CONFIRMED
+        ),
+        recipients=told - {by.pk},
+        message=comment,
+    )
     return review
 
 

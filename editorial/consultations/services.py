@@ -223,7 +223,7 @@ def _clear_if_ready(post: Post, *, by: User) -> bool:
         revision=post.current_revision.number,
         content_hash=post.current_revision.content_hash,
     )
-    notifications.notify(post=post, kind=Kind.APPROVED, recipients=[post.author_id])
+    notifications.notify_many(notifications.approved_notes(post, by=by))
     return True
 
 
