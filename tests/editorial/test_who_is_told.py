@@ -322,6 +322,29 @@ def publish_urgently(w: World) -> None:
     urgent.post_publish_urgently(post=post, by=chief, justification=WHY)
 
 
+def _past_a_consultation(w: World) -> Consultation:
+    """A blocking consultation asked by the manager, then the urgent procedure past it."""
+    chief = _chief(w)
+    unit = _legal(w)
+    post = _submitted(w)
+    consultation = _ask(w, post, unit, by="manager")
+    w.mark()
+    urgent.post_publish_urgently(
+        post=post, by=chief, justification=WHY, acknowledged=[consultation.pk]
+    )
+    return consultation
+
+
+def urgent_overrides(w: World) -> None:
+    _past_a_consultation(w)
+
+
+def late_objection(w: World) -> None:
+    consultation = _past_a_consultation(w)
+    w.mark()
+    _answer(w, consultation, Consultation.Answer.OBJECT, "Le délai cité est faux.")
+
+
 def posthoc_confirmed(w: World) -> None:
     review = _urgently_published(w)
     w.mark()
@@ -406,6 +429,7 @@ class Row:
 YES = "yes"
 ALWAYS = "yes; always to the author, whatever they chose"
 EDIT = "an edit sends a post in review, approved, scheduled or held back to review"
+OVERRIDE = "the urgent procedure publishes past an unanswered blocking consultation"
 RELEASE = "the consulted unit's agreement releases a post whose chain is complete"
 SCHEDULING = "the author, the approvers and who scheduled (as at scheduling)"
 FAILURE = f"{SCHEDULING}, and the publishers of its accounts"
@@ -640,12 +664,38 @@ ROWS: list[Row] = [
         "manager",
         "publisher",
     ),
-    # The urgent procedure overriding a blocking consultation (CONSULTATION_OVERRIDDEN) goes
-    # here, with its scenario in SCENARIOS.
+    R(
+        urgent_overrides,
+        OVERRIDE,
+        K.POSTHOC_DUE,
+        "the approvers of the skipped steps (who owe the post-hoc review), never the author "
+        "nor who used the procedure",
+        "manager",
+        "reviewer",
+    ),
+    R(
+        urgent_overrides,
+        OVERRIDE,
+        K.CONSULTATION_OVERRIDDEN,
+        "the members of the consulted unit, never the author, who asked nor who used the procedure",
+        "jurist",
+        "legalhead",
+    ),
+    R(
+        late_objection,
+        "the consulted unit objects after the urgent procedure published past it",
+        K.CONSULTATION_ANSWERED,
+        "the author, who asked, whoever used the urgent procedure and the approvers who owe "
+        "the post-hoc review, never who answered",
+        "author",
+        "manager",
+        "chief",
+        "reviewer",
+    ),
 ]
 
-# Kinds declared for parts of #12 built on other branches; their rows arrive with them.
-PENDING_KINDS = {K.CONSULTATION_OVERRIDDEN}
+# Kinds declared but not sent yet (their rows arrive with their code).
+PENDING_KINDS: set[Notification.Kind] = set()
 
 
 def _events() -> list[str]:
