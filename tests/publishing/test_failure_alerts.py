@@ -98,7 +98,7 @@ def _page(user: User, language: str, url: str) -> str:
 
 
 def _mail_to(user: User) -> str:
-    bodies = [m.body for m in mail.outbox if m.to == [user.email]]
+    bodies = [str(m.body) for m in mail.outbox if m.to == [user.email]]
     assert len(bodies) == 1
     return bodies[0]
 
