@@ -146,7 +146,8 @@ def failure_words(entry: Mapping[str, Any]) -> FailureWords:
         reason=reason,
         what=_what(reason, params if isinstance(params, Mapping) else {}, network),
         todo=str(_WORDS[reason][1]),
-        detail=str(entry.get("error", "")),
+        # A late cancellation is ours, not the network's: its words already say who and why.
+        detail="" if reason == "cancelled_late" else str(entry.get("error", "")),
         account_id=account_id if isinstance(account_id, int) else None,
         unit_id=unit_id if isinstance(unit_id, int) else None,
     )

@@ -137,7 +137,9 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
     # 410, 413, 422 (validation: text too long, unknown language...): same request, same
     # answer.
     reason = _refusal_reason(status, words)
-    limit = re.search(r"limit of (\d+)", words) if reason == Reason.TOO_LONG else None
+    limit = re.search(r"(?:limit of|maximum is) (\d+)", words)
+    if reason != Reason.TOO_LONG:
+        limit = None
     return PublishError(
         f"Mastodon refused the post ({words}).",
         permanent=True,
@@ -149,7 +151,8 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
 def _refusal_reason(status: int, words: str) -> Reason:
     """What a 4xx verdict means for the people told. Mastodon words a too long status
     "Text character limit of N exceeded" (422, ``StatusLengthValidator``); GoToSocial and
-    others say "too long" / "length"."""
+    others say "too long" / "length" (mastodon-mock: "Text is too long (maximum is N
+    characters)")."""
     lowered = words.lower()
     if status == 413:
         return Reason.MEDIA_REFUSED  # only an upload is ever that large

@@ -4,14 +4,16 @@ offers the retry and the Accounts page only to those who may use them (fake netw
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.services import membership_create
@@ -20,6 +22,7 @@ from editorial.models import Notification, Post
 from publishing import services
 from publishing.adapters.base import PublishError, Reason
 from publishing.models import Publication
+from publishing.services.late import publications_cancel_late
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, scheduled
 
@@ -142,7 +145,11 @@ def test_failure_alert_each_reason_reads_in_french_with_the_network_words_quoted
         assert english not in page
         # The network's English appears only quoted and marked as English, after the
         # reason (the banner, the list and the history alike), never as the headline.
+        # (A late cancellation quotes no network: its words already say who and why.)
         quoted = f'<q lang="en">{NETWORK_WORDS}</q>'
+        if reason == Reason.CANCELLED_LATE:
+            assert NETWORK_WORDS not in page
+            continue
         assert page.count(NETWORK_WORDS) == page.count(quoted) >= 1
         assert page.index(what.group(1)) < page.index(quoted)
 
@@ -227,3 +234,25 @@ def test_failure_alert_without_reconnection_offers_no_accounts_link(
     _fail(org, fake, django_capture_on_commit_callbacks, Reason.RATE_LIMITED)
     assert 'class="reconnect"' not in _page(org.manager, "en", reverse("editorial:notifications"))
     assert reverse("publishing:accounts") not in _mail_to(org.manager)
+
+
+def test_failure_alert_of_a_late_cancellation_names_who_and_why_in_french(
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.PUBLISH_LATE_AFTER_MINUTES = 30
+    post = scheduled(org, accounts=[org.mastodon])
+    with time_machine.travel(timezone.now() + timedelta(minutes=45), tick=False):
+        with django_capture_on_commit_callbacks(execute=False):
+            services.tick()
+        with django_capture_on_commit_callbacks(execute=True):
+            publications_cancel_late(
+                post=post, by=org.manager, reason="L'événement annoncé est passé."
+            )
+    publication = Publication.objects.get(post=post)
+    assert publication.last_error_reason == "cancelled_late"
+    page = _page(org.officer, "fr", reverse("editorial:notifications"))
+    assert (
+        "Non publié\u00a0: il était trop tard, et Marc Leroy l&#x27;a annulé\u00a0: "
+        "L&#x27;événement annoncé est passé."
+    ) in page
+    assert "failure-detail" not in page  # no "network's answer": no network answered
