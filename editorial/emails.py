@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from editorial import failures
 from editorial.models import Notification, NotificationPreference
 
 if TYPE_CHECKING:
@@ -89,6 +90,25 @@ def post_url(post_id: int) -> str:
     return str(settings.SITE_URL).rstrip("/") + reverse("editorial:post", args=[post_id])
 
 
+def failure_context(note: Notification) -> dict[str, Any]:
+    """For a failed publication: why, in the active language, and the links this recipient
+    may use (the retry on the post's page for those who may retry; the Accounts page for the
+    administrators of an account to reconnect)."""
+    worded = note.failures
+    if not worded:
+        return {}
+    site = str(settings.SITE_URL).rstrip("/")
+    post = note.post
+    return {
+        "failures": worded,
+        "managed_units": failures.reconnecting_units(note.recipient, worded),
+        "accounts_url": site + reverse("publishing:accounts"),
+        "retry_url": post_url(post.pk) + "#retry"
+        if post is not None and failures.may_retry(post, note.recipient)
+        else "",
+    }
+
+
 def compose(note: Notification, pref: NotificationPreference | None) -> Email:
     """The email for one notification, in the recipient's language (else the site's)."""
     language = (pref.language if pref else "") or settings.LANGUAGE_CODE
@@ -112,6 +132,7 @@ def compose(note: Notification, pref: NotificationPreference | None) -> Email:
                 "url": post_url(post.pk) if post is not None else settings.SITE_URL,
                 "preferences_url": str(settings.SITE_URL).rstrip("/")
                 + reverse("editorial:notification_preferences"),
+                **failure_context(note),
             },
         )
     # Subjects are one line: a title cut mid-sentence may still carry a newline.

@@ -8,7 +8,7 @@ as label/value pairs, so kinds added later show without a change here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from editorial import diffs, networks
+from editorial.failures import FailureWords, failures_of
 from editorial.models import AuditEvent, HoldWords, Post, PostTier, Revision, hold_words
 
 # Data keys the template already shows in words of its own (or that mean nothing to readers).
@@ -59,6 +60,8 @@ class EventEntry:
     event: AuditEvent
     details: list[tuple[str, str]]
     hold: HoldWords | None = None  # a charter hold: one line per problem
+    # A failed publication: why, per account, in the reader's language (editorial.failures).
+    failures: list[FailureWords] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ def post_history(post: Post) -> History:
                 e,
                 event_details(e.data),
                 hold_words(e.data) if e.verb == "held_by_charter" else None,
+                failures_of(e.data.get("publications", [])) if e.verb == "failed" else [],
             )
             for e in events
         ],

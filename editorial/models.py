@@ -26,6 +26,7 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount
 from charter.waivers import WaiverCategory
 from editorial.audit import GENESIS_HASH
+from editorial.failures import FailureWords, failures_of
 from editorial.networks import NetworkOptions, ReplyGate, SelfLabel, Visibility
 
 
@@ -228,6 +229,14 @@ class Post(ConcurrentTransitionMixin, models.Model):
         """Why the charter holds the post, in the reader's language; None when not known
         in that shape (the template then shows ``hold_reason``)."""
         return hold_words(self.hold_verdict)
+
+    @property
+    def failures(self) -> list[FailureWords]:
+        """Why its publications failed, per account, in the reader's language (empty for a
+        post that failed before reasons were recorded: the page shows ``last_error``)."""
+        if self.state != S.FAILED:
+            return []
+        return failures_of(self.remote_links or [])
 
     # --- transitions: bodies stay empty; services do the work around them ------------------
     @transition(
@@ -731,6 +740,13 @@ class Notification(models.Model):
     @property
     def charter_hold(self) -> HoldWords | None:
         return hold_words(self.data) if self.kind == self.Kind.CHARTER_HOLD else None
+
+    @property
+    def failures(self) -> list[FailureWords]:
+        """For a failed publication: why, per account, in the reader's language."""
+        if self.kind != self.Kind.FAILED:
+            return []
+        return failures_of(self.data.get("failures", []))
 
 
 class AuditEvent(models.Model):

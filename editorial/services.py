@@ -28,7 +28,7 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport
 from charter.rules import Finding
-from editorial import notifications, policies, recheck
+from editorial import failures, notifications, policies, recheck
 from editorial.audit import digest_of
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -1170,6 +1170,8 @@ def post_record_outcomes(outcomes: Sequence[PostOutcome]) -> list[int]:
                 "part": p.get("part", 0),
                 "url": p.get("url", ""),
                 "state": p.get("state", ""),
+                # A failure's reason code, for the post page to word (editorial.failures).
+                **failures.failure_fields(p),
             }
             for p in details.get("publications", [])
         ]
@@ -1208,6 +1210,9 @@ def post_record_outcomes(outcomes: Sequence[PostOutcome]) -> list[int]:
                     else notifications.failure_recipients(post)
                 ),
                 message=post.last_error,
+                data=None
+                if outcome.published
+                else failures.record(details.get("publications", [])),
             )
         )
     _audit_many(events)

@@ -24,6 +24,7 @@ from charter.snapshot import LinkStatus, MediaSnapshot
 from editorial import (
     comments,
     consultations,
+    failures,
     forms_networks,
     history,
     policies,
@@ -49,6 +50,7 @@ from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
     Consultation,
+    Notification,
     Post,
     PostState,
     PostTier,
@@ -344,6 +346,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chain": selectors.approval_chain(post, user),
         "links": _link_rows(revision.text if revision else ""),
         "consultations": views_consultations.section(post, user),
+        "failures": post.failures,
+        "managed_units": failures.reconnecting_units(user, post.failures),
         "can": {
             "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,
             "submit": services.may(post.submit, user),
@@ -574,10 +578,20 @@ def freeze_lift(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    notes = list(selectors.notifications_for(user)[:100])
+    # A failure says what to do, and offers only what this reader may do about it.
+    worded = {n.pk: n.failures for n in notes if n.kind == Notification.Kind.FAILED}
+    managed = failures.reconnecting_units(user, [f for fs in worded.values() for f in fs])
+    failed_posts = {n.post_id: n.post for n in notes if n.pk in worded}
+    retry = {pk for pk, post in failed_posts.items() if failures.may_retry(post, user)}
     return render(
         request,
         "editorial/notifications.html",
-        {"notifications": selectors.notifications_for(user)[:100]},
+        {
+            "notifications": notes,
+            "managed_units": managed,
+            "retryable": retry,
+        },
     )
 
 

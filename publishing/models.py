@@ -74,6 +74,10 @@ class Publication(models.Model):
     # beating, the claim no longer holds the account's concurrency and is reclaimed.
     claimed_by = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)
+    # Why it failed, for people: a ``publishing.adapters.base.Reason`` code and what its words
+    # need (a limit, who cancelled). ``last_error`` keeps the server's own words.
+    last_error_reason = models.CharField(max_length=32, blank=True)
+    last_error_params = models.JSONField(default=dict, blank=True)
     remote_id = models.CharField(max_length=300, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     # Bluesky's record CID: the strong reference the next part of a thread replies to.

@@ -8,6 +8,7 @@ error type that says whether trying again can help (modelled on healthchecks'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -81,6 +82,23 @@ class PublishedRef:
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. Bluesky cid
 
 
+class Reason(StrEnum):
+    """Why a publication failed, as a code the people told read in their own language.
+
+    The adapters know the vendor's answers; editorial words each code (``editorial.failures``)
+    and never sees the network's English. Keep both lists equal (a test checks it).
+    """
+
+    NEEDS_RECONNECTION = "needs_reconnection"  # credentials refused, revoked or unreadable
+    RATE_LIMITED = "rate_limited"  # the server asked to slow down, and attempts ran out
+    TOO_LONG = "too_long"  # the text is over the server's limit
+    REJECTED = "rejected"  # the server refused the post as invalid
+    MEDIA_REFUSED = "media_refused"  # an image was refused (type, size, count)
+    UNAVAILABLE = "unavailable"  # unreachable, too slow or erring, until attempts ran out
+    CANCELLED_LATE = "cancelled_late"  # a publisher cancelled it as too late
+    UNKNOWN = "unknown"
+
+
 class PublishError(Exception):
     """Raised by adapters for every failure, already classified.
 
@@ -102,6 +120,8 @@ class PublishError(Exception):
         maybe_sent: bool = False,
         needs_reconnection: bool = False,
         missing_scopes: tuple[str, ...] = (),
+        reason: Reason | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -113,11 +133,44 @@ class PublishError(Exception):
         # Permissions the credentials lack (e.g. a Mastodon token without read:statuses):
         # someone must reconnect the account to grant them.
         self.missing_scopes = missing_scopes
+        # What the people told read (``Reason``), with what words it needs (a limit...).
+        # Unset: derived from the flags (``reason_code``).
+        self.reason = reason
+        self.params = dict(params or {})
+
+    @property
+    def reason_code(self) -> Reason:
+        if self.reason is not None:
+            return self.reason
+        if self.needs_reconnection:
+            return Reason.NEEDS_RECONNECTION
+        # A transient failure that ended the publication ran out of attempts: the server
+        # did not answer usefully in time.
+        return Reason.UNKNOWN if self.permanent else Reason.UNAVAILABLE
+
+    def with_reason(self, reason: Reason, **params: Any) -> PublishError:
+        """The same error, worded for people as ``reason`` (e.g. a refusal of an upload)."""
+        error = PublishError(
+            self.message,
+            permanent=self.permanent,
+            retry_after=self.retry_after,
+            maybe_sent=self.maybe_sent,
+            needs_reconnection=self.needs_reconnection,
+            missing_scopes=self.missing_scopes,
+            reason=reason,
+            params={**self.params, **params},
+        )
+        return error
 
     def outcome_unknown(self) -> PublishError:
         """The same error, flagged as raised after the post may have been written."""
         return PublishError(
-            self.message, permanent=False, retry_after=self.retry_after, maybe_sent=True
+            self.message,
+            permanent=False,
+            retry_after=self.retry_after,
+            maybe_sent=True,
+            reason=self.reason,
+            params=self.params,
         )
 
 

@@ -17,7 +17,10 @@ from atproto_client.exceptions import (  # type: ignore[import-untyped]
 from atproto_client.models.common import XrpcError  # type: ignore[import-untyped]
 from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
 
-from .base import PublishError
+from .base import PublishError, Reason
+
+# Bluesky's text limit, enforced by the PDS ("grapheme too big").
+MAX_GRAPHEMES = 300
 
 # XRPC errors are {"error": name, "message": words} with an HTTP status
 # (https://atproto.com/specs/xrpc#error-responses). SDK 0.0.73 turns them into:
@@ -61,17 +64,29 @@ def _classify_xrpc(exc: RequestErrorBase) -> PublishError:
     described = _described(status, error, message)
     if status is None:
         # InvokeTimeoutError, or NetworkError from a refused/reset connection: no verdict.
-        return PublishError(f"Bluesky server unreachable or too slow: {exc!r}", permanent=False)
+        return PublishError(
+            f"Bluesky server unreachable or too slow: {exc!r}",
+            permanent=False,
+            reason=Reason.UNAVAILABLE,
+        )
     if isinstance(exc, BadRequestError):
         # 400 is a verdict on the request: InvalidSwap (another record holds the key),
         # InvalidRecord, "grapheme too big" (text over 300 graphemes), InvalidRequest.
+        reason, params = Reason.REJECTED, {}
         if error == "InvalidSwap":
             summary = "A different post already exists under this record key"
+            reason = Reason.UNKNOWN  # our own bookkeeping, nothing the people told can change
         elif "grapheme" in message:
             summary = "The text is longer than Bluesky allows"
+            reason, params = Reason.TOO_LONG, {"limit": MAX_GRAPHEMES}
+        elif "blob" in message.lower() or "image" in message.lower():
+            summary = "Bluesky refused an image"
+            reason = Reason.MEDIA_REFUSED
         else:
             summary = "Bluesky refused the post"
-        return PublishError(f"{summary} ({described}).", permanent=True)
+        return PublishError(
+            f"{summary} ({described}).", permanent=True, reason=reason, params=params
+        )
     if isinstance(exc, UnauthorizedError):
         # 401 AuthenticationRequired (wrong handle or app password), AccountTakedown, 403.
         return PublishError(
@@ -80,13 +95,27 @@ def _classify_xrpc(exc: RequestErrorBase) -> PublishError:
             "(Accounts page).",
             permanent=True,
             needs_reconnection=True,
+            reason=Reason.NEEDS_RECONNECTION,
         )
     if (status >= 500 and status != 501) or status in {408, 409}:
         # 5xx (502 arrives as NetworkError), 408, 409 (concurrent write to the repo).
-        return PublishError(f"Bluesky asked to try again ({described}).", permanent=False)
+        return PublishError(
+            f"Bluesky asked to try again ({described}).",
+            permanent=False,
+            reason=Reason.UNAVAILABLE,
+        )
+    if status == 413:
+        # Payload too large: on a post, the only large part is an image.
+        return PublishError(
+            f"Bluesky refused the request as too large ({described}).",
+            permanent=True,
+            reason=Reason.MEDIA_REFUSED,
+        )
     # 413 (NetworkError in the SDK, yet the request will always be too large), 404 (no XRPC
     # at this URL), 405, 501 MethodNotImplemented...
-    return PublishError(f"Bluesky refused the request ({described}).", permanent=True)
+    return PublishError(
+        f"Bluesky refused the request ({described}).", permanent=True, reason=Reason.REJECTED
+    )
 
 
 def classify_bluesky_error(exc: Exception, *, now: datetime | None = None) -> PublishError:
@@ -96,17 +125,24 @@ def classify_bluesky_error(exc: Exception, *, now: datetime | None = None) -> Pu
             "Bluesky rate limit reached; the server will accept writes again later.",
             permanent=False,
             retry_after=_rate_limit_delay(exc, datetime.now(UTC) if now is None else now),
+            reason=Reason.RATE_LIMITED,
         )
     if isinstance(exc, RequestErrorBase):
         return _classify_xrpc(exc)
     if isinstance(exc, LoginRequiredError):
-        return PublishError("Bluesky session unusable and no login possible.", permanent=True)
+        return PublishError(
+            "Bluesky session unusable and no login possible.",
+            permanent=True,
+            reason=Reason.NEEDS_RECONNECTION,
+        )
     if isinstance(exc, ModelError):
         # A 2xx the SDK cannot read: asking again will not change the shape of the answer.
         return PublishError(f"Unexpected answer from Bluesky: {exc}", permanent=True)
     if isinstance(exc, httpx.TransportError):
         # httpx errors SDK 0.0.73 lets through unwrapped (RemoteProtocolError, ProxyError...).
-        return PublishError(f"Bluesky server unreachable: {exc!r}", permanent=False)
+        return PublishError(
+            f"Bluesky server unreachable: {exc!r}", permanent=False, reason=Reason.UNAVAILABLE
+        )
     return PublishError(f"Bluesky error: {exc!r}", permanent=False)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .base import MediaItem, PublishError
+from .base import MediaItem, PublishError, Reason
 
 # app.bsky.embed.images: at most 4 images, each image/* and at most 2,000,000 bytes
 # (enforced by the PDS when the record is written; checked here before anything is sent).
@@ -93,6 +93,7 @@ def fit_image(item: MediaItem, *, max_bytes: int = MAX_IMAGE_BYTES) -> MediaItem
             f"Image {name} is {len(item.data)} bytes, over Bluesky's {max_bytes}, and "
             f"cannot be read to make it smaller ({exc}).",
             permanent=True,
+            reason=Reason.MEDIA_REFUSED,
         ) from exc
     for scale in _SCALES:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
@@ -108,7 +109,9 @@ def fit_image(item: MediaItem, *, max_bytes: int = MAX_IMAGE_BYTES) -> MediaItem
                     filename=str(PurePath(name).with_suffix(".jpg")),
                 )
     raise PublishError(
-        f"Image {name} cannot be made smaller than {max_bytes} bytes.", permanent=True
+        f"Image {name} cannot be made smaller than {max_bytes} bytes.",
+        permanent=True,
+        reason=Reason.MEDIA_REFUSED,
     )
 
 
@@ -120,18 +123,25 @@ def images_embed(media: tuple[MediaItem, ...]) -> dict[str, Any]:
     """The ``app.bsky.embed.images`` of the record, from fitted images; refuses what the PDS
     would refuse."""
     if len(media) > MAX_IMAGES:
-        raise PublishError(f"Bluesky accepts at most {MAX_IMAGES} images per post.", permanent=True)
+        raise PublishError(
+            f"Bluesky accepts at most {MAX_IMAGES} images per post.",
+            permanent=True,
+            reason=Reason.MEDIA_REFUSED,
+        )
     images = []
     for item in media:
         if not item.mime_type.startswith("image/"):
             raise PublishError(
-                f"Bluesky posts take images only, not {item.mime_type}.", permanent=True
+                f"Bluesky posts take images only, not {item.mime_type}.",
+                permanent=True,
+                reason=Reason.MEDIA_REFUSED,
             )
         if len(item.data) > MAX_IMAGE_BYTES:
             raise PublishError(
                 f"Image {item.filename or ''} is {len(item.data)} bytes; Bluesky accepts at most "
                 f"{MAX_IMAGE_BYTES}.",
                 permanent=True,
+                reason=Reason.MEDIA_REFUSED,
             )
         image: dict[str, Any] = {"alt": item.alt_text, "image": blob_ref(item)}
         ratio = aspect_ratio(item.data)

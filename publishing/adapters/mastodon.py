@@ -40,6 +40,7 @@ from .base import (
     PreparedPayload,
     PublishedRef,
     PublishError,
+    Reason,
     checked_server_url,
 )
 from .mastodon_server import (
@@ -101,10 +102,18 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
     if status is None:
         # A 2xx whose body is not JSON (a proxy page): the status may exist, and the
         # idempotency key makes trying again safe.
-        return PublishError(f"Unreadable answer from Mastodon: {words}", permanent=False)
+        return PublishError(
+            f"Unreadable answer from Mastodon: {words}",
+            permanent=False,
+            reason=Reason.UNAVAILABLE,
+        )
     if status >= 500 or status in _TRANSIENT_STATUSES:
         # MastodonServerError and its 500/502/503/504 subclasses, plus the list above.
-        return PublishError(f"Mastodon asked to try again ({words}).", permanent=False)
+        return PublishError(
+            f"Mastodon asked to try again ({words}).",
+            permanent=False,
+            reason=Reason.RATE_LIMITED if status == 429 else Reason.UNAVAILABLE,
+        )
     if status == 403 and "scope" in words.lower():
         # The token lacks a permission ("This action is outside the authorized scopes").
         return PublishError(
@@ -113,6 +122,7 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
             "(Accounts page) to grant it.",
             permanent=True,
             needs_reconnection=True,
+            reason=Reason.NEEDS_RECONNECTION,
         )
     if status == 401:
         # MastodonUnauthorizedError: token revoked or wrong; someone must reconnect.
@@ -121,11 +131,34 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
             "An administrator must reconnect the account (Accounts page).",
             permanent=True,
             needs_reconnection=True,
+            reason=Reason.NEEDS_RECONNECTION,
         )
     # 403 (suspended account, missing scope), 404 MastodonNotFoundError (wrong server URL),
     # 410, 413, 422 (validation: text too long, unknown language...): same request, same
     # answer.
-    return PublishError(f"Mastodon refused the post ({words}).", permanent=True)
+    reason = _refusal_reason(status, words)
+    limit = re.search(r"(?:limit of|maximum is) (\d+)", words)
+    if reason != Reason.TOO_LONG:
+        limit = None
+    return PublishError(
+        f"Mastodon refused the post ({words}).",
+        permanent=True,
+        reason=reason,
+        params={"limit": int(limit.group(1))} if limit else {},
+    )
+
+
+def _refusal_reason(status: int, words: str) -> Reason:
+    """What a 4xx verdict means for the people told. Mastodon words a too long status
+    "Text character limit of N exceeded" (422, ``StatusLengthValidator``); GoToSocial and
+    others say "too long" / "length" (mastodon-mock: "Text is too long (maximum is N
+    characters)")."""
+    lowered = words.lower()
+    if status == 413:
+        return Reason.MEDIA_REFUSED  # only an upload is ever that large
+    if "character limit" in lowered or "too long" in lowered or "length" in lowered:
+        return Reason.TOO_LONG
+    return Reason.REJECTED
 
 
 def classify_mastodon_error(
@@ -145,11 +178,14 @@ def classify_mastodon_error(
             "Mastodon rate limit reached; the server will accept posts again later.",
             permanent=False,
             retry_after=retry_after,
+            reason=Reason.RATE_LIMITED,
         )
     if isinstance(exc, MastodonNetworkError):
         # Connection refused, DNS, TLS, timeouts (MastodonReadTimeout is a subclass): no
         # verdict was given, and the idempotency key makes a retry safe.
-        return PublishError(f"Mastodon server unreachable: {exc}", permanent=False)
+        return PublishError(
+            f"Mastodon server unreachable: {exc}", permanent=False, reason=Reason.UNAVAILABLE
+        )
     if isinstance(exc, MastodonAPIError):
         return _classify_api_error(exc)
     if isinstance(exc, MastodonIllegalArgumentError | MastodonVersionError):
@@ -327,6 +363,8 @@ class MastodonAdapter:
             permanent=False,
             retry_after=max(error.retry_after or 0.0, self.settle_seconds),
             maybe_sent=True,
+            reason=error.reason,
+            params=error.params,
         )
 
     def _fail(self, api: Mastodon, exc: MastodonError) -> PublishError:
@@ -369,7 +407,11 @@ class MastodonAdapter:
             # (the server deletes those after a day).
             media_ids = [self._upload(api, item) for item in post.media] or None
         except MastodonError as exc:
-            raise self._fail(api, exc) from exc
+            error = self._fail(api, exc)
+            if error.permanent and error.reason in {Reason.REJECTED, Reason.TOO_LONG}:
+                # A verdict on an upload is a verdict on the image (type, size, description).
+                error = error.with_reason(Reason.MEDIA_REFUSED)
+            raise error from exc
         except SDK_FAULTS as exc:
             raise classify_sdk_fault(exc, doing="uploading an image") from exc
         try:

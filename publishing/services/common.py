@@ -12,7 +12,7 @@ from accounts.models import SocialAccount
 from accounts.services import social_account_store_session
 from editorial.services import PostOutcome, post_record_outcomes
 from publishing.adapters import Adapter, get_adapter
-from publishing.adapters.base import Credentials
+from publishing.adapters.base import Credentials, Reason
 from publishing.models import Publication, PublicationState
 
 P = PublicationState
@@ -85,6 +85,7 @@ def _outcome(post_id: int, publications: list[Publication]) -> PostOutcome:
                 "state": p.state,
                 "url": p.remote_url,
                 "error": p.last_error,
+                **(_failure(p) if p.state == P.FAILED else {}),
             }
             for p in publications
         ]
@@ -94,3 +95,17 @@ def _outcome(post_id: int, publications: list[Publication]) -> PostOutcome:
             f"{p.account}: {p.last_error}" for p in publications if p.state == P.FAILED
         )
     return PostOutcome(post_id=post_id, published=published, details=details)
+
+
+def _failure(publication: Publication) -> dict[str, Any]:
+    """What editorial needs to word a failure in each reader's language (codes, never our
+    English): the reason (``adapters.base.Reason``), its parameters, and the account's
+    network and unit, which say who may reconnect it."""
+    account = publication.account
+    return {
+        "reason": publication.last_error_reason or Reason.UNKNOWN.value,
+        "params": publication.last_error_params or {},
+        "network": account.network,
+        "account_id": account.pk,
+        "unit_id": account.unit_id,
+    }

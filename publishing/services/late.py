@@ -29,6 +29,7 @@ from editorial.services import (
     post_record_late_hold,
     refuse_unless_fit,
 )
+from publishing.adapters.base import Reason
 from publishing.models import Publication, PublicationState
 from publishing.services import heartbeat
 from publishing.services.common import finish_post_if_done
@@ -178,7 +179,10 @@ def publications_cancel_late(*, post: Post, by: User, reason: str) -> int:
     held = _held(post, by)
     error = _("Not published: too late, cancelled by %(who)s: %(why)s") % {"who": by, "why": why}
     changed = Publication.objects.filter(pk__in=[p.pk for p in held], state=P.HELD).update(
-        state=P.FAILED, last_error=error
+        state=P.FAILED,
+        last_error=error,
+        last_error_reason=Reason.CANCELLED_LATE.value,
+        last_error_params={"who": str(by), "why": why},
     )
     post_record_late_decision(
         post_id=post.pk, by=by, accounts=[str(p.account) for p in held], confirmed=False, reason=why

@@ -153,7 +153,11 @@ def _retry(publication: Publication, now: datetime) -> None:
         ).exists()
     )
     Publication.objects.filter(pk=publication.pk).update(
-        state=P.PENDING if before_published else P.WAITING, next_attempt_at=now, last_error=""
+        state=P.PENDING if before_published else P.WAITING,
+        next_attempt_at=now,
+        last_error="",
+        last_error_reason="",
+        last_error_params={},
     )
 
 

@@ -31,6 +31,7 @@ from publishing.adapters.base import (
     OutgoingPost,
     PreparedPayload,
     PublishError,
+    Reason,
     ReplyRef,
 )
 from publishing.models import Attempt, Publication, PublicationState
@@ -133,7 +134,9 @@ def release_next_part(publication: Publication, now: datetime) -> None:
     ).update(state=P.PENDING, next_attempt_at=now)
 
 
-def _abandon_later_parts(publication: Publication, error: str) -> None:
+def _abandon_later_parts(
+    publication: Publication, error: str, reason: str, params: dict[str, Any]
+) -> None:
     """A part that failed for good takes the parts after it along: they can only reply to it."""
     Publication.objects.filter(
         post_id=publication.post_id,
@@ -143,6 +146,9 @@ def _abandon_later_parts(publication: Publication, error: str) -> None:
     ).update(
         state=P.FAILED,
         last_error=f"Not sent: part {publication.part + 1} of the thread failed ({error}).",
+        # The earlier part's reason is theirs too: what fixes it fixes them.
+        last_error_reason=reason,
+        last_error_params={**params, "after_part": publication.part + 1},
     )
 
 
@@ -318,7 +324,10 @@ def _release(publications: list[Publication], started: datetime) -> dict[UUID, P
 def _failed(publication: Publication, started: datetime, exc: Exception) -> PublicationState:
     """Record a failed attempt, in words, with its retry or its end."""
     if isinstance(exc, CredentialsError):
-        return _record_failure(publication, started, str(exc), permanent=True)
+        # The stored secret cannot be read (keys changed): connecting again stores a new one.
+        return _record_failure(
+            publication, started, str(exc), permanent=True, reason=Reason.NEEDS_RECONNECTION
+        )
     if isinstance(exc, PublishError):
         if exc.needs_reconnection:
             social_account_needs_reconnection(
@@ -333,13 +342,20 @@ def _failed(publication: Publication, started: datetime, exc: Exception) -> Publ
             permanent=exc.permanent,
             retry_after=exc.retry_after,
             maybe_sent=exc.maybe_sent,
+            reason=exc.reason_code,
+            params=exc.params,
         )
     # A bug or an unmapped library error: keep the row alive and retry with backoff, bounded
     # by PUBLISH_MAX_ATTEMPTS, rather than lose the post. Whether it was sent is unknown, so
     # the next attempt looks first.
     logger.error("Unexpected error publishing %s", publication.pk, exc_info=exc)
     return _record_failure(
-        publication, started, f"Unexpected error: {exc!r}", permanent=False, maybe_sent=True
+        publication,
+        started,
+        f"Unexpected error: {exc!r}",
+        permanent=False,
+        maybe_sent=True,
+        reason=Reason.UNKNOWN,
     )
 
 
@@ -396,6 +412,8 @@ def _record_successes(sent: list[Sent], started: datetime) -> None:
                 remote_cid=str(item.ref.extra.get("cid", "")),
                 published_at=item.acknowledged,
                 last_error="",
+                last_error_reason="",
+                last_error_params={},
             )
             revision = item.publication.post.current_revision
             if revision is not None and revision.thread:
@@ -421,6 +439,8 @@ def _record_failure(
     permanent: bool,
     retry_after: float | None = None,
     maybe_sent: bool = False,
+    reason: Reason = Reason.UNKNOWN,
+    params: dict[str, Any] | None = None,
 ) -> PublicationState:
     give_up = permanent or publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS
     state = P.FAILED if give_up else P.PENDING
@@ -428,7 +448,12 @@ def _record_failure(
     if maybe_sent and not permanent:
         outcome = Attempt.Outcome.UNKNOWN
     with transaction.atomic():
-        fields: dict[str, Any] = {"state": state, "last_error": error}
+        fields: dict[str, Any] = {
+            "state": state,
+            "last_error": error,
+            "last_error_reason": reason.value,
+            "last_error_params": params or {},
+        }
         if not give_up:
             fields["next_attempt_at"] = timezone.now() + _backoff(publication.attempts, retry_after)
         # Only while the claim is still this attempt's: a worker that hung past the stale
@@ -454,5 +479,5 @@ def _record_failure(
     if not still_ours:
         return PublicationState(Publication.objects.get(pk=publication.pk).state)
     if give_up:
-        _abandon_later_parts(publication, error)
+        _abandon_later_parts(publication, error, reason.value, params or {})
     return state
