@@ -74,7 +74,7 @@ class SmtpServer:
             handler.wfile.flush()
 
         reply("220 localhost ESMTP test")
-        sender, recipients = "", []
+        sender, recipients = "", list[str]()
         while True:
             raw = handler.rfile.readline()
             if not raw:
@@ -84,7 +84,7 @@ class SmtpServer:
             if verb in ("EHLO", "HELO"):
                 reply("250 localhost")
             elif verb == "MAIL":
-                sender, recipients = command.split(":", 1)[1].strip(), []
+                sender, recipients = command.split(":", 1)[1].strip(), list[str]()
                 reply("250 OK")
             elif verb == "RCPT":
                 if self.rcpt_reply.startswith("2"):
