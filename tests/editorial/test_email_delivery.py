@@ -262,12 +262,13 @@ def test_sweep_takes_back_an_e_mail_claimed_by_a_dead_worker(
 @pytest.fixture
 def broker_down(settings: Any) -> Iterator[None]:
     """The Celery broker is a Redis nobody runs: every connection is refused."""
-    previous = current_app.conf.broker_url
-    current_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    conf = current_app.conf
+    previous = conf.broker_url
+    conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0")
     try:
         yield
     finally:
-        current_app.conf.broker_url = previous
+        conf.update(broker_url=previous)
 
 
 def test_broker_down_the_request_commits_and_the_e_mail_stays_pending(
