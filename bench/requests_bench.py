@@ -95,7 +95,7 @@ def _one_post(clients: dict[str, Any], officer: Any, account: Any, n: int) -> di
         accounts=[account],
         text=f"Le guichet unique ouvre lundi de 9 h à 17 h (avis n° {n}).",
     )
-    steps = (
+    steps: tuple[tuple[str, Any, dict[str, str]], ...] = (
         ("submit", clients["officer"], {}),
         ("approve", clients["manager"], {}),
         ("schedule", clients["manager"], {"now": "1"}),
