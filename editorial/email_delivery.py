@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -172,14 +173,19 @@ def _wanted(notes: Sequence[Notification]) -> list[tuple[Notification, Pref | No
     return wanted
 
 
-def notification_emails_send(*, notification_ids: Sequence[int]) -> datetime | None:
+def notification_emails_send(
+    *, notification_ids: Sequence[int], budget_seconds: float | None = None
+) -> datetime | None:
     """Send the e-mails of these notifications that are due; the earliest retry, if any.
 
     Each row is claimed just before its own message, so a claim lasts one message, not the
     batch. One SMTP connection serves the batch. A server that cannot be reached (or refuses
     our login) fails the rest of the batch at once, transiently: it is the server or our
-    settings, not the messages, and trying each would wait EMAIL_TIMEOUT each.
+    settings, not the messages, and trying each would wait EMAIL_TIMEOUT each. Past
+    ``budget_seconds`` (one e-mail at least), no further row is claimed: the rest stays
+    pending for the next run.
     """
+    started = time.monotonic()
     now = timezone.now()
     notes = list(
         Notification.objects.filter(_due(now), pk__in=notification_ids)
@@ -189,12 +195,17 @@ def notification_emails_send(*, notification_ids: Sequence[int]) -> datetime | N
     retries: list[datetime] = []
     connection: BaseEmailBackend = get_connection(fail_silently=False)
     opened = False
+    attempted = 0
     unreachable: BaseException | None = None
     try:
         for note, pref in _wanted(notes):
+            spent = time.monotonic() - started
+            if attempted and budget_seconds is not None and spent > budget_seconds:
+                break
             claimed_at = _claim(note.pk)
             if claimed_at is None:
                 continue  # sent, or being sent, by another worker
+            attempted += 1
             if unreachable is None and not opened:
                 try:
                     connection.open()
@@ -252,5 +263,9 @@ def notification_emails_sweep() -> int:
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     if ids:
-        notification_emails_send(notification_ids=ids)
+        # Bounded: a slow mail server holds one worker slot about one sweep period, not
+        # SWEEP_BATCH x the time of an e-mail.
+        notification_emails_send(
+            notification_ids=ids, budget_seconds=float(settings.EMAIL_SWEEP_SECONDS)
+        )
     return len(ids)

@@ -287,3 +287,20 @@ def test_broker_down_the_request_commits_and_the_e_mail_stays_pending(
     note = Notification.objects.get(recipient=org.manager, kind=K.SUBMITTED)
     assert note.email_status == S.PENDING
     assert "not queued" in caplog.text and smtp.connections == 0
+
+
+def test_sweep_work_is_bounded_by_its_budget_the_rest_waits(org: Org, smtp: SmtpServer) -> None:
+    post = _draft(org)
+    notes = Notification.objects.bulk_create(
+        Notification(recipient=u, post=post, kind=K.MENTIONED) for u in (org.officer, org.manager)
+    )
+    email_delivery.notification_emails_send(
+        notification_ids=[n.pk for n in notes], budget_seconds=0.0
+    )
+    assert len(smtp.messages) == 1  # one e-mail at least, then the budget is spent
+    statuses = sorted(
+        Notification.objects.filter(pk__in=[n.pk for n in notes]).values_list(
+            "email_status", flat=True
+        )
+    )
+    assert statuses == [S.PENDING, S.SENT]
