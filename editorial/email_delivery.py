@@ -218,24 +218,32 @@ def notification_emails_send(
                 retry_at = _send(connection, note, pref, claimed_at)
                 if retry_at is not None:
                     # A broken session would fail every next message: the next one reconnects.
-                    connection.close()
+                    _close(connection)
                     opened = False
             if retry_at is not None:
                 retries.append(retry_at)
     finally:
-        connection.close()
+        _close(connection)
     return min(retries, default=None)
+
+
+def _close(connection: BaseEmailBackend) -> None:
+    """Close the session; a server that fails its QUIT has nothing more to tell us."""
+    try:
+        connection.close()
+    except Exception:
+        logger.debug("SMTP connection closed uncleanly", exc_info=True)
 
 
 def _send(
     connection: BaseEmailBackend, note: Notification, pref: Pref | None, claimed_at: datetime
 ) -> datetime | None:
     """Send one claimed e-mail and record the outcome; when to retry after a transient error."""
-    email = emails.compose(note, pref)
-    message = EmailMessage(email.subject, email.body, to=[email.to], connection=connection)
     try:
+        email = emails.compose(note, pref)
+        message = EmailMessage(email.subject, email.body, to=[email.to], connection=connection)
         message.send()
-    except Exception as exc:  # every backend error is recorded on its row
+    except Exception as exc:  # every error is recorded on its row (a template's: for good)
         return _record_failure(note.pk, claimed_at, exc, transient=is_transient(exc))
     _record_sent(note.pk, claimed_at)
     return None
@@ -249,11 +257,18 @@ def notification_emails_sweep() -> int:
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.EMAIL_SENDING_STALE_SECONDS)
-    reclaimed = Notification.objects.filter(
-        email_status=Status.SENDING, email_claimed_at__lt=stale
-    ).update(email_status=Status.PENDING, email_retry_at=None)
-    if reclaimed:
-        logger.warning("%d notification e-mails taken back from a dead worker", reclaimed)
+    dead = Notification.objects.filter(email_status=Status.SENDING, email_claimed_at__lt=stale)
+    # An e-mail whose every attempt killed its worker is not tried forever.
+    given_up = dead.filter(email_attempts__gte=settings.EMAIL_MAX_ATTEMPTS).update(
+        email_status=Status.FAILED, email_error="worker died while sending, every attempt"
+    )
+    reclaimed = dead.update(email_status=Status.PENDING, email_retry_at=None)
+    if reclaimed or given_up:
+        logger.warning(
+            "notification e-mails claimed by a dead worker: %d taken back, %d failed for good",
+            reclaimed,
+            given_up,
+        )
     late = now - timedelta(seconds=settings.EMAIL_SWEEP_AFTER_SECONDS)
     ids = list(
         Notification.objects.filter(email_status=Status.PENDING)

@@ -304,3 +304,36 @@ def test_sweep_work_is_bounded_by_its_budget_the_rest_waits(org: Org, smtp: Smtp
         )
     )
     assert statuses == [S.PENDING, S.SENT]
+
+
+def test_sweep_fails_an_e_mail_whose_every_attempt_lost_its_worker(
+    org: Org, smtp: SmtpServer, settings: Any, frozen_now: Any, time_machine: Any
+) -> None:
+    note = _note(org, email_status=S.SENDING, email_claimed_at=frozen_now, email_attempts=3)
+    time_machine.shift(timedelta(seconds=settings.EMAIL_SENDING_STALE_SECONDS + 1))
+    email_delivery.notification_emails_sweep()
+    note.refresh_from_db()
+    assert note.email_status == S.FAILED and smtp.messages == []
+
+
+def test_task_an_e_mail_that_cannot_be_written_fails_and_the_others_leave(
+    org: Org, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.template import TemplateSyntaxError
+    from django.template.loader import render_to_string
+
+    post = _draft(org)
+    broken, fine = Notification.objects.bulk_create(
+        Notification(recipient=org.manager, post=post, kind=k) for k in (K.MENTIONED, K.APPROVED)
+    )
+    def render(template: str, context: dict[str, Any]) -> str:
+        if context["note"].pk == broken.pk:
+            raise TemplateSyntaxError("broken template")
+        return render_to_string(template, context)
+
+    monkeypatch.setattr(emails, "render_to_string", render)
+    email_delivery.notification_emails_send(notification_ids=[broken.pk, fine.pk])
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert (broken.email_status, fine.email_status) == (S.FAILED, S.SENT)
+    assert "broken template" in broken.email_error and len(smtp.messages) == 1
