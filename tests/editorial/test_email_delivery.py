@@ -326,6 +326,7 @@ def test_task_an_e_mail_that_cannot_be_written_fails_and_the_others_leave(
     broken, fine = Notification.objects.bulk_create(
         Notification(recipient=org.manager, post=post, kind=k) for k in (K.MENTIONED, K.APPROVED)
     )
+
     def render(template: str, context: dict[str, Any]) -> str:
         if context["note"].pk == broken.pk:
             raise TemplateSyntaxError("broken template")
@@ -337,3 +338,25 @@ def test_task_an_e_mail_that_cannot_be_written_fails_and_the_others_leave(
     fine.refresh_from_db()
     assert (broken.email_status, fine.email_status) == (S.FAILED, S.SENT)
     assert "broken template" in broken.email_error and len(smtp.messages) == 1
+
+
+def test_task_asks_celery_to_retry_when_the_first_e_mail_is_due_again(
+    org: Org, smtp: SmtpServer, frozen_now: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celery.exceptions import Retry
+
+    asked: list[float] = []
+
+    def retry(countdown: float) -> Retry:
+        asked.append(countdown)
+        return Retry("again")
+
+    monkeypatch.setattr(tasks.send_notification_emails, "retry", retry)
+    note = _note(org)
+    smtp.rcpt_reply = "452 4.2.2 Mailbox full"
+    tasks.send_notification_emails.apply(args=([note.pk],))
+    assert asked == [60.0]  # EMAIL_RETRY_BASE_SECONDS after the first attempt
+    smtp.rcpt_reply = "250 OK"
+    asked.clear()
+    tasks.send_notification_emails.apply(args=([note.pk],))  # a redelivery, before it is due
+    assert asked == [] and smtp.messages == []
