@@ -1,6 +1,6 @@
 """Notifications by email: after commit, per the member's choice, never at the change's cost.
 
-The task is run in-process as soon as it is queued (``_worker``): these tests are about what
+The task is run in-process as soon as it is queued (``email_worker``): these tests are about what
 is sent to whom; tests/editorial/test_email_delivery.py is about the worker and the broker.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from editorial import comments, email_delivery, emails, notifications, services, tasks
+from editorial import comments, email_delivery, emails, notifications, services
 from editorial.models import Notification, NotificationPreference, Post
 from tests.conftest import Org
 
@@ -27,13 +27,8 @@ def _site(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker that runs the queued e-mail task at once, in this process."""
-
-    def apply_async(args: tuple[list[int]], **options: Any) -> None:
-        tasks.send_notification_emails.apply(args=args)
-
-    monkeypatch.setattr(tasks.send_notification_emails, "apply_async", apply_async)
+def _worker(email_worker: None) -> None:
+    """The queued e-mail task runs at once, in this process (tests/conftest.py)."""
 
 
 def _submitted(org: Org) -> Post:
