@@ -360,3 +360,52 @@ def test_task_asks_celery_to_retry_when_the_first_e_mail_is_due_again(
     asked.clear()
     tasks.send_notification_emails.apply(args=([note.pk],))  # a redelivery, before it is due
     assert asked == [] and smtp.messages == []
+
+
+@pytest.fixture
+def broker_silent(settings: Any) -> Iterator[None]:
+    """The broker's host accepts connections and never answers (a hung Redis, a black hole)."""
+    import socket
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # the kernel completes the handshakes; nobody ever reads or replies
+    conf = current_app.conf
+    previous = conf.broker_url
+    conf.update(broker_url=f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
+    try:
+        yield
+    finally:
+        conf.update(broker_url=previous)
+        listener.close()
+
+
+def test_broker_silent_the_request_still_returns_and_the_e_mail_stays_pending(
+    org: Org,
+    smtp: SmtpServer,
+    broker_silent: None,
+    django_capture_on_commit_callbacks: Any,
+    caplog: Any,
+) -> None:
+    import signal
+
+    post = _draft(org)
+
+    class Hung(BaseException):
+        """Not an Exception: no ``except Exception`` on the way may swallow it."""
+
+    def hung(signum: int, frame: Any) -> None:
+        raise Hung("the request hung on the broker")
+
+    # An alarm only so that a request hanging on the broker fails the test, not the run.
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _client(org.officer).post(reverse("editorial:submit", args=[post.pk]))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert response.status_code == 302
+    note = Notification.objects.get(recipient=org.manager, kind=K.SUBMITTED)
+    assert note.email_status == S.PENDING and "not queued" in caplog.text
