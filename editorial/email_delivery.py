@@ -284,3 +284,24 @@ def notification_emails_sweep() -> int:
             notification_ids=ids, budget_seconds=float(settings.EMAIL_SWEEP_SECONDS)
         )
     return len(ids)
+
+
+def count_overdue(now: datetime) -> int:
+    """E-mails still pending two sweeps after the sweep should have taken them: no worker
+    consumes the ``celery`` queue, or beat is not running (the health page's figure)."""
+    limit = now - timedelta(
+        seconds=settings.EMAIL_SWEEP_AFTER_SECONDS + 2 * settings.EMAIL_SWEEP_SECONDS
+    )
+    return int(
+        Notification.objects.filter(email_status=Status.PENDING)
+        .alias(due_at=Coalesce("email_retry_at", "created_at"))
+        .filter(due_at__lt=limit)
+        .count()
+    )
+
+
+def count_failed(since: datetime) -> int:
+    """E-mails given up, of the notifications written since then."""
+    return int(
+        Notification.objects.filter(email_status=Status.FAILED, created_at__gte=since).count()
+    )
