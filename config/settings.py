@@ -195,9 +195,32 @@ else:
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
     EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
-# Notification emails leave right after the change commits: a mail server that hangs must
-# not hold the request (or the worker) for long. Failures are logged, never retried here.
+# Notification e-mails leave from a Celery worker (editorial.email_delivery), never from a
+# request. EMAIL_TIMEOUT bounds each SMTP operation: a server that hangs holds a mail worker
+# this long per command, then the e-mail is retried later (a transient failure).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+if EMAIL_TIMEOUT <= 0:
+    raise ImproperlyConfigured("EMAIL_TIMEOUT must be a positive number of seconds.")
+# Transient failures (refused, timeout, SMTP 4xx) are retried after EMAIL_RETRY_BASE_SECONDS,
+# doubled each time (capped at 15 minutes); the EMAIL_MAX_ATTEMPTS-th failure marks the e-mail
+# failed (logged; the notification stays in the member's list).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=60.0)
+if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_RETRY_BASE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "EMAIL_MAX_ATTEMPTS must be at least 1 and EMAIL_RETRY_BASE_SECONDS not negative."
+    )
+# The sweep (every EMAIL_SWEEP_SECONDS) sends what is still pending this long after it was due
+# (its task was never queued: broker down; or lost) and takes back e-mails claimed by a worker
+# EMAIL_SENDING_STALE_SECONDS ago that never finished (killed mid-send: sent again, at worst).
+EMAIL_SWEEP_SECONDS = env.float("EMAIL_SWEEP_SECONDS", default=30.0)
+EMAIL_SWEEP_AFTER_SECONDS = env.float("EMAIL_SWEEP_AFTER_SECONDS", default=60.0)
+EMAIL_SENDING_STALE_SECONDS = env.float("EMAIL_SENDING_STALE_SECONDS", default=300.0)
+if EMAIL_SENDING_STALE_SECONDS <= 6 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "EMAIL_SENDING_STALE_SECONDS must exceed six EMAIL_TIMEOUTs (an SMTP session is several "
+        "commands): an e-mail still being sent would be sent again."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="porte-voix@localhost")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -253,6 +276,10 @@ CELERY_BEAT_SCHEDULE = {
     "consultations-escalate": {
         "task": "editorial.tasks.escalate_consultations",
         "schedule": 60.0,
+    },
+    "notification-emails-sweep": {
+        "task": "editorial.tasks.sweep_notification_emails",
+        "schedule": EMAIL_SWEEP_SECONDS,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -1,20 +1,18 @@
 """Notifications by email, and each member's choice of which kinds they receive.
 
-Sent once the change is committed (``notifications.notify`` registers ``deliver`` with
-``transaction.on_commit``), through Django's configured ``EMAIL_BACKEND``. The in-app
-notification is the record: a mail server that refuses or times out is logged and never
-undoes the change nor removes the notification from the member's list.
+What an e-mail says and who wants one. Sending is ``editorial.email_delivery``'s, from a
+worker once the change is committed, through Django's configured ``EMAIL_BACKEND``. The in-app
+notification is the record: a mail server that refuses or times out never undoes the change
+nor removes the notification from the member's list.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,8 +24,6 @@ from editorial.models import Notification, NotificationPreference
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 
@@ -137,38 +133,3 @@ def compose(note: Notification, pref: NotificationPreference | None) -> Email:
         )
     # Subjects are one line: a title cut mid-sentence may still carry a newline.
     return Email(to=note.recipient.email, subject=" ".join(subject.split()), body=body)
-
-
-def send_notification_emails(notification_ids: list[int]) -> int:
-    """Email the given notifications to those who want them; how many were sent."""
-    notes = list(
-        Notification.objects.filter(pk__in=notification_ids).select_related(
-            "recipient", "post", "post__current_revision"
-        )
-    )
-    prefs = {
-        p.user_id: p
-        for p in NotificationPreference.objects.filter(user_id__in={n.recipient_id for n in notes})
-    }
-    emails = [
-        compose(n, prefs.get(n.recipient_id))
-        for n in notes
-        if wants_email(n, prefs.get(n.recipient_id))
-    ]
-    if not emails:
-        return 0
-    sent = 0
-    try:
-        with get_connection() as connection:
-            for email in emails:
-                message = EmailMessage(
-                    email.subject, email.body, to=[email.to], connection=connection
-                )
-                try:
-                    sent += message.send()
-                except Exception:  # any backend error: the next recipient still gets theirs
-                    logger.exception("notification email to %s not sent", email.to)
-    except Exception:
-        # Opening the connection failed: the notifications stay in the members' lists.
-        logger.exception("mail server unavailable: %d notification emails not sent", len(emails))
-    return sent

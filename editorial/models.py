@@ -730,9 +730,37 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", _("E-mail waiting to be sent")
+        SENDING = "sending", _("E-mail being sent")
+        SENT = "sent", _("E-mail sent")
+        NOT_WANTED = "not_wanted", _("No e-mail wanted")
+        FAILED = "failed", _("E-mail not sent")
+
+    # The e-mail's delivery, owned by ``editorial.email_delivery`` (a worker, never the
+    # request): the row is the outbox, so a lost task or a dead worker loses no e-mail.
+    email_status = models.CharField(
+        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    # Pending: not tried again before this (backoff after a transient failure).
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    # Sending: when the worker claimed it; a claim this old is a dead worker's (the sweep).
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.TextField(blank=True)
+
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The sweep reads the few rows still in flight, never the whole history.
+            models.Index(
+                fields=["email_status", "created_at"],
+                condition=models.Q(email_status__in=["pending", "sending"]),
+                name="notification_email_inflight",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"

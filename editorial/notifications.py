@@ -1,8 +1,9 @@
 """Who hears of a post's progress. Called by ``editorial.services`` inside their transaction,
 so a notification exists exactly when the change it reports was committed.
 
-Emails leave once the transaction commits (``deliver``, see ``editorial.emails``): a change
-rolled back sends nothing, and a mail server that fails cannot undo a committed change.
+E-mails are queued once the transaction commits (``deliver``) and sent by a worker (see
+``editorial.email_delivery``): a change rolled back sends nothing, the request never waits for
+the mail server, and a mail server that fails cannot undo a committed change.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db import transaction
 
 from accounts import permissions
 from accounts.models import Membership, User
-from editorial import emails, policies
+from editorial import email_delivery, policies
 from editorial.models import Approval, Consultation, Notification, Post
 
 Kind = Notification.Kind
@@ -39,7 +40,7 @@ def notify(*, post: Post, kind: Kind, recipients: Iterable[int | None], message:
 
 
 def notify_many(notes: Iterable[Note]) -> None:
-    """Insert the notifications together, and email them after commit in one delivery."""
+    """Insert the notifications together, and queue their e-mails after commit in one task."""
     rows = [
         Notification(recipient_id=r, post=n.post, kind=n.kind, message=n.message, data=n.data or {})
         for n in notes
@@ -48,13 +49,13 @@ def notify_many(notes: Iterable[Note]) -> None:
     if not rows:
         return
     created = Notification.objects.bulk_create(rows)
-    # robust: an unexpected error while emailing is logged, and later callbacks still run.
+    # robust: an unexpected error while queueing is logged, and later callbacks still run.
     transaction.on_commit(partial(deliver, [n.pk for n in created]), robust=True)
 
 
 def deliver(notification_ids: list[int]) -> None:
-    """Send the notifications outside the app: by email, to those who want each kind."""
-    emails.send_notification_emails(notification_ids)
+    """Queue the notifications' e-mails for a worker; never waits for the mail server."""
+    email_delivery.enqueue(notification_ids)
 
 
 def open_step_approvers(post: Post) -> set[int]:

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
 
-from editorial import consultations
+from celery import shared_task
+from django.utils import timezone
+
+from editorial import consultations, email_delivery
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def escalate_consultations() -> None:
     # Idempotent: each escalation level fires once, so a redelivered tick does no harm.
     consultations.consultations_escalate_overdue()
+
+
+# On the default queue, never a publish.* one: a slow mail server must not delay a post.
+# Retries wait at most 15 minutes (email_delivery.MAX_RETRY_DELAY), well under the broker's
+# visibility timeout; a retry message that is lost anyway is picked up by the sweep.
+@shared_task(bind=True, acks_late=True, ignore_result=True, queue="celery", max_retries=None)
+def send_notification_emails(self: Any, notification_ids: list[int]) -> None:
+    # Idempotent: rows are claimed before sending, so a redelivery sends nothing twice.
+    retry_at = email_delivery.notification_emails_send(notification_ids=notification_ids)
+    if retry_at is not None:
+        countdown = max((retry_at - timezone.now()).total_seconds(), 0.0)
+        raise self.retry(countdown=countdown)
+
+
+@shared_task(acks_late=True, ignore_result=True, queue="celery")
+def sweep_notification_emails() -> None:
+    email_delivery.notification_emails_sweep()

@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
+from editorial import email_delivery
 from editorial.models import Post, PostState
 from publishing.models import Attempt, Publication, PublicationState
 from publishing.services import scheduler
@@ -215,6 +216,19 @@ def collect(*, now: datetime | None = None) -> list[Metric]:
             "Seconds from due time to the server's acknowledgement, last 24 hours (NaN: none).",
             _("Lateness in seconds, last 24 hours"),
             tuple(late_samples),
+        ),
+        # Notification e-mails (editorial.email_delivery): sent by the same workers.
+        Metric(
+            "notification_emails_overdue",
+            "Notification e-mails still pending two sweeps after the sweep should have sent them.",
+            _("Notification e-mails not sent in time (no worker or no beat?)"),
+            (Sample((), float(n := email_delivery.count_overdue(now)), n > 0),),
+        ),
+        Metric(
+            "notification_emails_failed_24h",
+            "Notification e-mails given up, of the notifications of the last 24 hours.",
+            _("Notification e-mails given up, last 24 hours"),
+            (Sample((), float(n := email_delivery.count_failed(now - WINDOW)), n > 0),),
         ),
     ]
 

@@ -75,3 +75,16 @@ def _fast_password_hashing(settings: Any) -> None:
 def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
     """Uploaded files go to a fresh folder per test, never into the checkout's data/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def email_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notification e-mails queued after commit are sent at once, in this process, as a worker
+    would (``editorial.tasks.send_notification_emails``): for tests that read ``mail.outbox``
+    after running the on_commit callbacks. Without it, the task goes to the broker."""
+    from editorial import tasks
+
+    def apply_async(args: tuple[list[int]], **options: Any) -> None:
+        tasks.send_notification_emails.apply(args=args)
+
+    monkeypatch.setattr(tasks.send_notification_emails, "apply_async", apply_async)

@@ -1,14 +1,19 @@
-"""Notifications by email: after commit, per the member's choice, never at the change's cost."""
+"""Notifications by email: after commit, per the member's choice, never at the change's cost.
+
+The task is run in-process as soon as it is queued (``email_worker``): these tests are about what
+is sent to whom; tests/editorial/test_email_delivery.py is about the worker and the broker.
+"""
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.db import transaction
 
-from editorial import comments, emails, notifications, services
+from editorial import comments, email_delivery, emails, notifications, services
 from editorial.models import Notification, NotificationPreference, Post
 from tests.conftest import Org
 
@@ -19,6 +24,11 @@ K = Notification.Kind
 def _site(settings: Any) -> None:
     settings.SITE_URL = "https://porte-voix.example.gouv.fr/"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _worker(email_worker: None) -> None:
+    """The queued e-mail task runs at once, in this process (tests/conftest.py)."""
 
 
 def _submitted(org: Org) -> Post:
@@ -127,7 +137,8 @@ def test_email_server_failure_keeps_the_change_and_the_notification(
         post = _submitted(org)
     post.refresh_from_db()
     assert post.state == "in_review"
-    assert Notification.objects.filter(recipient=org.manager, kind=K.SUBMITTED).exists()
+    note = Notification.objects.get(recipient=org.manager, kind=K.SUBMITTED)
+    assert note.email_status == Notification.EmailStatus.PENDING  # tried again later
     assert "not sent" in caplog.text
 
 
@@ -142,14 +153,20 @@ def test_email_one_refused_message_does_not_stop_the_others(
 
     def send(message: Any, fail_silently: bool = False) -> int:
         if message.to == [org.officer.email]:
-            raise OSError("550 mailbox unavailable")
+            raise smtplib.SMTPRecipientsRefused({org.officer.email: (550, b"mailbox unavailable")})
         sent.append(message.to)
         return 1
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", send)
-    assert emails.send_notification_emails([n.pk for n in notes]) == 1
+    email_delivery.notification_emails_send(notification_ids=[n.pk for n in notes])
     assert sent == [[org.manager.email]]
-    assert "550" in caplog.text
+    status = dict(
+        Notification.objects.filter(pk__in=[n.pk for n in notes]).values_list(
+            "recipient_id", "email_status"
+        )
+    )
+    assert status == {org.officer.pk: "failed", org.manager.pk: "sent"}
+    assert "mailbox unavailable" in caplog.text
 
 
 def test_notify_registers_delivery_on_commit(

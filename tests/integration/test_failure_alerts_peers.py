@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_failure_alert_refused_credentials_read_as_needs_reconnection_in_french(
-    bluesky_peer: Any, mastodon_peer: Any, django_capture_on_commit_callbacks: Any
+    bluesky_peer: Any,
+    mastodon_peer: Any,
+    django_capture_on_commit_callbacks: Any,
+    email_worker: None,
 ) -> None:
     ctx = _connect(bluesky_peer, mastodon_peer)
     for account, secret in ((ctx["mastodon"], "revoked-token"), (ctx["bluesky"], "wrong-pass")):

@@ -75,8 +75,9 @@ WORDS: dict[Reason, tuple[dict[str, Any], str, str]] = {
 
 
 @pytest.fixture(autouse=True)
-def _clock(frozen_now: datetime) -> None:
-    """Every "now" here is one frozen moment."""
+def _clock(frozen_now: datetime, email_worker: None) -> None:
+    """Every "now" here is one frozen moment; the alerts' e-mails are sent in this process
+    once their change commits, as the e-mail worker would."""
 
 
 def _fail(org: Org, fake: FakeAdapter, capture: Any, reason: Reason, **params: Any) -> Post:
