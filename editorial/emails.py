@@ -8,6 +8,7 @@ nor removes the notification from the member's list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -132,4 +133,10 @@ def compose(note: Notification, pref: NotificationPreference | None) -> Email:
             },
         )
     # Subjects are one line: a title cut mid-sentence may still carry a newline.
-    return Email(to=note.recipient.email, subject=" ".join(subject.split()), body=body)
+    return Email(to=note.recipient.email, subject=one_line(subject), body=body)
+
+
+def one_line(text: str) -> str:
+    """Line breaks and runs of ordinary spaces become one space; no-break spaces stay (French
+    puts one before a colon: ``str.split()`` would have dropped them)."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()

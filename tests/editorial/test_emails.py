@@ -188,3 +188,10 @@ def test_preferences_set_refuses_an_unknown_kind(org: Org) -> None:
     with pytest.raises(ValueError, match="nonsense"):
         emails.notification_preferences_set(by=org.officer, emailed=["nonsense"])
     assert not NotificationPreference.objects.exists()
+
+
+def test_email_subject_is_one_line_and_keeps_french_no_break_spaces() -> None:
+    subject = "[Porte-voix] Prête\u00a0: message n°\u00a03 «\u00a0Titre\n suite\u00a0»"
+    assert emails.one_line(subject) == (
+        "[Porte-voix] Prête\u00a0: message n°\u00a03 «\u00a0Titre suite\u00a0»"
+    )
