@@ -342,6 +342,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": EMAIL_SWEEP_SECONDS,
     },
 }
+# The audit chain's signed head goes to the log this often (0: never), so that the journal
+# keeps heads out of the database for `verify_audit --heads` (docs/operations.md, Audit).
+AUDIT_HEAD_LOG_SECONDS = env.float("AUDIT_HEAD_LOG_SECONDS", default=3600.0)
+if AUDIT_HEAD_LOG_SECONDS < 0:
+    raise ImproperlyConfigured("AUDIT_HEAD_LOG_SECONDS cannot be negative (0 turns it off).")
+if AUDIT_HEAD_LOG_SECONDS:
+    CELERY_BEAT_SCHEDULE["audit-head-log"] = {
+        "task": "editorial.tasks.log_audit_head",
+        "schedule": AUDIT_HEAD_LOG_SECONDS,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Publishing -----------------------------------------------------------------------------
