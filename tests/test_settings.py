@@ -195,3 +195,11 @@ def test_settings_production_requires_an_audit_key_apart_from_the_secret_key(
     assert "AUDIT_HMAC_KEY" in _settings(missing, tmp_path).stderr
     assert "AUDIT_HMAC_KEY must differ from SECRET_KEY" in _settings(same, tmp_path).stderr
     assert "AUDIT_HMAC_KEY is too weak for production" in _settings(weak, tmp_path).stderr
+
+
+def test_settings_audit_head_is_logged_by_the_beat_unless_turned_off(tmp_path: Path) -> None:
+    show = "'audit-head-log' in s.CELERY_BEAT_SCHEDULE"
+    assert _settings({}, tmp_path, show=show).stdout.split() == ["True"]
+    off = _settings({"AUDIT_HEAD_LOG_SECONDS": "0"}, tmp_path, show=show)
+    assert off.stdout.split() == ["False"]
+    assert "AUDIT_HEAD_LOG_SECONDS" in _settings({"AUDIT_HEAD_LOG_SECONDS": "-1"}, tmp_path).stderr

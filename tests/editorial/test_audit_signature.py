@@ -6,6 +6,7 @@ import importlib
 import logging
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -239,7 +240,7 @@ def _legacy_chain(org: Org, count: int = 4) -> None:
     """Unsigned events as the code before migration 0023 wrote them."""
     prev = GENESIS_HASH
     for seq in range(1, count + 1):
-        fields = {
+        fields: dict[str, Any] = {
             "seq": seq,
             "prev_hash": prev,
             "post_id": None,
