@@ -303,3 +303,21 @@ def test_audit_an_old_chain_with_its_signed_event_cut_off_is_caught(org: Org) ->
 def test_audit_signing_an_empty_chain_appends_nothing(db: None) -> None:
     _sign_existing_chain()
     assert not AuditEvent.objects.exists()
+
+
+def test_audit_head_log_reports_a_forged_last_event_instead_of_logging_it(
+    org: Org, caplog: pytest.LogCaptureFixture
+) -> None:
+    _workflow(org)
+    _bypass_trigger()
+    AuditEvent.objects.filter(seq=7).update(mac="")
+    with caplog.at_level(logging.INFO, logger="editorial.audit_heads"):
+        log_audit_head()
+    assert [r.levelname for r in caplog.records] == ["ERROR"]
+    assert "seq 7" in caplog.records[0].getMessage()
+    assert "audit head: seq=" not in caplog.text
+
+
+def test_export_audit_head_of_an_empty_trail_says_so(db: None, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="empty"):
+        _export(tmp_path / "heads.log")
