@@ -28,8 +28,12 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
         raise ImproperlyConfigured(f"FERNET_KEYS holds an invalid key: {exc}") from exc
 
 
-def _current() -> MultiFernet:
+def keyring() -> MultiFernet:
+    """Every configured key: the first encrypts, all decrypt (``MultiFernet.rotate`` too)."""
     return _fernet(tuple(settings.FERNET_KEYS))
+
+
+_current = keyring
 
 
 def encrypt(plaintext: str) -> str:

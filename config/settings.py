@@ -54,16 +54,76 @@ def _fernet_key() -> str:
     return Fernet.generate_key().decode()
 
 
+_GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'  # noqa: S105 (a command, not a secret)
+_GENERATE_FERNET = (
+    'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+)
+
+
+def _strong_secret(name: str, value: str, *, min_length: int) -> str:
+    """Refuse a guessable secret at start-up rather than warn about it in ``check --deploy``.
+
+    16 different characters lets a hex key through (`openssl rand -hex 32`); a repeated
+    pattern, a word or Django's "django-insecure-" development key do not pass. The message
+    never repeats the value: it would end up in the logs.
+    """
+    if (
+        len(value) < min_length
+        or len(set(value)) < 16
+        or value.startswith("django-insecure-")
+        or value.strip() != value
+    ):
+        raise ImproperlyConfigured(
+            f"{name} is too weak for production: it must be at least {min_length} random "
+            "characters (at least 16 different ones, no surrounding spaces, not a "
+            f"'django-insecure-' development key). Generate one with: {_GENERATE_SECRET}"
+        )
+    return value
+
+
+def _fernet_keys(keys: list[str]) -> list[str]:
+    """Each key must open: a bad key would otherwise pass ``check`` and fail at first use."""
+    from cryptography.fernet import Fernet
+
+    keys = [key.strip() for key in keys]
+    if not keys or not all(keys):
+        raise ImproperlyConfigured(
+            "FERNET_KEYS must list one or more Fernet keys, comma-separated, none empty (the "
+            f"first encrypts, all decrypt). Generate one with: {_GENERATE_FERNET}"
+        )
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            # The position, never the key: a half-pasted secret is still a secret.
+            raise ImproperlyConfigured(
+                f"FERNET_KEYS: key number {position} of {len(keys)} is not a Fernet key (a "
+                "Fernet key is 32 random bytes in URL-safe base64: 44 characters ending in "
+                f"'='). Generate one with: {_GENERATE_FERNET}"
+            ) from None
+    return keys
+
+
 if PRODUCTION:
-    SECRET_KEY = env.str("SECRET_KEY")
-    FERNET_KEYS = env.list("FERNET_KEYS")
+    SECRET_KEY = _strong_secret("SECRET_KEY", env.str("SECRET_KEY"), min_length=50)
+    FERNET_KEYS = _fernet_keys(env.list("FERNET_KEYS"))
+    # Signs the audit chain (editorial.audit): kept out of the database, so that someone who
+    # can write to it cannot recompute the chain. Not SECRET_KEY: each key has one use.
+    AUDIT_HMAC_KEY = _strong_secret("AUDIT_HMAC_KEY", env.str("AUDIT_HMAC_KEY"), min_length=32)
+    if AUDIT_HMAC_KEY == SECRET_KEY:
+        raise ImproperlyConfigured(
+            f"AUDIT_HMAC_KEY must differ from SECRET_KEY. Generate one with: {_GENERATE_SECRET}"
+        )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="") or _dev_secret(
         "dev-secret-key", lambda: secrets.token_urlsafe(50)
     )
-    FERNET_KEYS = env.list("FERNET_KEYS", default=[]) or [
-        _dev_secret("dev-fernet-key", _fernet_key)
-    ]
+    FERNET_KEYS = _fernet_keys(
+        env.list("FERNET_KEYS", default=[]) or [_dev_secret("dev-fernet-key", _fernet_key)]
+    )
+    AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="") or _dev_secret(
+        "dev-audit-hmac-key", lambda: secrets.token_urlsafe(32)
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -282,6 +342,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": EMAIL_SWEEP_SECONDS,
     },
 }
+# The audit chain's signed head goes to the log this often (0: never), so that the journal
+# keeps heads out of the database for `verify_audit --heads` (docs/operations.md, Audit).
+AUDIT_HEAD_LOG_SECONDS = env.float("AUDIT_HEAD_LOG_SECONDS", default=3600.0)
+if AUDIT_HEAD_LOG_SECONDS < 0:
+    raise ImproperlyConfigured("AUDIT_HEAD_LOG_SECONDS cannot be negative (0 turns it off).")
+if AUDIT_HEAD_LOG_SECONDS:
+    CELERY_BEAT_SCHEDULE["audit-head-log"] = {
+        "task": "editorial.tasks.log_audit_head",
+        "schedule": AUDIT_HEAD_LOG_SECONDS,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Publishing -----------------------------------------------------------------------------

@@ -1,25 +1,42 @@
 """The audit trail's hash chain: how an event is hashed and how a chain is checked.
 
 Each event's hash is SHA-256 over a canonical JSON of its fields and the previous event's
-hash, so changing, removing or slipping in a row breaks every link after it. What this proves
-is that the rows agree with each other: someone able to rewrite the table *and* recompute
-every later hash is caught only by comparing the head hash with one recorded elsewhere
-(``verify_audit`` prints it; docs/operations.md says where to keep it).
+hash, so changing, removing or slipping in a row breaks every link after it. That alone proves
+only that the rows agree with each other: anyone able to write to the table could rewrite a
+row and recompute every later hash. So each event also carries a signature (``mac``): an
+HMAC-SHA256, under AUDIT_HMAC_KEY (a setting, never in the database), of its seq and hash.
+As the hash covers the previous hash, one valid signature vouches for the whole chain up to
+its event. Without the key, a rewritten chain cannot be signed again.
 
-Pure functions, no model imports: the migration that backfilled the chain uses them too.
+Events written before signing began (migration 0023) carry no signature; that migration
+appended one signed ``audit_signing_started`` event after them, which vouches for them. A
+chain therefore starts signed at seq 1, or turns signed at that event, and every event after
+the first signed one is signed: stripping the signatures, or rewriting the chain and letting
+the application sign what follows, shows.
+
+What no key can show is the tail cut off back to an earlier signed event (the head row is in
+the database too). Heads exported out of the database (``export_audit_head``, or the line the
+beat logs) catch that: ``verify_audit --heads FILE``. docs/operations.md says what this does
+and does not protect against.
+
+Pure functions, no model imports: the migrations that chained and signed it use them too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 GENESIS_HASH = "0" * 64
+# The event the signing migration appended after the events it found (unsigned).
+SIGNING_STARTED = "audit_signing_started"
 
 
 class ChainedEvent(Protocol):
@@ -33,6 +50,8 @@ class ChainedEvent(Protocol):
     def prev_hash(self) -> str: ...
     @property
     def hash(self) -> str: ...
+    @property
+    def mac(self) -> str: ...
     @property
     def post_id(self) -> int | None: ...
     @property
@@ -102,11 +121,59 @@ def digest_of(event: ChainedEvent) -> str:
     )
 
 
+def event_mac(key: str, *, seq: int, hash: str) -> str:
+    """The event's signature: HMAC-SHA256 under AUDIT_HMAC_KEY of its seq and hash (hex)."""
+    message = f"porte-voix audit event\n{seq}\n{hash}"
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ExportedHead:
+    """A head recorded out of the database, signed, as ``head_line`` writes it."""
+
+    seq: int
+    hash: str
+    mac: str
+
+
+_HEAD_RE = re.compile(r"audit head: seq=(\d+) hash=([0-9a-f]{64}) mac=([0-9a-f]{64})")
+
+
+def head_line(*, seq: int, hash: str, mac: str, at: datetime) -> str:
+    """One line naming a head: ``export_audit_head`` prints it, the beat logs it."""
+    stamp = at.astimezone(UTC).isoformat(timespec="seconds")
+    return f"porte-voix audit head: seq={seq} hash={hash} mac={mac} at={stamp}"
+
+
+def parse_heads(lines: Iterable[str], *, key: str) -> list[ExportedHead]:
+    """The heads found in a file or a log extract (other lines are skipped).
+
+    A head whose signature does not hold under ``key`` is refused (ValueError, with its line
+    number): it was typed or altered by someone without the key, or the key changed.
+    """
+    heads = []
+    for number, line in enumerate(lines, start=1):
+        found = _HEAD_RE.search(line)
+        if found is None:
+            continue
+        head = ExportedHead(int(found[1]), found[2], found[3])
+        if not hmac.compare_digest(head.mac, event_mac(key, seq=head.seq, hash=head.hash)):
+            raise ValueError(
+                f"line {number}: the head at seq {head.seq} is not signed by AUDIT_HMAC_KEY "
+                "(altered, or exported under another key)"
+            )
+        heads.append(head)
+    return heads
+
+
 class Problem(StrEnum):
     EDITED = "hash mismatch"
     UNLINKED = "prev_hash mismatch"
     SEQ_GAP = "seq gap"
     HEAD = "head mismatch"
+    FORGED = "signature mismatch"
+    UNSIGNED = "signature missing"
+    EXPORTED = "exported head mismatch"
 
 
 @dataclass(frozen=True)
@@ -127,22 +194,38 @@ class BrokenLink:
 
 
 def verify_chain(
-    events: Iterable[ChainedEvent], *, head: tuple[int, str] | None = None
+    events: Iterable[ChainedEvent],
+    *,
+    head: tuple[int, str] | None = None,
+    key: str | None = None,
+    exported: Mapping[int, str] | None = None,
 ) -> BrokenLink | None:
     """Walk the events in seq order; return the first broken link, or None if all hold.
 
     ``head`` is the (seq, hash) the chain head row recorded before the walk: the chain must
     reach it, which catches events deleted from the end. Events appended since may follow.
+    ``key`` (AUDIT_HMAC_KEY) checks the signatures; without it only the links are checked.
+    ``exported`` maps seqs to the hashes of heads exported out of the database: the chain must
+    hold each of them, which catches a tail cut off together with the head row.
     """
     head_seq, head_hash = head or (0, GENESIS_HASH)
+    exported = exported or {}
     expected_seq, prev_hash = 1, GENESIS_HASH
+    signed_seen = last_signed = False
+    last: ChainedEvent | None = None
     for event in events:
         fault = _fault(event, expected_seq, prev_hash)
+        if fault is None and key is not None:
+            fault = _signature_fault(event, key, signed_seen=signed_seen)
         if fault is None and event.seq == head_seq and event.hash != head_hash:
             fault = Problem.HEAD, "the chain head records another hash for this event"
+        if fault is None and exported.get(event.seq, event.hash) != event.hash:
+            fault = Problem.EXPORTED, "a head exported earlier records another hash for it"
         if fault is not None:
             return BrokenLink(event.seq, event.pk, event.verb, *fault)
         expected_seq, prev_hash = event.seq + 1, event.hash
+        signed_seen = last_signed = signed_seen or bool(event.mac)
+        last = event
     if head_seq >= expected_seq:
         return BrokenLink(
             head_seq,
@@ -151,6 +234,24 @@ def verify_chain(
             Problem.HEAD,
             f"the chain head records seq {head_seq} but the chain ends at seq "
             f"{expected_seq - 1}: events were deleted from the end",
+        )
+    if exported and max(exported) >= expected_seq:
+        return BrokenLink(
+            max(exported),
+            None,
+            "",
+            Problem.EXPORTED,
+            f"a head was exported at seq {max(exported)} but the chain ends at seq "
+            f"{expected_seq - 1}: events were deleted from the end",
+        )
+    if key is not None and last is not None and not last_signed:
+        return BrokenLink(
+            last.seq,
+            last.pk,
+            last.verb,
+            Problem.UNSIGNED,
+            "no event of the chain is signed: the signatures were stripped (or the signed "
+            "events removed) and the chain rewritten",
         )
     return None
 
@@ -166,4 +267,30 @@ def _fault(event: ChainedEvent, expected_seq: int, prev_hash: str) -> tuple[Prob
         )
     if event.seq != expected_seq:
         return Problem.SEQ_GAP, f"expected seq {expected_seq}"
+    return None
+
+
+def _signature_fault(
+    event: ChainedEvent, key: str, *, signed_seen: bool
+) -> tuple[Problem, str] | None:
+    if not event.mac:
+        if signed_seen:
+            return (
+                Problem.UNSIGNED,
+                "it follows signed events but carries no signature (inserted or rewritten "
+                "by someone without AUDIT_HMAC_KEY)",
+            )
+        return None  # written before signing began; the first signed event vouches for it
+    if not hmac.compare_digest(event.mac, event_mac(key, seq=event.seq, hash=event.hash)):
+        return (
+            Problem.FORGED,
+            "its signature does not hold: this event or one before it was rewritten by "
+            "someone without AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY changed)",
+        )
+    if not signed_seen and event.seq != 1 and event.verb != SIGNING_STARTED:
+        return (
+            Problem.UNSIGNED,
+            "the events before it are not signed and signing did not start here: the signed "
+            "events before it were stripped or removed and the chain rewritten",
+        )
     return None

@@ -781,7 +781,8 @@ class AuditEvent(models.Model):
     """Append-only and hash-chained: services only ever create these (``services._audit``).
 
     Each event stores the hash of the one before it, so an edited, deleted or inserted row
-    breaks the chain and ``manage.py verify_audit`` names it. A database trigger (see
+    breaks the chain and ``manage.py verify_audit`` names it; its signature (``mac``) shows a
+    chain rewritten by someone without AUDIT_HMAC_KEY. A database trigger (see
     migration 0002) refuses UPDATE, and on PostgreSQL DELETE, of this table.
     """
 
@@ -790,6 +791,10 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     # SHA-256 of the canonical event (``editorial.audit.event_digest``), prev_hash included.
     hash = models.CharField(max_length=64, unique=True)
+    # HMAC-SHA256 of seq and hash under AUDIT_HMAC_KEY (``editorial.audit.event_mac``): without
+    # the key, a rewritten chain cannot be signed again. Empty on events written before signing
+    # began (migration 0023), which the signed event after them vouches for.
+    mac = models.CharField(max_length=64, blank=True, default="")
     post = models.ForeignKey(Post, null=True, on_delete=models.PROTECT, related_name="events")
     # Null for the scheduler: the worker never invents a user; see ``on_behalf_of``.
     actor = models.ForeignKey(
@@ -830,6 +835,7 @@ def _state_label(value: str) -> str:
 
 
 EVENT_VERBS = {
+    "audit_signing_started": _("audit trail signed from here on"),
     "created": _("created"),
     "edited": _("edited"),
     "submitted": _("submitted for review"),

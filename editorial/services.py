@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -29,7 +30,7 @@ from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport
 from charter.rules import Finding
 from editorial import failures, notifications, policies, recheck
-from editorial.audit import digest_of
+from editorial.audit import digest_of, event_mac
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
@@ -168,6 +169,7 @@ def _audit_many(entries: list[AuditEntry]) -> list[AuditEvent]:
                 created_at=timezone.now(),
             )
             event.hash = prev = digest_of(event)
+            event.mac = event_mac(settings.AUDIT_HMAC_KEY, seq=seq, hash=event.hash)
             events.append(event)
         if len(events) == 1:
             events[0].save(force_insert=True)

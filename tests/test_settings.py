@@ -6,13 +6,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _settings(
     env: dict[str, str], tmp_path: Path, *, show: str = "s.DEBUG, s.CELERY_BROKER_URL"
 ) -> subprocess.CompletedProcess[str]:
-    unset = {"SECRET_KEY", "FERNET_KEYS", "DATABASE_PREPARED_STATEMENTS"}
+    unset = {"SECRET_KEY", "FERNET_KEYS", "AUDIT_HMAC_KEY", "DATABASE_PREPARED_STATEMENTS"}
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-c", f"import config.settings as s; print({show})"],
@@ -116,3 +118,88 @@ def test_default_dead_worker_threshold_passes_the_check() -> None:
     from django.core.checks import run_checks
 
     assert [m for m in run_checks() if m.id == "publishing.W001"] == []
+
+
+# Production secrets: refused at start-up, with the variable named and how to make a good one.
+GOOD_FERNET = "RAHGYHZDgU39M1kSSUQA4C0BUC9aYuaxNXWUXACZwaQ="  # Fernet.generate_key()
+PRODUCTION = {
+    "PORTE_VOIX_ENV": "production",
+    "SECRET_KEY": "kJ8s-2QpZr7vXw0LmN4bYc6TdUe1FgHh3iAoBj5Ck9Dl_EfGaHbIcJdKeLfMgNh",
+    "FERNET_KEYS": GOOD_FERNET,
+    "AUDIT_HMAC_KEY": "Zq1Wx2Ec3Rv4Tb5Yn6Um7Ik8Ol9Pa0SdFgHjKl",
+}
+
+
+def test_settings_production_accepts_strong_secrets(tmp_path: Path) -> None:
+    result = _settings(PRODUCTION, tmp_path, show="len(s.FERNET_KEYS), len(s.AUDIT_HMAC_KEY)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "38"]
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "x" * 64,  # long but one character
+        "short-but-varied-0123456789abcdefXYZ",  # under 50 characters
+        "django-insecure-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF",  # startproject's
+        "abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd",  # a pattern: 4 characters
+    ],
+)
+def test_settings_production_refuses_a_weak_secret_key(tmp_path: Path, weak: str) -> None:
+    result = _settings({**PRODUCTION, "SECRET_KEY": weak}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is too weak for production" in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+    assert weak not in result.stderr  # the value itself is never logged
+
+
+def test_settings_production_accepts_a_hex_secret_key(tmp_path: Path) -> None:
+    # `openssl rand -hex 32`: 16 different characters, 256 bits: strong.
+    hex_key = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    result = _settings({**PRODUCTION, "SECRET_KEY": hex_key}, tmp_path, show="1")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "position"),
+    [
+        ("not-a-key", "key number 1 of 1"),
+        (f"{GOOD_FERNET},{GOOD_FERNET[:-2]}", "key number 2 of 2"),  # truncated paste
+        ("", None),  # set but empty
+    ],
+)
+def test_settings_production_refuses_an_invalid_fernet_key(
+    tmp_path: Path, keys: str, position: str | None
+) -> None:
+    result = _settings({**PRODUCTION, "FERNET_KEYS": keys}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: FERNET_KEYS" in result.stderr
+    assert "Fernet.generate_key()" in result.stderr
+    if position:
+        assert position in result.stderr
+    assert GOOD_FERNET[:-2] not in result.stderr
+
+
+def test_settings_development_refuses_an_invalid_fernet_key_too(tmp_path: Path) -> None:
+    result = _settings({"FERNET_KEYS": "not-a-key"}, tmp_path)
+    assert result.returncode != 0
+    assert "FERNET_KEYS: key number 1 of 1 is not a Fernet key" in result.stderr
+
+
+def test_settings_production_requires_an_audit_key_apart_from_the_secret_key(
+    tmp_path: Path,
+) -> None:
+    missing = {k: v for k, v in PRODUCTION.items() if k != "AUDIT_HMAC_KEY"}
+    same = {**PRODUCTION, "AUDIT_HMAC_KEY": PRODUCTION["SECRET_KEY"]}
+    weak = {**PRODUCTION, "AUDIT_HMAC_KEY": "audit"}
+    assert "AUDIT_HMAC_KEY" in _settings(missing, tmp_path).stderr
+    assert "AUDIT_HMAC_KEY must differ from SECRET_KEY" in _settings(same, tmp_path).stderr
+    assert "AUDIT_HMAC_KEY is too weak for production" in _settings(weak, tmp_path).stderr
+
+
+def test_settings_audit_head_is_logged_by_the_beat_unless_turned_off(tmp_path: Path) -> None:
+    show = "'audit-head-log' in s.CELERY_BEAT_SCHEDULE"
+    assert _settings({}, tmp_path, show=show).stdout.split() == ["True"]
+    off = _settings({"AUDIT_HEAD_LOG_SECONDS": "0"}, tmp_path, show=show)
+    assert off.stdout.split() == ["False"]
+    assert "AUDIT_HEAD_LOG_SECONDS" in _settings({"AUDIT_HEAD_LOG_SECONDS": "-1"}, tmp_path).stderr
