@@ -377,6 +377,13 @@ if URGENT_JUSTIFICATION_MIN_LENGTH < 1 or POSTHOC_REVIEW_HOURS <= 0:
         "URGENT_JUSTIFICATION_MIN_LENGTH must be at least 1 and POSTHOC_REVIEW_HOURS positive."
     )
 
+# --- Uploaded images ------------------------------------------------------------------------
+# Width x height above which an upload is refused (read from the header, before decoding);
+# also Pillow's decompression-bomb guard for every image the app opens.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+if IMAGE_MAX_PIXELS < 1:
+    raise ImproperlyConfigured("IMAGE_MAX_PIXELS must be a positive number of pixels.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
