@@ -125,7 +125,7 @@ def _open(data: bytes) -> Image.Image:
         raise _not_accepted() from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise _unreadable() from exc
-    if image.format not in ACCEPTED:  # pragma: no cover - formats= already restricts it
+    if _format(image) not in ACCEPTED:
         raise _not_accepted()
     width, height = image.size
     if width < 1 or height < 1:
@@ -133,7 +133,9 @@ def _open(data: bytes) -> Image.Image:
     # Under twice the limit Pillow only warns: the header's dimensions decide here.
     if width * height > max_pixels():
         raise _too_large(width, height)
-    if getattr(image, "n_frames", 1) > 1:
+    # A camera's MPO keeps extra pictures (a depth map, a preview) after the photo: not an
+    # animation; the first picture is the photo.
+    if image.format != "MPO" and getattr(image, "n_frames", 1) > 1:
         raise ImageRefused(
             _(
                 "Animated images are not accepted: Bluesky would show them still while "
@@ -144,29 +146,34 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
+def _format(image: Image.Image) -> str:
+    """The format we store: a JPEG with extra pictures (MPO, many phones and cameras) is a
+    JPEG, the first picture only."""
+    return "JPEG" if image.format == "MPO" else str(image.format)
+
+
 def probe(data: bytes) -> ImageInfo:
     """Format and size from the header alone; raises ``ImageRefused`` in words."""
     with _open(data) as image:
-        assert image.format is not None
-        return ImageInfo(format=image.format, width=image.width, height=image.height)
+        return ImageInfo(format=_format(image), width=image.width, height=image.height)
 
 
 def normalise(data: bytes, filename: str) -> CleanImage:
     """The image decoded and re-encoded in its own format, without its metadata.
 
     The EXIF orientation is applied to the pixels (the tag goes with the rest of the EXIF);
-    the ICC colour profile is kept, as the colours depend on it.
+    the ICC colour profile is kept, as the colours depend on it, unless the pixels had to
+    change colour model (a CMYK JPEG becomes RGB: its CMYK profile would then be wrong).
     """
     with _open(data) as image:
-        fmt = image.format
-        assert fmt is not None
+        fmt = _format(image)
         try:
             image.load()
             upright = ImageOps.exif_transpose(image)
         except (OSError, ValueError, SyntaxError) as exc:
             raise _unreadable() from exc
         out = _encodable(upright, fmt)
-        icc = image.info.get("icc_profile")
+        icc = image.info.get("icc_profile") if out.mode == upright.mode else None
     buffer = io.BytesIO()
     params: dict[str, object] = {}
     if icc and fmt in {"JPEG", "PNG", "WEBP"}:

@@ -85,6 +85,28 @@ def test_images_accepted_formats_are_re_encoded_in_their_own_format(
         assert stored.size == (12, 8)
 
 
+def test_images_camera_mpo_is_a_jpeg_of_its_first_picture() -> None:
+    # Many phones and cameras write MPO: a JPEG followed by more pictures (not an animation).
+    buffer = io.BytesIO()
+    photo, depth = Image.new("RGB", (20, 10), "red"), Image.new("RGB", (20, 10), "blue")
+    photo.save(buffer, "MPO", save_all=True, append_images=[depth])
+    with Image.open(io.BytesIO(buffer.getvalue())) as original:
+        assert (original.format, getattr(original, "n_frames", 1)) == ("MPO", 2)
+    clean = images.normalise(buffer.getvalue(), "photo.jpg")
+    assert clean.mime_type == "image/jpeg"
+    with Image.open(io.BytesIO(clean.data)) as stored:
+        assert stored.format == "JPEG"
+        assert getattr(stored, "n_frames", 1) == 1
+        red, _green, blue = stored.convert("RGB").getpixel((5, 5))  # type: ignore[misc]
+        assert red > 200 and blue < 60
+
+
+def test_images_cmyk_jpeg_becomes_rgb() -> None:
+    clean = images.normalise(_encode("JPEG", mode="CMYK"), "affiche.jpg")
+    with Image.open(io.BytesIO(clean.data)) as stored:
+        assert stored.mode == "RGB"
+
+
 def test_images_format_is_read_from_the_content_not_the_name() -> None:
     clean = images.normalise(_encode("PNG"), "photo.jpg")
     assert clean.mime_type == "image/png"
