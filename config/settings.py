@@ -12,6 +12,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -154,6 +155,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.cache_control.PrivateCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -446,6 +449,33 @@ if URGENT_JUSTIFICATION_MIN_LENGTH < 1 or POSTHOC_REVIEW_HOURS <= 0:
     raise ImproperlyConfigured(
         "URGENT_JUSTIFICATION_MIN_LENGTH must be at least 1 and POSTHOC_REVIEW_HOURS positive."
     )
+
+# --- Uploaded images ------------------------------------------------------------------------
+# Width x height above which an upload is refused (read from the header, before decoding);
+# also Pillow's decompression-bomb guard for every image the app opens.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+if IMAGE_MAX_PIXELS < 1:
+    raise ImproperlyConfigured("IMAGE_MAX_PIXELS must be a positive number of pixels.")
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Scripts and styles from our own static files only: no inline script, no event-handler or
+# style attribute, no eval (htmx needs none for what the templates use). Images: ours (the
+# attached images are served by the app) and data: URIs (the empty favicon). No framing.
+# The accounts page widens form-action for the Mastodon OAuth redirect (publishing.views_connect).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

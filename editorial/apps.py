@@ -8,6 +8,13 @@ class EditorialConfig(AppConfig):
 
     def ready(self) -> None:
         # charter and accounts tell of their changes by signal: they must not import editorial.
+        from django.conf import settings
+        from PIL import Image
+
+        # Pillow refuses to open an image of more than twice this many pixels (and warns
+        # above it): the same budget as uploads (editorial.images), for every image opened.
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
+
         from accounts.signals import social_account_changed
         from charter.signals import election_window_saved
         from editorial import holds

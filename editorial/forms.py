@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
+from editorial import images
 from editorial.forms_dates import LocalDateTimeField
 from editorial.forms_networks import NetworkOptionsForm
 from editorial.models import PostTier, RevisionMedia
@@ -80,7 +81,13 @@ class PostForm(NetworkOptionsForm):
         max_length=500,
         help_text=_("The study, dataset or report the figures come from."),
     )
-    image = forms.ImageField(label=_("Image"), required=False)
+    # A plain file field: Django's ImageField would let Pillow try every format it knows on
+    # the upload; editorial.images recognises the accepted formats only, by their content.
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(images.ACCEPTED_TYPES)}),
+    )
     alt_text = forms.CharField(
         label=_("Alt text (describe the image for people who cannot see it)"),
         required=False,
@@ -100,6 +107,9 @@ class PostForm(NetworkOptionsForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["accounts"].queryset = accounts  # type: ignore[attr-defined]
+        self.fields["image"].help_text = _(
+            "JPEG, PNG, WebP or still GIF, at most 8 MB and %(limit)s megapixels."
+        ) % {"limit": images.max_megapixels()}
         # The images already attached (on the edit page), each with its alt text editable.
         self.current_media = list(media)
         for item in self.current_media:
@@ -124,6 +134,15 @@ class PostForm(NetworkOptionsForm):
         image = self.cleaned_data.get("image")
         if image and image.size > MAX_IMAGE_BYTES:
             raise forms.ValidationError(_("The image is larger than 8 MB: resize it."))
+        if image:
+            # The header only (format, dimensions): the service decodes and re-encodes.
+            try:
+                info = images.probe(image.read())
+            except images.ImageRefused as exc:
+                raise forms.ValidationError(exc.message) from exc
+            finally:
+                image.seek(0)
+            image.content_type = info.mime_type
         return image
 
     def clean(self) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from accounts import permissions
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from charter.engine import CheckReport
 from charter.rules import Finding
-from editorial import failures, notifications, policies, recheck
+from editorial import failures, images, notifications, policies, recheck
 from editorial.audit import digest_of, event_mac
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -98,6 +98,10 @@ class MediaInput:
     mime_type: str = ""
     # Mastodon focal point (x, y), each in -1..1; None: the centre.
     focus: tuple[float, float] | None = None
+    # The bytes of an image already stored (carried into a new revision): they were
+    # checked and re-encoded when first uploaded; a second pass of a lossy encoder would
+    # only lose quality and change the hash.
+    stored: bool = False
 
 
 @dataclass(frozen=True)
@@ -279,7 +283,8 @@ def _new_revision(
     revision.requested_publish_at = post.requested_publish_at
     revision.accounts_record = [{"id": a.pk, "name": str(a)} for a in post.accounts.all()]
     revision.save()
-    for position, item in enumerate(media):
+    for position, given in enumerate(media):
+        item = given if given.stored else _clean_upload(given)
         digest = hashlib.sha256(item.data).hexdigest()
         mime = (
             item.mime_type or mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
@@ -304,6 +309,18 @@ def _new_revision(
     revision.save(update_fields=["content_hash"])
     post.current_revision = revision
     return revision
+
+
+def _clean_upload(item: MediaInput) -> MediaInput:
+    """An uploaded image as stored: one of the accepted formats, within the pixel budget,
+    re-encoded without its metadata (editorial.images); refused in words otherwise."""
+    try:
+        clean = images.normalise(item.data, item.filename)
+    except images.ImageRefused as exc:
+        raise EditorialError(exc.message) from exc
+    return dataclasses.replace(
+        item, data=clean.data, mime_type=clean.mime_type, filename=clean.filename, stored=True
+    )
 
 
 MAX_THREAD_PARTS = 25
@@ -388,6 +405,7 @@ def _copy_media(revision: Revision) -> list[MediaInput]:
                     alt_text=m.alt_text,
                     mime_type=m.mime_type,
                     focus=m.focus,
+                    stored=True,
                 )
             )
     return items

@@ -11,6 +11,7 @@ import hmac
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -72,12 +73,19 @@ def _page(
         .select_related("unit")
         .order_by("unit__name", "network", "handle")
     )
-    return render(
+    response = render(
         request,
         "publishing/accounts.html",
         {"accounts": rows, "mastodon_form": mastodon_form, "bluesky_form": bluesky_form},
         status=status,
     )
+    # The Mastodon form is answered by a redirect to the instance's OAuth page, and browsers
+    # apply the page's form-action to that redirect: any instance may be typed, so this page
+    # (and only this one) lets a form lead to another HTTPS origin.
+    response._csp_update = {  # type: ignore[attr-defined]  # django-csp's csp_update, per page
+        "form-action": ["https:", *(["http:"] if settings.PUBLISH_ALLOW_HTTP else [])]
+    }
+    return response
 
 
 @login_required

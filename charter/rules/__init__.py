@@ -32,6 +32,7 @@ from charter.rules.governance import (
     GOV_BYLINE,
     GOV_FIGURES_SOURCE,
 )
+from charter.rules.invisible import TEXT_INVISIBLE_CHARACTERS
 from charter.rules.language import LANG_ANGLICISMS, LANG_FRENCH_REQUIRED, LANG_TAG
 from charter.rules.length import LEN_BLUESKY, LEN_MASTODON
 from charter.rules.links import LINKS_BLUESKY_CARD, LINKS_COUNT, LINKS_REACHABLE
@@ -65,6 +66,7 @@ RULES: dict[str, Rule] = {
         NEUTRALITY_VOTE_CALL,
         TERMS_FORBIDDEN,
         CONFIDENTIAL_MARKINGS,
+        TEXT_INVISIBLE_CHARACTERS,
         PII_EMAIL,
         PII_PHONE,
         PII_IBAN,

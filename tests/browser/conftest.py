@@ -44,5 +44,15 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15000)
+    # Chromium reports what the Content-Security-Policy refused on the console: an inline
+    # script or style left in a template fails the test that displayed it.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert refused == [], refused

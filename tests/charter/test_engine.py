@@ -185,6 +185,7 @@ def test_rules_registry_codes() -> None:
         "neutrality.vote_call",
         "terms.forbidden",
         "confidential.markings",
+        "text.invisible_characters",
         "pii.email",
         "pii.phone",
         "pii.iban",

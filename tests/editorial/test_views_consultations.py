@@ -207,9 +207,10 @@ def test_view_consultation_member_may_open_the_media(legal: Legal) -> None:
     assert _client(legal.org.outsider).get(url).status_code == 404
 
 
+# A transparent 1x1 PNG (uploads are decoded and re-encoded: the bytes must be a whole image).
 _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 
 

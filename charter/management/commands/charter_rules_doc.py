@@ -15,6 +15,7 @@ from django.utils import translation
 
 from charter.engine import DISABLED, SEVERITIES
 from charter.rules import RULES, Example, Rule
+from charter.rules.invisible import find_invisible
 from charter.snapshot import PostSnapshot
 from charter.waivers import allowed_categories, referent_only
 
@@ -158,13 +159,13 @@ def _render_snapshot(snapshot: PostSnapshot) -> list[str]:
                 f"Published on {rendition.network.capitalize()} as @{rendition.handle}:",
                 "",
                 "```text",
-                _shorten(rendition.full_text),
+                _shorten(_visible(rendition.full_text)),
                 "```",
                 "",
             ]
         )
     for media in snapshot.media:
-        alt = json.dumps(media.alt_text, ensure_ascii=False)
+        alt = json.dumps(_visible(media.alt_text), ensure_ascii=False)
         lines.extend([f"Attached: `{media.filename}` ({media.mime_type}), alt text {alt}.", ""])
     context = _render_context(snapshot)
     if context:
@@ -195,6 +196,15 @@ def _render_context(snapshot: PostSnapshot) -> list[str]:
         f"Account @{r.handle} is deactivated." for r in snapshot.renditions if not r.account_active
     )
     return lines
+
+
+def _visible(text: str) -> str:
+    """The invisible characters text.invisible_characters refuses, written as ⟨U+202E⟩: the
+    reference must show what the example hides, and never reverse itself on screen."""
+    for start, end in reversed(list(find_invisible(text))):
+        shown = "".join(f"⟨U+{ord(char):04X}⟩" for char in text[start:end])
+        text = text[:start] + shown + text[end:]
+    return text
 
 
 def _shorten(text: str) -> str:
