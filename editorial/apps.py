@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -8,7 +10,7 @@ class EditorialConfig(AppConfig):
 
     def ready(self) -> None:
         # charter and accounts tell of their changes by signal: they must not import editorial.
-        from accounts.signals import social_account_changed
+        from accounts.signals import security_event, social_account_changed
         from charter.signals import election_window_saved
         from editorial import holds
 
@@ -16,3 +18,13 @@ class EditorialConfig(AppConfig):
         social_account_changed.connect(
             holds.on_social_account_changed, dispatch_uid="pv-hold-account"
         )
+        security_event.connect(_record_security_event, dispatch_uid="pv-audit-security")
+
+
+def _record_security_event(
+    sender: Any, verb: str, actor: Any, data: dict[str, Any], **kwargs: Any
+) -> None:
+    """Lockouts and second-factor changes go on the audit trail (accounts cannot import us)."""
+    from editorial.services import audit_record
+
+    audit_record(verb=verb, actor=actor, **data)
