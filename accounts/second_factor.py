@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -135,6 +136,28 @@ def backup_codes_renew(*, user: User, audit: bool = True) -> list[str]:
     if audit:
         _audit("backup_codes_renewed", user)
     return codes
+
+
+def second_factor_check(*, user: User, token: str) -> Device | None:
+    """The device that accepts this code (a six-digit TOTP code or a backup code), or None.
+
+    Only the device the code's shape names is tried: django-otp counts a refused code against
+    the device that refused it (each failure doubles the wait before the next try), and a right
+    app code must not slow down the backup codes. A backup code is deleted as it is used, under
+    a lock on its device, so two requests cannot both spend it.
+    """
+    token = _digits(token)
+    devices: list[Device]
+    if len(token) == 6 and token.isdigit():  # TOTPDevice.digits, its default
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+    for device in devices:
+        with transaction.atomic():
+            locked = type(device).objects.select_for_update().get(pk=device.pk)
+            if locked.verify_token(token):
+                return locked
+    return None
 
 
 def _digits(token: str) -> str:

@@ -18,7 +18,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 
 from accounts import second_factor as sf
 from accounts.forms import CodeForm
@@ -59,7 +58,9 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
         # A new device is added only by someone who has proved the current one: otherwise a
         # stolen password could enrol the thief's phone.
         if not _verified(request):
-            return redirect(reverse("accounts:second_factor_verify") + "?" + request.GET.urlencode())
+            return redirect(
+                reverse("accounts:second_factor_verify") + "?" + request.GET.urlencode()
+            )
         messages.info(request, _("Your authenticator app is already set up."))
         return redirect("accounts:second_factor")
     device = sf.totp_device_pending(user=user)
@@ -97,11 +98,11 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # A TOTP code or one of the backup codes (each works once); django-otp slows down
-        # repeated failures per device.
-        device = match_token(user, "".join(form.cleaned_data["code"].split()))
+        device = sf.second_factor_check(user=user, token=form.cleaned_data["code"])
         if device is None:
-            form.add_error("code", _("This code is not valid. Try the current one or a backup code."))
+            form.add_error(
+                "code", _("This code is not valid. Try the current one or a backup code.")
+            )
         else:
             otp_login(request, device)
             return HttpResponseRedirect(_next(request))

@@ -105,13 +105,19 @@ class Command(BaseCommand):
             unit = OrgUnit.objects.get(code=code)
             for role in roles:
                 membership_create(user=user, unit=unit, role=role)
-            if created and created[-1][0] == username and second_factor.requires_second_factor(user):
+            if (
+                created
+                and created[-1][0] == username
+                and second_factor.requires_second_factor(user)
+            ):
                 device = second_factor.totp_device_pending(user=user)
                 device.confirmed = True
                 device.name = "authenticator"
                 device.save(update_fields=["confirmed", "name"])
                 codes = second_factor.backup_codes_renew(user=user, audit=False)
-                factors.append((username, second_factor.totp_secret(device), device.config_url, codes))
+                factors.append(
+                    (username, second_factor.totp_secret(device), device.config_url, codes)
+                )
         # In a pre-electoral period every post is political and needs the speaking unit's
         # head or an electoral referent; SICOM has no head in the demo, so without a referent
         # a post could not even be submitted once an election is declared. The director
