@@ -110,6 +110,7 @@ def totp_device_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str
     device = TOTPDevice.objects.filter(user=user, confirmed=False, name=PENDING_NAME).first()
     if device is None:
         raise SecondFactorError(_("Nothing to confirm: start the set-up again."))
+    _refuse_if_throttled(device)
     if not device.verify_token(_digits(token)):
         raise SecondFactorError(
             _("This code is not the one your app shows now. Check the phone's clock and retry.")
@@ -141,6 +142,8 @@ def backup_codes_renew(*, user: User, audit: bool = True) -> list[str]:
 def second_factor_check(*, user: User, token: str) -> Device | None:
     """The device that accepts this code (a six-digit TOTP code or a backup code), or None.
 
+    Raises SecondFactorError while the device refuses to check codes (too many failures).
+
     Only the device the code's shape names is tried: django-otp counts a refused code against
     the device that refused it (each failure doubles the wait before the next try), and a right
     app code must not slow down the backup codes. A backup code is deleted as it is used, under
@@ -153,11 +156,20 @@ def second_factor_check(*, user: User, token: str) -> Device | None:
     else:
         devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
     for device in devices:
+        _refuse_if_throttled(device)
         with transaction.atomic():
             locked = type(device).objects.select_for_update().get(pk=device.pk)
             if locked.verify_token(token):
                 return locked
     return None
+
+
+def _refuse_if_throttled(device: Device) -> None:
+    allowed, _extra = device.verify_is_allowed()
+    if not allowed:
+        raise SecondFactorError(
+            _("Too many wrong codes in a row: wait a few seconds, then try again.")
+        )
 
 
 def _digits(token: str) -> str:

@@ -98,11 +98,14 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = sf.second_factor_check(user=user, token=form.cleaned_data["code"])
-        if device is None:
-            form.add_error(
-                "code", _("This code is not valid. Try the current one or a backup code.")
-            )
+        try:
+            device = sf.second_factor_check(user=user, token=form.cleaned_data["code"])
+            if device is None:
+                raise sf.SecondFactorError(
+                    _("This code is not valid. Try the current one or a backup code.")
+                )
+        except sf.SecondFactorError as exc:
+            form.add_error("code", str(exc))
         else:
             otp_login(request, device)
             return HttpResponseRedirect(_next(request))

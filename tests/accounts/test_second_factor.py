@@ -115,6 +115,19 @@ def test_second_factor_verify_refuses_a_wrong_code(client: Client, org: Org) -> 
     assert _redirect(client, "/review/").startswith(VERIFY)
 
 
+def test_second_factor_says_when_codes_are_throttled(
+    client: Client, frozen_now: Any, org: Org
+) -> None:
+    device = give_totp_device(org.manager)
+    unverified_login(client, org.manager)
+    wrong = f"{(int(_code(device)) + 1) % 1000000:06d}"
+    client.post(VERIFY, {"code": wrong})
+    # Right away, even the right code waits: django-otp's delay after a failure.
+    response = client.post(VERIFY, {"code": _code(device)})
+    assert "Trop de codes erronés" in response.content.decode()
+    assert _redirect(client).startswith(VERIFY)
+
+
 def test_second_factor_verify_after_the_password(client: Client, org: Org) -> None:
     device = give_totp_device(org.manager)
     response = client.post(
