@@ -43,11 +43,11 @@ class LockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]
     """axes' database handler, plus a lock on an IP address that fails too often overall."""
 
     def get_failures(self, request: Any, credentials: dict[str, Any] | None = None) -> int:
-        pair: int = super().get_failures(request, credentials)
+        pair = int(super().get_failures(request, credentials))
         by_ip = _ip_attempts(request.axes_ip_address).aggregate(n=Sum("failures_since_start"))
         if (by_ip["n"] or 0) >= settings.LOGIN_IP_FAILURE_LIMIT:
             # Reported as the per-client limit: axes compares every count with that one.
-            return max(pair, settings.LOGIN_FAILURE_LIMIT)
+            return max(pair, int(settings.LOGIN_FAILURE_LIMIT))
         return pair
 
 
@@ -63,7 +63,7 @@ def locked_until(request: HttpRequest, username: str) -> datetime:
     if (by_ip["n"] or 0) < settings.LOGIN_IP_FAILURE_LIMIT:
         attempts = attempts.filter(username=username)
     last = attempts.aggregate(last=Max("attempt_time"))["last"] or timezone.now()
-    return last + _cool_off()  # type: ignore[no-any-return]
+    return last + _cool_off()
 
 
 def lockout_response(

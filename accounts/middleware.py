@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
+from accounts.models import User
 from accounts.second_factor import second_factor_status
 
 # Pages a signed-in person may open before their second factor: the steps themselves, leaving,
@@ -32,7 +33,7 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified() and not _exempt(request):
+        if isinstance(user, User) and not user.is_verified() and not _exempt(request):  # type: ignore[attr-defined]  # django-otp's OTPMiddleware adds it
             status = second_factor_status(user)
             target = ""
             if status.has_device:

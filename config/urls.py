@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from urllib.parse import urlencode
 
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path, reverse

@@ -88,7 +88,7 @@ def test_second_factor_enrolment_with_a_wrong_then_the_right_code(
     assert totp_secret(device) in page
     assert "<svg" in page
     response = client.post(SETUP, {"code": "000000", "next": "/review/"})
-    assert "n’est pas celui qu’affiche votre application" in response.content.decode()
+    assert "n\u2019est pas celui qu\u2019affiche votre application" in response.content.decode()
     device.refresh_from_db()
     assert not device.confirmed
     assert _redirect(client).startswith(SETUP)
@@ -111,7 +111,7 @@ def test_second_factor_verify_refuses_a_wrong_code(client: Client, org: Org) -> 
     wrong = f"{(int(_code(device)) + 1) % 1000000:06d}"
     response = client.post(VERIFY, {"code": wrong, "next": "/review/"})
     assert response.status_code == 200
-    assert "Ce code n’est pas valide" in response.content.decode()
+    assert "Ce code n\u2019est pas valide" in response.content.decode()
     assert _redirect(client, "/review/").startswith(VERIFY)
 
 

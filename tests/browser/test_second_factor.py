@@ -40,7 +40,7 @@ def test_browser_reviewer_enrols_then_verifies_in_french(
     key = b32decode(secret + "=" * (-len(secret) % 8))
     page.fill("#id_code", "000000")
     page.click("#confirm-totp")
-    assert "n’est pas celui qu’affiche votre application" in page.inner_text("main")
+    assert "n\u2019est pas celui qu\u2019affiche votre application" in page.inner_text("main")
     # django-otp now waits a second before checking another code (doubling at each failure);
     # a person takes longer than that to retype. The test lifts the wait instead of sleeping.
     TOTPDevice.objects.filter(user=org.manager).update(throttling_failure_count=0)

@@ -16,8 +16,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from accounts import permissions
-from accounts import second_factor
+from accounts import permissions, second_factor
 from accounts.models import OrgUnit, SocialAccount, User
 from accounts.services import membership_create
 
