@@ -441,4 +441,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # axes logs every failed login (username and address masked) at INFO and WARNING: noise.
+    # Lockouts are logged, with them, on porte_voix.security and go to the audit trail.
+    "loggers": {"axes": {"level": "ERROR"}},
 }
