@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -50,6 +51,8 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/second_factor.html", {"status": status})
 
 
+# never_cache on the steps: their pages hold a secret key or backup codes.
+@never_cache
 @login_required
 def second_factor_setup(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -90,6 +93,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 def second_factor_verify(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
@@ -114,6 +118,7 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def backup_codes_renew(request: HttpRequest) -> HttpResponse:

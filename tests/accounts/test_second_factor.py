@@ -86,6 +86,7 @@ def test_second_factor_enrolment_with_a_wrong_then_the_right_code(
     from accounts.second_factor import totp_secret
 
     assert totp_secret(device) in page
+    assert "no-store" in client.get(SETUP)["Cache-Control"]
     assert "<svg" in page
     response = client.post(SETUP, {"code": "000000", "next": "/review/"})
     assert "n\u2019est pas celui qu\u2019affiche votre application" in response.content.decode()
@@ -146,6 +147,19 @@ def test_second_factor_verify_never_redirects_off_site(client: Client, org: Org)
     unverified_login(client, org.manager)
     response = client.post(VERIFY, {"code": _code(device), "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_second_factor_backup_codes_renewed_replace_the_old_ones(
+    client: Client, org: Org
+) -> None:
+    old = backup_codes_renew(user=org.manager)
+    client.force_login(org.manager)
+    response = client.post("/second-factor/backup-codes/")
+    new = StaticToken.objects.filter(device__user=org.manager).values_list("token", flat=True)
+    assert len(new) == 10
+    assert all(code in response.content.decode() for code in new)
+    assert not set(old) & set(new)
+    assert AuditEvent.objects.filter(verb="backup_codes_renewed", actor=org.manager).count() == 2
 
 
 def test_second_factor_backup_code_works_once(client: Client, org: Org) -> None:
