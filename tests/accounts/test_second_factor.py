@@ -149,9 +149,7 @@ def test_second_factor_verify_never_redirects_off_site(client: Client, org: Org)
     assert response["Location"] == "/"
 
 
-def test_second_factor_backup_codes_renewed_replace_the_old_ones(
-    client: Client, org: Org
-) -> None:
+def test_second_factor_backup_codes_renewed_replace_the_old_ones(client: Client, org: Org) -> None:
     old = backup_codes_renew(user=org.manager)
     client.force_login(org.manager)
     response = client.post("/second-factor/backup-codes/")
