@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Organisation and accounts")
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+
+        from accounts.lockout import on_user_locked_out
+
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="pv-login-locked-out")

@@ -10,3 +10,9 @@ from django.dispatch import Signal
 # editorial re-checks the account's scheduled posts (a longer byline, a deactivated account)
 # and returns the ones it held.
 social_account_changed = Signal()
+
+# Sent when something about a person's access happens that the audit trail must keep (a login
+# locked out, a second factor enrolled or its backup codes renewed), with ``verb``, ``actor``
+# (the user, or None when nobody is signed in) and ``data`` (plain JSON). editorial writes it to
+# the hash-chained audit trail; accounts also logs it on the ``porte_voix.security`` logger.
+security_event = Signal()

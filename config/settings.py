@@ -8,6 +8,7 @@ refuses to start without real secrets.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
@@ -139,6 +140,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "django_htmx",
+    # Second factor (TOTP + backup codes) and login throttling: their own migrations.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "charter",
     "editorial",
@@ -152,11 +158,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session names the device that checked its second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Sends a signed-in user who must use a second factor to enrolment or verification.
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.cache_control.PrivateCacheMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -200,12 +212,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt (even the right password) while the client is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Stronger than Django's defaults (8 characters): PASSWORD_MIN_LENGTH (at least 12); a password
+# close to the username, name or e-mail, or among the 20,000 most common, is refused.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
+if PASSWORD_MIN_LENGTH < 12:
+    raise ImproperlyConfigured("PASSWORD_MIN_LENGTH cannot be below 12.")
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -232,6 +257,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# A session lasts a working day (9 hours) from login, not Django's two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 3600)
+if SESSION_COOKIE_AGE < 300:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE must be at least 300 seconds.")
+
+# Login throttling (django-axes), on the web login and the admin's. A client (a username from
+# one IP address) is locked out after LOGIN_FAILURE_LIMIT failures, and a whole IP address after
+# LOGIN_IP_FAILURE_LIMIT failures whatever the usernames tried (accounts.lockout). While locked
+# out even the right password is refused; the lock lifts LOGIN_COOLOFF_MINUTES after the last
+# counted failure (attempts during the lockout do not extend it, so the page can say when).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=50)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+if not 1 <= LOGIN_FAILURE_LIMIT <= LOGIN_IP_FAILURE_LIMIT or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT must be at least 1 and at most LOGIN_IP_FAILURE_LIMIT, and "
+        "LOGIN_COOLOFF_MINUTES at least 1."
+    )
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Behind the reverse proxy, the client is the address the proxy saw: the X-Forwarded-For entry
+# added by the last proxy named in FORWARDED_ALLOW_IPS (the list gunicorn trusts), never one a
+# client wrote itself (accounts.lockout.client_ip).
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_VERBOSE = False
+# Who must confirm their login with a second factor (accounts.second_factor): reviewers,
+# publishers, unit administrators, staff. Authors may enrol; once they have, they verify too.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Porte-voix")
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less header in templates
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -482,4 +541,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # axes logs every failed login (username and address masked) at INFO and WARNING: noise.
+    # Lockouts are logged, with them, on porte_voix.security and go to the audit trail.
+    "loggers": {"axes": {"level": "ERROR"}},
 }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -15,7 +17,7 @@ class EditorialConfig(AppConfig):
         # above it): the same budget as uploads (editorial.images), for every image opened.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
 
-        from accounts.signals import social_account_changed
+        from accounts.signals import security_event, social_account_changed
         from charter.signals import election_window_saved
         from editorial import holds
 
@@ -23,3 +25,13 @@ class EditorialConfig(AppConfig):
         social_account_changed.connect(
             holds.on_social_account_changed, dispatch_uid="pv-hold-account"
         )
+        security_event.connect(_record_security_event, dispatch_uid="pv-audit-security")
+
+
+def _record_security_event(
+    sender: Any, verb: str, actor: Any, data: dict[str, Any], **kwargs: Any
+) -> None:
+    """Lockouts and second-factor changes go on the audit trail (accounts cannot import us)."""
+    from editorial.services import audit_record
+
+    audit_record(verb=verb, actor=actor, **data)

@@ -875,6 +875,10 @@ EVENT_VERBS = {
     "consultations_cleared": _("approved: the blocking consultations agree"),
     "waiver_granted": _("charter finding waived"),
     "held_by_charter": _("held by the charter: not published"),
+    # Access events told by accounts (accounts.signals.security_event).
+    "login_locked_out": _("login locked out after repeated failures"),
+    "second_factor_enrolled": _("second factor enrolled"),
+    "backup_codes_renewed": _("backup codes renewed"),
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from accounts.models import Membership, OrgUnit, SocialAccount, User
@@ -56,6 +57,43 @@ def org(db: None) -> Org:
     membership_create(user=manager, unit=service, role=Membership.Role.PUBLISHER)
     membership_create(user=outsider, unit=other, role=Membership.Role.AUTHOR)
     return Org(ministry, service, officer, manager, outsider, mastodon, bluesky)
+
+
+# --- Second factor -----------------------------------------------------------------------------
+# Reviewers, publishers and administrators must confirm their login with a second factor
+# (accounts.middleware.SecondFactorMiddleware). Hundreds of tests sign people in with
+# ``client.force_login(user)``, which skips the password; the autouse fixture below makes it skip
+# the second step the same way: it gives the user a real confirmed TOTP device (once) and marks
+# the session verified with it, exactly what django_otp.login does after a right code. Tests of
+# the second factor itself use ``unverified_login`` (the password step only).
+_django_force_login = Client.force_login
+
+
+def unverified_login(client: Client, user: User) -> None:
+    """Django's own force_login: signed in, second factor not yet given."""
+    _django_force_login(client, user)
+
+
+def give_totp_device(user: User) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def verified_login(client: Client, user: User, backend: str | None = None) -> None:
+    """force_login, then the session verified with the user's (real) device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    _django_force_login(client, user, backend)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = give_totp_device(user).persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_verifies_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Client, "force_login", verified_login)
 
 
 @pytest.fixture(autouse=True)

@@ -19,3 +19,28 @@ def test_load_demo_gives_sicom_an_electoral_referent_once() -> None:
     # SICOM has no head of its own: without a referent, the political tier's step (every
     # post in a pre-electoral period) would have nobody to approve it.
     assert electoral_referents_for_unit(OrgUnit.objects.get(code="sicom")) == {director.pk}
+
+
+def test_load_demo_prints_a_second_factor_for_reviewers_that_works(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from django.test import Client
+
+    from tests.conftest import unverified_login
+
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    keyed = [line.split() for line in out.splitlines()]
+    lines = {words[0]: words[2] for words in keyed if len(words) == 3 and words[1] == "key"}
+    # Those whose role requires it, not the author.
+    assert sorted(lines) == ["director", "manager"]
+    codes = [line for line in out.splitlines() if "backup codes:" in line]
+    assert len(codes) == 2
+    manager_code = codes[0].split("backup codes:")[1].split()[0]
+    client = Client()
+    unverified_login(client, User.objects.get(username="manager"))
+    assert client.post("/second-factor/verify/", {"code": manager_code})["Location"] == "/"
+    assert client.get("/review/").status_code == 200
+    # A second run prints no secret again.
+    call_command("load_demo")
+    assert "backup codes:" not in capsys.readouterr().out

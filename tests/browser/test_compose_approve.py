@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from editorial.models import Post, PostState
+from tests.browser import second_factor
 from tests.conftest import Org
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,10 +15,12 @@ PASSWORD = "correct horse battery"
 
 
 def _login(page: Any, live_server: Any, username: str) -> None:
+    second_factor.prepare(username)
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    second_factor.pass_second_factor(page, live_server.url, username)
     page.wait_for_url(f"{live_server.url}/")
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 
 from editorial import services
 from editorial.models import Post, PostState, Revision
+from tests.browser import second_factor
 from tests.conftest import Org
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,10 +42,12 @@ def localised(request: Any, browser: Any) -> Iterator[tuple[Any, str, str]]:
 
 
 def _login(page: Any, live_server: Any, username: str, language: str) -> None:
+    second_factor.prepare(username)
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    second_factor.pass_second_factor(page, live_server.url, username)
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_attribute("html", "lang") == language
 

@@ -2,7 +2,9 @@
 
 Idempotent: units, users and accounts are created once; account server URLs and credentials
 are refreshed on every run because the local peers start empty each time. Passwords of new
-users are generated and printed once.
+users are generated and printed once, with, for those whose role requires a second factor
+(manager, director), the key of their authenticator app and their backup codes: a newcomer
+adds the key to an app (or uses a backup code) to log in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from accounts import permissions
+from accounts import permissions, second_factor
 from accounts.models import OrgUnit, SocialAccount, User
 from accounts.services import membership_create
 
@@ -84,6 +86,7 @@ class Command(BaseCommand):
                 sicom,
             )
         created = []
+        factors: list[tuple[str, str, str, list[str]]] = []
         for username, first, last, code, roles, staff in PEOPLE:
             user = User.objects.filter(username=username).first()
             if user is None:
@@ -101,6 +104,19 @@ class Command(BaseCommand):
             unit = OrgUnit.objects.get(code=code)
             for role in roles:
                 membership_create(user=user, unit=unit, role=role)
+            if (
+                created
+                and created[-1][0] == username
+                and second_factor.requires_second_factor(user)
+            ):
+                device = second_factor.totp_device_pending(user=user)
+                device.confirmed = True
+                device.name = "authenticator"
+                device.save(update_fields=["confirmed", "name"])
+                codes = second_factor.backup_codes_renew(user=user, audit=False)
+                factors.append(
+                    (username, second_factor.totp_secret(device), device.config_url, codes)
+                )
         # In a pre-electoral period every post is political and needs the speaking unit's
         # head or an electoral referent; SICOM has no head in the demo, so without a referent
         # a post could not even be submitted once an election is declared. The director
@@ -113,6 +129,18 @@ class Command(BaseCommand):
             for username, password, role_names in created:
                 self.stdout.write(f"  {username:<9} {password:<14} {role_names}")
             self.stdout.write("  (director is also the electoral referent of DGX and SICOM)")
+            if factors:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        "Second factor (required for reviewers, publishers, administrators): "
+                        "add the key to an authenticator app, or log in with a backup code "
+                        "(each works once). Shown only this once:"
+                    )
+                )
+            for username, secret, url, codes in factors:
+                self.stdout.write(f"  {username:<9} key {secret}")
+                self.stdout.write(f"  {'':<9} {url}")
+                self.stdout.write(f"  {'':<9} backup codes: {' '.join(codes)}")
         else:
             self.stdout.write(
                 "Demo users already exist (passwords were printed on first run; "
