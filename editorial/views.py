@@ -409,13 +409,33 @@ def _run(request: HttpRequest, action: Callable[[], object], success: str) -> bo
     return True
 
 
+def _seen_revision(request: HttpRequest) -> int | None:
+    """The revision number the approval form carries; None when missing or not a number (a
+    number too long for the database is no revision either)."""
+    seen = request.POST.get("revision", "").strip()
+    if not seen.isascii() or not seen.isdigit() or len(seen) > 9:
+        return None
+    return int(seen)
+
+
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
-    seen = request.POST.get("revision", "")
-    revision = int(seen) if seen.isdigit() else None
+    revision = _seen_revision(request)
+    if revision is None:
+        # Never approve "whatever is current": the approver names the revision they read.
+        messages.error(
+            request,
+            _(
+                "The approval does not say which revision you read: open the post again and "
+                "approve from its page."
+            ),
+        )
+        response = post_detail(request, pk)
+        response.status_code = 400
+        return response
     if not _run(
         request,
         lambda: services.post_approve(post=post, by=user, revision=revision),

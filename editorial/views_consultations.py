@@ -60,7 +60,20 @@ class AnswerForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The revision read is required, as for an approval: an agreement never covers a revision
+    # its author did not see. Bounded so that no number reaches the database out of range.
+    revision = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={
+            "required": gettext_lazy(
+                "The answer does not say which revision you read: open the post again and "
+                "answer from its page."
+            ),
+            "invalid": gettext_lazy("The revision you read is not a valid revision number."),
+        },
+    )
 
 
 @dataclass(frozen=True)
