@@ -664,6 +664,11 @@ class Freeze(models.Model):
     class Meta:
         ordering = ["-frozen_at", "-pk"]
         verbose_name = _("freeze")
+        # Freezing every account is for the organisation's own administrators, not for the
+        # administrator of one ministry among several (editorial.services.organisation_admin).
+        permissions = [
+            ("freeze_organisation", "Can freeze and lift publishing for the whole organisation")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(lifted_at__isnull=True, lifted_by__isnull=True)

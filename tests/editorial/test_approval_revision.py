@@ -79,8 +79,10 @@ def test_consultation_answer_without_a_revision_is_refused_in_words(
         reverse("editorial:consultation_answer", args=[consultation.pk]), data, follow=True
     )
     html = response.content.decode()
-    assert "does not say which revision you read" in html or "revision number" in html or (
-        "less than or equal" in html
+    assert (
+        "does not say which revision you read" in html
+        or "revision number" in html
+        or ("less than or equal" in html)
     )
     consultation.refresh_from_db()
     assert consultation.answer == ""
