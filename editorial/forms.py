@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
+from editorial.form_input import IdsChoiceField
 from editorial.forms_dates import LocalDateTimeField
 from editorial.forms_networks import NetworkOptionsForm
 from editorial.models import PostTier, RevisionMedia
@@ -38,7 +39,7 @@ def join_thread(parts: list[str]) -> str:
 
 
 class PostForm(NetworkOptionsForm):
-    accounts = forms.ModelMultipleChoiceField(
+    accounts = IdsChoiceField(
         label=_("Publish on"),
         queryset=SocialAccount.objects.none(),
         widget=forms.CheckboxSelectMultiple,

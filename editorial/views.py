@@ -35,6 +35,7 @@ from editorial import (
     views_urgent,
     views_waivers,
 )
+from editorial.form_input import parse_ids
 from editorial.forms import (
     EndPostForm,
     FreezeForm,
@@ -259,7 +260,7 @@ def _requested_time(value: str) -> datetime | None:
 def live_check(request: HttpRequest) -> HttpResponse:
     """The compose page's live counters and findings (htmx, debounced by the page)."""
     user = _user(request)
-    ids = [int(i) for i in request.POST.getlist("accounts") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("accounts"))
     accounts = list(permissions.accounts_for(user, permissions.Perm.DRAFT).filter(pk__in=ids))
     text = request.POST.get("text", "")
     media = []
@@ -331,6 +332,13 @@ def _link_rows(text: str) -> list[tuple[str, LinkStatus | None]]:
 
 @login_required
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return post_page(request, pk)
+
+
+def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any) -> HttpResponse:
+    """The post page; ``shown`` replaces parts of its context, e.g. a refused form shown again
+    with what was typed and its errors (a time on a clock-change night asks its question
+    there: a redirect would lose both)."""
     user = _user(request)
     post = selectors.post_get_for(user, pk)
     revision = post.current_revision
@@ -370,8 +378,9 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
         **views_urgent.post_context(post, user),
         **views_waivers.post_context(post, user),
+        **shown,
     }
-    return render(request, "editorial/post.html", context)
+    return render(request, "editorial/post.html", context, status=status)
 
 
 def _submit_and_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
@@ -433,9 +442,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
                 "approve from its page."
             ),
         )
-        response = post_detail(request, pk)
-        response.status_code = 400
-        return response
+        return post_page(request, pk, status=400)
     if not _run(
         request,
         lambda: services.post_approve(post=post, by=user, revision=revision),
@@ -496,7 +503,8 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for error in form["at"].errors:
             messages.error(request, str(error))
-        return redirect("editorial:post", pk=pk)
+        # Shown again as typed, with the question on a clock-change night.
+        return post_page(request, pk, status=400, schedule_form=form)
     if form.publish_now:
         # Its own button: the only way to ask for "now".
         _run(

@@ -1,0 +1,41 @@
+"""Raw ids from requests, made safe before they reach the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+
+# The largest id a primary key holds (BigAutoField); a longer number matches no row and, sent to
+# PostgreSQL, is an error (99999999999999999999999 on the live check was a 500).
+MAX_ID = 2**63 - 1
+
+
+def parse_ids(values: Iterable[str]) -> list[int]:
+    """The values that are row ids (ASCII digits, within range), in order; the rest dropped.
+
+    ``str.isdigit`` alone lets "²" through, which ``int`` then refuses.
+    """
+    ids = []
+    for raw in values:
+        value = raw.strip()
+        if value.isascii() and value.isdigit() and len(value) <= 19 and int(value) <= MAX_ID:
+            ids.append(int(value))
+    return ids
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Checkboxes of rows: a value that cannot be an id is refused in words before the query
+    (Django sends it to the database, and an integer beyond 64 bits is an error there)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if not parse_ids([str(pk)]):
+                # The same words as for an id of no account offered: it is one.
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
