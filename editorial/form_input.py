@@ -25,17 +25,18 @@ def parse_ids(values: Iterable[str]) -> list[int]:
     return ids
 
 
-class IdsChoiceField(forms.ModelMultipleChoiceField):
+class IdsChoiceField(forms.ModelMultipleChoiceField[Any]):
     """Checkboxes of rows: a value that cannot be an id is refused in words before the query
     (Django sends it to the database, and an integer beyond 64 bits is an error there)."""
 
-    def _check_values(self, value: Any) -> Any:
-        for pk in value:
-            if not parse_ids([str(pk)]):
-                # The same words as for an id of no account offered: it is one.
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            for pk in value:
+                if not parse_ids([str(pk)]):
+                    # The same words as for an id of no row offered: it is one.
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": pk},
+                    )
+        return super().clean(value)

@@ -35,7 +35,7 @@ def _client(user: Any) -> Client:
 
 
 def _page(response: Any) -> str:
-    return unescape(response.content.decode())
+    return unescape(str(response.content.decode()))
 
 
 def _compose(org: Org, **data: Any) -> Any:
