@@ -88,6 +88,8 @@ class PostForm(NetworkOptionsForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The compose page's one-time token (services.post_create): sent twice, one post.
+    creation_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     # The times an edit may remove only explicitly, with the checkbox that says so.
     REMOVABLE_TIMES = ("requested_publish_at", "embargo_until")

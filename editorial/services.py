@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import logging
 import mimetypes
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -64,6 +65,16 @@ class EditorialError(Exception):
 
 class TransitionRefused(EditorialError):
     pass
+
+
+class AlreadyCreated(EditorialError):
+    """The form that creates a post was sent again: ``post`` is the one it already created."""
+
+    def __init__(self, post: Post) -> None:
+        super().__init__(
+            _("This form was already sent: the post it created is shown, nothing was added.")
+        )
+        self.post = post
 
 
 class EditConflict(EditorialError):
@@ -416,7 +427,13 @@ def post_create(
     source: str = "",
     network: NetworkOptions | None = None,
     thread: Sequence[str] = (),
+    token: uuid.UUID | None = None,
 ) -> Post:
+    """Create a draft. With ``token`` (the compose form's), a second call with the same token
+    by the same author creates nothing and raises ``AlreadyCreated`` with the first post, even
+    when both run at once (the unique constraint decides; the loser rolls back)."""
+    if token is not None:
+        _refuse_second_creation(by, token)
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
     network = _checked_options(network or NetworkOptions())
@@ -427,8 +444,18 @@ def post_create(
         unit=speaking_unit(by, accounts),
         requested_publish_at=requested_publish_at,
         tier=PostTier(tier),
+        creation_token=token,
     )
-    post.save()
+    try:
+        # A savepoint: on PostgreSQL the twin's insert waits here for the first to commit,
+        # then fails on the constraint; only this insert is undone before looking it up.
+        with transaction.atomic():
+            post.save()
+    except IntegrityError:
+        if token is None:
+            raise
+        _refuse_second_creation(by, token)
+        raise
     post.accounts.set(accounts)
     _new_revision(
         post,
@@ -445,6 +472,12 @@ def post_create(
     _audit(post, "created", actor=by, to_state=post.state, revision=1)
     _check_links_later("\n".join([text, *thread]))
     return post
+
+
+def _refuse_second_creation(by: User, token: uuid.UUID) -> None:
+    first = Post.objects.filter(author=by, creation_token=token).first()
+    if first is not None:
+        raise AlreadyCreated(first)
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -124,7 +125,13 @@ def _media_from_form(form: PostForm) -> list[services.MediaInput]:
 def compose(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
-    form = PostForm(request.POST or None, request.FILES or None, accounts=accounts)
+    form = PostForm(
+        request.POST or None,
+        request.FILES or None,
+        accounts=accounts,
+        # A fresh token per page: a refused form shown again keeps the one it was sent with.
+        initial={"creation_token": uuid.uuid4()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_create(
@@ -139,7 +146,11 @@ def compose(request: HttpRequest) -> HttpResponse:
                 source=form.cleaned_data["source"],
                 network=form.network_options(),
                 thread=form.thread_parts(),
+                token=form.cleaned_data["creation_token"],
             )
+        except services.AlreadyCreated as exc:
+            messages.info(request, exc.message)
+            return redirect("editorial:post", pk=exc.post.pk)
         except services.EditorialError as exc:
             messages.error(request, exc.message)
         else:
