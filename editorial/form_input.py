@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import QueryDict
 
 # The largest id a primary key holds (BigAutoField); a longer number matches no row and, sent to
 # PostgreSQL, is an error (99999999999999999999999 on the live check was a 500).
@@ -40,3 +43,24 @@ class IdsChoiceField(forms.ModelMultipleChoiceField[Any]):
                         params={"value": pk},
                     )
         return super().clean(value)
+
+
+def nul_refusal(*values: str) -> str | None:
+    """Django's words for a NUL in typed text, None when there is none. For the few views that
+    pass raw values to a service (which owns the other messages): PostgreSQL cannot store NUL,
+    in text or in the audit trail's JSON, and answered with a 500."""
+    for value in values:
+        try:
+            ProhibitNullCharactersValidator()(value)
+        except ValidationError as exc:
+            return str(exc.message)
+    return None
+
+
+def without_nul(data: QueryDict) -> QueryDict:
+    """A copy of ``data`` with NUL removed: for the live check, which stores nothing and only
+    shows what a save would meet (the save itself refuses NUL in words)."""
+    clean = QueryDict(mutable=True)
+    for key, values in data.lists():
+        clean.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+    return clean

@@ -36,7 +36,7 @@ from editorial import (
     views_urgent,
     views_waivers,
 )
-from editorial.form_input import parse_ids
+from editorial.form_input import nul_refusal, parse_ids, without_nul
 from editorial.forms import (
     EndPostForm,
     FreezeForm,
@@ -271,19 +271,20 @@ def _requested_time(value: str) -> datetime | None:
 def live_check(request: HttpRequest) -> HttpResponse:
     """The compose page's live counters and findings (htmx, debounced by the page)."""
     user = _user(request)
-    ids = parse_ids(request.POST.getlist("accounts"))
+    data = without_nul(request.POST)
+    ids = parse_ids(data.getlist("accounts"))
     accounts = list(permissions.accounts_for(user, permissions.Perm.DRAFT).filter(pk__in=ids))
-    text = request.POST.get("text", "")
+    text = data.get("text", "")
     media = []
-    if request.POST.get("has_image") == "1":
+    if data.get("has_image") == "1":
         # The page sends the file's name, not its bytes (the browser may prefix a fake path).
-        name = request.POST.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
-        media.append(MediaSnapshot(filename=name[:200], alt_text=request.POST.get("alt_text", "")))
+        name = data.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
+        media.append(MediaSnapshot(filename=name[:200], alt_text=data.get("alt_text", "")))
     else:
         # The edit page's current images, each with its alt text as typed.
         media += [
-            MediaSnapshot(filename="", alt_text=request.POST.get(key, ""))
-            for key in request.POST
+            MediaSnapshot(filename="", alt_text=data.get(key, ""))
+            for key in data
             if key.startswith("media_alt_")
         ]
     unit = services.speaking_unit(user, accounts) if accounts else None
@@ -291,18 +292,18 @@ def live_check(request: HttpRequest) -> HttpResponse:
         return render(request, "editorial/_live.html", {"counters": [], "findings": []})
     snapshot = build_snapshot(
         text=text,
-        language=request.POST.get("language", "fr"),
+        language=data.get("language", "fr"),
         accounts=accounts,
         unit=unit,
         author=user,
         media=media,
-        scheduled_for=_requested_time(request.POST.get("requested_publish_at", "")),
-        embargo_until=_requested_time(request.POST.get("embargo_until", "")),
-        source=request.POST.get("source", ""),
+        scheduled_for=_requested_time(data.get("requested_publish_at", "")),
+        embargo_until=_requested_time(data.get("embargo_until", "")),
+        source=data.get("source", ""),
         # The counters measure what each network will receive.
-        variants={n: request.POST.get(f"variant_{n}", "") for n in NETWORKS},
-        spoiler_text=request.POST.get("spoiler_text", "").strip(),
-        thread=split_thread(request.POST.get("thread", "")),
+        variants={n: data.get(f"variant_{n}", "") for n in NETWORKS},
+        spoiler_text=data.get("spoiler_text", "").strip(),
+        thread=split_thread(data.get("thread", "")),
     )
     report = charter_check(snapshot, unit=unit, accounts=accounts)
     names = {a.pk: str(a) for a in accounts}
@@ -318,7 +319,7 @@ def live_check(request: HttpRequest) -> HttpResponse:
             # The submit button is swapped out of band: disabled with the reasons while the
             # charter blocks; saving a draft is never disabled.
             # The edit page of a post under review has no submit button to swap.
-            "live": request.POST.get("live_without_submit") != "1",
+            "live": data.get("live_without_submit") != "1",
         },
     )
 
@@ -497,6 +498,10 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
     comment = RequestChangesForm(request.POST).data.get("comment", "")
+    refusal = nul_refusal(comment)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("editorial:post", pk=pk)
     _run(
         request,
         lambda: services.post_request_changes(post=post, by=user, comment=comment),
@@ -549,6 +554,10 @@ def _end_post(
     user = _user(request)
     post = selectors.post_get_for(user, pk)
     reason = EndPostForm(request.POST).data.get("reason", "")
+    refusal = nul_refusal(reason)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("editorial:post", pk=pk)
     _run(request, lambda: service(post=post, by=user, reason=reason), success)
     return redirect("editorial:post", pk=pk)
 

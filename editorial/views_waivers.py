@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from charter.waivers import WaiverCategory
 from editorial import selectors, services, waivers
+from editorial.form_input import nul_refusal
 from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Post
 
@@ -95,6 +96,10 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
     def field(name: str) -> str:
         return data.get(f"{prefix}-{name}", data.get(name, ""))
 
+    refusal = nul_refusal(rule, field("category"), field("justification"))
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("editorial:post", pk=pk)
     try:
         waivers.waiver_grant(
             post=post,

@@ -195,3 +195,64 @@ def test_bad_input_urgent_message_shows_local_time(frozen_now: datetime, org: Or
     message = _page(response).split('class="messages"')[1].split("</ul>")[0]
     assert "04/03/2026 10:00" in message
     assert "09:00" not in message
+
+
+# --- NUL: PostgreSQL refuses it in text; the forms refuse it first, in words --------------
+
+NUL_TEXT = "Adresse de contact officielle\x00 du service, publiée sur notre site."
+
+
+def test_bad_input_nul_in_a_waiver_justification_is_refused(org: Org) -> None:
+    chief = make_user(username="chief")
+    membership_create(user=chief, unit=org.service, role=Membership.Role.ADMIN)
+    text = "Écrivez-nous à contact@mairie-exemple.fr pour toute question sur le dossier."
+    post = services.post_create(by=org.officer, accounts=[org.mastodon], text=text)
+    response = _client(chief).post(
+        reverse("editorial:waiver_grant", args=[post.pk]),
+        {"rule": "pii.email", "category": "own_contact", "justification": NUL_TEXT},
+        follow=True,
+    )
+    assert "Null characters are not allowed." in _page(response)
+    assert not post.waivers.exists()
+
+
+def test_bad_input_nul_in_a_request_for_changes_is_refused(org: Org) -> None:
+    post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Texte sobre.")
+    services.post_submit(post=post, by=org.officer)
+    response = _client(org.manager).post(
+        reverse("editorial:request_changes", args=[post.pk]), {"comment": NUL_TEXT}, follow=True
+    )
+    assert "Null characters are not allowed." in _page(response)
+    post.refresh_from_db()
+    assert post.state == PostState.IN_REVIEW
+
+
+def test_bad_input_nul_in_a_withdrawal_reason_is_refused(org: Org) -> None:
+    post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Texte sobre.")
+    services.post_submit(post=post, by=org.officer)
+    response = _client(org.officer).post(
+        reverse("editorial:withdraw", args=[post.pk]), {"reason": NUL_TEXT}, follow=True
+    )
+    assert "Null characters are not allowed." in _page(response)
+    post.refresh_from_db()
+    assert post.state == PostState.IN_REVIEW
+
+
+def test_bad_input_nul_in_the_live_check_is_no_error(org: Org) -> None:
+    response = _client(org.officer).post(
+        reverse("editorial:live_check"),
+        {"accounts": [str(org.mastodon.pk)], "text": "Voir https://exemple.fr/\x00a et\x00 b"},
+    )
+    assert response.status_code == 200
+
+
+def test_bad_input_nul_in_a_late_cancellation_reason_is_refused(org: Org) -> None:
+    from editorial.models import AuditEvent
+
+    post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Texte sobre.")
+    before = AuditEvent.objects.count()
+    response = _client(org.manager).post(
+        reverse("publishing:cancel_late", args=[post.pk]), {"reason": NUL_TEXT}, follow=True
+    )
+    assert "Null characters are not allowed." in _page(response)
+    assert AuditEvent.objects.count() == before
