@@ -42,9 +42,7 @@ FEW = settings(
 )
 
 # Any text, NUL and control characters included (surrogates cannot be sent as UTF-8).
-ANY_TEXT = st.text(
-    alphabet=st.characters(min_codepoint=0, exclude_categories=["Cs"]), max_size=300
-)
+ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, exclude_categories=["Cs"]), max_size=300)
 LONG_TEXT = st.builds(
     lambda piece, n: piece * n, st.text(min_size=1, max_size=4), st.integers(1, 30_000)
 )
