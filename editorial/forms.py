@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
 from editorial import images
+from editorial.form_input import IdsChoiceField
 from editorial.forms_dates import LocalDateTimeField
 from editorial.forms_networks import NetworkOptionsForm
 from editorial.models import PostTier, RevisionMedia
@@ -39,7 +40,7 @@ def join_thread(parts: list[str]) -> str:
 
 
 class PostForm(NetworkOptionsForm):
-    accounts = forms.ModelMultipleChoiceField(
+    accounts = IdsChoiceField(
         label=_("Publish on"),
         queryset=SocialAccount.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -94,6 +95,8 @@ class PostForm(NetworkOptionsForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The compose page's one-time token (services.post_create): sent twice, one post.
+    creation_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     # The times an edit may remove only explicitly, with the checkbox that says so.
     REMOVABLE_TIMES = ("requested_publish_at", "embargo_until")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from editorial.form_input import parse_ids
 from editorial.models import PostHocReview
 
 
@@ -26,7 +27,7 @@ class UrgentPublishForm(forms.Form):
 
     def shown_ids(self) -> frozenset[int]:
         raw = self.cleaned_data.get("consultations") or ""
-        return frozenset(int(part) for part in raw.split(",") if part.strip().isdigit())
+        return frozenset(parse_ids(raw.split(",")))
 
     def acknowledged_ids(self) -> frozenset[int]:
         return self.shown_ids() if self.cleaned_data.get("acknowledge") else frozenset()

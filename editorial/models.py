@@ -211,10 +211,20 @@ class Post(ConcurrentTransitionMixin, models.Model):
     hold_verdict = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The compose form's one-time token: the same form sent twice (a double click, two tabs)
+    # finds the post it already created instead of making a second one. Empty for posts made
+    # elsewhere (services called from code).
+    creation_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["state", "scheduled_at"])]
+        constraints = [
+            # Per author: a token another user sent (copied, guessed) never reveals their post.
+            models.UniqueConstraint(
+                fields=["author", "creation_token"], name="unique_post_creation_token"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} ({self.state})"
@@ -664,6 +674,11 @@ class Freeze(models.Model):
     class Meta:
         ordering = ["-frozen_at", "-pk"]
         verbose_name = _("freeze")
+        # Freezing every account is for the organisation's own administrators, not for the
+        # administrator of one ministry among several (editorial.services.organisation_admin).
+        permissions = [
+            ("freeze_organisation", "Can freeze and lift publishing for the whole organisation")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(lifted_at__isnull=True, lifted_by__isnull=True)

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import logging
 import mimetypes
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -65,6 +66,16 @@ class EditorialError(Exception):
 
 class TransitionRefused(EditorialError):
     pass
+
+
+class AlreadyCreated(EditorialError):
+    """The form that creates a post was sent again: ``post`` is the one it already created."""
+
+    def __init__(self, post: Post) -> None:
+        super().__init__(
+            _("This form was already sent: the post it created is shown, nothing was added.")
+        )
+        self.post = post
 
 
 class EditConflict(EditorialError):
@@ -436,7 +447,13 @@ def post_create(
     source: str = "",
     network: NetworkOptions | None = None,
     thread: Sequence[str] = (),
+    token: uuid.UUID | None = None,
 ) -> Post:
+    """Create a draft. With ``token`` (the compose form's), a second call with the same token
+    by the same author creates nothing and raises ``AlreadyCreated`` with the first post, even
+    when both run at once (the unique constraint decides; the loser rolls back)."""
+    if token is not None:
+        _refuse_second_creation(by, token)
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
     network = _checked_options(network or NetworkOptions())
@@ -447,8 +464,18 @@ def post_create(
         unit=speaking_unit(by, accounts),
         requested_publish_at=requested_publish_at,
         tier=PostTier(tier),
+        creation_token=token,
     )
-    post.save()
+    try:
+        # A savepoint: on PostgreSQL the twin's insert waits here for the first to commit,
+        # then fails on the constraint; only this insert is undone before looking it up.
+        with transaction.atomic():
+            post.save()
+    except IntegrityError:
+        if token is None:
+            raise
+        _refuse_second_creation(by, token)
+        raise
     post.accounts.set(accounts)
     _new_revision(
         post,
@@ -465,6 +492,12 @@ def post_create(
     _audit(post, "created", actor=by, to_state=post.state, revision=1)
     _check_links_later("\n".join([text, *thread]))
     return post
+
+
+def _refuse_second_creation(by: User, token: uuid.UUID) -> None:
+    first = Post.objects.filter(author=by, creation_token=token).first()
+    if first is not None:
+        raise AlreadyCreated(first)
 
 
 @transaction.atomic
@@ -1317,15 +1350,33 @@ def post_record_remote_deletion(
 
 
 def may_freeze(user: User, account: SocialAccount | None) -> bool:
-    """Who may freeze (and lift): a publisher of the account; for the whole organisation, a
-    superuser or an administrator of a top unit."""
+    """Who may freeze (and lift): a publisher of the account (a unit administrator is one on
+    the accounts of the units they administer); for the whole organisation, only its own
+    administrators (``organisation_admin``)."""
     if not user.is_active:
         return False
     if account is not None:
         return permissions.can(user, permissions.Perm.PUBLISH, account)
-    return user.is_superuser or (
-        Membership.objects.filter(
-            user=user, role=Membership.Role.ADMIN, unit__parent__isnull=True
+    return organisation_admin(user)
+
+
+def organisation_admin(user: User) -> bool:
+    """Whether ``user`` speaks for the whole organisation, not for one ministry of it.
+
+    A superuser; a holder of ``editorial.freeze_organisation`` (given in the admin, to a user or
+    a group: the crisis cell); or an administrator of the root unit when the chart has exactly
+    one root. With several top-level units side by side (ministries), no unit administrator
+    speaks for the others: a ministry's administrator freezes its own accounts, never theirs.
+    """
+    if not user.is_active:
+        return False
+    if user.is_superuser or user.has_perm("editorial.freeze_organisation"):
+        return True
+    roots = list(OrgUnit.objects.filter(parent__isnull=True).values_list("pk", flat=True)[:2])
+    return (
+        len(roots) == 1
+        and Membership.objects.filter(
+            user=user, role=Membership.Role.ADMIN, unit_id=roots[0]
         ).exists()
     )
 

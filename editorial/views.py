@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,7 @@ from editorial import (
     views_urgent,
     views_waivers,
 )
+from editorial.form_input import nul_refusal, parse_ids, without_nul
 from editorial.forms import (
     EndPostForm,
     FreezeForm,
@@ -123,7 +125,13 @@ def _media_from_form(form: PostForm) -> list[services.MediaInput]:
 def compose(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
-    form = PostForm(request.POST or None, request.FILES or None, accounts=accounts)
+    form = PostForm(
+        request.POST or None,
+        request.FILES or None,
+        accounts=accounts,
+        # A fresh token per page: a refused form shown again keeps the one it was sent with.
+        initial={"creation_token": uuid.uuid4()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_create(
@@ -138,7 +146,11 @@ def compose(request: HttpRequest) -> HttpResponse:
                 source=form.cleaned_data["source"],
                 network=form.network_options(),
                 thread=form.thread_parts(),
+                token=form.cleaned_data["creation_token"],
             )
+        except services.AlreadyCreated as exc:
+            messages.info(request, exc.message)
+            return redirect("editorial:post", pk=exc.post.pk)
         except services.EditorialError as exc:
             messages.error(request, exc.message)
         else:
@@ -259,19 +271,20 @@ def _requested_time(value: str) -> datetime | None:
 def live_check(request: HttpRequest) -> HttpResponse:
     """The compose page's live counters and findings (htmx, debounced by the page)."""
     user = _user(request)
-    ids = [int(i) for i in request.POST.getlist("accounts") if i.isdigit()]
+    data = without_nul(request.POST)
+    ids = parse_ids(data.getlist("accounts"))
     accounts = list(permissions.accounts_for(user, permissions.Perm.DRAFT).filter(pk__in=ids))
-    text = request.POST.get("text", "")
+    text = data.get("text", "")
     media = []
-    if request.POST.get("has_image") == "1":
+    if data.get("has_image") == "1":
         # The page sends the file's name, not its bytes (the browser may prefix a fake path).
-        name = request.POST.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
-        media.append(MediaSnapshot(filename=name[:200], alt_text=request.POST.get("alt_text", "")))
+        name = data.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
+        media.append(MediaSnapshot(filename=name[:200], alt_text=data.get("alt_text", "")))
     else:
         # The edit page's current images, each with its alt text as typed.
         media += [
-            MediaSnapshot(filename="", alt_text=request.POST.get(key, ""))
-            for key in request.POST
+            MediaSnapshot(filename="", alt_text=data.get(key, ""))
+            for key in data
             if key.startswith("media_alt_")
         ]
     unit = services.speaking_unit(user, accounts) if accounts else None
@@ -279,18 +292,18 @@ def live_check(request: HttpRequest) -> HttpResponse:
         return render(request, "editorial/_live.html", {"counters": [], "findings": []})
     snapshot = build_snapshot(
         text=text,
-        language=request.POST.get("language", "fr"),
+        language=data.get("language", "fr"),
         accounts=accounts,
         unit=unit,
         author=user,
         media=media,
-        scheduled_for=_requested_time(request.POST.get("requested_publish_at", "")),
-        embargo_until=_requested_time(request.POST.get("embargo_until", "")),
-        source=request.POST.get("source", ""),
+        scheduled_for=_requested_time(data.get("requested_publish_at", "")),
+        embargo_until=_requested_time(data.get("embargo_until", "")),
+        source=data.get("source", ""),
         # The counters measure what each network will receive.
-        variants={n: request.POST.get(f"variant_{n}", "") for n in NETWORKS},
-        spoiler_text=request.POST.get("spoiler_text", "").strip(),
-        thread=split_thread(request.POST.get("thread", "")),
+        variants={n: data.get(f"variant_{n}", "") for n in NETWORKS},
+        spoiler_text=data.get("spoiler_text", "").strip(),
+        thread=split_thread(data.get("thread", "")),
     )
     report = charter_check(snapshot, unit=unit, accounts=accounts)
     names = {a.pk: str(a) for a in accounts}
@@ -306,7 +319,7 @@ def live_check(request: HttpRequest) -> HttpResponse:
             # The submit button is swapped out of band: disabled with the reasons while the
             # charter blocks; saving a draft is never disabled.
             # The edit page of a post under review has no submit button to swap.
-            "live": request.POST.get("live_without_submit") != "1",
+            "live": data.get("live_without_submit") != "1",
         },
     )
 
@@ -331,6 +344,13 @@ def _link_rows(text: str) -> list[tuple[str, LinkStatus | None]]:
 
 @login_required
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return post_page(request, pk)
+
+
+def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any) -> HttpResponse:
+    """The post page; ``shown`` replaces parts of its context, e.g. a refused form shown again
+    with what was typed and its errors (a time on a clock-change night asks its question
+    there: a redirect would lose both)."""
     user = _user(request)
     post = selectors.post_get_for(user, pk)
     revision = post.current_revision
@@ -370,8 +390,9 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
         **views_urgent.post_context(post, user),
         **views_waivers.post_context(post, user),
+        **shown,
     }
-    return render(request, "editorial/post.html", context)
+    return render(request, "editorial/post.html", context, status=status)
 
 
 def _submit_and_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
@@ -409,13 +430,31 @@ def _run(request: HttpRequest, action: Callable[[], object], success: str) -> bo
     return True
 
 
+def _seen_revision(request: HttpRequest) -> int | None:
+    """The revision number the approval form carries; None when missing or not a number (a
+    number too long for the database is no revision either)."""
+    seen = request.POST.get("revision", "").strip()
+    if not seen.isascii() or not seen.isdigit() or len(seen) > 9:
+        return None
+    return int(seen)
+
+
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
-    seen = request.POST.get("revision", "")
-    revision = int(seen) if seen.isdigit() else None
+    revision = _seen_revision(request)
+    if revision is None:
+        # Never approve "whatever is current": the approver names the revision they read.
+        messages.error(
+            request,
+            _(
+                "The approval does not say which revision you read: open the post again and "
+                "approve from its page."
+            ),
+        )
+        return post_page(request, pk, status=400)
     if not _run(
         request,
         lambda: services.post_approve(post=post, by=user, revision=revision),
@@ -459,6 +498,10 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
     comment = RequestChangesForm(request.POST).data.get("comment", "")
+    refusal = nul_refusal(comment)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("editorial:post", pk=pk)
     _run(
         request,
         lambda: services.post_request_changes(post=post, by=user, comment=comment),
@@ -476,7 +519,8 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for error in form["at"].errors:
             messages.error(request, str(error))
-        return redirect("editorial:post", pk=pk)
+        # Shown again as typed, with the question on a clock-change night.
+        return post_page(request, pk, status=400, schedule_form=form)
     if form.publish_now:
         # Its own button: the only way to ask for "now".
         _run(
@@ -510,6 +554,10 @@ def _end_post(
     user = _user(request)
     post = selectors.post_get_for(user, pk)
     reason = EndPostForm(request.POST).data.get("reason", "")
+    refusal = nul_refusal(reason)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("editorial:post", pk=pk)
     _run(request, lambda: service(post=post, by=user, reason=reason), success)
     return redirect("editorial:post", pk=pk)
 

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OrgUnit, User
 from editorial import consultations, selectors, services
+from editorial.form_input import IdsChoiceField
 from editorial.forms_dates import LocalDateTimeField
 from editorial.models import Consultation, Post
 
 
 class ConsultationForm(forms.Form):
-    units = forms.ModelMultipleChoiceField(
+    units = IdsChoiceField(
         label=gettext_lazy("Units to consult"),
         queryset=OrgUnit.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 5}),
@@ -60,7 +61,20 @@ class AnswerForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The revision read is required, as for an approval: an agreement never covers a revision
+    # its author did not see. Bounded so that no number reaches the database out of range.
+    revision = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={
+            "required": gettext_lazy(
+                "The answer does not say which revision you read: open the post again and "
+                "answer from its page."
+            ),
+            "invalid": gettext_lazy("The revision you read is not a valid revision number."),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +121,12 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for(user, pk)
     form = ConsultationForm(request.POST, post=post)
     if not form.is_valid():
+        # Imported here: the post page's module imports this one for its section.
+        from editorial.views import post_page
+
         _form_errors(request, form)
-        return redirect("editorial:post", pk=pk)
+        shown = Section(rows=consultations.consultation_rows(post, user), ask_form=form)
+        return post_page(request, pk, status=400, consultations=shown)
     data = form.cleaned_data
     _run(
         request,

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -121,7 +122,12 @@ def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
                     "Scheduled for now under the urgent procedure. The skipped approvers are "
                     "asked to review it by %(due)s."
                 )
-                % {"due": review.due_at.strftime("%Y-%m-%d %H:%M")},
+                # In the reader's time zone, as every time on the pages (due_at is UTC).
+                % {
+                    "due": formats.date_format(
+                        timezone.localtime(review.due_at), "SHORT_DATETIME_FORMAT"
+                    )
+                },
             )
             closed = [str(c.unit) for c in review.overridden_consultations.select_related("unit")]
             if closed:

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from charter.waivers import WaiverCategory
 from editorial import selectors, services, waivers
+from editorial.form_input import nul_refusal
+from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Post
 
 
@@ -94,6 +96,10 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
     def field(name: str) -> str:
         return data.get(f"{prefix}-{name}", data.get(name, ""))
 
+    refusal = nul_refusal(rule, field("category"), field("justification"))
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("editorial:post", pk=pk)
     try:
         waivers.waiver_grant(
             post=post,
@@ -125,7 +131,9 @@ def report(request: HttpRequest) -> HttpResponse:
         month = waivers.parse_month(value)
     except ValueError:
         messages.error(
-            request, _("Give the month as YYYY-MM, for example %(m)s.") % {"m": this_month}
+            request,
+            _("Give the month as YYYY-MM, from %(first)s-01 to %(last)s-12, for example %(m)s.")
+            % {"m": this_month, "first": EARLIEST_YEAR, "last": LATEST_YEAR},
         )
         return render(request, "editorial/waivers_report.html", {"month": this_month}, status=400)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -28,6 +28,7 @@ from charter.rules import RULES
 from charter.selectors import electoral_referents_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
 from editorial import notifications, selectors
+from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Notification, Post, PostState, Waiver
 from editorial.services import (
     EditorialError,
@@ -263,7 +264,11 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 def parse_month(value: str) -> date:
     """``YYYY-MM`` as the first day of that month; ValueError otherwise."""
     year, _sep, month = value.strip().partition("-")
-    if len(year) != 4 or len(month) != 2 or not (year + month).isdigit():
+    digits = year + month
+    if len(year) != 4 or len(month) != 2 or not (digits.isascii() and digits.isdigit()):
+        raise ValueError(value)
+    # The same years as a typed time (forms_dates): 9999-12 has no following month to end at.
+    if not EARLIEST_YEAR <= int(year) <= LATEST_YEAR:
         raise ValueError(value)
     return date(int(year), int(month), 1)
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from editorial import selectors
+from editorial.form_input import nul_refusal
 from editorial.services import EditorialError
 from publishing.services.late import publications_cancel_late, publications_confirm_late
 
@@ -40,8 +41,13 @@ def confirm_late(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel_late(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     post = selectors.post_get_for(user, pk)
+    reason = request.POST.get("reason", "")
+    refusal = nul_refusal(reason)  # PostgreSQL stores no NUL: words, not a 500
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("editorial:post", pk=pk)
     try:
-        publications_cancel_late(post=post, by=user, reason=request.POST.get("reason", ""))
+        publications_cancel_late(post=post, by=user, reason=reason)
     except (EditorialError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", None) or str(exc))
     else:

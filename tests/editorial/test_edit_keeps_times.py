@@ -350,7 +350,7 @@ def test_approve_and_schedule_without_a_time_needs_the_publish_now_button(org: O
     post = _post(org, embargo_until=None, requested_publish_at=None)
     services.post_submit(post=post, by=org.officer)
     _client(org.manager, "en").post(
-        reverse("editorial:approve", args=[post.pk]), {"and_schedule": "1"}
+        reverse("editorial:approve", args=[post.pk]), {"and_schedule": "1", "revision": "1"}
     )
     post.refresh_from_db()
     assert (post.state, post.scheduled_at) == (PostState.APPROVED, None)
@@ -364,7 +364,10 @@ def test_approve_and_publish_now_button_schedules_now(org: Org) -> None:
     page = client.get(reverse("editorial:post", args=[post.pk])).content.decode()
     button_form = page.split('id="approve-and-schedule"')[0].rsplit("<form", 1)[1]
     assert 'name="now" value="1"' in button_form
-    client.post(reverse("editorial:approve", args=[post.pk]), {"and_schedule": "1", "now": "1"})
+    client.post(
+        reverse("editorial:approve", args=[post.pk]),
+        {"and_schedule": "1", "now": "1", "revision": "1"},
+    )
     post.refresh_from_db()
     assert (post.state, post.scheduled_at) == (PostState.SCHEDULED, NOW)
 
@@ -377,7 +380,9 @@ def test_approve_and_schedule_with_a_passed_requested_time_does_not_publish_now(
         services.post_submit(post=post, by=org.officer)
     with time_machine.travel(datetime(2026, 12, 11, tzinfo=UTC), tick=False):
         response = _client(org.manager, "en").post(
-            reverse("editorial:approve", args=[post.pk]), {"and_schedule": "1"}, follow=True
+            reverse("editorial:approve", args=[post.pk]),
+            {"and_schedule": "1", "revision": "1"},
+            follow=True,
         )
     post.refresh_from_db()
     assert (post.state, post.scheduled_at) == (PostState.APPROVED, None)

@@ -103,7 +103,7 @@ def test_approve_and_schedule_requests_do_not_contact_the_mail_server(
     services.post_submit(post=post, by=org.officer)
     manager = _client(org.manager)
     with django_capture_on_commit_callbacks(execute=True):
-        manager.post(reverse("editorial:approve", args=[post.pk]))
+        manager.post(reverse("editorial:approve", args=[post.pk]), {"revision": "1"})
         manager.post(reverse("editorial:schedule", args=[post.pk]), {"now": "1"})
     post.refresh_from_db()
     assert post.state == "scheduled"

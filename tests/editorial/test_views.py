@@ -114,7 +114,9 @@ def test_views_approve_and_schedule_uses_requested_time(org: Org) -> None:
         by=org.officer, accounts=[org.mastodon], text="Demain.", requested_publish_at=at
     )
     services.post_submit(post=post, by=org.officer)
-    _client(org.manager).post(reverse("editorial:approve", args=[post.pk]), {"and_schedule": "1"})
+    _client(org.manager).post(
+        reverse("editorial:approve", args=[post.pk]), {"and_schedule": "1", "revision": "1"}
+    )
     post.refresh_from_db()
     assert post.state == PostState.SCHEDULED
     assert post.scheduled_at == at

@@ -120,7 +120,8 @@ def test_view_consultation_ask_by_consulted_member_is_403(legal: Legal) -> None:
 def test_view_consultation_answer_by_outsider_is_404(legal: Legal) -> None:
     consultation = ask(legal, submitted(legal.org))
     response = _client(legal.org.outsider).post(
-        reverse("editorial:consultation_answer", args=[consultation.pk]), {"answer": "agree"}
+        reverse("editorial:consultation_answer", args=[consultation.pk]),
+        {"answer": "agree", "revision": "1"},
     )
     assert response.status_code == 404
     consultation.refresh_from_db()
@@ -130,7 +131,8 @@ def test_view_consultation_answer_by_outsider_is_404(legal: Legal) -> None:
 def test_view_consultation_answer_by_the_reviewer_is_403(legal: Legal) -> None:
     consultation = ask(legal, submitted(legal.org))
     response = _client(legal.org.manager).post(
-        reverse("editorial:consultation_answer", args=[consultation.pk]), {"answer": "agree"}
+        reverse("editorial:consultation_answer", args=[consultation.pk]),
+        {"answer": "agree", "revision": "1"},
     )
     assert response.status_code == 403
 
