@@ -10,3 +10,9 @@ from django.dispatch import Signal
 # editorial re-checks the account's scheduled posts (a longer byline, a deactivated account)
 # and returns the ones it held.
 social_account_changed = Signal()
+
+# Sent inside the transaction that withdrew rights from a person (``permissions.sync_user``)
+# with ``user``, ``removed`` (sorted (account id, Perm) pairs), ``by`` (who acted, or None for
+# the system) and ``cause`` (a word: membership_deleted, admin, user_deactivated...):
+# editorial writes it in the audit trail, where rights changes are audited.
+rights_revoked = Signal()
