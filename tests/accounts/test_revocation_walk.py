@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -245,7 +244,7 @@ def _fresh(user: User) -> User:
 
 
 def _sees(client: Client, post: Post) -> bool:
-    page: HttpResponse = client.get(reverse("editorial:post", args=[post.pk]))
+    page = client.get(reverse("editorial:post", args=[post.pk]))
     return page.status_code == 200
 
 
