@@ -279,10 +279,10 @@ class AccountGrant(models.Model):
     """
 
     class Right(models.TextChoices):
-        DRAFT = "draft_for_account", _("Draft")
-        REVIEW = "review_for_account", _("Review")
-        PUBLISH = "publish_on_account", _("Publish")
-        URGENT = "urgent_publish_on_account", _("Urgent publication")
+        DRAFT = "draft_for_account", _("Draft posts")
+        REVIEW = "review_for_account", _("Review posts")
+        PUBLISH = "publish_on_account", _("Publish and schedule")
+        URGENT = "urgent_publish_on_account", _("Publish at once (urgent procedure)")
         WAIVE = "waive_for_account", _("Waive charter findings")
 
     user = models.ForeignKey(
