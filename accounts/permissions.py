@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
@@ -218,6 +219,7 @@ def _apply(user: User, add: set[Row], remove: set[Row]) -> None:
         )
 
 
+@transaction.atomic  # the caller's transaction; its own when a bare save() triggered it
 def sync_user(user: User, *, by: User | None = None, cause: str = "") -> RightsChange:
     """Make the user's rows exactly what explains them today, in the caller's transaction.
 
