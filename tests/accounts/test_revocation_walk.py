@@ -183,6 +183,12 @@ def _delegation_ended(w: World) -> None:
     delegations.delegation_end(delegation=delegation, by=w.org.manager)
 
 
+def _member_left(w: World) -> None:
+    # A deputy stands in for the member's rights of the day: none left, nothing lent.
+    reviewer = Membership.objects.get(user=w.org.manager, role=Membership.Role.REVIEWER)
+    services.membership_delete(membership=reviewer, by=w.root)
+
+
 @dataclass(frozen=True)
 class Case:
     give: Callable[[World], None]
@@ -218,6 +224,9 @@ CASES = {
     "delegation expired": Case(_as_deputy, _delegation_expired, publishes=False, audited=False),
     "delegation ended by the member": Case(
         _as_deputy, _delegation_ended, publishes=False, audited=False
+    ),
+    "delegating member left the unit": Case(
+        _as_deputy, _member_left, publishes=False, audited=False
     ),
 }
 
