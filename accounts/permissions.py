@@ -165,9 +165,13 @@ CODENAMES = {_codename(p): p for p in Perm}
 
 
 def explained_rows(user: User) -> set[Row]:
-    """The rows the user should hold today: their roles on the active accounts of their units
-    (and of the units below), and their per-account grants on active accounts. None for an
-    inactive user."""
+    """The rows the user should hold today: their roles on the accounts of their units (and of
+    the units below), and their per-account grants. None for an inactive user.
+
+    A deactivated social account keeps its rows: it is a pause of the account, not the end of
+    anyone's role. Nothing goes out on it (the charter holds its posts, ``accounts_for`` hides
+    it), and its publishers must still hear of the held posts and be able to withdraw them.
+    """
     if not user.is_active:
         return set()
     perms_by_unit: dict[int, set[Perm]] = {}
@@ -175,10 +179,10 @@ def explained_rows(user: User) -> set[Row]:
         for unit_id in membership.unit.descendant_ids():
             perms_by_unit.setdefault(unit_id, set()).update(ROLE_PERMS[membership.role])
     rows: set[Row] = set()
-    accounts = SocialAccount.objects.filter(unit_id__in=perms_by_unit, is_active=True)
+    accounts = SocialAccount.objects.filter(unit_id__in=perms_by_unit)
     for account_id, unit_id in accounts.values_list("pk", "unit_id"):
         rows.update((account_id, perm) for perm in perms_by_unit[unit_id])
-    grants = AccountGrant.objects.filter(user_id=user.pk, account__is_active=True)
+    grants = AccountGrant.objects.filter(user_id=user.pk)
     for account_id, right in grants.values_list("account_id", "right"):
         rows.add((account_id, CODENAMES[right]))
     return rows

@@ -88,7 +88,7 @@ def account_saved(
     sender: Any, instance: SocialAccount, raw: bool, update_fields: Any, **kwargs: Any
 ) -> None:
     # A worker storing a session or limits changes no right: skip the recomputation.
-    if not raw and _touches(update_fields, "is_active", "unit"):
+    if not raw and _touches(update_fields, "unit"):
         permissions.sync_account(instance)
 
 

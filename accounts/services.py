@@ -118,20 +118,6 @@ def user_set_active(*, user: User, active: bool, by: User | None) -> None:
 
 
 @transaction.atomic
-def social_account_set_active(*, account: SocialAccount, active: bool, by: User) -> list[str]:
-    """Deactivate (or reactivate) an account: nobody holds rights on an inactive account.
-    Returns the scheduled posts the charter now holds, one line each."""
-    _require_manager(by, account.unit)
-    with permissions.acting(
-        by=by, cause="account_deactivated" if not active else "account_activated"
-    ):
-        account.is_active = active
-        account.save(update_fields=["is_active"])
-        permissions.sync_account(account)
-        return social_account_changed(account=account, by=by, fields=["is_active"])
-
-
-@transaction.atomic
 def social_account_create(
     *,
     network: str,

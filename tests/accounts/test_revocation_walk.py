@@ -151,8 +151,21 @@ def _user_deactivated_by_save(w: World) -> None:
     w.leaver.save()
 
 
-def _account_deactivated(w: World) -> None:
-    services.social_account_set_active(account=w.org.mastodon, active=False, by=w.root)
+def _account_moved_in_admin(w: World) -> None:
+    # The account changes hands: the unit's members lose it, the new unit's gain it.
+    account = w.org.mastodon
+    other = w.org.ministry.children.exclude(pk=w.org.service.pk).get()
+    data = {
+        "network": account.network,
+        "server_url": account.server_url,
+        "handle": account.handle,
+        "unit": other.pk,
+        "byline_template": account.byline_template,
+        "max_characters": account.max_characters,
+        "characters_reserved_per_url": account.characters_reserved_per_url,
+        "is_active": "on",
+    }
+    _admin_post(w, "accounts_socialaccount_change", [account.pk], data)
 
 
 def _grant_revoked(w: World) -> None:
@@ -218,7 +231,7 @@ CASES = {
     "moved to another unit (admin change form)": Case(_as_unit_admin, _moved_in_admin),
     "user deactivated (service)": Case(_as_unit_admin, _user_deactivated_by_service),
     "user deactivated (save)": Case(_as_unit_admin, _user_deactivated_by_save),
-    "social account deactivated": Case(_as_unit_admin, _account_deactivated),
+    "social account moved to another unit (admin)": Case(_as_unit_admin, _account_moved_in_admin),
     "per-account grant revoked": Case(_as_grantee, _grant_revoked),
     "per-account grant deleted (admin bulk action)": Case(_as_grantee, _grant_deleted_in_admin),
     "delegation expired": Case(_as_deputy, _delegation_expired, publishes=False, audited=False),
