@@ -326,16 +326,21 @@ def drift() -> list[Drift]:
 # --- per-account grants ------------------------------------------------------------------
 
 
+@transaction.atomic
 def grant(user: User, perm: Perm, account: SocialAccount, *, by: User | None = None) -> None:
     """Give one right on one account outside any role; it lasts until ``revoke``."""
-    AccountGrant.objects.get_or_create(
-        user=user, account=account, right=_codename(perm), defaults={"granted_by": by}
-    )
-    sync_user(user, by=by, cause="account_grant")
+    with acting(by=by, cause="account_grant"):
+        AccountGrant.objects.get_or_create(
+            user=user, account=account, right=_codename(perm), defaults={"granted_by": by}
+        )
+        sync_user(user)
 
 
+@transaction.atomic
 def revoke(user: User, perm: Perm, account: SocialAccount, *, by: User | None = None) -> None:
     """End a per-account grant. A right the user's roles still give stays: to end that,
     change the membership."""
-    AccountGrant.objects.filter(user=user, account=account, right=_codename(perm)).delete()
-    sync_user(user, by=by, cause="account_grant_ended")
+    # The receivers sync on the delete: they must know who acted, for the audit.
+    with acting(by=by, cause="account_grant_ended"):
+        AccountGrant.objects.filter(user=user, account=account, right=_codename(perm)).delete()
+        sync_user(user)

@@ -42,8 +42,9 @@ def membership_create(
 ) -> Membership:
     _check_role(role)
     _require_manager(by, unit)
-    membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
-    permissions.sync_user(user, by=by, cause="membership_created")
+    with permissions.acting(by=by, cause="membership_created"):
+        membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+        permissions.sync_user(user)
     return membership
 
 

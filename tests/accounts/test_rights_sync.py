@@ -173,3 +173,14 @@ def test_rights_grant_survives_a_membership_change(org: Org) -> None:
     officer = _fresh(org.officer)
     assert permissions.can(officer, P.PUBLISH, org.bluesky)
     assert not permissions.can(officer, P.DRAFT, org.bluesky)
+
+
+def test_rights_grant_revoked_is_audited_with_who_and_why(org: Org) -> None:
+    root = make_user(username="root", is_superuser=True)
+    permissions.grant(org.officer, P.PUBLISH, org.bluesky, by=root)
+    permissions.revoke(org.officer, P.PUBLISH, org.bluesky, by=root)
+    event = AuditEvent.objects.get(verb="rights_revoked")
+    assert event.actor == root and event.data["cause"] == "account_grant_ended"
+    assert event.data["rights"] == [
+        {"account": {"id": org.bluesky.pk, "name": org.bluesky.handle}, "right": "publish"}
+    ]
