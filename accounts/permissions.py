@@ -29,7 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from guardian.models import UserObjectPermission
+from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from accounts import signals
@@ -321,6 +321,16 @@ def drift() -> list[Drift]:
         if wanted != held:
             found.append(Drift(user, frozenset(wanted - held), frozenset(held - wanted)))
     return found
+
+
+def group_rows() -> QuerySet[GroupObjectPermission]:
+    """Rights given to a group on an account. Nothing explains them: rights follow people's
+    memberships and grants, and a group's row would give the right to every member of the
+    group, past any change of their roles (``has_perm`` and ``users_with`` honour it)."""
+    rows: QuerySet[GroupObjectPermission] = GroupObjectPermission.objects.filter(
+        content_type=_content_type(), permission__codename__in=CODENAMES
+    ).select_related("group", "permission")
+    return rows
 
 
 # --- per-account grants ------------------------------------------------------------------

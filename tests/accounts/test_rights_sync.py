@@ -184,3 +184,18 @@ def test_rights_grant_revoked_is_audited_with_who_and_why(org: Org) -> None:
     assert event.data["rights"] == [
         {"account": {"id": org.bluesky.pk, "name": org.bluesky.handle}, "right": "publish"}
     ]
+
+
+def test_check_permissions_reports_and_removes_a_group_row(org: Org) -> None:
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    group = Group.objects.create(name="cabinet")
+    org.outsider.groups.add(group)
+    assign_perm(P.REVIEW.value, group, org.mastodon)
+    assert permissions.can(_fresh(org.outsider), P.REVIEW, org.mastodon)
+    with pytest.raises(CommandError, match="1 unexplained row"):
+        _check()
+    assert f"group cabinet: removed: review on {org.mastodon}" in _check("--fix")
+    assert not permissions.can(_fresh(org.outsider), P.REVIEW, org.mastodon)
+    assert "nothing to do" in _check()

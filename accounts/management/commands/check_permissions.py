@@ -1,12 +1,13 @@
 """Compare every person's permission rows with what explains them today.
 
-A row is explained by a membership (a role in the account's unit or a unit above it, on an
-active account, for an active person) or by a per-account grant. The command lists every row
-nothing explains (it still gives a right: a revocation that did not happen) and every row
-missing (a right the person should have and does not). Exit status 1 when it finds any,
-unless ``--fix`` repaired them: then it says what it removed and added (the removals are in
-the audit trail, cause ``check_permissions``), and exits 0. Run it after any write that
-bypassed the application (``queryset.update``, SQL, a restored dump) and nightly.
+A row is explained by a membership (a role in the account's unit or a unit above it, for an
+active person) or by a per-account grant; a group's row on an account is never explained.
+The command lists every row nothing explains (it still gives a right: a revocation that did
+not happen) and every row missing (a right the person should have and does not). Exit
+status 1 when it finds any, unless ``--fix`` repaired them: then it says what it removed and
+added (the removals of people's rows are in the audit trail, cause ``check_permissions``),
+and exits 0. Run it nightly and after any write that bypassed the application
+(``queryset.update``, SQL, a restored dump).
 """
 
 from __future__ import annotations
@@ -53,11 +54,21 @@ class Command(BaseCommand):
                     self.stdout.write(f"{who}: {verb_new}: {line}")
                 if fix:
                     permissions.sync_user(item.user, cause="check_permissions")
-        if not found:
+            groups = list(permissions.group_rows())
+            for row in groups:
+                right = permissions.CODENAMES[row.permission.codename].name.lower()
+                account = names.get(int(row.object_pk), f"deleted account #{row.object_pk}")
+                verb = "removed" if fix else "unexplained"
+                self.stdout.write(f"group {row.group.name}: {verb}: {right} on {account}")
+            if fix and groups:
+                permissions.group_rows().delete()
+            unexplained += len(groups)
+        if not (found or groups):
             self.stdout.write("Permissions match memberships and grants: nothing to do.")
             return
         summary = f"{unexplained} unexplained row(s), {missing} missing row(s)"
+        whom = f"{len(found)} person(s)" + (f" and {len(groups)} group row(s)" if groups else "")
         if fix:
-            self.stdout.write(f"Repaired {summary} for {len(found)} person(s).")
+            self.stdout.write(f"Repaired {summary} for {whom}.")
             return
-        raise CommandError(f"{summary} for {len(found)} person(s); run with --fix to repair.")
+        raise CommandError(f"{summary} for {whom}; run with --fix to repair.")
