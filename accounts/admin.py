@@ -5,16 +5,38 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions, services
-from accounts.models import Delegation, Membership, OrgUnit, SocialAccount, User
+from accounts.models import AccountGrant, Delegation, Membership, OrgUnit, SocialAccount, User
+
+
+class RightsAuditedAdmin(admin.ModelAdmin[Any]):
+    """Pages whose writes can end rights: the receivers (``accounts.receivers``) recompute
+    them in the page's transaction, and the rights withdrawn are audited under the
+    administrator's name (change form and its inlines, delete page, bulk delete action)."""
+
+    def _acting(self, request: HttpRequest) -> Any:
+        by: User = request.user  # type: ignore[assignment]
+        return permissions.acting(by=by, cause="admin")
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with self._acting(request):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with self._acting(request):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with self._acting(request):
+            return super().changelist_view(request, *args, **kwargs)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User]):
+class UserAdmin(RightsAuditedAdmin, BaseUserAdmin[User]):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Byline"), {"fields": ("initials",)}))
 
 
@@ -24,18 +46,28 @@ class MembershipInline(admin.TabularInline[Membership, OrgUnit]):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
+class OrgUnitAdmin(RightsAuditedAdmin):
     list_display = ("name", "code", "kind", "parent")
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(RightsAuditedAdmin):
+    # Saving and deleting recompute the member's rights (accounts.receivers).
     list_display = ("user", "unit", "role")
 
+
+@admin.register(AccountGrant)
+class AccountGrantAdmin(RightsAuditedAdmin):
+    """Rights on one account outside any role; deleting one ends the right."""
+
+    list_display = ("user", "right", "account", "granted_by", "created_at")
+    list_filter = ("right",)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.granted_by = request.user
         super().save_model(request, obj, form, change)
-        permissions.sync_membership_grants(obj)
 
 
 class SocialAccountForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -64,7 +96,7 @@ class SocialAccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin[SocialAccount]):
+class SocialAccountAdmin(RightsAuditedAdmin):
     form = SocialAccountForm
     list_display = ("handle", "network", "server_url", "unit", "is_active", "has_credentials")
 

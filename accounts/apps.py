@@ -11,6 +11,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from axes.signals import user_locked_out
 
+        # Rights follow every write of what explains them, whichever path made it.
+        from accounts import receivers  # noqa: F401
         from accounts.lockout import on_user_locked_out
 
         user_locked_out.connect(on_user_locked_out, dispatch_uid="pv-login-locked-out")

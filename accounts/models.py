@@ -268,3 +268,43 @@ class Delegation(models.Model):
         if unit is None:
             return False
         return self.unit_id == unit.pk or any(a.pk == self.unit_id for a in unit.ancestors())
+
+
+class AccountGrant(models.Model):
+    """A right given on one account to one person, outside any role (``permissions.grant``).
+
+    With the memberships, this is what explains a person's permission rows: the rows are
+    recomputed from both (``permissions.sync_user``), so a right nobody recorded here or in a
+    membership does not survive the next change (and ``check_permissions`` reports it).
+    """
+
+    class Right(models.TextChoices):
+        DRAFT = "draft_for_account", _("Draft posts")
+        REVIEW = "review_for_account", _("Review posts")
+        PUBLISH = "publish_on_account", _("Publish and schedule")
+        URGENT = "urgent_publish_on_account", _("Publish at once (urgent procedure)")
+        WAIVE = "waive_for_account", _("Waive charter findings")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_grants", verbose_name=_("person")
+    )
+    account = models.ForeignKey(
+        SocialAccount, on_delete=models.CASCADE, related_name="grants", verbose_name=_("account")
+    )
+    right = models.CharField(_("right"), max_length=32, choices=Right.choices)
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("right on one account")
+        verbose_name_plural = _("rights on one account")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "account", "right"], name="unique_account_grant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_right_display()} @ {self.account}"

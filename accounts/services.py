@@ -1,4 +1,8 @@
-"""Writes on the organisation: memberships and accounts keep their grants in step."""
+"""Writes on the organisation: memberships and accounts keep their grants in step.
+
+Every write that can give or end a right recomputes the rights it touches in its own
+transaction (``permissions.sync_user``); the rights it withdraws are audited with ``by``.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,111 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import permissions, signals
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 
 
+class OrganisationError(ValueError):
+    """A change of the organisation refused, with words for the person who asked."""
+
+
+def _check_role(role: str) -> None:
+    if role not in Membership.Role.values:
+        raise OrganisationError(
+            _("Unknown role %(role)s: choose one of %(roles)s.")
+            % {"role": role, "roles": ", ".join(Membership.Role.values)}
+        )
+
+
+def _require_manager(by: User | None, *units: OrgUnit) -> None:
+    """``by`` None is the system (a command, a migration, the demo): trusted."""
+    for unit in units:
+        if by is not None:
+            permissions.require_unit_admin(by, unit)
+
+
 @transaction.atomic
-def membership_create(*, user: User, unit: OrgUnit, role: str) -> Membership:
-    membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
-    permissions.sync_membership_grants(membership)
+def membership_create(
+    *, user: User, unit: OrgUnit, role: str, by: User | None = None
+) -> Membership:
+    _check_role(role)
+    _require_manager(by, unit)
+    with permissions.acting(by=by, cause="membership_created"):
+        membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+        permissions.sync_user(user)
     return membership
+
+
+def _lock_membership(membership: Membership) -> Membership:
+    locked: Membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "unit")
+        .get(pk=membership.pk)
+    )
+    return locked
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, by: User | None) -> Membership:
+    """Give the member another role in the same unit: the old role's rights end now. When
+    they already hold the new role there, the two become one."""
+    _check_role(role)
+    locked = _lock_membership(membership)
+    _require_manager(by, locked.unit)
+    with permissions.acting(by=by, cause="membership_role_changed"):
+        twin = Membership.objects.filter(user=locked.user, unit=locked.unit, role=role)
+        if twin.exclude(pk=locked.pk).exists():
+            locked.delete()
+            result = twin.get()
+        else:
+            locked.role = role
+            locked.save(update_fields=["role"])
+            result = locked
+        permissions.sync_user(locked.user)
+    return result
+
+
+@transaction.atomic
+def membership_move(*, membership: Membership, unit: OrgUnit, by: User | None) -> Membership:
+    """The member leaves their unit for another with the same role: the old unit's rights
+    end now, the new one's start."""
+    locked = _lock_membership(membership)
+    _require_manager(by, locked.unit, unit)
+    with permissions.acting(by=by, cause="membership_moved"):
+        twin = Membership.objects.filter(user=locked.user, unit=unit, role=locked.role)
+        if twin.exclude(pk=locked.pk).exists():
+            locked.delete()
+            result = twin.get()
+        else:
+            locked.unit = unit
+            locked.save(update_fields=["unit"])
+            result = locked
+        permissions.sync_user(locked.user)
+    return result
+
+
+@transaction.atomic
+def membership_delete(*, membership: Membership, by: User | None) -> None:
+    """The member leaves the unit (or gives up this role in it): its rights end now."""
+    locked = _lock_membership(membership)
+    _require_manager(by, locked.unit)
+    with permissions.acting(by=by, cause="membership_deleted"):
+        locked.delete()
+        permissions.sync_user(locked.user)
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool, by: User | None) -> None:
+    """Deactivate (or reactivate) a person: an inactive person holds no right at all."""
+    if by is not None and not by.is_superuser:
+        units = OrgUnit.objects.filter(memberships__user=user).distinct()
+        _require_manager(by, *units)
+    with permissions.acting(by=by, cause="user_deactivated" if not active else "user_activated"):
+        type(user).objects.filter(pk=user.pk).update(is_active=active)
+        user.is_active = active
+        permissions.sync_user(user)
 
 
 @transaction.atomic

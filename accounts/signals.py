@@ -16,3 +16,9 @@ social_account_changed = Signal()
 # (the user, or None when nobody is signed in) and ``data`` (plain JSON). editorial writes it to
 # the hash-chained audit trail; accounts also logs it on the ``porte_voix.security`` logger.
 security_event = Signal()
+
+# Sent inside the transaction that withdrew rights from a person (``permissions.sync_user``)
+# with ``user``, ``removed`` (sorted (account id, Perm) pairs), ``by`` (who acted, or None for
+# the system) and ``cause`` (a word: membership_deleted, admin, user_deactivated...):
+# editorial writes it in the audit trail, where rights changes are audited.
+rights_revoked = Signal()

@@ -17,14 +17,15 @@ class EditorialConfig(AppConfig):
         # above it): the same budget as uploads (editorial.images), for every image opened.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
 
-        from accounts.signals import security_event, social_account_changed
+        from accounts.signals import rights_revoked, security_event, social_account_changed
         from charter.signals import election_window_saved
-        from editorial import holds
+        from editorial import holds, rights_audit
 
         election_window_saved.connect(holds.on_election_window_saved, dispatch_uid="pv-hold-el")
         social_account_changed.connect(
             holds.on_social_account_changed, dispatch_uid="pv-hold-account"
         )
+        rights_revoked.connect(rights_audit.on_rights_revoked, dispatch_uid="pv-audit-rights")
         security_event.connect(_record_security_event, dispatch_uid="pv-audit-security")
 
 

@@ -879,6 +879,7 @@ EVENT_VERBS = {
     "commented": _("commented"),
     "delegation_created": _("delegation given"),
     "delegation_ended": _("delegation ended"),
+    "rights_revoked": _("rights withdrawn"),
     "published_urgently": _("approved at once under the urgent procedure"),
     "posthoc_confirmed": _("post-hoc review: confirmed"),
     "posthoc_objected": _("post-hoc review: objection"),

@@ -100,3 +100,12 @@ def make_delegation(
     return Delegation.objects.create(
         from_user=from_user, to_user=to_user, unit=unit, starts_on=starts_on, ends_on=ends_on
     )
+
+
+def drop_permission_row(user: User, perm: Any, account: SocialAccount) -> None:
+    """Remove one guardian row behind the rights' back: a role's right missing on one
+    account (or a row a migration must restore), which ``permissions.revoke`` will not do
+    since the role still explains it. The next sync of the user restores it."""
+    from guardian.shortcuts import remove_perm
+
+    remove_perm(perm.value, user, account)

@@ -11,7 +11,7 @@ from accounts import permissions
 from accounts.models import Membership
 from accounts.services import membership_create
 from tests.conftest import Org
-from tests.factories import make_account, make_unit, make_user
+from tests.factories import drop_permission_row, make_account, make_unit, make_user
 
 URGENT = permissions.Perm.URGENT
 
@@ -36,7 +36,7 @@ def test_urgent_right_migration_grants_existing_admins_on_their_subtree(org: Org
     elsewhere = make_account(make_unit(code="ailleurs"), "mastodon")
     # As if the membership predated the right.
     for account in (org.mastodon, org.bluesky):
-        permissions.revoke(admin, URGENT, account)
+        drop_permission_row(admin, URGENT, account)
     migration = importlib.import_module("accounts.migrations.0004_urgent_right_for_admins")
     migration.grant_urgent_to_admins(apps, None)
     admin = type(admin).objects.get(pk=admin.pk)  # fresh permission cache

@@ -13,7 +13,7 @@ from accounts import permissions
 from accounts.models import Membership
 from accounts.services import membership_create
 from tests.conftest import Org
-from tests.factories import make_account, make_unit, make_user
+from tests.factories import drop_permission_row, make_account, make_unit, make_user
 
 WAIVE = permissions.Perm.WAIVE
 
@@ -44,7 +44,7 @@ def test_waive_right_migration_grants_existing_admins_on_their_subtree(org: Org)
     membership_create(user=admin, unit=org.ministry, role=Membership.Role.ADMIN)
     elsewhere = make_account(make_unit(code="ailleurs"), "mastodon")
     for account in (org.mastodon, org.bluesky):
-        permissions.revoke(admin, WAIVE, account)
+        drop_permission_row(admin, WAIVE, account)
     _migration().grant_waive_to_admins(apps, None)  # type: ignore[attr-defined]
     admin = type(admin).objects.get(pk=admin.pk)  # fresh permission cache
     assert permissions.can(admin, WAIVE, org.mastodon)

@@ -16,7 +16,7 @@ from accounts.services import membership_create
 from editorial import emails, services, urgent
 from editorial.models import ApprovalStep, Notification, NotificationPreference, Post
 from tests.conftest import Org
-from tests.factories import add_step, make_policy, make_user
+from tests.factories import add_step, drop_permission_row, make_policy, make_user
 
 K = Notification.Kind
 NEW_KINDS = [K.POSTHOC_CONFIRMED, K.READY_TO_SCHEDULE, K.REREVIEW]
@@ -54,7 +54,7 @@ def test_ready_to_schedule_reaches_only_who_publishes_on_every_account(
     org: Org, reviewer: User, publisher: User
 ) -> None:
     # The publisher lost Bluesky: they could not schedule a post that also goes there.
-    permissions.revoke(publisher, permissions.Perm.PUBLISH, org.bluesky)
+    drop_permission_row(publisher, permissions.Perm.PUBLISH, org.bluesky)
     post = _both_accounts(org)
     services.post_approve(post=post, by=reviewer)
     assert _told(K.READY_TO_SCHEDULE) == {"manager"}
@@ -65,8 +65,8 @@ def test_ready_to_schedule_falls_back_to_the_publishers_of_any_account(
     org: Org, reviewer: User, publisher: User
 ) -> None:
     # Nobody publishes on both: each account's publishers hear of it, to schedule it together.
-    permissions.revoke(org.manager, permissions.Perm.PUBLISH, org.bluesky)
-    permissions.revoke(publisher, permissions.Perm.PUBLISH, org.mastodon)
+    drop_permission_row(org.manager, permissions.Perm.PUBLISH, org.bluesky)
+    drop_permission_row(publisher, permissions.Perm.PUBLISH, org.mastodon)
     post = _both_accounts(org)
     services.post_approve(post=post, by=reviewer)
     assert _told(K.READY_TO_SCHEDULE) == {"manager", "publisher"}

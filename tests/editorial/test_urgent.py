@@ -17,7 +17,7 @@ from charter.models import Charter, CharterVersion
 from editorial import services, urgent
 from editorial.models import ApprovalStep, Notification, Post, PostHocReview, PostState
 from tests.conftest import Org
-from tests.factories import add_step, make_delegation, make_policy, make_user
+from tests.factories import add_step, drop_permission_row, make_delegation, make_policy, make_user
 
 S = PostState
 K = ApprovalStep.Kind
@@ -77,7 +77,7 @@ def test_urgent_publish_refuses_a_member_without_the_urgent_right(org: Org) -> N
 
 
 def test_urgent_publish_refuses_a_right_missing_on_one_account(org: Org, chief: User) -> None:
-    permissions.revoke(chief, permissions.Perm.URGENT, org.bluesky)
+    drop_permission_row(chief, permissions.Perm.URGENT, org.bluesky)
     post = _in_review(org)
     with pytest.raises(PermissionDenied, match=str(org.bluesky)):
         urgent.post_publish_urgently(post=post, by=chief, justification=WHY)
@@ -202,7 +202,7 @@ def test_urgent_publish_notifies_the_skipped_approvers(org: Org, chief: User) ->
 def test_urgent_publish_refuses_when_nobody_else_could_review(org: Org, chief: User) -> None:
     # The manager is the only other reviewer; without the review right nobody is left.
     for account in (org.mastodon, org.bluesky):
-        permissions.revoke(org.manager, permissions.Perm.REVIEW, account)
+        drop_permission_row(org.manager, permissions.Perm.REVIEW, account)
     post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Texte urgent.")
     services.post_submit(post=post, by=org.officer)
     with pytest.raises(services.TransitionRefused, match="Nobody but you"):

@@ -11,7 +11,7 @@ from accounts.services import membership_create
 from editorial import services, waivers
 from editorial.models import Notification, Post, PostState, Waiver
 from tests.conftest import Org
-from tests.factories import make_user
+from tests.factories import drop_permission_row, make_user
 
 S = PostState
 EMAIL_TEXT = "Écrivez-nous à contact@mairie-exemple.fr pour toute question sur le dossier."
@@ -50,7 +50,7 @@ def test_waiver_grant_refuses_a_member_without_the_waive_right(org: Org) -> None
 
 
 def test_waiver_grant_refuses_a_right_missing_on_one_account(org: Org, chief: User) -> None:
-    permissions.revoke(chief, permissions.Perm.WAIVE, org.bluesky)
+    drop_permission_row(chief, permissions.Perm.WAIVE, org.bluesky)
     chief = User.objects.get(pk=chief.pk)  # fresh permission cache
     post = _draft(org)
     with pytest.raises(PermissionDenied, match="waive right"):
