@@ -31,6 +31,7 @@ changelist per app, the one that matters most there (memberships: the source of 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 from collections.abc import Callable, Iterator
@@ -721,6 +722,7 @@ NAMED_IN_FORM = {
 FINGERPRINT_APPS = ("accounts", "editorial", "charter", "publishing", "guardian", "auth")
 
 
+@functools.cache
 def _tables() -> list[str]:
     names = []
     for label in FINGERPRINT_APPS:
@@ -781,7 +783,11 @@ def _outcome(response: Any, changed: bool) -> str:
     return code
 
 
-def _request(world: World, user: str, method: str, url: str, target: Target) -> str:
+def _request(
+    world: World, user: str, method: str, url: str, target: Target, *, baseline: str
+) -> str:
+    """One request in a savepoint rolled back after it; ``baseline``: the world's fingerprint
+    (each request starts from it, since the one before was rolled back)."""
     client = world.clients[user]
     client.cookies.pop("messages", None)  # each request's messages alone
     cookies = copy.deepcopy(client.cookies)  # logout would end the session for what follows
@@ -790,12 +796,11 @@ def _request(world: World, user: str, method: str, url: str, target: Target) -> 
             session = client.session
             session.update(target.session)
             session.save()
-        before = _fingerprint()
         if method == "GET":
             response = client.get(url, target.query)
         else:
             response = client.post(url, target.data)
-        changed = _fingerprint() != before
+        changed = _fingerprint() != baseline
         transaction.set_rollback(True)
     client.cookies = cookies
     return _outcome(response, changed)
@@ -822,6 +827,7 @@ def test_permission_matrix(name: str, world: World) -> None:
     assert name in TARGETS, f"{name}: no target in TARGETS"
     mismatches = []
     actual_rows = []
+    baseline = _fingerprint()
     with time_machine.travel(NOW, tick=False):
         for method, scope in _keys(name):
             expected = MATRIX.get(name, {}).get((method, scope), dict.fromkeys(USERS, "?"))
@@ -830,7 +836,7 @@ def test_permission_matrix(name: str, world: World) -> None:
             url = reverse(name, kwargs=target.kwargs or None)
             row = []
             for user in USERS:
-                got = _request(world, user, method, url, target)
+                got = _request(world, user, method, url, target, baseline=baseline)
                 row.append(got)
                 if got != expected[user]:
                     mismatches.append(
