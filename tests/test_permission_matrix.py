@@ -539,6 +539,13 @@ def _build(media_root: Path) -> World:
     )[0]
     users["inactive"].is_active = False
     users["inactive"].save(update_fields=["is_active"])
+    # Held every role of the home unit; the memberships were then deleted as the admin does
+    # (one ``delete()`` each). See test_permission_matrix_former_member_is_an_outsider.
+    users["former"] = make_user(username="former")
+    for each in role:
+        membership_create(user=users["former"], unit=home.unit, role=each)
+    for membership in Membership.objects.filter(user=users["former"]):
+        membership.delete()
     return World(home, other, legal, users, to_home, to_other, media_root)
 
 
@@ -557,7 +564,7 @@ def world(
         transaction.atomic(),
     ):
         built = _build(media_root)
-        for name in USERS:
+        for name in (*USERS, "former"):
             client = Client(headers={"accept-language": "en"})
             if name != "anon":
                 client.force_login(built.users[name])
@@ -845,3 +852,28 @@ def test_permission_matrix(name: str, world: World) -> None:
             actual_rows.append(_table_row(name, method, scope, row))
     # What the URL does now, in the table's layout, under the cells that differ.
     assert mismatches == [], "\n".join(["", *actual_rows, *mismatches])
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_world_media")
+@pytest.mark.xfail(
+    strict=True,
+    reason="Issue #13 (High): deleting a membership leaves its guardian rows, so the rights "
+    "survive; fixed on the revocation branch. Remove this mark when it is merged.",
+)
+def test_permission_matrix_former_member_is_an_outsider(world: World) -> None:
+    """Someone whose memberships of the home unit were deleted may do exactly what the
+    outsider may, everywhere: leaving a unit ends every right it gave."""
+    baseline = _fingerprint()
+    mismatches = []
+    with time_machine.travel(NOW, tick=False):
+        for name in _url_names():
+            for method, scope in _keys(name):
+                side = world.other if scope == "out" else world.home
+                target = TARGETS[name](world, side)
+                url = reverse(name, kwargs=target.kwargs or None)
+                expected = MATRIX[name][(method, scope)]["outsider"]
+                got = _request(world, "former", method, url, target, baseline=baseline)
+                if got != expected:
+                    mismatches.append(f"{name} {method} {scope}: expected {expected}, got {got}")
+    assert mismatches == [], "\n".join(["", *mismatches])
