@@ -92,161 +92,161 @@ COLUMNS = {
 
 # fmt: off
 TABLE = """
-url                                     verb obj anon inac outs oaut orev auth revw publ admn staf
-admin:accounts_membership_changelist    GET  -   L    L    L    L    L    L    L    L    L    R
-admin:accounts_membership_changelist    POST -   L    L    L    L    L    L    L    L    L    R
-admin:auth_group_changelist             GET  -   L    L    L    L    L    L    L    L    L    D
-admin:auth_group_changelist             POST -   L    L    L    L    L    L    L    L    L    D
-admin:charter_charter_changelist        GET  -   L    L    L    L    L    L    L    L    L    D
-admin:charter_charter_changelist        POST -   L    L    L    L    L    L    L    L    L    D
-admin:editorial_post_changelist         GET  -   L    L    L    L    L    L    L    L    L    D
-admin:editorial_post_changelist         POST -   L    L    L    L    L    L    L    L    L    D
-admin:index                             GET  -   L    L    L    L    L    L    L    L    L    R
-admin:index                             POST -   L    L    L    L    L    L    L    L    L    R
-admin:publishing_publication_changelist GET  -   L    L    L    L    L    L    L    L    L    D
-admin:publishing_publication_changelist POST -   L    L    L    L    L    L    L    L    L    D
-editorial:approve                       GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:approve                       GET  out L    L    -    -    -    -    -    -    -    -
-editorial:approve                       POST in  L    L    D    D    D    D    W    D    W    D
-editorial:approve                       POST out L    L    D    D    W    D    D    D    D    D
-editorial:comment_add                   GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:comment_add                   GET  out L    L    -    -    -    -    -    -    -    -
-editorial:comment_add                   POST in  L    L    D    D    D    W    W    W    W    D
-editorial:comment_add                   POST out L    L    D    W    W    D    D    D    D    D
-editorial:compose                       GET  in  L    L    R    R    R    R    R    R    R    R
-editorial:compose                       GET  out L    L    R    R    R    R    R    R    R    R
-editorial:compose                       POST in  L    L    X    X    X    W    X    X    W    X
-editorial:compose                       POST out L    L    X    W    X    X    X    X    X    X
-editorial:consultation_answer           GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:consultation_answer           GET  out L    L    -    -    -    -    -    -    -    -
-editorial:consultation_answer           POST in  L    L    D    D    D    W    W    W    W    D
-editorial:consultation_answer           POST out L    L    D    W    W    D    D    D    D    D
-editorial:consultation_ask              GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:consultation_ask              GET  out L    L    -    -    -    -    -    -    -    -
-editorial:consultation_ask              POST in  L    L    D    D    D    W    W    D    W    D
-editorial:consultation_ask              POST out L    L    D    W    W    D    D    D    D    D
-editorial:consultation_cancel           GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:consultation_cancel           GET  out L    L    -    -    -    -    -    -    -    -
-editorial:consultation_cancel           POST in  L    L    D    D    D    W    D    D    D    D
-editorial:consultation_cancel           POST out L    L    D    W    D    D    D    D    D    D
-editorial:dashboard                     GET  -   L    L    R    R    R    R    R    R    R    R
-editorial:dashboard                     POST -   L    L    R    R    R    R    R    R    R    R
-editorial:delegation_end                GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:delegation_end                GET  out L    L    -    -    -    -    -    -    -    -
-editorial:delegation_end                POST in  L    L    D    D    D    D    W    X    D    D
-editorial:delegation_end                POST out L    L    D    D    W    D    D    D    D    D
-editorial:delegations                   GET  in  L    L    R    R    R    R    R    R    R    R
-editorial:delegations                   GET  out L    L    R    R    R    R    R    R    R    R
-editorial:delegations                   POST in  L    L    X    X    X    X    W    W    W    X
-editorial:delegations                   POST out L    L    X    X    W    X    X    X    X    X
-editorial:edit                          GET  in  L    L    D    D    D    R    D    D    D    D
-editorial:edit                          GET  out L    L    D    R    D    D    D    D    D    D
-editorial:edit                          POST in  L    L    D    D    D    W    D    D    D    D
-editorial:edit                          POST out L    L    D    W    D    D    D    D    D    D
-editorial:freeze_lift                   GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:freeze_lift                   GET  out L    L    -    -    -    -    -    -    -    -
-editorial:freeze_lift                   POST in  L    L    D    D    D    D    D    W    W    D
-editorial:freeze_lift                   POST out L    L    D    D    D    D    D    D    D    D
-editorial:freezes                       GET  in  L    L    D    D    D    D    D    R    R    D
-editorial:freezes                       GET  out L    L    D    D    D    D    D    R    R    D
-editorial:freezes                       POST in  L    L    D    D    D    D    D    W    W    D
-editorial:freezes                       POST out L    L    D    D    D    D    D    X    X    D
-editorial:live_check                    GET  in  L    L    R    R    R    R    R    R    R    R
-editorial:live_check                    GET  out L    L    R    R    R    R    R    R    R    R
-editorial:live_check                    POST in  L    L    R    R    R    R    R    R    R    R
-editorial:live_check                    POST out L    L    R    R    R    R    R    R    R    R
-editorial:media                         GET  in  L    L    D    D    D    R    R    R    R    D
-editorial:media                         GET  out L    L    D    R    R    D    D    D    D    D
-editorial:media                         POST in  L    L    D    D    D    R    R    R    R    D
-editorial:media                         POST out L    L    D    R    R    D    D    D    D    D
-editorial:notification_preferences      GET  -   L    L    R    R    R    R    R    R    R    R
-editorial:notification_preferences      POST -   L    L    W    W    W    W    W    W    W    W
-editorial:notifications                 GET  -   L    L    R    R    R    R    R    R    R    R
-editorial:notifications                 POST -   L    L    R    R    R    R    R    R    R    R
-editorial:notifications_read            GET  -   L    L    -    -    -    -    -    -    -    -
-editorial:notifications_read            POST -   L    L    R    W    W    W    W    W    W    R
-editorial:post                          GET  in  L    L    D    D    D    R    R    R    R    D
-editorial:post                          GET  out L    L    D    R    R    D    D    D    D    D
-editorial:post                          POST in  L    L    D    D    D    R    R    R    R    D
-editorial:post                          POST out L    L    D    R    R    D    D    D    D    D
-editorial:posthoc_review                GET  in  L    L    D    D    D    R    R    R    R    D
-editorial:posthoc_review                GET  out L    L    D    R    R    D    D    D    D    D
-editorial:posthoc_review                POST in  L    L    D    D    D    D    W    D    D    D
-editorial:posthoc_review                POST out L    L    D    D    W    D    D    D    D    D
-editorial:publish_urgently              GET  in  L    L    D    D    D    D    D    D    R    D
-editorial:publish_urgently              GET  out L    L    D    D    D    D    D    D    D    D
-editorial:publish_urgently              POST in  L    L    D    D    D    D    D    D    W    D
-editorial:publish_urgently              POST out L    L    D    D    D    D    D    D    D    D
-editorial:queue                         GET  -   L    L    R    R    R    R    R    R    R    R
-editorial:queue                         POST -   L    L    R    R    R    R    R    R    R    R
-editorial:request_changes               GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:request_changes               GET  out L    L    -    -    -    -    -    -    -    -
-editorial:request_changes               POST in  L    L    D    D    D    D    W    D    W    D
-editorial:request_changes               POST out L    L    D    D    W    D    D    D    D    D
-editorial:retract                       GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:retract                       GET  out L    L    -    -    -    -    -    -    -    -
-editorial:retract                       POST in  L    L    D    D    D    D    D    W    W    D
-editorial:retract                       POST out L    L    D    D    D    D    D    D    D    D
-editorial:retry                         GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:retry                         GET  out L    L    -    -    -    -    -    -    -    -
-editorial:retry                         POST in  L    L    D    D    D    D    D    W    W    D
-editorial:retry                         POST out L    L    D    D    D    D    D    D    D    D
-editorial:schedule                      GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:schedule                      GET  out L    L    -    -    -    -    -    -    -    -
-editorial:schedule                      POST in  L    L    D    D    D    D    D    W    W    D
-editorial:schedule                      POST out L    L    D    D    D    D    D    D    D    D
-editorial:submit                        GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:submit                        GET  out L    L    -    -    -    -    -    -    -    -
-editorial:submit                        POST in  L    L    D    D    D    W    D    D    D    D
-editorial:submit                        POST out L    L    D    W    D    D    D    D    D    D
-editorial:waiver_grant                  GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:waiver_grant                  GET  out L    L    -    -    -    -    -    -    -    -
-editorial:waiver_grant                  POST in  L    L    D    D    D    D    D    D    W    D
-editorial:waiver_grant                  POST out L    L    D    D    D    D    D    D    D    D
-editorial:waivers_report                GET  -   L    L    D    D    D    D    D    D    R    R
-editorial:waivers_report                POST -   L    L    D    D    D    D    D    D    R    R
-editorial:withdraw                      GET  in  L    L    -    -    -    -    -    -    -    -
-editorial:withdraw                      GET  out L    L    -    -    -    -    -    -    -    -
-editorial:withdraw                      POST in  L    L    D    D    D    W    D    W    W    D
-editorial:withdraw                      POST out L    L    D    W    D    D    D    D    D    D
-login                                   GET  -   R    R    R    R    R    R    R    R    R    R
-login                                   POST -   X    X    X    X    X    X    X    X    X    X
-logout                                  GET  -   -    -    -    -    -    -    -    -    -    -
-logout                                  POST -   L    L    L    L    L    L    L    L    L    L
-publishing:accounts                     GET  -   L    L    D    D    D    D    D    D    R    D
-publishing:accounts                     POST -   L    L    D    D    D    D    D    D    R    D
-publishing:cancel_late                  GET  in  L    L    -    -    -    -    -    -    -    -
-publishing:cancel_late                  GET  out L    L    -    -    -    -    -    -    -    -
-publishing:cancel_late                  POST in  L    L    D    D    D    X    X    W    W    D
-publishing:cancel_late                  POST out L    L    D    X    X    D    D    D    D    D
-publishing:confirm_late                 GET  in  L    L    -    -    -    -    -    -    -    -
-publishing:confirm_late                 GET  out L    L    -    -    -    -    -    -    -    -
-publishing:confirm_late                 POST in  L    L    D    D    D    X    X    W    W    D
-publishing:confirm_late                 POST out L    L    D    X    X    D    D    D    D    D
-publishing:connect_bluesky              GET  in  L    L    -    -    -    -    -    -    -    -
-publishing:connect_bluesky              GET  out L    L    -    -    -    -    -    -    -    -
-publishing:connect_bluesky              POST in  L    L    D    D    D    D    D    D    X    D
-publishing:connect_bluesky              POST out L    L    D    D    D    D    D    D    X    D
-publishing:connect_mastodon             GET  in  L    L    -    -    -    -    -    -    -    -
-publishing:connect_mastodon             GET  out L    L    -    -    -    -    -    -    -    -
-publishing:connect_mastodon             POST in  L    L    D    D    D    D    D    D    X    D
-publishing:connect_mastodon             POST out L    L    D    D    D    D    D    D    X    D
-publishing:connect_mastodon_callback    GET  in  L    L    D    D    D    D    D    D    X    D
-publishing:connect_mastodon_callback    GET  out L    L    D    D    D    D    D    D    D    D
-publishing:connect_mastodon_callback    POST in  L    L    -    -    -    -    -    -    -    -
-publishing:connect_mastodon_callback    POST out L    L    -    -    -    -    -    -    -    -
-publishing:health                       GET  -   L    L    L    L    L    L    L    L    L    R
-publishing:health                       POST -   L    L    L    L    L    L    L    L    L    R
-publishing:healthz                      GET  -   R    R    R    R    R    R    R    R    R    R
-publishing:healthz                      POST -   -    -    -    -    -    -    -    -    -    -
-publishing:metrics                      GET  -   D    D    D    D    D    D    D    D    D    D
-publishing:metrics                      POST -   -    -    -    -    -    -    -    -    -    -
-publishing:test_connection              GET  in  L    L    -    -    -    -    -    -    -    -
-publishing:test_connection              GET  out L    L    -    -    -    -    -    -    -    -
-publishing:test_connection              POST in  L    L    D    D    D    D    D    D    X    D
-publishing:test_connection              POST out L    L    D    D    D    D    D    D    D    D
-set_language                            GET  -   R    R    R    R    R    R    R    R    R    R
-set_language                            POST -   R    R    R    R    R    R    R    R    R    R
+url                                       verb obj anon inac outs oaut orev auth revw publ admn staf
+admin:accounts_membership_changelist      GET  -   L    L    L    L    L    L    L    L    L    R
+admin:accounts_membership_changelist      POST -   L    L    L    L    L    L    L    L    L    R
+admin:auth_group_changelist               GET  -   L    L    L    L    L    L    L    L    L    D
+admin:auth_group_changelist               POST -   L    L    L    L    L    L    L    L    L    D
+admin:charter_charter_changelist          GET  -   L    L    L    L    L    L    L    L    L    D
+admin:charter_charter_changelist          POST -   L    L    L    L    L    L    L    L    L    D
+admin:editorial_post_changelist           GET  -   L    L    L    L    L    L    L    L    L    D
+admin:editorial_post_changelist           POST -   L    L    L    L    L    L    L    L    L    D
+admin:index                               GET  -   L    L    L    L    L    L    L    L    L    R
+admin:index                               POST -   L    L    L    L    L    L    L    L    L    R
+admin:publishing_publication_changelist   GET  -   L    L    L    L    L    L    L    L    L    D
+admin:publishing_publication_changelist   POST -   L    L    L    L    L    L    L    L    L    D
+editorial:approve                         GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:approve                         GET  out L    L    -    -    -    -    -    -    -    -
+editorial:approve                         POST in  L    L    D    D    D    D    W    D    W    D
+editorial:approve                         POST out L    L    D    D    W    D    D    D    D    D
+editorial:comment_add                     GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:comment_add                     GET  out L    L    -    -    -    -    -    -    -    -
+editorial:comment_add                     POST in  L    L    D    D    D    W    W    W    W    D
+editorial:comment_add                     POST out L    L    D    W    W    D    D    D    D    D
+editorial:compose                         GET  in  L    L    R    R    R    R    R    R    R    R
+editorial:compose                         GET  out L    L    R    R    R    R    R    R    R    R
+editorial:compose                         POST in  L    L    X    X    X    W    X    X    W    X
+editorial:compose                         POST out L    L    X    W    X    X    X    X    X    X
+editorial:consultation_answer             GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:consultation_answer             GET  out L    L    -    -    -    -    -    -    -    -
+editorial:consultation_answer             POST in  L    L    D    D    D    W    W    W    W    D
+editorial:consultation_answer             POST out L    L    D    W    W    D    D    D    D    D
+editorial:consultation_ask                GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:consultation_ask                GET  out L    L    -    -    -    -    -    -    -    -
+editorial:consultation_ask                POST in  L    L    D    D    D    W    W    D    W    D
+editorial:consultation_ask                POST out L    L    D    W    W    D    D    D    D    D
+editorial:consultation_cancel             GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:consultation_cancel             GET  out L    L    -    -    -    -    -    -    -    -
+editorial:consultation_cancel             POST in  L    L    D    D    D    W    D    D    D    D
+editorial:consultation_cancel             POST out L    L    D    W    D    D    D    D    D    D
+editorial:dashboard                       GET  -   L    L    R    R    R    R    R    R    R    R
+editorial:dashboard                       POST -   L    L    R    R    R    R    R    R    R    R
+editorial:delegation_end                  GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:delegation_end                  GET  out L    L    -    -    -    -    -    -    -    -
+editorial:delegation_end                  POST in  L    L    D    D    D    D    W    X    D    D
+editorial:delegation_end                  POST out L    L    D    D    W    D    D    D    D    D
+editorial:delegations                     GET  in  L    L    R    R    R    R    R    R    R    R
+editorial:delegations                     GET  out L    L    R    R    R    R    R    R    R    R
+editorial:delegations                     POST in  L    L    X    X    X    X    W    W    W    X
+editorial:delegations                     POST out L    L    X    X    W    X    X    X    X    X
+editorial:edit                            GET  in  L    L    D    D    D    R    D    D    D    D
+editorial:edit                            GET  out L    L    D    R    D    D    D    D    D    D
+editorial:edit                            POST in  L    L    D    D    D    W    D    D    D    D
+editorial:edit                            POST out L    L    D    W    D    D    D    D    D    D
+editorial:freeze_lift                     GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:freeze_lift                     GET  out L    L    -    -    -    -    -    -    -    -
+editorial:freeze_lift                     POST in  L    L    D    D    D    D    D    W    W    D
+editorial:freeze_lift                     POST out L    L    D    D    D    D    D    D    D    D
+editorial:freezes                         GET  in  L    L    D    D    D    D    D    R    R    D
+editorial:freezes                         GET  out L    L    D    D    D    D    D    R    R    D
+editorial:freezes                         POST in  L    L    D    D    D    D    D    W    W    D
+editorial:freezes                         POST out L    L    D    D    D    D    D    X    X    D
+editorial:live_check                      GET  in  L    L    R    R    R    R    R    R    R    R
+editorial:live_check                      GET  out L    L    R    R    R    R    R    R    R    R
+editorial:live_check                      POST in  L    L    R    R    R    R    R    R    R    R
+editorial:live_check                      POST out L    L    R    R    R    R    R    R    R    R
+editorial:media                           GET  in  L    L    D    D    D    R    R    R    R    D
+editorial:media                           GET  out L    L    D    R    R    D    D    D    D    D
+editorial:media                           POST in  L    L    D    D    D    R    R    R    R    D
+editorial:media                           POST out L    L    D    R    R    D    D    D    D    D
+editorial:notification_preferences        GET  -   L    L    R    R    R    R    R    R    R    R
+editorial:notification_preferences        POST -   L    L    W    W    W    W    W    W    W    W
+editorial:notifications                   GET  -   L    L    R    R    R    R    R    R    R    R
+editorial:notifications                   POST -   L    L    R    R    R    R    R    R    R    R
+editorial:notifications_read              GET  -   L    L    -    -    -    -    -    -    -    -
+editorial:notifications_read              POST -   L    L    R    W    W    W    W    W    W    R
+editorial:post                            GET  in  L    L    D    D    D    R    R    R    R    D
+editorial:post                            GET  out L    L    D    R    R    D    D    D    D    D
+editorial:post                            POST in  L    L    D    D    D    R    R    R    R    D
+editorial:post                            POST out L    L    D    R    R    D    D    D    D    D
+editorial:posthoc_review                  GET  in  L    L    D    D    D    R    R    R    R    D
+editorial:posthoc_review                  GET  out L    L    D    R    R    D    D    D    D    D
+editorial:posthoc_review                  POST in  L    L    D    D    D    D    W    D    D    D
+editorial:posthoc_review                  POST out L    L    D    D    W    D    D    D    D    D
+editorial:publish_urgently                GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:publish_urgently                GET  out L    L    D    D    D    D    D    D    D    D
+editorial:publish_urgently                POST in  L    L    D    D    D    D    D    D    W    D
+editorial:publish_urgently                POST out L    L    D    D    D    D    D    D    D    D
+editorial:queue                           GET  -   L    L    R    R    R    R    R    R    R    R
+editorial:queue                           POST -   L    L    R    R    R    R    R    R    R    R
+editorial:request_changes                 GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:request_changes                 GET  out L    L    -    -    -    -    -    -    -    -
+editorial:request_changes                 POST in  L    L    D    D    D    D    W    D    W    D
+editorial:request_changes                 POST out L    L    D    D    W    D    D    D    D    D
+editorial:retract                         GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:retract                         GET  out L    L    -    -    -    -    -    -    -    -
+editorial:retract                         POST in  L    L    D    D    D    D    D    W    W    D
+editorial:retract                         POST out L    L    D    D    D    D    D    D    D    D
+editorial:retry                           GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:retry                           GET  out L    L    -    -    -    -    -    -    -    -
+editorial:retry                           POST in  L    L    D    D    D    D    D    W    W    D
+editorial:retry                           POST out L    L    D    D    D    D    D    D    D    D
+editorial:schedule                        GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:schedule                        GET  out L    L    -    -    -    -    -    -    -    -
+editorial:schedule                        POST in  L    L    D    D    D    D    D    W    W    D
+editorial:schedule                        POST out L    L    D    D    D    D    D    D    D    D
+editorial:submit                          GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:submit                          GET  out L    L    -    -    -    -    -    -    -    -
+editorial:submit                          POST in  L    L    D    D    D    W    D    D    D    D
+editorial:submit                          POST out L    L    D    W    D    D    D    D    D    D
+editorial:waiver_grant                    GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:waiver_grant                    GET  out L    L    -    -    -    -    -    -    -    -
+editorial:waiver_grant                    POST in  L    L    D    D    D    D    D    D    W    D
+editorial:waiver_grant                    POST out L    L    D    D    D    D    D    D    D    D
+editorial:waivers_report                  GET  -   L    L    D    D    D    D    D    D    R    R
+editorial:waivers_report                  POST -   L    L    D    D    D    D    D    D    R    R
+editorial:withdraw                        GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:withdraw                        GET  out L    L    -    -    -    -    -    -    -    -
+editorial:withdraw                        POST in  L    L    D    D    D    W    D    W    W    D
+editorial:withdraw                        POST out L    L    D    W    D    D    D    D    D    D
+login                                     GET  -   R    R    R    R    R    R    R    R    R    R
+login                                     POST -   X    X    X    X    X    X    X    X    X    X
+logout                                    GET  -   -    -    -    -    -    -    -    -    -    -
+logout                                    POST -   L    L    L    L    L    L    L    L    L    L
+publishing:accounts                       GET  -   L    L    D    D    D    D    D    D    R    D
+publishing:accounts                       POST -   L    L    D    D    D    D    D    D    R    D
+publishing:cancel_late                    GET  in  L    L    -    -    -    -    -    -    -    -
+publishing:cancel_late                    GET  out L    L    -    -    -    -    -    -    -    -
+publishing:cancel_late                    POST in  L    L    D    D    D    X    X    W    W    D
+publishing:cancel_late                    POST out L    L    D    X    X    D    D    D    D    D
+publishing:confirm_late                   GET  in  L    L    -    -    -    -    -    -    -    -
+publishing:confirm_late                   GET  out L    L    -    -    -    -    -    -    -    -
+publishing:confirm_late                   POST in  L    L    D    D    D    X    X    W    W    D
+publishing:confirm_late                   POST out L    L    D    X    X    D    D    D    D    D
+publishing:connect_bluesky                GET  in  L    L    -    -    -    -    -    -    -    -
+publishing:connect_bluesky                GET  out L    L    -    -    -    -    -    -    -    -
+publishing:connect_bluesky                POST in  L    L    D    D    D    D    D    D    X    D
+publishing:connect_bluesky                POST out L    L    D    D    D    D    D    D    X    D
+publishing:connect_mastodon               GET  in  L    L    -    -    -    -    -    -    -    -
+publishing:connect_mastodon               GET  out L    L    -    -    -    -    -    -    -    -
+publishing:connect_mastodon               POST in  L    L    D    D    D    D    D    D    X    D
+publishing:connect_mastodon               POST out L    L    D    D    D    D    D    D    X    D
+publishing:connect_mastodon_callback      GET  in  L    L    D    D    D    D    D    D    X    D
+publishing:connect_mastodon_callback      GET  out L    L    D    D    D    D    D    D    D    D
+publishing:connect_mastodon_callback      POST in  L    L    -    -    -    -    -    -    -    -
+publishing:connect_mastodon_callback      POST out L    L    -    -    -    -    -    -    -    -
+publishing:health                         GET  -   L    L    L    L    L    L    L    L    L    R
+publishing:health                         POST -   L    L    L    L    L    L    L    L    L    R
+publishing:healthz                        GET  -   R    R    R    R    R    R    R    R    R    R
+publishing:healthz                        POST -   -    -    -    -    -    -    -    -    -    -
+publishing:metrics                        GET  -   D    D    D    D    D    D    D    D    D    D
+publishing:metrics                        POST -   -    -    -    -    -    -    -    -    -    -
+publishing:test_connection                GET  in  L    L    -    -    -    -    -    -    -    -
+publishing:test_connection                GET  out L    L    -    -    -    -    -    -    -    -
+publishing:test_connection                POST in  L    L    D    D    D    D    D    D    X    D
+publishing:test_connection                POST out L    L    D    D    D    D    D    D    D    D
+set_language                              GET  -   R    R    R    R    R    R    R    R    R    R
+set_language                              POST -   R    R    R    R    R    R    R    R    R    R
 """
 # fmt: on
 
@@ -292,29 +292,43 @@ def _parse(table: str) -> dict[str, dict[Key, dict[str, str]]]:
 MATRIX = _parse(TABLE)
 
 
-def _walk(resolver: URLResolver, ns: str = "") -> Iterator[tuple[str, URLPattern]]:
+def _walk(
+    resolver: URLResolver, ns: str = "", prefix: str = ""
+) -> Iterator[tuple[str, URLPattern]]:
+    """Each route by its name; an unnamed one by its path (it cannot be reversed)."""
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             if entry.app_name == "admin":
                 continue  # covered through ADMIN_PAGES
             child = f"{ns}{entry.namespace}:" if entry.namespace else ns
-            yield from _walk(entry, child)
+            yield from _walk(entry, child, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             if entry.callback is static_serve:
                 continue  # static files and media, when the development server serves them
-            assert entry.name, f"an unnamed route escapes the matrix: {entry.pattern}"
-            yield f"{ns}{entry.name}", entry
+            if entry.name:
+                yield f"{ns}{entry.name}", entry
+            else:
+                assert not entry.pattern.converters, f"name the route {entry.pattern}"
+                yield "/" + prefix + str(entry.pattern), entry
+
+
+@functools.cache
+def _routes() -> dict[str, URLPattern]:
+    return dict(_walk(get_resolver()))
 
 
 def _url_names() -> list[str]:
-    return sorted({name for name, _p in _walk(get_resolver())} | set(ADMIN_PAGES))
+    return sorted(set(_routes()) | set(ADMIN_PAGES))
 
 
 def _takes_object(name: str) -> bool:
     if name in ADMIN_PAGES:
         return False
-    pattern = dict(_walk(get_resolver()))[name]
-    return bool(pattern.pattern.converters)
+    return bool(_routes()[name].pattern.converters)
+
+
+def _url(name: str, kwargs: dict[str, int]) -> str:
+    return name if name.startswith("/") else reverse(name, kwargs=kwargs or None)
 
 
 def test_permission_matrix_covers_one_admin_changelist_per_app() -> None:
@@ -821,7 +835,7 @@ def _request(client: Client, method: str, url: str, target: Target, *, baseline:
 
 def _table_row(name: str, method: str, scope: str, cells: list[str]) -> str:
     return (
-        name.ljust(40) + method.ljust(5) + scope.ljust(4) + "".join(c.ljust(5) for c in cells)
+        name.ljust(42) + method.ljust(5) + scope.ljust(4) + "".join(c.ljust(5) for c in cells)
     ).rstrip()
 
 
@@ -858,7 +872,7 @@ def test_permission_matrix(name: str, world: World, clients: dict[str, Client]) 
             expected = MATRIX.get(name, {}).get((method, scope), dict.fromkeys(USERS, "?"))
             side = world.other if scope == "out" else world.home
             target = target_for(world, side)
-            url = reverse(name, kwargs=target.kwargs or None)
+            url = _url(name, target.kwargs)
             row = []
             for user in USERS:
                 got = _request(clients[user], method, url, target, baseline=baseline)
@@ -890,7 +904,7 @@ def test_permission_matrix_former_member_is_an_outsider(
             for method, scope in _keys(name):
                 side = world.other if scope == "out" else world.home
                 target = TARGETS[name](world, side)
-                url = reverse(name, kwargs=target.kwargs or None)
+                url = _url(name, target.kwargs)
                 expected = MATRIX[name][(method, scope)]["outsider"]
                 got = _request(clients["former"], method, url, target, baseline=baseline)
                 if got != expected:
