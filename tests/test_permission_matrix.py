@@ -58,7 +58,7 @@ from PIL import Image
 
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount, User
 from accounts.services import membership_create
-from editorial import consultations, services, urgent
+from editorial import consultations, services, urgent, waivers
 from editorial.models import Consultation, Freeze, Post, PostHocReview, RevisionMedia
 from publishing.services import scheduler
 from tests.factories import make_account, make_delegation, make_unit, make_user
@@ -370,6 +370,7 @@ class Side:
     with_image: Post = field(init=False)
     image: RevisionMedia = field(init=False)
     with_email: Post = field(init=False)
+    waived: Post = field(init=False)  # a finding waived by the unit's administrator
     in_review: Post = field(init=False)
     consulted: Post = field(init=False)
     approved: Post = field(init=False)
@@ -452,6 +453,16 @@ def _fill(side: Side, legal: OrgUnit) -> None:
     side.image = image
     side.with_email = services.post_create(
         by=side.author, accounts=[side.mastodon], text=f"{EMAIL_TEXT} ({code})"
+    )
+    side.waived = services.post_create(
+        by=side.author, accounts=[side.mastodon], text=f"{EMAIL_TEXT} (service {code})"
+    )
+    waivers.waiver_grant(
+        post=side.waived,
+        rule="pii.email",
+        category="own_contact",
+        justification=f"Adresse officielle du service {code}, publiée sur notre site.",
+        by=side.admin,
     )
     side.in_review = _submitted(side, f"Réunion publique du service {code} jeudi.")
     side.consulted = _submitted(side, f"Le délai de recours du service {code} est de deux mois.")
@@ -884,6 +895,70 @@ def test_permission_matrix(name: str, world: World, clients: dict[str, Client]) 
             actual_rows.append(_table_row(name, method, scope, row))
     # What the URL does now, in the table's layout, under the cells that differ.
     assert mismatches == [], "\n".join(["", *actual_rows, *mismatches])
+
+
+# Pages that list objects: what they list must stay in the reader's scope, which a status
+# code does not show.
+LISTS = {
+    "editorial:dashboard": {},
+    "editorial:queue": {},
+    "editorial:notifications": {},
+    "editorial:freezes": {},
+    "editorial:delegations": {},
+    "publishing:accounts": {},
+    "editorial:waivers_report": {"month": "2026-03"},  # the CSV
+}
+
+
+def _markers(side: Side) -> list[str]:
+    """Words found only on this side's objects (its consulted post aside: the consulted unit
+    reads it)."""
+    code = side.unit.code
+    texts = [
+        f"Brouillon du service {code}",
+        f"affiche du service {code}",
+        f"Réunion publique du service {code}",
+        f"Permanence du service {code}",
+        f"Fermeture du service {code}",
+        f"Le service {code} a ouvert",
+        f"Le service {code} déménage",
+        f"Le service {code} recrute",
+        f"Routes du service {code}",
+        f"Adresse officielle du service {code}",
+    ]
+    return [*texts, side.mastodon.handle, side.bluesky.handle]
+
+
+@pytest.mark.django_db
+def test_permission_matrix_lists_show_nothing_out_of_scope(
+    world: World, clients: dict[str, Client]
+) -> None:
+    foreign = {
+        **{user: [world.other] for user in ("author", "reviewer", "publisher", "admin")},
+        **{user: [world.home] for user in ("o_author", "o_reviewer")},
+        **{user: [world.home, world.other] for user in ("outsider", "staff")},
+    }
+    # The markers are there to be found: each side's own people see their objects.
+    seen = {
+        (user, marker)
+        for user in ("author", "reviewer", "publisher", "admin")
+        for name, query in LISTS.items()
+        for marker in _markers(world.home)
+        if marker in clients[user].get(reverse(name), query).content.decode()
+    }
+    assert {marker for _user, marker in seen} == set(_markers(world.home))
+    leaks = []
+    with time_machine.travel(NOW, tick=False):
+        for user, sides in foreign.items():
+            for name, query in LISTS.items():
+                body = clients[user].get(reverse(name), query).content.decode()
+                leaks += [
+                    f"{name} to {user}: {marker}"
+                    for side in sides
+                    for marker in _markers(side)
+                    if marker in body
+                ]
+    assert leaks == []
 
 
 @pytest.mark.django_db
