@@ -793,6 +793,9 @@ def _fingerprint() -> str:
 
 
 def _refused(response: Any) -> bool:
+    """Whether the answer says no in words: a 400, a bound form with errors, or an error
+    message added by this request (the storage's queue: the cookie may also carry older
+    ones, and reading them through ``get_messages`` would consume them)."""
     if response.status_code == 400:
         return True
     context = getattr(response, "context", None)
