@@ -103,9 +103,11 @@ def _one_post(
         accounts=[account],
         text=f"Le guichet unique ouvre lundi de 9 h à 17 h (avis n° {n}).",
     )
+    assert post.current_revision is not None
     steps: tuple[tuple[str, Any, dict[str, str]], ...] = (
         ("submit", clients["officer"], {}),
-        ("approve", clients["manager"], {}),
+        # An approval names the revision the reviewer read (refused without it).
+        ("approve", clients["manager"], {"revision": str(post.current_revision.number)}),
         ("schedule", clients["manager"], {"now": "1"}),
     )
     times: dict[str, tuple[float, float]] = {}

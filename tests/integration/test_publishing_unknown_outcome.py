@@ -28,7 +28,11 @@ P = PublicationState
 
 
 def _published_once(ctx: dict[str, Any], account: Any, capture: Any) -> Publication:
-    text = f"Réponse perdue, post unique {secrets.token_hex(4)}."
+    # Enough French words that the random tag can never tip the language check to English.
+    text = (
+        "Réponse perdue : ce message de la préfecture ne doit paraître qu'une seule fois "
+        f"sur le réseau (repère {secrets.token_hex(4)})."
+    )
     post = editorial.post_create(by=ctx["officer"], accounts=[account], text=text, language="fr")
     editorial.post_submit(post=post, by=ctx["officer"])
     editorial.post_approve(post=post, by=ctx["manager"])
