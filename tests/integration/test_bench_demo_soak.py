@@ -64,5 +64,7 @@ def test_demo_soak_survives_a_killed_worker_and_a_killed_broker() -> None:
     assert report["killed"] == ["worker", "broker"]
     killed = [(e["name"], e["returncode"], e["restarted"]) for e in report["exits"]]
     assert ("worker", -9, True) in killed and ("broker", -9, True) in killed
+    # Whatever else stopped (a worker losing its broker exits) was restarted too.
+    assert all(restarted for _, _, restarted in killed)
     assert report["remote"]["exactly_once"]
     assert report["published"] == report["expected_publications"]
