@@ -69,8 +69,6 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-
-
 # Follows HOST and PORT, as `make run` binds them (config/demo.py).
 SITE_URL = env.str("SITE_URL", default="") or demo.local_site_url(
     env.str("HOST", default="127.0.0.1"), env.str("PORT", default="8000")
