@@ -11,8 +11,11 @@ the Bluesky PDS. REDIS_URL, CELERY_BROKER_URL and DATABASE_URL are removed from 
 environment: the demo's defaults are what is measured (the filesystem:// broker this replaces
 lost a message and killed the worker ten minutes into a demo).
 
-Every ``--every`` seconds the bench writes, submits, approves and schedules one post to both
-accounts (a Bluesky one and a Mastodon one), due ``--lead`` seconds later. With
+Every ``--every`` seconds the bench writes, submits, approves and schedules one post to two
+accounts, due ``--lead`` seconds later: the Bluesky account and one of ``--mastodon-accounts``
+Mastodon accounts in turn. One Mastodon account would not do: its rate budget
+(PUBLISH_RATE_MASTODON, 250 per 3 hours, under Mastodon's 300) rightly holds the 251st post of
+a 30-minute run at a post every 5 s (the first 30-minute run stopped there, 21 minutes in). With
 ``--kill-every``, every that many seconds it SIGKILLs the worker, then the broker, in turn:
 the supervisor must bring them back and the queued messages must survive (the broker's
 append-only file). The message a killed worker held stays unacknowledged (redelivered after
@@ -76,6 +79,7 @@ class Options:
     lead: float
     kill_every: float
     drain: float
+    mastodon_accounts: int
     keep_logs: bool
 
 
@@ -88,9 +92,23 @@ def _parse(argv: list[str] | None) -> Options:
         "--kill-every", type=float, default=0.0, help="SIGKILL worker/broker in turn (0: never)"
     )
     parser.add_argument("--drain", type=float, default=400.0, help="max wait for the last post")
+    parser.add_argument(
+        "--mastodon-accounts",
+        type=int,
+        default=2,
+        help="Mastodon accounts taking the posts in turn (each may post 250 per 3 hours)",
+    )
     parser.add_argument("--keep-logs", action="store_true")
     a = parser.parse_args(argv)
-    return Options(a.minutes, a.every, a.lead, a.kill_every, a.drain, a.keep_logs)
+    return Options(
+        minutes=a.minutes,
+        every=a.every,
+        lead=a.lead,
+        kill_every=a.kill_every,
+        drain=a.drain,
+        mastodon_accounts=a.mastodon_accounts,
+        keep_logs=a.keep_logs,
+    )
 
 
 def _environment(data_dir: Path) -> dict[str, str]:
@@ -147,31 +165,36 @@ class _Sampler(threading.Thread):
         }
 
 
-def _connect(unit: Any, bluesky: BlueskyPeer, mastodon: MastodonPeer) -> list[Any]:
+def _connect(
+    unit: Any, bluesky: BlueskyPeer, mastodon: MastodonPeer, *, mastodon_accounts: int
+) -> tuple[Any, list[Any]]:
+    """One Bluesky account and ``mastodon_accounts`` Mastodon ones, connected as an
+    administrator does (which also stores the Bluesky session)."""
     from accounts.models import SocialAccount
     from accounts.services import social_account_create
     from publishing.services import account_check_connection
 
     bsky = bluesky.create_account("soak")
-    accounts = [
-        social_account_create(
-            network=SocialAccount.Network.BLUESKY,
-            server_url=bluesky.url,
-            handle=bsky.handle,
-            unit=unit,
-            credentials={"secret": bsky.app_password},
-        ),
+    sky = social_account_create(
+        network=SocialAccount.Network.BLUESKY,
+        server_url=bluesky.url,
+        handle=bsky.handle,
+        unit=unit,
+        credentials={"secret": bsky.app_password},
+    )
+    toots = [
         social_account_create(
             network=SocialAccount.Network.MASTODON,
             server_url=mastodon.url,
-            handle="soak",
+            handle=f"soak{n}",
             unit=unit,
-            credentials={"secret": mastodon.create_token("soak")},
-        ),
+            credentials={"secret": mastodon.create_token(f"soak{n}")},
+        )
+        for n in range(mastodon_accounts)
     ]
-    for account in accounts:
+    for account in (sky, *toots):
         account_check_connection(account_id=account.pk)
-    return accounts
+    return sky, toots
 
 
 def _post(
@@ -300,7 +323,7 @@ def run(o: Options) -> dict[str, Any]:  # noqa: PLR0915 (one linear scenario)
 
         django.setup()
         unit, officer, manager = create_people()
-        accounts = _connect(unit, bluesky, mastodon)
+        sky, toots = _connect(unit, bluesky, mastodon, mastodon_accounts=o.mastodon_accounts)
         for name, argv in run_demo.celery_commands().items():
             sup.add(name, argv, env=env, cwd=ROOT, log_path=data_dir / f"{name}.log")
         stop = threading.Event()
@@ -321,14 +344,21 @@ def run(o: Options) -> dict[str, Any]:  # noqa: PLR0915 (one linear scenario)
         next_kill = began + o.kill_every if o.kill_every else float("inf")
         while time.monotonic() < end:
             texts.append(
-                _post(len(texts), run_id, accounts, officer=officer, manager=manager, lead=o.lead)
+                _post(
+                    len(texts),
+                    run_id,
+                    [sky, toots[len(texts) % len(toots)]],
+                    officer=officer,
+                    manager=manager,
+                    lead=o.lead,
+                )
             )
             if time.monotonic() >= next_kill:
                 killed.append(_kill_next(sup, len(killed)))
                 next_kill += o.kill_every
             time.sleep(max(0.0, began + len(texts) * o.every - time.monotonic()))
         log(f"{len(texts)} posts scheduled; waiting for the last ones")
-        expected = len(texts) * len(accounts)
+        expected = len(texts) * 2
         _wait_done(expected, o.drain)
         # Beat stops sending ticks; then the queues must drain to nothing (a tick in flight or
         # the last acknowledgement may take a moment).
