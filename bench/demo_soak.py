@@ -15,7 +15,7 @@ Every ``--every`` seconds the bench writes, submits, approves and schedules one 
 accounts, due ``--lead`` seconds later: the Bluesky account and one of ``--mastodon-accounts``
 Mastodon accounts in turn. One Mastodon account would not do: its rate budget
 (PUBLISH_RATE_MASTODON, 250 per 3 hours, under Mastodon's 300) rightly holds the 251st post of
-a 30-minute run at a post every 5 s (the first 30-minute run stopped there, 21 minutes in). With
+a 30-minute run at a post every 5 s (the first 30-minute run was held there, 21 minutes in). With
 ``--kill-every``, every that many seconds it SIGKILLs the worker, then the broker, in turn:
 the supervisor must bring them back and the queued messages must survive (the broker's
 append-only file). The message a killed worker held stays unacknowledged (redelivered after
