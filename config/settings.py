@@ -1,8 +1,8 @@
 """Porte-voix settings, read from the environment (see deploy/.env.example).
 
-Defaults serve a newcomer: a SQLite file and a filesystem Celery broker under DATA_DIR, so
-`make run` needs neither Postgres nor Redis. Production mode (PORTE_VOIX_ENV=production)
-refuses to start without real secrets.
+Defaults serve a newcomer: a SQLite file and an embedded Valkey broker under DATA_DIR (started
+by `make run`: config/demo.py), so the demo needs neither Postgres nor a Redis install.
+Production mode (PORTE_VOIX_ENV=production) refuses to start without real secrets or a Redis.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+
+from config import demo
 
 # Lets admin classes be subscripted (ModelAdmin[Post]) at runtime for mypy --strict.
 django_stubs_ext.monkeypatch()
@@ -129,7 +131,10 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Follows HOST and PORT, as `make run` binds them (config/demo.py).
+SITE_URL = env.str("SITE_URL", default="") or demo.local_site_url(
+    env.str("HOST", default="127.0.0.1"), env.str("PORT", default="8000")
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -347,22 +352,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="porte-voix@localhost
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        # kombu's default is ./control: it would write into whatever directory we run from.
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
-else:
-    # Must exceed the longest countdown we ever use: the scheduler never uses long ETAs.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+if not CELERY_BROKER_URL:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "Production needs a Redis server as Celery broker: set REDIS_URL "
+            "(or CELERY_BROKER_URL)."
+        )
+    # The embedded Valkey server that `make run` starts and supervises (config/demo.py).
+    CELERY_BROKER_URL = demo.broker_url(DATA_DIR)
+# Must exceed the longest countdown we ever use: the scheduler never uses long ETAs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

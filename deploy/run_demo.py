@@ -1,47 +1,121 @@
 """`make run`: the demo, end to end on this machine.
 
-Starts a Mastodon API server and (when Node 22 can be installed) a real Bluesky PDS on
+Starts the demo's broker (an embedded Valkey server, unless REDIS_URL or CELERY_BROKER_URL
+names one), a Mastodon API server and (when Node 22 can be installed) a real Bluesky PDS on
 loopback, migrates, loads the demo organisation connected to them, then runs the web server,
-a Celery worker and Celery beat until Ctrl-C. Every process started here stops with it.
+a Celery worker and Celery beat until Ctrl-C. The broker, web server, worker and beat are
+supervised (deploy/supervise.py): one that dies is logged and restarted, never a reason to
+stop the rest. Every process started here stops with it.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.peers import PeerStartError
+from config import demo
+from deploy.supervise import Supervisor
+from tests.peers import PeerStartError, wait_until
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.pds import BlueskyPeer
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PY = sys.executable
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
+# Beyond this, the web server is declared unable to start (a busy machine takes seconds).
+WEB_START_TIMEOUT = float(os.environ.get("DEMO_WEB_START_TIMEOUT", "120"))
 
 
-# Loaded before any fork: the child only makes one C call between fork and exec.
-_LIBC = ctypes.CDLL("libc.so.6") if sys.platform.startswith("linux") else None
-_PR_SET_PDEATHSIG = 1
+class DemoStartError(RuntimeError):
+    """A part of the demo did not come up; the message says which and what to do."""
 
 
-def _die_with_parent() -> None:
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def data_dir(env: Mapping[str, str]) -> Path:
+    """DATA_DIR as config/settings.py reads it."""
+    return Path(env.get("DATA_DIR") or ROOT / "data").resolve()
+
+
+def needs_embedded_broker(env: Mapping[str, str]) -> bool:
+    return not (env.get("CELERY_BROKER_URL") or env.get("REDIS_URL"))
+
+
+def broker_answers(directory: Path) -> bool:
+    import redis
+
+    client = redis.Redis(unix_socket_path=str(demo.socket_path(directory)), socket_timeout=2)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def start_broker(sup: Supervisor, directory: Path, *, timeout: float = 30.0) -> None:
+    """Start the embedded Valkey server under ``sup`` and wait until it answers."""
+    argv = demo.server_argv(directory)
+    log_path = demo.broker_dir(directory) / "valkey.log"
+    child = sup.add("broker", argv, log_path=log_path)
+    if not wait_until(lambda: broker_answers(directory), timeout=timeout, interval=0.1):
+        raise DemoStartError(
+            f"The demo's broker (Valkey, pid {child.pid}) did not answer on "
+            f"{demo.socket_path(directory)} within {timeout:.0f} s. Its log: {log_path}"
+        )
+
+
+def celery_commands() -> dict[str, list[str]]:
+    celery = [PY, "-m", "celery", "-A", "config"]
+    return {
+        # Warnings only: at info level the worker logs every one-second scheduler tick.
+        "worker": [*celery, "worker", "-l", "warning", "--concurrency", "2", "--pool", "threads"],
+        "beat": [*celery, "beat", "-l", "warning"],
+    }
+
+
+def web_answers(url: str) -> bool:
+    """True once the server answers HTTP at all (any status: it is up)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (our own loopback URL)
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def wait_for_web(sup: Supervisor, url: str, timeout: float) -> None:
+    if not wait_until(lambda: web_answers(url), timeout=timeout, interval=0.25):
+        web = sup.child("web")
+        raise DemoStartError(
+            f"The web server did not answer at {url} within {timeout:.0f} s "
+            f"(restarts so far: {sum(r.name == 'web' for r in sup.restarts)}; "
+            f"running: {web.running()}). Its errors are printed above; if the port is taken, "
+            f"choose another one: PORT=8001 make run"
+        )
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
+def _log(line: str) -> None:
+    print(time.strftime("%H:%M:%S ") + line, file=sys.stderr, flush=True)
+
+
+def main() -> int:  # noqa: PLR0915 (one linear start-up script)
     # Ctrl-C, `kill` and a closed terminal all stop the demo the same way. SIGINT is reset
     # because shells start background jobs with it ignored.
     signal.signal(signal.SIGINT, _interrupt)
@@ -50,87 +124,84 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    print("Starting the local Mastodon server…", flush=True)
-    mastodon = MastodonPeer().start()
-    token = mastodon.create_token("ministere")
-    demo_args = [
-        "--mastodon-url",
-        mastodon.url,
-        "--mastodon-token",
-        token,
-        "--mastodon-handle",
-        "ministere",
-    ]
+    sup = Supervisor(log=_log)
+    mastodon: MastodonPeer | None = None
     bluesky: BlueskyPeer | None = None
-    print("Starting the local Bluesky PDS (first run installs Node 22: a few minutes)…", flush=True)
     try:
-        bluesky = BlueskyPeer().start()
-        account = bluesky.create_account("ministere")
-        demo_args += [
-            "--bluesky-url",
-            bluesky.url,
-            "--bluesky-handle",
-            account.handle,
-            "--bluesky-password",
-            account.app_password,
+        if needs_embedded_broker(env):
+            print("Starting the demo's broker (embedded Valkey)…", flush=True)
+            start_broker(sup, data_dir(env))
+        print("Starting the local Mastodon server…", flush=True)
+        mastodon = MastodonPeer().start()
+        token = mastodon.create_token("ministere")
+        demo_args = [
+            "--mastodon-url",
+            mastodon.url,
+            "--mastodon-token",
+            token,
+            "--mastodon-handle",
+            "ministere",
         ]
-    except PeerStartError as exc:
-        print(f"Bluesky PDS unavailable, the demo runs with Mastodon only:\n{exc}", flush=True)
-
-    manage = [PY, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input"], check=True, env=env, cwd=ROOT)
-    subprocess.run([*manage, "load_demo", *demo_args], check=True, env=env, cwd=ROOT)
-    # What connecting through the accounts page does: describe the Mastodon server (software,
-    # limits, how it counts a status), so the demo's counters count as the server will
-    # instead of conservatively. A failure is printed and the demo still starts.
-    subprocess.run([*manage, "check_connection"], check=False, env=env, cwd=ROOT)
-
-    celery = [PY, "-m", "celery", "-A", "config"]
-    commands = [
-        [*manage, "runserver", f"{HOST}:{PORT}", "--noreload"],
-        # Warnings only: at info level the worker logs every one-second scheduler tick.
-        [*celery, "worker", "-l", "warning", "--concurrency", "2", "--pool", "threads"],
-        [*celery, "beat", "-l", "warning"],
-    ]
-    # Own sessions: Ctrl-C reaches this script only, which then stops them in order; and if
-    # this script is killed outright, the kernel stops them (parent-death signal).
-    procs = [
-        subprocess.Popen(
-            c,
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 (one C call between fork and exec)
+        print(
+            "Starting the local Bluesky PDS (first run installs Node 22: a few minutes)…",
+            flush=True,
         )
-        for c in commands
-    ]
-    time.sleep(2)
-    print(
-        f"\nPorte-voix is running: http://{HOST}:{PORT}/  (admin: /admin/)\n"
-        f"Mastodon peer: {mastodon.url}"
-        + (f"\nBluesky PDS:   {bluesky.url}" if bluesky else "")
-        + "\nCtrl-C stops everything.\n",
-        flush=True,
-    )
-    try:
-        while all(p.poll() is None for p in procs):
+        try:
+            bluesky = BlueskyPeer().start()
+            account = bluesky.create_account("ministere")
+            demo_args += [
+                "--bluesky-url",
+                bluesky.url,
+                "--bluesky-handle",
+                account.handle,
+                "--bluesky-password",
+                account.app_password,
+            ]
+        except PeerStartError as exc:
+            print(f"Bluesky PDS unavailable, the demo runs with Mastodon only:\n{exc}", flush=True)
+
+        manage = [PY, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--no-input"], check=True, env=env, cwd=ROOT)
+        subprocess.run([*manage, "load_demo", *demo_args], check=True, env=env, cwd=ROOT)
+        # What connecting through the accounts page does: describe the Mastodon server
+        # (software, limits, how it counts a status), so the demo's counters count as the
+        # server will. A failure is printed and the demo still starts.
+        subprocess.run([*manage, "check_connection"], check=False, env=env, cwd=ROOT)
+
+        sup.add("web", [*manage, "runserver", f"{HOST}:{PORT}", "--noreload"], env=env, cwd=ROOT)
+        for name, argv in celery_commands().items():
+            sup.add(name, argv, env=env, cwd=ROOT)
+        site = demo.local_site_url(HOST, PORT)
+        wait_for_web(sup, f"{site}/login/", WEB_START_TIMEOUT)
+        print(
+            f"\nPorte-voix is running: {site}/  (admin: /admin/)\n"
+            f"Mastodon peer: {mastodon.url}"
+            + (f"\nBluesky PDS:   {bluesky.url}" if bluesky else "")
+            + "\nCtrl-C stops everything.\n",
+            flush=True,
+        )
+        peers_told = False
+        while True:
+            sup.poll()
+            # The peers keep their data in memory: one that stops cannot come back with the
+            # demo's accounts, so it is reported (publications to it fail and say so).
+            dead = [p.url for p in (mastodon, bluesky) if p is not None and not p.alive()]
+            if dead and not peers_told:
+                _log(f"[demo] peer stopped: {', '.join(dead)}; the rest keeps running")
+                peers_told = True
             time.sleep(0.5)
-        print("A process stopped; shutting down.", flush=True)
-        return 1
     except KeyboardInterrupt:
         return 0
+    except (DemoStartError, demo.BrokerPathTooLong, subprocess.CalledProcessError) as exc:
+        print(f"\nThe demo could not start: {exc}", file=sys.stderr, flush=True)
+        return 1
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        # Reverse order: beat, worker, web, then the broker they use; then the peers.
+        sup.stop()
         if bluesky is not None:
             bluesky.stop()
-        mastodon.stop()
+        if mastodon is not None:
+            mastodon.stop()
 
 
 if __name__ == "__main__":

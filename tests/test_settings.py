@@ -14,7 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def _settings(
     env: dict[str, str], tmp_path: Path, *, show: str = "s.DEBUG, s.CELERY_BROKER_URL"
 ) -> subprocess.CompletedProcess[str]:
-    unset = {"SECRET_KEY", "FERNET_KEYS", "AUDIT_HMAC_KEY", "DATABASE_PREPARED_STATEMENTS"}
+    unset = {
+        "SECRET_KEY",
+        "FERNET_KEYS",
+        "AUDIT_HMAC_KEY",
+        "DATABASE_PREPARED_STATEMENTS",
+        "CELERY_BROKER_URL",
+        "SITE_URL",
+        "HOST",
+        "PORT",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-c", f"import config.settings as s; print({show})"],
@@ -49,9 +58,46 @@ def test_settings_production_refuses_debug(tmp_path: Path) -> None:
 def test_settings_defaults_serve_a_newcomer(tmp_path: Path) -> None:
     result = _settings({}, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "filesystem://"]
-    assert (tmp_path / "celery-broker" / "out").is_dir()
+    # The embedded Valkey server of `make run`, on a socket in DATA_DIR: never filesystem://.
+    assert result.stdout.split() == [
+        "False",
+        f"redis+socket://{tmp_path.resolve()}/broker/valkey.sock",
+    ]
     assert (tmp_path / "dev-secret-key").stat().st_mode & 0o077 == 0
+
+
+def test_settings_production_refuses_to_run_without_a_redis(tmp_path: Path) -> None:
+    secrets = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}  # strong ones
+    refused = _settings(secrets, tmp_path)
+    accepted = _settings({**secrets, "REDIS_URL": "redis://127.0.0.1:6379/0"}, tmp_path)
+    assert refused.returncode != 0
+    assert "REDIS_URL" in refused.stderr
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stdout.split() == ["False", "redis://127.0.0.1:6379/0"]
+
+
+def test_settings_an_explicit_broker_wins_over_redis_url(tmp_path: Path) -> None:
+    env = {"REDIS_URL": "redis://127.0.0.1:1/0", "CELERY_BROKER_URL": "redis://127.0.0.1:2/0"}
+    result = _settings(env, tmp_path)
+    assert result.stdout.split() == ["False", "redis://127.0.0.1:2/0"]
+
+
+def _site_url(env: dict[str, str], tmp_path: Path) -> str:
+    result = _settings(env, tmp_path, show="s.SITE_URL")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_settings_site_url_follows_the_demo_port_and_host(tmp_path: Path) -> None:
+    assert _site_url({}, tmp_path) == "http://127.0.0.1:8000"
+    assert _site_url({"PORT": "8123"}, tmp_path) == "http://127.0.0.1:8123"
+    assert _site_url({"HOST": "localhost", "PORT": "9000"}, tmp_path) == "http://localhost:9000"
+    # A wildcard bind is reached on loopback; an IPv6 address is bracketed.
+    assert _site_url({"HOST": "0.0.0.0", "PORT": "8123"}, tmp_path) == "http://127.0.0.1:8123"
+    assert _site_url({"HOST": "::1", "PORT": "8123"}, tmp_path) == "http://[::1]:8123"
+    # An explicit SITE_URL (production behind its proxy) is kept as given.
+    explicit = {"SITE_URL": "https://pv.example.gouv.fr", "PORT": "8123"}
+    assert _site_url(explicit, tmp_path) == "https://pv.example.gouv.fr"
 
 
 def _database_options(env: dict[str, str], tmp_path: Path) -> str:
@@ -127,6 +173,7 @@ PRODUCTION = {
     "SECRET_KEY": "kJ8s-2QpZr7vXw0LmN4bYc6TdUe1FgHh3iAoBj5Ck9Dl_EfGaHbIcJdKeLfMgNh",
     "FERNET_KEYS": GOOD_FERNET,
     "AUDIT_HMAC_KEY": "Zq1Wx2Ec3Rv4Tb5Yn6Um7Ik8Ol9Pa0SdFgHjKl",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -203,3 +250,18 @@ def test_settings_audit_head_is_logged_by_the_beat_unless_turned_off(tmp_path: P
     off = _settings({"AUDIT_HEAD_LOG_SECONDS": "0"}, tmp_path, show=show)
     assert off.stdout.split() == ["False"]
     assert "AUDIT_HEAD_LOG_SECONDS" in _settings({"AUDIT_HEAD_LOG_SECONDS": "-1"}, tmp_path).stderr
+
+
+def test_demo_links_and_the_mastodon_callback_follow_port(tmp_path: Path) -> None:
+    """Every e-mail link and the OAuth redirect URI registered with Mastodon use SITE_URL."""
+    show = (
+        "__import__('django').setup() or "
+        "__import__('publishing.services.connect', fromlist=['_']).callback_url(), "
+        "__import__('editorial.emails', fromlist=['_']).post_url(7)"
+    )
+    env = {"PORT": "8123", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = _settings(env, tmp_path, show=show)
+    assert result.returncode == 0, result.stderr
+    callback, link = result.stdout.split()
+    assert callback == "http://127.0.0.1:8123/accounts/connect/mastodon/callback/"
+    assert link == "http://127.0.0.1:8123/posts/7/"

@@ -67,6 +67,7 @@ from .bluesky_records import (
     upload_images,
 )
 from .facets import build_facets
+from .links import bluesky_post_url
 
 # Re-exported: callers and tests know these from here.
 __all__ = [
@@ -268,7 +269,12 @@ class BlueskyAdapter:
                 answer = self._create_gated(client, session.did, rkey, record, gate_record)
             return PublishedRef(
                 remote_id=str(answer["uri"]),
-                url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",
+                url=bluesky_post_url(
+                    server_url=credentials.server_url,
+                    handle=session.handle,
+                    did=session.did,
+                    rkey=rkey,
+                ),
                 extra={"cid": str(answer.get("cid", "")), "rkey": rkey},
             )
 
@@ -351,7 +357,12 @@ class BlueskyAdapter:
                 return None
             return PublishedRef(
                 remote_id=str(answer["uri"]),
-                url=f"https://bsky.app/profile/{session.handle}/post/{rkey}",
+                url=bluesky_post_url(
+                    server_url=credentials.server_url,
+                    handle=session.handle,
+                    did=session.did,
+                    rkey=rkey,
+                ),
                 extra={"cid": str(answer.get("cid", "")), "rkey": rkey},
             )
 

@@ -43,6 +43,7 @@ from .base import (
     Reason,
     checked_server_url,
 )
+from .links import mastodon_status_url
 from .mastodon_server import (
     ServerInfo,
     counting_for,
@@ -301,8 +302,10 @@ def wait_until_processed(
     return media
 
 
-def _ref(status: Any) -> PublishedRef:
-    return PublishedRef(remote_id=str(status["id"]), url=str(status["url"] or status["uri"]))
+def _ref(api: Mastodon, status: Any) -> PublishedRef:
+    return PublishedRef(
+        remote_id=str(status["id"]), url=mastodon_status_url(str(api.api_base_url), status)
+    )
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -433,7 +436,7 @@ class MastodonAdapter:
             # Mastodon.py failed on our arguments (nothing sent) or on the server's answer
             # (the status exists): which one, only the server can say.
             raise self._after_sdk_fault(api, data, exc) from exc
-        return _ref(status)
+        return _ref(api, status)
 
     def _after_sdk_fault(self, api: Mastodon, data: dict[str, Any], exc: Exception) -> PublishError:
         failure = classify_sdk_fault(exc, doing="posting the status")
@@ -630,7 +633,7 @@ def _search(api: Mastodon, data: dict[str, Any]) -> PublishedRef | None:
             if parent and str(status.get("in_reply_to_id") or "") != parent:
                 continue
             if text_fingerprint(text_of_html(status["content"] or "")) == wanted:
-                return _ref(status)
+                return _ref(api, status)
         page = api.fetch_next(page)
     raise PublishError(
         f"Looked through {LOOKUP_PAGE * LOOKUP_MAX_PAGES} statuses of the account without "

@@ -15,6 +15,7 @@ import uuid
 import zlib
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from atproto_client import Session  # type: ignore[import-untyped]
 
@@ -102,7 +103,11 @@ def test_mastodon_publish_status_readable_with_text_and_language(
     assert "Journée portes ouvertes samedi" in status["content"]
     assert status["language"] == "fr"
     assert status["visibility"] == "public"
-    assert ref.url == status["url"]
+    # The peer has no status page: the link is the status from its API, and it opens.
+    assert ref.url == f"{mastodon_peer.url}/api/v1/statuses/{ref.remote_id}"
+    opened = httpx.get(ref.url, timeout=10)
+    assert opened.status_code == 200
+    assert opened.json()["id"] == ref.remote_id
 
 
 def test_mastodon_same_payload_twice_makes_one_status(
@@ -341,7 +346,12 @@ def test_bluesky_publish_record_has_text_langs_and_exact_facets(
 
     rkey = payload.data["rkey"]
     assert ref.remote_id == f"at://{bluesky_account.did}/app.bsky.feed.post/{rkey}"
-    assert ref.url == f"https://bsky.app/profile/{bluesky_account.handle}/post/{rkey}"
+    # bsky.app knows nothing of a .test handle on a local PDS: the link is the record there.
+    assert ref.url.startswith(f"{bluesky_peer.url}/xrpc/com.atproto.repo.getRecord?")
+    opened = httpx.get(ref.url, timeout=10)
+    assert opened.status_code == 200
+    assert opened.json()["uri"] == ref.remote_id
+    assert opened.json()["value"]["text"] == text
     record = get_record(bluesky_peer, bluesky_account, rkey)
     assert record.cid == ref.extra["cid"]
     value = record.value

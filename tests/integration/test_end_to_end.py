@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from django.utils import timezone
 from mastodon import Mastodon
@@ -117,4 +118,6 @@ def test_end_to_end_draft_to_both_networks(
     assert "SICOM ^JD" in status["content"]
     assert "guichet unique" in status["content"]
     assert status["language"] == "fr"
-    assert status["url"] == masto_pub.remote_url
+    # The demo's links open locally: the peer's API for the status, the PDS for the record.
+    assert httpx.get(masto_pub.remote_url, timeout=10).json()["id"] == masto_pub.remote_id
+    assert httpx.get(bsky_pub.remote_url, timeout=10).json()["uri"] == bsky_pub.remote_id

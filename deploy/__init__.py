@@ -1,0 +1,1 @@
+"""Deployment and demo tooling (run_demo.py, supervise.py, gunicorn and systemd files)."""
