@@ -387,6 +387,9 @@ if CONSULTATION_ESCALATION_HOURS < 0:
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [
     Queue("celery"),
+    # Notification e-mails: their own worker in production and in the demo (`-Q email`, the
+    # others run `-X email`), so a slow mail server never holds a slot the tick needs.
+    Queue("email"),
     Queue("publish.mastodon"),
     Queue("publish.bluesky"),
 ]
@@ -402,6 +405,7 @@ CELERY_BEAT_SCHEDULE = {
     "notification-emails-sweep": {
         "task": "editorial.tasks.sweep_notification_emails",
         "schedule": EMAIL_SWEEP_SECONDS,
+        "options": {"queue": "email"},
     },
 }
 # The audit chain's signed head goes to the log this often (0: never), so that the journal

@@ -80,7 +80,18 @@ def celery_commands() -> dict[str, list[str]]:
     celery = [PY, "-m", "celery", "-A", "config"]
     return {
         # Warnings only: at info level the worker logs every one-second scheduler tick.
-        "worker": [*celery, "worker", "-l", "warning", "--concurrency", "2", "--pool", "threads"],
+        # Every queue but the e-mails': a mail server that answers slowly never holds the
+        # slots the publishing tick needs (the "mail" worker sends them).
+        "worker": [
+            *celery,
+            *("worker", "-n", "publish@%h", "-X", "email", "-l", "warning"),
+            *("--concurrency", "2", "--pool", "threads"),
+        ],
+        "mail": [
+            *celery,
+            *("worker", "-n", "mail@%h", "-Q", "email", "-l", "warning"),
+            *("--concurrency", "2", "--pool", "threads"),
+        ],
         "beat": [*celery, "beat", "-l", "warning"],
     }
 

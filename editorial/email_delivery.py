@@ -63,7 +63,7 @@ def enqueue(notification_ids: list[int]) -> None:
                 (notification_ids,),
                 producer=connection.Producer(auto_declare=False),
                 retry=False,
-                queue="celery",
+                queue="email",
             )
     except Exception:
         logger.warning(

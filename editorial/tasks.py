@@ -16,10 +16,11 @@ def escalate_consultations() -> None:
     consultations.consultations_escalate_overdue()
 
 
-# On the default queue, never a publish.* one: a slow mail server must not delay a post.
+# On their own queue ("email"), consumed by a worker of their own (deploy/systemd,
+# `make run`): a slow mail server must neither delay a post nor the tick that starts it.
 # Retries wait at most 15 minutes (email_delivery.MAX_RETRY_DELAY), well under the broker's
 # visibility timeout; a retry message that is lost anyway is picked up by the sweep.
-@shared_task(bind=True, acks_late=True, ignore_result=True, queue="celery", max_retries=None)
+@shared_task(bind=True, acks_late=True, ignore_result=True, queue="email", max_retries=None)
 def send_notification_emails(self: Any, notification_ids: list[int]) -> None:
     # Idempotent: rows are claimed before sending, so a redelivery sends nothing twice.
     retry_at = email_delivery.notification_emails_send(notification_ids=notification_ids)
@@ -28,7 +29,7 @@ def send_notification_emails(self: Any, notification_ids: list[int]) -> None:
         raise self.retry(countdown=countdown)
 
 
-@shared_task(acks_late=True, ignore_result=True, queue="celery")
+@shared_task(acks_late=True, ignore_result=True, queue="email")
 def sweep_notification_emails() -> None:
     email_delivery.notification_emails_sweep()
 

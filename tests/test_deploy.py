@@ -29,6 +29,7 @@ def test_every_process_restarts_on_its_own() -> None:
     names = sorted(p.name for p in UNITS.glob("*.service"))
     assert names == [
         "porte-voix-beat.service",
+        "porte-voix-mail.service",
         "porte-voix-web.service",
         "porte-voix-worker.service",
     ]
@@ -40,11 +41,23 @@ def test_every_process_restarts_on_its_own() -> None:
         assert service["User"] == "porte-voix", name
 
 
-def test_the_worker_consumes_every_queue_and_beat_keeps_its_schedule_in_the_data_dir() -> None:
+def test_workers_split_the_queues_and_beat_keeps_its_schedule_in_the_data_dir() -> None:
     worker = _unit("porte-voix-worker.service")["Service"]["ExecStart"].split()
-    assert worker[1:5] == ["-A", "config", "worker", "-l"]
-    # No -Q: the ticks ("celery") and both networks' queues are all consumed.
+    assert worker[1:4] == ["-A", "config", "worker"]
+    # Every queue but "email": the ticks ("celery"), both networks' and any queue added later.
     assert "-Q" not in worker and "--queues" not in worker
+    assert worker[worker.index("-X") + 1] == "email"
+    mail = _unit("porte-voix-mail.service")["Service"]["ExecStart"].split()
+    assert mail[1:4] == ["-A", "config", "worker"]
+    assert mail[mail.index("-Q") + 1] == "email"
+    # Every queue the settings declare is consumed by one of the two, "email" by the mail one.
+    from django.conf import settings
+
+    declared = {q.name for q in settings.CELERY_TASK_QUEUES}
+    assert "email" in declared and declared - {"email"}
+    # systemd turns %% into %: Celery then names each worker after the machine (%h).
+    assert worker[worker.index("-n") + 1] == "publish@%%h"
+    assert mail[mail.index("-n") + 1] == "mail@%%h"
     beat = _unit("porte-voix-beat.service")["Service"]["ExecStart"].split()
     assert beat[1:4] == ["-A", "config", "beat"]
     assert beat[beat.index("-s") + 1].startswith("/var/lib/porte-voix/")

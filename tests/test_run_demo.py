@@ -100,3 +100,18 @@ def test_wait_for_web_says_clearly_when_the_server_never_answers(supervisor: Sup
     with pytest.raises(run_demo.DemoStartError, match="did not answer") as raised:
         run_demo.wait_for_web(supervisor, url, timeout=0.5)
     assert url in str(raised.value) and "PORT=" in str(raised.value)
+
+
+def test_demo_sends_e_mails_from_a_worker_of_their_own() -> None:
+    """A mail server that answers slowly fills the mail worker's slots, never the ones the
+    publishing tick needs: the publishing worker takes every queue but "email"."""
+    from editorial import tasks
+
+    commands = run_demo.celery_commands()
+    worker, mail = commands["worker"], commands["mail"]
+    assert worker[worker.index("-X") + 1] == "email" and "-Q" not in worker
+    assert mail[mail.index("-Q") + 1] == "email"
+    for task in (tasks.send_notification_emails, tasks.sweep_notification_emails):
+        assert getattr(task, "queue", None) == "email", task.name
+    # Distinct names: two workers called alike on one machine would clash in Celery's control.
+    assert worker[worker.index("-n") + 1] != mail[mail.index("-n") + 1]

@@ -85,7 +85,7 @@ def test_request_path_does_not_contact_the_mail_server_the_task_does(
     assert smtp.connections == 0
     note = Notification.objects.get(recipient=org.manager, kind=K.SUBMITTED)
     assert note.email_status == S.PENDING
-    assert queued.calls == [([note.pk], "celery")]  # the default queue, never publish.*
+    assert queued.calls == [([note.pk], "email")]  # its own queue, never the tick's or publish.*
 
     tasks.send_notification_emails.apply(args=(queued.ids,))
 
