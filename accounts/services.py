@@ -130,7 +130,9 @@ def social_account_set_active(*, account: SocialAccount, active: bool, by: User)
     locked = SocialAccount.objects.select_for_update().get(pk=account.pk)
     if locked.is_active == active:
         return []
-    with permissions.acting(by=by, cause="account_deactivated" if not active else "account_activated"):
+    with permissions.acting(
+        by=by, cause="account_deactivated" if not active else "account_activated"
+    ):
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         account.is_active = active
