@@ -7,8 +7,9 @@ and of the units below it) or are given per account by an administrator (``Accou
 The guardian rows are never the truth, only its cache: ``sync_user`` recomputes a person's
 rows from what explains them today (their memberships, their per-account grants, whether they
 and the accounts are active: a deactivated account explains no right) and removes every
-other row, in the caller's transaction. The services call it, and receivers (``accounts.receivers``) call it on every save and delete of
-what explains a right, so the admin, inline forms and ``queryset.delete()`` are covered too.
+other row, in the caller's transaction. The services call it, and receivers
+(``accounts.receivers``) call it on every save and delete of what explains a right, so the
+admin, inline forms and ``queryset.delete()`` are covered too.
 Delegations give no rows: they are resolved when used (``editorial.policies``), from the
 member's rights of that day, so one is over the day after its last day without a sweep.
 ``manage.py check_permissions`` reports (``--fix`` repairs) rows that drifted anyway (a
