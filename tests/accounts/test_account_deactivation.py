@@ -11,6 +11,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -150,7 +151,7 @@ def test_can_refuses_on_an_inactive_account_even_with_a_drifted_row(org: Org) ->
 
 
 def test_account_deactivation_service_refuses_who_does_not_administer_it(org: Org) -> None:
-    with pytest.raises(permissions.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.social_account_set_active(account=org.mastodon, active=False, by=org.manager)
     org.mastodon.refresh_from_db()
     assert org.mastodon.is_active
@@ -221,7 +222,7 @@ def test_post_held_by_deactivation_not_withdrawn_by_anyone_else(
     for membership in Membership.objects.filter(user=org.officer):
         services.membership_delete(membership=membership, by=root)
     for who in (org.outsider, org.officer):
-        with pytest.raises(permissions.PermissionDenied):
+        with pytest.raises(PermissionDenied):
             editorial.post_withdraw(post=post, by=_fresh(who), reason="Je retire ce message.")
     post.refresh_from_db()
     assert post.state == PostState.HELD
