@@ -6,9 +6,10 @@ and of the units below it) or are given per account by an administrator (``Accou
 
 The guardian rows are never the truth, only its cache: ``sync_user`` recomputes a person's
 rows from what explains them today (their memberships, their per-account grants, whether they
-and the accounts are active) and removes every other row, in the caller's transaction. The
-services call it, and receivers (``accounts.receivers``) call it on every save and delete of
-what explains a right, so the admin, inline forms and ``queryset.delete()`` are covered too.
+and the accounts are active: a deactivated account explains no right) and removes every
+other row, in the caller's transaction. The services call it, and receivers
+(``accounts.receivers``) call it on every save and delete of what explains a right, so the
+admin, inline forms and ``queryset.delete()`` are covered too.
 Delegations give no rows: they are resolved when used (``editorial.policies``), from the
 member's rights of that day, so one is over the day after its last day without a sweep.
 ``manage.py check_permissions`` reports (``--fix`` repairs) rows that drifted anyway (a
@@ -59,7 +60,9 @@ ROLE_PERMS: dict[str, tuple[Perm, ...]] = {
 
 
 def can(user: User, perm: Perm, account: SocialAccount) -> bool:
-    if not user.is_active:
+    # An inactive account has no rows (``explained_rows``); refused here too, in case a row
+    # drifted (a ``queryset.update`` sends no signal) until ``check_permissions`` removes it.
+    if not user.is_active or not account.is_active:
         return False
     return bool(user.has_perm(perm.value, account))
 
@@ -143,6 +146,11 @@ def acting(*, by: User | None, cause: str) -> Iterator[None]:
         _acting.reset(token)
 
 
+def current_acting() -> Acting | None:
+    """Who is acting and why, as the enclosing service or admin page said (None outside)."""
+    return _acting.get()
+
+
 @dataclass(frozen=True)
 class RightsChange:
     user_id: int
@@ -165,12 +173,14 @@ CODENAMES = {_codename(p): p for p in Perm}
 
 
 def explained_rows(user: User) -> set[Row]:
-    """The rows the user should hold today: their roles on the accounts of their units (and of
-    the units below), and their per-account grants. None for an inactive user.
+    """The rows the user should hold today: their roles on the active accounts of their units
+    (and of the units below), and their per-account grants on active accounts. None for an
+    inactive user.
 
-    A deactivated social account keeps its rows: it is a pause of the account, not the end of
-    anyone's role. Nothing goes out on it (the charter holds its posts, ``accounts_for`` hides
-    it), and its publishers must still hear of the held posts and be able to withdraw them.
+    A deactivated social account explains no right: deactivating it ends them all, in its
+    transaction (audited, cause ``account_deactivated``); reactivating it restores what the
+    memberships and grants still explain. What the people of a deactivated account may still
+    do (hear of its held posts, withdraw them) is asked of ``explains``, not of the rows.
     """
     if not user.is_active:
         return set()
@@ -179,13 +189,41 @@ def explained_rows(user: User) -> set[Row]:
         for unit_id in membership.unit.descendant_ids():
             perms_by_unit.setdefault(unit_id, set()).update(ROLE_PERMS[membership.role])
     rows: set[Row] = set()
-    accounts = SocialAccount.objects.filter(unit_id__in=perms_by_unit)
+    accounts = SocialAccount.objects.filter(unit_id__in=perms_by_unit, is_active=True)
     for account_id, unit_id in accounts.values_list("pk", "unit_id"):
         rows.update((account_id, perm) for perm in perms_by_unit[unit_id])
-    grants = AccountGrant.objects.filter(user_id=user.pk)
+    grants = AccountGrant.objects.filter(user_id=user.pk, account__is_active=True)
     for account_id, right in grants.values_list("account_id", "right"):
         rows.add((account_id, CODENAMES[right]))
     return rows
+
+
+def _explaining_roles(perm: Perm) -> list[str]:
+    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
+
+
+def users_explained(perm: Perm, account: SocialAccount) -> set[int]:
+    """Ids of the active users whose memberships or grants give ``perm`` on the account,
+    whether or not the account is active: on a deactivated account, those who held the right
+    until it was deactivated (and will again if it is reactivated). For telling them of its
+    held posts; never to allow anything but what ``explains`` allows."""
+    chain = [account.unit_id, *(ancestor.pk for ancestor in account.unit.ancestors())]
+    members = Membership.objects.filter(
+        unit_id__in=chain, role__in=_explaining_roles(perm), user__is_active=True
+    ).values_list("user_id", flat=True)
+    granted = AccountGrant.objects.filter(
+        account_id=account.pk, right=_codename(perm), user__is_active=True
+    ).values_list("user_id", flat=True)
+    return set(members) | set(granted)
+
+
+def explains(user: User, perm: Perm, account: SocialAccount) -> bool:
+    """Whether the user's memberships or grants give ``perm`` on the account, whatever the
+    account's state. On an active account this is ``can``; on a deactivated one it is only
+    asked to let its people undo (withdraw a post held because the account was deactivated)."""
+    if account.is_active:
+        return can(user, perm, account)
+    return user.is_active and user.pk in users_explained(perm, account)
 
 
 def _rows_query(user_ids: Iterable[int] | None = None) -> QuerySet[UserObjectPermission]:

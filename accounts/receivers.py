@@ -88,7 +88,15 @@ def account_saved(
     sender: Any, instance: SocialAccount, raw: bool, update_fields: Any, **kwargs: Any
 ) -> None:
     # A worker storing a session or limits changes no right: skip the recomputation.
-    if not raw and _touches(update_fields, "unit"):
+    if raw or not _touches(update_fields, "is_active", "unit"):
+        return
+    if instance.is_active:
+        permissions.sync_account(instance)
+        return
+    # A deactivated account explains no right: its rows end now, audited under that cause
+    # and in the name of whoever acts (the admin's page, a service), if anyone.
+    context = permissions.current_acting()
+    with permissions.acting(by=context.by if context else None, cause="account_deactivated"):
         permissions.sync_account(instance)
 
 

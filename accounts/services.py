@@ -119,6 +119,27 @@ def user_set_active(*, user: User, active: bool, by: User | None) -> None:
 
 
 @transaction.atomic
+def social_account_set_active(*, account: SocialAccount, active: bool, by: User) -> list[str]:
+    """Deactivate (or reactivate) an account. Deactivated, it explains no right: the rows on
+    it end in this transaction (``receivers.account_saved``, audited as
+    ``account_deactivated``), then its scheduled posts are held; their people are told from
+    the memberships and grants (``permissions.users_explained``), not from the rows just
+    removed. Reactivated, the rights its memberships and grants explain come back. Returns
+    the posts held, one line each."""
+    _require_manager(by, account.unit)
+    locked = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    if locked.is_active == active:
+        return []
+    with permissions.acting(
+        by=by, cause="account_deactivated" if not active else "account_activated"
+    ):
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
+        account.is_active = active
+        return social_account_changed(account=locked, by=by, fields=["is_active"])
+
+
+@transaction.atomic
 def social_account_create(
     *,
     network: str,

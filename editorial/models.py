@@ -107,8 +107,17 @@ def _may_publish(instance: models.Model, user: Any) -> bool:
 
 def _may_withdraw(instance: models.Model, user: Any) -> bool:
     # The author changes their mind; a publisher of every account stops what is queued.
+    # Asked of what explains the rights, not of the rows: a deactivated account has none, and
+    # its held posts must still be withdrawable by their author and its publishers.
     post = _post(instance)
-    return _may_edit(post, user) or _holds(user, permissions.Perm.PUBLISH, post)
+    accounts = list(post.accounts.all())
+
+    def explained(perm: permissions.Perm) -> bool:
+        return all(permissions.explains(user, perm, account) for account in accounts)
+
+    return (_is_author(post, user) and explained(permissions.Perm.DRAFT)) or explained(
+        permissions.Perm.PUBLISH
+    )
 
 
 def _published_somewhere(post: Post) -> bool:

@@ -86,7 +86,13 @@ def failure_recipients(post: Post) -> set[int | None]:
     scheduled, and the publishers of its accounts, who can retry or take over."""
     publishers: set[int | None] = set()
     for account in post.accounts.all():
-        publishers |= set(permissions.users_with(permissions.Perm.PUBLISH, account))
+        if account.is_active:
+            publishers |= set(permissions.users_with(permissions.Perm.PUBLISH, account))
+        else:
+            # A deactivated account holds no rows any more: its publishers are those its
+            # memberships and grants name, who held the right until it was deactivated and
+            # must hear that its posts are held.
+            publishers |= permissions.users_explained(permissions.Perm.PUBLISH, account)
     return outcome_recipients(post) | publishers
 
 

@@ -168,6 +168,31 @@ def _account_moved_in_admin(w: World) -> None:
     _admin_post(w, "accounts_socialaccount_change", [account.pk], data)
 
 
+def _account_deactivated_by_service(w: World) -> None:
+    services.social_account_set_active(account=w.org.mastodon, active=False, by=w.root)
+
+
+def _account_deactivated_by_save(w: World) -> None:
+    account = w.org.mastodon
+    account.is_active = False
+    account.save()
+
+
+def _account_deactivated_in_admin(w: World) -> None:
+    account = w.org.mastodon
+    data = {
+        "network": account.network,
+        "server_url": account.server_url,
+        "handle": account.handle,
+        "unit": account.unit_id,
+        "byline_template": account.byline_template,
+        "max_characters": account.max_characters,
+        "characters_reserved_per_url": account.characters_reserved_per_url,
+        # "is_active" left out: the checkbox unticked.
+    }
+    _admin_post(w, "accounts_socialaccount_change", [account.pk], data)
+
+
 def _grant_revoked(w: World) -> None:
     for perm in (P.REVIEW, P.PUBLISH):
         permissions.revoke(w.leaver, perm, w.org.mastodon, by=w.root)
@@ -209,6 +234,7 @@ class Case:
     publishes: bool = True  # the rights given include scheduling
     still_reads: bool = False  # left with a role that reads the unit's posts (author)
     audited: bool = True  # guardian rows were withdrawn, so the audit trail says so
+    cause: str = ""  # the cause the audit gives, when the case names one
 
 
 CASES = {
@@ -232,6 +258,18 @@ CASES = {
     "user deactivated (service)": Case(_as_unit_admin, _user_deactivated_by_service),
     "user deactivated (save)": Case(_as_unit_admin, _user_deactivated_by_save),
     "social account moved to another unit (admin)": Case(_as_unit_admin, _account_moved_in_admin),
+    "social account deactivated (service)": Case(
+        _as_unit_admin, _account_deactivated_by_service, cause="account_deactivated"
+    ),
+    "social account deactivated (save)": Case(
+        _as_unit_admin, _account_deactivated_by_save, cause="account_deactivated"
+    ),
+    "social account deactivated (admin change form)": Case(
+        _as_unit_admin, _account_deactivated_in_admin, cause="account_deactivated"
+    ),
+    "granted account deactivated (service)": Case(
+        _as_grantee, _account_deactivated_by_service, cause="account_deactivated"
+    ),
     "per-account grant revoked": Case(_as_grantee, _grant_revoked),
     "per-account grant deleted (admin bulk action)": Case(_as_grantee, _grant_deleted_in_admin),
     "delegation expired": Case(_as_deputy, _delegation_expired, publishes=False, audited=False),
@@ -321,5 +359,7 @@ def test_revocation_walk_leaves_the_person_unable_to_do_anything(world: World, c
     _assert_can_do_nothing(world, case)
     revoked = AuditEvent.objects.filter(verb="rights_revoked", data__person__id=world.leaver.pk)
     assert revoked.exists() is case.audited
+    if case.cause:
+        assert {e.data["cause"] for e in revoked} == {case.cause}
     # Nothing left for the check to find: the rows are exactly what explains them.
     assert not [d for d in permissions.drift() if d.user.pk == world.leaver.pk]
