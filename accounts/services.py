@@ -65,14 +65,7 @@ def membership_change_role(*, membership: Membership, role: str, by: User | None
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit)
     with permissions.acting(by=by, cause="membership_role_changed"):
-        twin = Membership.objects.filter(user=locked.user, unit=locked.unit, role=role)
-        if twin.exclude(pk=locked.pk).exists():
-            locked.delete()
-            result = twin.get()
-        else:
-            locked.role = role
-            locked.save(update_fields=["role"])
-            result = locked
+        result = _change_or_merge(locked, unit=locked.unit, role=role)
         permissions.sync_user(locked.user)
     return result
 
@@ -84,16 +77,21 @@ def membership_move(*, membership: Membership, unit: OrgUnit, by: User | None) -
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit, unit)
     with permissions.acting(by=by, cause="membership_moved"):
-        twin = Membership.objects.filter(user=locked.user, unit=unit, role=locked.role)
-        if twin.exclude(pk=locked.pk).exists():
-            locked.delete()
-            result = twin.get()
-        else:
-            locked.unit = unit
-            locked.save(update_fields=["unit"])
-            result = locked
+        result = _change_or_merge(locked, unit=unit, role=locked.role)
         permissions.sync_user(locked.user)
     return result
+
+
+def _change_or_merge(membership: Membership, *, unit: OrgUnit, role: str) -> Membership:
+    """The membership becomes (unit, role); when the member already holds that one, the two
+    become one (the unique constraint allows a single row per user, unit and role)."""
+    twin = Membership.objects.filter(user=membership.user, unit=unit, role=role)
+    if twin.exclude(pk=membership.pk).exists():
+        membership.delete()
+        return twin.get()
+    membership.unit, membership.role = unit, role
+    membership.save(update_fields=["unit", "role"])
+    return membership
 
 
 @transaction.atomic
