@@ -22,9 +22,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt | check-python
 system-deps:
 	@bash deploy/install-system-deps.sh
 
-# Node 22 and the Bluesky PDS, cached outside the work tree (see tests/peers/).
+# Node 22 and the Bluesky PDS, cached outside the work tree (see peers/).
 pds:
-	@bash tests/peers/install_pds.sh
+	@bash peers/install_pds.sh
 
 ## make run: the demo — migrates, loads a demo organisation, starts local Mastodon and
 ## Bluesky peers, the web server, a Celery worker and beat. Ctrl-C stops everything.
@@ -33,7 +33,7 @@ run: venv
 
 ## make test: lint, then the whole suite against throwaway Postgres and Redis servers.
 test: venv system-deps pds lint
-	$(BIN)/python -m tests.peers.services run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m peers.services run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-busy: the same suite while stress-ng keeps every core busy (a test that needs an
 ## idle machine is a test of its speed); prints the load it ran under. See docs/operations.md.

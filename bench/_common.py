@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.peers import TetheredProcess  # noqa: E402
-from tests.peers.mastodon import MastodonPeer  # noqa: E402
-from tests.peers.pds import BlueskyPeer  # noqa: E402
-from tests.peers.services import PostgresServer, RedisServer  # noqa: E402
+from peers import TetheredProcess  # noqa: E402
+from peers.mastodon import MastodonPeer  # noqa: E402
+from peers.pds import BlueskyPeer  # noqa: E402
+from peers.services import PostgresServer, RedisServer  # noqa: E402
 
 
 class Timeout(Exception):

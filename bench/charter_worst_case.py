@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.charter_worst_case            # best of 3 runs per case
     .venv/bin/python -m bench.charter_worst_case --runs 1   # quick
 
-The texts are the robustness tests' (tests/charter/odd_texts.py): 100,000-character pastes,
+The texts are the robustness tests' (bench/odd_texts.py): 100,000-character pastes,
 lone surrogates, endless combining marks, "https://" followed by 50,000 dots... The tests
 check that nothing raises on them; this measures how long each takes, because a regular
 expression with catastrophic backtracking turns a paste into minutes of a worker's time.
@@ -30,15 +30,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from charter.engine import CharterConfig, check, counters  # noqa: E402
-from charter.rules import RULES  # noqa: E402
-from charter.snapshot import PostSnapshot  # noqa: E402
-from tests.charter.odd_texts import (  # noqa: E402
+from bench.odd_texts import (  # noqa: E402
     CHECK_ODD_TEXTS,
     ODD_TEXTS,
     check_snapshot,
     rule_snapshot,
 )
+from charter.engine import CharterConfig, check, counters  # noqa: E402
+from charter.rules import RULES  # noqa: E402
+from charter.snapshot import PostSnapshot  # noqa: E402
 
 GOAL_RULE_S = 2.0
 GOAL_CHECK_S = 5.0

@@ -65,8 +65,8 @@ from bench._common import (
 from config import demo
 from deploy import run_demo
 from deploy.supervise import Supervisor
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.pds import BlueskyPeer
+from peers.mastodon import MastodonPeer
+from peers.pds import BlueskyPeer
 
 MB = 1024.0  # /proc reports kB
 QUEUES = ("celery", "publish.mastodon", "publish.bluesky")

@@ -12,7 +12,7 @@ Prints the counts (published once, failed with an alert, duplicates, lost), the 
 injected and the timings as JSON. Exit status 0 only with no duplicate, nothing lost and
 no threadgate problem.
 The same machinery as ``tests/integration/test_fault_campaign.py``
-(``tests/integration/campaign.py``), on its own throwaway PostgreSQL and Redis.
+(``bench/campaign.py``), on its own throwaway PostgreSQL and Redis.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench._common import machine  # noqa: E402
+from bench.campaign import Peers, run_campaign  # noqa: E402
+from peers import free_port  # noqa: E402
+from peers.mastodon import MastodonPeer  # noqa: E402
+from peers.pds import BlueskyPeer  # noqa: E402
+from peers.proxy import FaultProxy  # noqa: E402
+from peers.services import PostgresServer, RedisServer  # noqa: E402
 from publishing.adapters.connect import MASTODON_SCOPES  # noqa: E402
-from tests.integration.campaign import Peers, run_campaign  # noqa: E402
-from tests.peers import free_port  # noqa: E402
-from tests.peers.mastodon import MastodonPeer  # noqa: E402
-from tests.peers.pds import BlueskyPeer  # noqa: E402
-from tests.peers.proxy import FaultProxy  # noqa: E402
-from tests.peers.services import PostgresServer, RedisServer  # noqa: E402
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

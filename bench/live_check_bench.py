@@ -1,10 +1,10 @@
 """Server time of the compose page's live check (issue #4: p95 <= 30 ms).
 
-    .venv/bin/python -m tests.peers.services run -- .venv/bin/python bench/live_check_bench.py
+    .venv/bin/python -m peers.services run -- .venv/bin/python bench/live_check_bench.py
     ... bench/live_check_bench.py --requests 300 --runs 1        # quick
 
 Runs against the database in DATABASE_URL (the throwaway PostgreSQL of
-``tests.peers.services``), migrated into a fresh schema. An officer with a Mastodon and a
+``peers.services``), migrated into a fresh schema. An officer with a Mastodon and a
 Bluesky account posts ``--requests`` realistic drafts (the charter benchmark's generator)
 to ``/posts/live-check/`` exactly as the page's htmx does, through Django's full stack
 (middleware, session, permissions, snapshot, charter, template). Each request is timed
@@ -43,7 +43,7 @@ GOAL_P95_MS = 30.0
 def _setup() -> tuple[Client, list[int]]:
     from accounts.models import Membership
     from accounts.services import membership_create
-    from tests.factories import make_account, make_unit, make_user
+    from bench.people import make_account, make_unit, make_user
 
     unit = make_unit(name="Direction générale", code="dgx")
     officer = make_user(username=f"bench-{time.time_ns()}")
@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine:
-        sys.exit("Run it through tests.peers.services (PostgreSQL), as the docstring shows.")
+        sys.exit("Run it through peers.services (PostgreSQL), as the docstring shows.")
     setup_test_environment()
     call_command("migrate", verbosity=0)
     client, accounts = _setup()

@@ -55,9 +55,9 @@ from bench._common import (
     start_servers,
 )
 from bench._common import log as _log
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.pds import BlueskyPeer
-from tests.peers.services import PostgresServer, RedisServer
+from peers.mastodon import MastodonPeer
+from peers.pds import BlueskyPeer
+from peers.services import PostgresServer, RedisServer
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Server time of submit / approve / schedule while the mail server is slow (issue #12: p95 <=
 150 ms each).
 
-    .venv/bin/python -m tests.peers.services run -- .venv/bin/python -m bench.requests_bench
+    .venv/bin/python -m peers.services run -- .venv/bin/python -m bench.requests_bench
     .venv/bin/python -m bench.requests_bench --iterations 5 --smtp-delay 0.1   # quick, SQLite
 
 A local SMTP server on loopback answers every command (greeting, EHLO, MAIL, RCPT, DATA...)
@@ -14,7 +14,7 @@ call, in process: the server's time, without the network. No worker runs: the e-
 in the broker, and the SMTP server must see no connection during the requests.
 
 Runs on the database and broker the environment gives: PostgreSQL and Redis through
-``tests.peers.services`` (as production), else SQLite and the default broker in a throwaway
+``peers.services`` (as production), else SQLite and the default broker in a throwaway
 DATA_DIR. Prints a JSON report on stdout; exits 1 when an action's p95 exceeds ``--max-p95-ms``.
 """
 
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.peers.smtp import SmtpServer  # noqa: E402
+from peers.smtp import SmtpServer  # noqa: E402
 
 GOAL_P95_MS = 150.0
 ACTIONS = ("submit", "approve", "schedule")
@@ -71,7 +71,7 @@ def _configure(smtp: SmtpServer) -> None:
 def _people() -> tuple[Any, Any, Any]:
     from accounts.models import Membership
     from accounts.services import membership_create
-    from tests.factories import make_account, make_unit, make_user
+    from bench.people import make_account, make_unit, make_user
 
     stamp = time.time_ns()
     unit = make_unit(name="Service communication", code=f"sc{stamp % 10**8}")

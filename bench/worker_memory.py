@@ -69,8 +69,8 @@ from bench._common import (
     start_celery,
     start_servers,
 )
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.pds import BlueskyPeer
+from peers.mastodon import MastodonPeer
+from peers.pds import BlueskyPeer
 
 MB = 1024.0  # /proc reports kB
 

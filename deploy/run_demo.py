@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from config import demo
 from deploy.supervise import Supervisor
-from tests.peers import PeerStartError, wait_until
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.pds import BlueskyPeer
+from peers import PeerStartError, wait_until
+from peers.mastodon import MastodonPeer
+from peers.pds import BlueskyPeer
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

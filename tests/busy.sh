@@ -24,7 +24,7 @@ stop() {
 }
 trap stop EXIT
 started=$(date +%s)
-"$BIN/python" -m tests.peers.services run -- "$BIN/python" -m pytest "$@"
+"$BIN/python" -m peers.services run -- "$BIN/python" -m pytest "$@"
 rc=$?
 awk -v s="$(($(date +%s) - started))" -v c="$cpus" '
   { n++; sum += $1; if ($1 > max) max = $1 }

@@ -16,7 +16,7 @@ from kombu import Connection
 from config import demo
 from deploy import run_demo
 from deploy.supervise import Supervisor
-from tests.peers import LOOPBACK, free_port, wait_until
+from peers import LOOPBACK, free_port, wait_until
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from deploy.supervise import Supervisor
-from tests.peers import wait_until
+from peers import wait_until
 
 # A child that waits for SIGTERM, then notes its name in a shared file (the stopping order);
 # it creates <record>.<name>.ready once its handler is installed.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.odd_texts import CHECK_ODD_TEXTS, FAMILY, check_snapshot
 from charter.engine import (
     CharterConfig,
     CharterParamsError,
@@ -14,7 +15,6 @@ from charter.engine import (
 from charter.rules import RULES, Finding, Severity
 from charter.snapshot import MediaSnapshot
 from tests.charter.builders import bluesky, mastodon, post
-from tests.charter.odd_texts import CHECK_ODD_TEXTS, FAMILY, check_snapshot
 
 MISSING_ALT = (MediaSnapshot("a.jpg", "", mime_type="image/jpeg"),)
 

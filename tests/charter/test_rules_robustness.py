@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.odd_texts import ODD_TEXTS, in_context, rule_snapshot
 from charter.engine import CharterConfig, CharterParamsError, check, normalize_params
 from charter.rules import RULES, Rule, Severity
 from charter.snapshot import MediaSnapshot, PostSnapshot
 from tests.charter.builders import bluesky, mastodon, post
-from tests.charter.odd_texts import ODD_TEXTS, in_context, rule_snapshot
 
 
 @pytest.mark.parametrize("rule", list(RULES.values()), ids=list(RULES))

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from editorial import email_delivery, emails, services, tasks
 from editorial.models import Notification, Post
+from peers import free_port
+from peers.smtp import SmtpServer
 from tests.conftest import Org
-from tests.peers import free_port
-from tests.peers.smtp import SmtpServer
 
 K = Notification.Kind
 S = Notification.EmailStatus

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from peers.mastodon import MastodonPeer
+from peers.pds import BlueskyPeer, BlueskyTestAccount
 from tests.integration.peer_fixtures import serving
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -33,8 +33,8 @@ from publishing.adapters.mastodon import MastodonAdapter
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.peers.mastodon import MastodonPeer
-    from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
+    from peers.mastodon import MastodonPeer
+    from peers.pds import BlueskyPeer, BlueskyTestAccount
 
 TIMEOUT = 5.0
 

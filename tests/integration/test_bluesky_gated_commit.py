@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from peers import free_port
+from peers.pds import BlueskyPeer
+from peers.proxy import Fault, FaultProxy
 from publishing.adapters.base import Credentials, OutgoingPost, PreparedPayload, PublishError
 from publishing.adapters.bluesky import BlueskyAdapter
 from publishing.adapters.bluesky_records import iso_millis, new_tid
-from tests.peers import free_port
-from tests.peers.pds import BlueskyPeer
-from tests.peers.proxy import Fault, FaultProxy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.peers.pds import BlueskyTestAccount
+    from peers.pds import BlueskyTestAccount
 
 TIMEOUT = 5.0
 APPLY_WRITES = "/xrpc/com.atproto.repo.applyWrites"

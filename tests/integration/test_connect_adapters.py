@@ -21,8 +21,8 @@ from publishing.adapters.connect import (
 )
 
 if TYPE_CHECKING:
-    from tests.peers.mastodon import MastodonPeer
-    from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
+    from peers.mastodon import MastodonPeer
+    from peers.pds import BlueskyPeer, BlueskyTestAccount
 
 CALLBACK = "http://testserver/connect/mastodon/callback/"
 TIMEOUT = 5.0

@@ -20,8 +20,8 @@ from tests.integration.test_adapters import closed_port_url
 from tests.integration.test_connect_adapters import consent
 
 if TYPE_CHECKING:
-    from tests.peers.mastodon import MastodonPeer
-    from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
+    from peers.mastodon import MastodonPeer
+    from peers.pds import BlueskyPeer, BlueskyTestAccount
 
 pytestmark = pytest.mark.django_db
 

@@ -26,11 +26,11 @@ from mastodon import Mastodon
 
 from accounts.models import Membership, SocialAccount
 from accounts.services import membership_create, social_account_create
+from bench.campaign import CeleryProcess, celery_processes, worker_env
 from editorial import services as editorial
 from editorial.models import PostState
 from publishing.models import Attempt, Publication, PublicationState
 from tests.factories import make_unit, make_user
-from tests.integration.campaign import CeleryProcess, celery_processes, worker_env
 from tests.integration.worker import _database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)

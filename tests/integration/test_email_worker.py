@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from editorial import services
 from editorial.models import Notification
+from peers.smtp import SmtpServer
 from tests.conftest import Org
 from tests.integration.worker import celery_worker_process  # noqa: F401
-from tests.peers.smtp import SmtpServer
 
 
 @pytest.fixture

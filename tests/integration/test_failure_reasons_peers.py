@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from peers.mastodon import MastodonPeer
+from peers.pds import BlueskyPeer, BlueskyTestAccount
 from publishing.adapters import get_adapter
 from publishing.adapters.base import Credentials, MediaItem, OutgoingPost, PublishError, Reason
 from publishing.adapters.bluesky import BlueskyAdapter
 from publishing.adapters.mastodon import MastodonAdapter
 from tests.integration.test_adapters import png
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
 
 TIMEOUT = 10.0
 

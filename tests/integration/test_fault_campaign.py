@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bench.campaign import GATE_EVERY, THREAD_EVERY, Peers, run_campaign
+from peers import free_port
+from peers.mastodon import MastodonPeer
+from peers.pds import BlueskyPeer
+from peers.proxy import FaultProxy
+from peers.services import RedisServer
 from publishing.adapters.connect import MASTODON_SCOPES
-from tests.integration.campaign import GATE_EVERY, THREAD_EVERY, Peers, run_campaign
 from tests.integration.worker import _database_url
-from tests.peers import free_port
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.pds import BlueskyPeer
-from tests.peers.proxy import FaultProxy
-from tests.peers.services import RedisServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

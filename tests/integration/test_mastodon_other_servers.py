@@ -23,6 +23,8 @@ from accounts.models import Membership, SocialAccount
 from accounts.services import membership_create, social_account_create
 from editorial import services as editorial
 from editorial.services import CharterRefused
+from peers.mastodon import MastodonPeer
+from peers.proxy import Fault, FaultProxy
 from publishing import services
 from publishing.adapters.base import Credentials, MediaItem, OutgoingPost, PublishError
 from publishing.adapters.connect import MASTODON_SCOPES
@@ -31,8 +33,6 @@ from publishing.models import Attempt, Publication, PublicationState
 from publishing.services.connection import account_check_connection
 from tests.factories import make_unit, make_user
 from tests.integration.peer_fixtures import serving
-from tests.peers.mastodon import MastodonPeer
-from tests.peers.proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.django_db
 

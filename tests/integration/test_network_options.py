@@ -22,8 +22,8 @@ from publishing.adapters.bluesky_images import blob_cid
 from publishing.adapters.mastodon import MastodonAdapter
 
 if TYPE_CHECKING:
-    from tests.peers.mastodon import MastodonPeer
-    from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
+    from peers.mastodon import MastodonPeer
+    from peers.pds import BlueskyPeer, BlueskyTestAccount
 
 TIMEOUT = 5.0
 

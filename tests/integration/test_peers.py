@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import psycopg
 import redis
 
-from tests.peers.services import PostgresServer, RedisServer
+from peers.services import PostgresServer, RedisServer
 
 if TYPE_CHECKING:
-    from tests.peers.mastodon import MastodonPeer
-    from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
+    from peers.mastodon import MastodonPeer
+    from peers.pds import BlueskyPeer, BlueskyTestAccount
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 

@@ -19,11 +19,11 @@ from tests.integration.test_adapters import (  # noqa: F401 (fixtures)
 )
 
 if TYPE_CHECKING:
+    from peers.mastodon import MastodonPeer
+    from peers.pds import BlueskyPeer, BlueskyTestAccount
     from publishing.adapters.base import Credentials
     from publishing.adapters.bluesky import BlueskyAdapter
     from publishing.adapters.mastodon import MastodonAdapter
-    from tests.peers.mastodon import MastodonPeer
-    from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
 
 
 def test_mastodon_delete_removes_the_status_and_repeats_quietly(

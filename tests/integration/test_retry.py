@@ -61,7 +61,7 @@ def test_retry_same_publication_twice_makes_one_remote_post(
 def test_unreachable_server_fails_visibly_after_last_attempt(
     org: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tests.peers import free_port
+    from peers import free_port
 
     settings.PUBLISH_MAX_ATTEMPTS = 2
     org.mastodon.server_url = f"http://127.0.0.1:{free_port()}"  # nobody listens there

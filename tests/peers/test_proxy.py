@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tests.peers.proxy import Fault, FaultProxy
+from peers.proxy import Fault, FaultProxy
 
 
 class _Handler(BaseHTTPRequestHandler):

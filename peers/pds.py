@@ -1,10 +1,10 @@
 """The Bluesky peer: the reference PDS (``@atproto/pds``) and an in-memory did:plc directory.
 
-    python -m tests.peers.pds install                 # install (or find) the Node packages
-    python -m tests.peers.pds serve [--account alice]  # run until Ctrl-C, print URL/accounts
+    python -m peers.pds install                 # install (or find) the Node packages
+    python -m peers.pds serve [--account alice]  # run until Ctrl-C, print URL/accounts
 
 The Node side is ``pds/server.mjs``; its packages live in a cache outside the work tree
-(``tests/peers/install_pds.sh``). There is no AppView: repo operations work, ``app.bsky.*``
+(``peers/install_pds.sh``). There is no AppView: repo operations work, ``app.bsky.*``
 reads answer 502. Handles end in ``.test``; no invite code; no e-mail is sent.
 """
 
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tests.peers import (
+from peers import (
     PeerStartError,
     register_for_exit,
     serve_until_signalled,
@@ -317,7 +317,7 @@ def _drain(proc: subprocess.Popen[bytes]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.peers.pds", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m peers.pds", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("install", help="install the Node packages if needed, print their paths")
     serve = sub.add_parser("serve", help="run the PDS until Ctrl-C")

@@ -2,7 +2,7 @@
 ``bench/fault_campaign.py`` (N=2,000).
 
 N scheduled posts, each to one Mastodon and one Bluesky account, published by real Celery
-worker processes and a separate beat, through a :class:`~tests.peers.proxy.FaultProxy` in
+worker processes and a separate beat, through a :class:`~peers.proxy.FaultProxy` in
 front of each peer that drops answers after the server accepted, delays, resets, answers 5xx
 and 429 with some probability; meanwhile a worker is SIGKILLed mid-publish and restarted, a
 worker hangs (SIGSTOP) mid-publish past the stale-claim limit and wakes up, Redis
@@ -38,17 +38,17 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tests.peers import TetheredProcess
-from tests.peers.proxy import Fault, FaultProxy
+from peers import TetheredProcess
+from peers.proxy import Fault, FaultProxy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from tests.peers.mastodon import MastodonPeer
-    from tests.peers.pds import BlueskyPeer, BlueskyTestAccount
-    from tests.peers.services import RedisServer
+    from peers.mastodon import MastodonPeer
+    from peers.pds import BlueskyPeer, BlueskyTestAccount
+    from peers.services import RedisServer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # One marker per remote post: the post's, with "t<part>" for the later parts of a thread.
 MARKER = re.compile(r"\bfc[0-9a-f]{6}n\d{5}(?:t\d)?\b")
 THREAD_EVERY = 10  # every tenth post is a two-part thread (the second part replies)

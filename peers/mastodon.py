@@ -1,6 +1,6 @@
 """The Mastodon peer: ``mastodon-mock`` serving the Mastodon REST API from its own process.
 
-    python -m tests.peers.mastodon serve [--port N] [--account alice]
+    python -m peers.mastodon serve [--port N] [--account alice]
 
 A separate process, not a thread of the test process: a Celery worker in another process
 reaches it the same way, and the test process's frozen clocks (time-machine) or Django
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from mastodon import Mastodon
 
-from tests.peers import (
+from peers import (
     LOOPBACK,
     PeerStartError,
     register_for_exit,
@@ -336,7 +336,7 @@ def _drain(stream: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.peers.mastodon", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m peers.mastodon", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     serve = sub.add_parser("serve", help="run mastodon-mock until Ctrl-C")
     serve.add_argument("--port", type=int, default=None)

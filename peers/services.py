@@ -1,7 +1,7 @@
 """Throwaway PostgreSQL and Redis servers on loopback, and a launcher around a command.
 
-    python -m tests.peers.services run [--no-postgres] [--no-redis] -- pytest -q
-    python -m tests.peers.services serve
+    python -m peers.services run [--no-postgres] [--no-redis] -- pytest -q
+    python -m peers.services serve
 
 ``run`` starts the servers, runs the command with ``DATABASE_URL`` and ``REDIS_URL`` in its
 environment, stops the servers and exits with the command's exit code. ``serve`` prints the
@@ -29,7 +29,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.peers import (
+from peers import (
     LOOPBACK,
     PeerStartError,
     TetheredProcess,
@@ -433,7 +433,7 @@ def _serve(servers: list[PostgresServer | RedisServer]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.peers.services", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m peers.services", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     for name in ("run", "serve"):
         action = sub.add_parser(name)

@@ -50,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tests.peers import LOOPBACK
+from peers import LOOPBACK
 
 if TYPE_CHECKING:
     from collections.abc import Collection
