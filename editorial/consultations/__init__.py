@@ -8,15 +8,6 @@ as consent: at the deadline the unit's head is alerted, after a grace period the
 
 from __future__ import annotations
 
-from editorial.consultations.rules import (
-    ANSWERABLE_STATES,
-    ASKABLE_STATES,
-    answer_refusal,
-    ask_refusal,
-    cancel_refusal,
-    unit_heads,
-    unit_members,
-)
 from editorial.consultations.selectors import (
     ConsultationRow,
     consultation_get_for,
@@ -31,6 +22,15 @@ from editorial.consultations.services import (
     consultations_escalate_overdue,
     consultations_override,
     escalation_grace,
+)
+from editorial.policies.consultations import (
+    ANSWERABLE_STATES,
+    ASKABLE_STATES,
+    answer_refusal,
+    ask_refusal,
+    cancel_refusal,
+    unit_heads,
+    unit_members,
 )
 
 __all__ = [

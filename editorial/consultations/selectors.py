@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from editorial import selectors
-from editorial.consultations.rules import ANSWERABLE_STATES, answer_refusal, cancel_refusal
 from editorial.models import Consultation, Post
+from editorial.policies.consultations import ANSWERABLE_STATES, answer_refusal, cancel_refusal
 
 
 def consultations_of(post: Post) -> QuerySet[Consultation]:
