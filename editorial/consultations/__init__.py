@@ -8,13 +8,6 @@ as consent: at the deadline the unit's head is alerted, after a grace period the
 
 from __future__ import annotations
 
-from editorial.consultations.selectors import (
-    ConsultationRow,
-    consultation_get_for,
-    consultation_queue,
-    consultation_rows,
-    consultations_of,
-)
 from editorial.consultations.services import (
     consultation_answer,
     consultation_cancel,
@@ -31,6 +24,13 @@ from editorial.policies.consultations import (
     cancel_refusal,
     unit_heads,
     unit_members,
+)
+from editorial.selectors.consultations import (
+    ConsultationRow,
+    consultation_get_for,
+    consultation_queue,
+    consultation_rows,
+    consultations_of,
 )
 
 __all__ = [
