@@ -3,7 +3,8 @@
 - ``chains``: which approval chain applies to a post (policies, the built-in steps, tiers);
 - ``approvers``: who may approve a step, deputies included;
 - ``review``: where the chain stands and why a user may not approve now (``may_approve``);
-- ``consultations``: who may ask, answer and cancel a consultation, and who is alerted.
+- ``consultations``: who may ask, answer and cancel a consultation, and who is alerted;
+- ``posts``: who may act on a post outside the chain (``may_retry``).
 
 The public names are re-exported, so ``from editorial import policies`` then
 ``policies.may_approve(...)`` reads the same as before the package.
@@ -38,6 +39,7 @@ from editorial.policies.consultations import (
     unit_heads,
     unit_members,
 )
+from editorial.policies.posts import may_retry
 from editorial.policies.review import (
     StepStatus,
     approval_refusal,
@@ -76,6 +78,7 @@ __all__ = [
     "hierarchy_unit",
     "is_complete",
     "may_approve",
+    "may_retry",
     "open_step",
     "policy_for",
     "policy_for_account",
