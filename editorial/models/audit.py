@@ -13,7 +13,7 @@ from editorial.models.states import PostState
 
 
 class AuditEvent(models.Model):
-    """Append-only and hash-chained: services only ever create these (``services._audit``).
+    """Append-only and hash-chained: services only ever create these (``editorial.workflow.audit``).
 
     Each event stores the hash of the one before it, so an edited, deleted or inserted row
     breaks the chain and ``manage.py verify_audit`` names it; its signature (``mac``) shows a

@@ -95,7 +95,7 @@ class Consultation(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # Closed unanswered by the urgent procedure (``editorial.urgent``): the post-hoc review
+    # Closed unanswered by the urgent procedure (``editorial.services.urgent``): the post-hoc review
     # that publication opened says who published it, when, and why it could not wait.
     overridden_at = models.DateTimeField(null=True, blank=True)
     overridden_by_urgent = models.ForeignKey(

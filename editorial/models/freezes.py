@@ -39,7 +39,8 @@ class Freeze(models.Model):
         ordering = ["-frozen_at", "-pk"]
         verbose_name = _("freeze")
         # Freezing every account is for the organisation's own administrators, not for the
-        # administrator of one ministry among several (editorial.services.organisation_admin).
+        # administrator of one ministry among several
+        # (editorial.policies.freezes.organisation_admin).
         permissions = [
             ("freeze_organisation", "Can freeze and lift publishing for the whole organisation")
         ]

@@ -16,8 +16,8 @@ from editorial.models.revisions import Revision
 class PostHocReview(models.Model):
     """The review owed after an urgent publication, by the approvers of the skipped steps.
 
-    Written once by ``editorial.urgent.post_publish_urgently``; completed once, by any one of
-    the skipped approvers or their deputy, who confirms or objects with a comment.
+    Written once by ``editorial.services.urgent.post_publish_urgently``; completed once, by
+    any one of the skipped approvers or their deputy, who confirms or objects with a comment.
     """
 
     class Outcome(models.TextChoices):

@@ -291,7 +291,8 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def retract(self) -> None:
         pass
 
-    # The urgent procedure (editorial.urgent): pending steps are skipped and reviewed afterwards.
+    # The urgent procedure (editorial.services.urgent): pending steps are skipped and
+    # reviewed afterwards.
     @transition(
         field=state, source=S.IN_REVIEW, target=S.APPROVED, permission=_may_publish_urgently
     )

@@ -14,7 +14,7 @@ from editorial.models.revisions import Revision
 
 class Waiver(models.Model):
     """A charter rule lifted on one revision, by someone with the waive right who is not the
-    author, with a category and a written reason (``editorial.waivers``).
+    author, with a category and a written reason (``editorial.services.waivers``).
 
     Bound to the revision: an edit makes a new revision that the waiver does not cover, so a
     waiver is never deleted nor edited; the history shows it voided by the next revision.
