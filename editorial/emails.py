@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from editorial import failures
+from editorial import failures, policies
 from editorial.models import Notification, NotificationPreference
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def failure_context(note: Notification) -> dict[str, Any]:
         "managed_units": failures.reconnecting_units(note.recipient, worded),
         "accounts_url": site + reverse("publishing:accounts"),
         "retry_url": post_url(post.pk) + "#retry"
-        if post is not None and failures.may_retry(post, note.recipient)
+        if post is not None and policies.may_retry(post, note.recipient)
         else "",
     }
 

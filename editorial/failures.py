@@ -6,24 +6,24 @@ imports publishing, so the codes arrive as plain data (``post_record_outcomes``)
 in ``Post.remote_links`` and ``Notification.data``. Worded when read, like a charter hold
 (``models.hold_words``): each reader reads them in their own language, the network's own
 words only as a quoted detail.
+
+Plain data in, words out: this module imports no editorial model (``Post.failures`` and
+``Notification.failures`` call it), and whether a user may retry is a policy
+(``editorial.policies.posts.may_retry``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed, has_transition_perm
 
 from accounts import permissions
 from accounts.models import SocialAccount, User
-
-if TYPE_CHECKING:
-    from editorial.models import Post
 
 NEEDS_RECONNECTION = "needs_reconnection"
 UNKNOWN = "unknown"
@@ -185,13 +185,6 @@ def record(publications: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """What a FAILED notification stores (``Notification.data``) to be worded when read."""
     failed = [fields for p in publications if (fields := failure_fields(p))]
     return {"failures": failed} if failed else {}
-
-
-def may_retry(post: Post | None, user: User) -> bool:
-    """Whether ``user`` may retry this failed post now (the retry button is theirs)."""
-    if post is None:
-        return False
-    return bool(can_proceed(post.retry) and has_transition_perm(post.retry, user))
 
 
 def reconnecting_units(user: User, failures: Iterable[FailureWords]) -> set[int]:

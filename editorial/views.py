@@ -631,7 +631,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     worded = {n.pk: n.failures for n in notes if n.kind == Notification.Kind.FAILED}
     managed = failures.reconnecting_units(user, [f for fs in worded.values() for f in fs])
     failed_posts = {n.post_id: n.post for n in notes if n.pk in worded}
-    retry = {pk for pk, post in failed_posts.items() if failures.may_retry(post, user)}
+    retry = {pk for pk, post in failed_posts.items() if policies.may_retry(post, user)}
     return render(
         request,
         "editorial/notifications.html",

@@ -8,7 +8,15 @@ as consent: at the deadline the unit's head is alerted, after a grace period the
 
 from __future__ import annotations
 
-from editorial.consultations.rules import (
+from editorial.consultations.services import (
+    consultation_answer,
+    consultation_cancel,
+    consultation_request,
+    consultations_escalate_overdue,
+    consultations_override,
+    escalation_grace,
+)
+from editorial.policies.consultations import (
     ANSWERABLE_STATES,
     ASKABLE_STATES,
     answer_refusal,
@@ -17,20 +25,12 @@ from editorial.consultations.rules import (
     unit_heads,
     unit_members,
 )
-from editorial.consultations.selectors import (
+from editorial.selectors.consultations import (
     ConsultationRow,
     consultation_get_for,
     consultation_queue,
     consultation_rows,
     consultations_of,
-)
-from editorial.consultations.services import (
-    consultation_answer,
-    consultation_cancel,
-    consultation_request,
-    consultations_escalate_overdue,
-    consultations_override,
-    escalation_grace,
 )
 
 __all__ = [

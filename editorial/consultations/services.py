@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
 from editorial import notifications, policies
-from editorial.consultations.rules import (
+from editorial.models import Consultation, Notification, Post, PostHocReview, PostState
+from editorial.policies.consultations import (
     ANSWERABLE_STATES,
     ASKABLE_STATES,
     answer_refusal,
@@ -24,7 +25,6 @@ from editorial.consultations.rules import (
     unit_heads,
     unit_members,
 )
-from editorial.models import Consultation, Notification, Post, PostHocReview, PostState
 from editorial.services import EditorialError, TransitionRefused, _audit, _lock
 
 S = PostState

@@ -1,4 +1,5 @@
-"""Reads that depend on who asks. Every view fetches posts through these (404 otherwise)."""
+"""Reads of posts that depend on who asks. Every view fetches posts through these (404
+otherwise); the review queue and the approval chain as a user sees it."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from editorial.models import (
     Approval,
     AuditEvent,
     Consultation,
-    Freeze,
-    Notification,
     Post,
     PostState,
     PostTier,
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _visible_account_ids(user: User) -> set[int]:
+def visible_account_ids(user: User) -> set[int]:
     ids: set[int] = set()
     for perm in permissions.Perm:
         ids.update(permissions.accounts_for(user, perm).values_list("pk", flat=True))
@@ -50,7 +49,7 @@ def posts_visible_to(user: User) -> QuerySet[Post]:
     )
     posts: QuerySet[Post] = (
         Post.objects.filter(
-            Q(author=user) | Q(accounts__in=_visible_account_ids(user)) | Q(consulted)
+            Q(author=user) | Q(accounts__in=visible_account_ids(user)) | Q(consulted)
         )
         .distinct()
         .select_related("author", "unit", "current_revision")
@@ -177,71 +176,3 @@ def _tier_at_submission(post: Post) -> tuple[PostTier, list[str]] | None:
 
 def post_history(post: Post) -> QuerySet[AuditEvent]:
     return post.events.select_related("actor", "on_behalf_of").order_by("created_at", "pk")
-
-
-# --- freezes ---------------------------------------------------------------------------
-
-
-def active_freezes() -> QuerySet[Freeze]:
-    freezes: QuerySet[Freeze] = Freeze.objects.filter(lifted_at__isnull=True).select_related(
-        "account", "frozen_by"
-    )
-    return freezes
-
-
-@dataclass(frozen=True)
-class FreezeState:
-    org_wide: bool  # an organisation-wide freeze is active: nothing starts
-    account_ids: frozenset[int]  # accounts frozen on their own
-
-    def blocks(self, account_ids: set[int]) -> bool:
-        return self.org_wide or bool(self.account_ids & account_ids)
-
-
-def freeze_state() -> FreezeState:
-    rows = list(Freeze.objects.filter(lifted_at__isnull=True).values_list("account_id", flat=True))
-    return FreezeState(
-        org_wide=None in rows, account_ids=frozenset(i for i in rows if i is not None)
-    )
-
-
-def without_frozen(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """Leave out posts that a freeze holds: all of them under an organisation-wide freeze,
-    else those with at least one frozen account. Evaluated in the same query as the claim."""
-    active = Freeze.objects.filter(lifted_at__isnull=True)
-    return posts.exclude(Exists(active.filter(account__isnull=True))).exclude(
-        Exists(active.filter(account__posts=OuterRef("pk")))
-    )
-
-
-def freezes_visible_to(user: User) -> QuerySet[Freeze]:
-    """The organisation's freezes, and those of the accounts the user may publish on."""
-    freezes = Freeze.objects.select_related("account", "frozen_by", "lifted_by")
-    if user.is_superuser:
-        return freezes
-    accounts = permissions.accounts_for(user, permissions.Perm.PUBLISH).values("pk")
-    return freezes.filter(Q(account__isnull=True) | Q(account__in=accounts))
-
-
-def freezes_concerning(user: User) -> list[Freeze]:
-    """Active freezes the user should be warned of on every page: the organisation's, and
-    those of the accounts they hold any grant on. One query when nothing is frozen."""
-    active = list(active_freezes())
-    if not active or all(f.account_id is None for f in active):
-        return active
-    mine = _visible_account_ids(user)
-    return [f for f in active if f.account_id is None or f.account_id in mine]
-
-
-# --- notifications -----------------------------------------------------------------------
-
-
-def notifications_for(user: User) -> QuerySet[Notification]:
-    notes: QuerySet[Notification] = Notification.objects.filter(recipient=user).select_related(
-        "post", "post__current_revision"
-    )
-    return notes
-
-
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

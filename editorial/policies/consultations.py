@@ -7,8 +7,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, OrgUnit, User
-from editorial import policies
 from editorial.models import Consultation, Post, PostState
+from editorial.policies.review import approves_any_step
 
 S = PostState
 # Asking makes sense before approval: afterwards the content is settled.
@@ -45,9 +45,7 @@ def ask_refusal(post: Post, user: User) -> str | None:
             "id": post.pk,
             "state": post.get_state_display(),
         }
-    if not user.is_active or not (
-        post.author_id == user.pk or policies.approves_any_step(post, user)
-    ):
+    if not user.is_active or not (post.author_id == user.pk or approves_any_step(post, user)):
         return _("Only the author or an approver of post #%(id)s can ask for a consultation.") % {
             "id": post.pk
         }

@@ -9,9 +9,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from editorial import selectors
-from editorial.consultations.rules import ANSWERABLE_STATES, answer_refusal, cancel_refusal
 from editorial.models import Consultation, Post
+from editorial.policies.consultations import ANSWERABLE_STATES, answer_refusal, cancel_refusal
+
+# The module, not its names: selectors.posts reads the urgent procedure's post-hoc reviews,
+# whose services import the consultations' reads back; a name imported here would not exist
+# yet while that cycle is being loaded, a module attribute is looked up when called.
+from editorial.selectors import posts
 
 
 def consultations_of(post: Post) -> QuerySet[Consultation]:
@@ -32,7 +36,7 @@ def consultation_get_for(user: User, pk: int) -> Consultation:
     consultation = Consultation.objects.select_related("unit", "requested_by").filter(pk=pk).first()
     if consultation is None:
         raise Http404
-    consultation.post = selectors.post_get_for(user, consultation.post_id)
+    consultation.post = posts.post_get_for(user, consultation.post_id)
     return consultation
 
 
@@ -47,7 +51,7 @@ class ConsultationRow:
 
 def consultation_rows(post: Post, user: User) -> list[ConsultationRow]:
     now = timezone.now()
-    mine = set(selectors.member_unit_ids(user))
+    mine = set(posts.member_unit_ids(user))
     rows = []
     for consultation in consultations_of(post):
         consultation.post = post
@@ -69,7 +73,7 @@ def consultation_queue(user: User) -> list[ConsultationRow]:
     now = timezone.now()
     pending = (
         Consultation.objects.unanswered()
-        .filter(unit__in=selectors.member_unit_ids(user), post__state__in=ANSWERABLE_STATES)
+        .filter(unit__in=posts.member_unit_ids(user), post__state__in=ANSWERABLE_STATES)
         .exclude(post__author=user)
         .exclude(requested_by=user)
         .select_related("unit", "requested_by", "post", "post__current_revision", "post__author")

@@ -1,15 +1,4 @@
-"""Who must approve a post: the chain of steps that applies, and who may approve each step.
-
-A policy is attached to a social account or an org unit; the most specific wins (the
-account's own, else the nearest unit's going up the tree from the account's unit). Without
-one, the built-in default applies: one step, any reviewer holding the review grant on every
-account of the post. A post on several accounts follows each account's chain, one after the
-other (the default step first when some account has no policy of its own).
-
-A political post (chosen by the author, or raised by the charter during a pre-electoral
-period) is never left to the ordinary single reviewer: a chain with no step of its own for the
-political tier gets the built-in one, the speaking unit's head (its administrators) or an
-electoral referent acting for it.
+"""Where a post's approval chain stands, and why a user may not approve now.
 
 Steps are sequential: step k+1 opens once step k is satisfied by approvals of the current
 content hash. Reads only: ``editorial.services`` records approvals and moves the post.
@@ -18,188 +7,19 @@ content hash. Reads only: ``editorial.services`` records approvals and moves the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
-from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
-from charter.engine import CheckReport
-from charter.selectors import electoral_referents_for_unit
-from editorial.models import (
-    TIER_ORDER,
-    Approval,
-    ApprovalPolicy,
-    ApprovalStep,
-    Consultation,
-    Post,
-    PostTier,
-)
+from accounts.models import Membership
+from editorial.models import Approval, ApprovalStep, Consultation, Post
+from editorial.policies.approvers import approver_rights, hierarchy_unit
+from editorial.policies.chains import steps_for
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 Kind = ApprovalStep.Kind
-HIERARCHY_ROLES = (Membership.Role.REVIEWER, Membership.Role.ADMIN)
-
-
-def default_step() -> ApprovalStep:
-    """Today's rule as a step (unsaved: its approvals carry no step)."""
-    return ApprovalStep(
-        name=_("Review"), kind=Kind.ACCOUNT_REVIEWERS, mode=ApprovalStep.Mode.ANY, order=0
-    )
-
-
-def political_default_step() -> ApprovalStep:
-    """The political tier's built-in step (unsaved), after the chain's other steps."""
-    return ApprovalStep(
-        name=_("Unit head or electoral referent"),
-        kind=Kind.ELECTORAL,
-        mode=ApprovalStep.Mode.ANY,
-        order=1,
-        tiers=[PostTier.POLITICAL.value],
-    )
-
-
-def _has_political_step(steps: list[ApprovalStep]) -> bool:
-    return any(s.kind == Kind.ELECTORAL or PostTier.POLITICAL in (s.tiers or []) for s in steps)
-
-
-@dataclass(frozen=True)
-class Chain:
-    policies: tuple[ApprovalPolicy, ...]
-    # Every step of the chain in order, whatever the tier (see ``steps_for``).
-    steps: tuple[ApprovalStep, ...]
-
-
-def policy_for_account(account: SocialAccount) -> ApprovalPolicy | None:
-    policy = ApprovalPolicy.objects.filter(account=account).first()
-    if policy is not None:
-        return policy
-    units = [account.unit, *account.unit.ancestors()]
-    by_unit = {p.unit_id: p for p in ApprovalPolicy.objects.filter(unit__in=units)}
-    return next((by_unit[u.pk] for u in units if u.pk in by_unit), None)
-
-
-def policy_for(post: Post) -> Chain:
-    policies: list[ApprovalPolicy] = []
-    uses_default = False
-    for account in sorted(post.accounts.select_related("unit"), key=lambda a: a.pk):
-        policy = policy_for_account(account)
-        if policy is None:
-            uses_default = True
-        elif policy not in policies:
-            policies.append(policy)
-    steps = [default_step()] if uses_default else []
-    for policy in policies:
-        steps += list(policy.steps.select_related("unit", "group"))
-    if not _has_political_step(steps):
-        steps.append(political_default_step())
-    return Chain(policies=tuple(policies), steps=tuple(steps))
-
-
-def charter_tier(post: Post, report: CheckReport) -> tuple[PostTier, list[str]] | None:
-    """The tier the charter's findings demand above the post's own (an election window
-    needs the electoral referent), with the rules that demand it; None if none does.
-    Submission raises the post to it; the draft's chain panel shows the steps it adds."""
-    wanted = [f for f in report.findings if f.min_tier in TIER_ORDER]
-    if not wanted:
-        return None
-    needed = max((PostTier(f.min_tier) for f in wanted), key=TIER_ORDER.index)
-    if TIER_ORDER.index(needed) <= TIER_ORDER.index(PostTier(post.tier)):
-        return None
-    return needed, sorted({f.rule for f in wanted if f.min_tier == needed})
-
-
-def steps_for(post: Post, chain: Chain | None = None) -> list[ApprovalStep]:
-    """The steps that apply to the post's tier. Never none: four-eyes needs one approval."""
-    steps = [s for s in (chain or policy_for(post)).steps if s.applies_to(post.tier)]
-    return steps or [default_step()]
-
-
-def hierarchy_unit(unit: OrgUnit, levels_up: int) -> OrgUnit:
-    """The unit ``levels_up`` above ``unit``; a shorter tree stops at its top unit."""
-    node = unit
-    for _level in range(levels_up):
-        if node.parent is None:
-            break
-        node = node.parent
-    return node
-
-
-def scope_unit(step: ApprovalStep, post: Post) -> OrgUnit | None:
-    """The unit through which the step's approvers hold their right (None: no unit)."""
-    if step.kind == Kind.ROLE_IN_UNIT:
-        return step.unit
-    if step.kind == Kind.HIERARCHY:
-        return hierarchy_unit(post.unit, step.levels_up)
-    if step.kind == Kind.ELECTORAL:
-        return post.unit
-    return None
-
-
-def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
-    """Active users who may approve the step in their own right (the author included)."""
-    users = get_user_model().objects.filter(is_active=True)
-    if step.kind == Kind.ACCOUNT_REVIEWERS:
-        accounts = list(post.accounts.all())
-        if not accounts:
-            return set()
-        grants = [permissions.users_with(permissions.Perm.REVIEW, a) for a in accounts]
-        return set.intersection(*grants)
-    if step.kind == Kind.GROUP:
-        if step.group_id is None:
-            return set()
-        return set(users.filter(groups=step.group_id).values_list("pk", flat=True))
-    if step.kind == Kind.ELECTORAL:
-        heads = Membership.objects.filter(
-            unit=post.unit, role=Membership.Role.ADMIN, user__is_active=True
-        )
-        return set(heads.values_list("user_id", flat=True)) | electoral_referents_for_unit(
-            post.unit
-        )
-    unit = scope_unit(step, post)
-    roles = HIERARCHY_ROLES if step.kind == Kind.HIERARCHY else (step.role,)
-    members = Membership.objects.filter(unit=unit, role__in=roles, user__is_active=True)
-    return set(members.values_list("user_id", flat=True))
-
-
-def _delegation_covers(delegation: Delegation, step: ApprovalStep, post: Post) -> bool:
-    if step.kind == Kind.ACCOUNT_REVIEWERS:
-        return all(delegation.covers(a.unit) for a in post.accounts.select_related("unit"))
-    return delegation.covers(scope_unit(step, post))
-
-
-def approver_rights(
-    step: ApprovalStep, post: Post, *, today: date | None = None
-) -> dict[int, int | None]:
-    """Who may approve the step: user id → None in their own right, or the member they stand in
-    for (a delegation active ``today``). Nobody stands in for the author."""
-    today = today or timezone.localdate()
-    direct = direct_approvers(step, post)
-    rights: dict[int, int | None] = dict.fromkeys(direct)
-    delegations = (
-        Delegation.objects.filter(
-            from_user_id__in=direct - {post.author_id},
-            starts_on__lte=today,
-            ends_on__gte=today,
-            to_user__is_active=True,
-        )
-        .select_related("unit")
-        .order_by("pk")
-    )
-    for delegation in delegations:
-        if delegation.to_user_id not in rights and _delegation_covers(delegation, step, post):
-            rights[delegation.to_user_id] = delegation.from_user_id
-    return rights
-
-
-def eligible_approvers(step: ApprovalStep, post: Post) -> set[int]:
-    """Ids of everyone who may approve the step today, deputies included."""
-    return set(approver_rights(step, post))
 
 
 def _principal(approval: Approval) -> int:

@@ -1,0 +1,139 @@
+"""The audit trail: append-only, hash-chained events and the chain's head."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from editorial.audit import GENESIS_HASH
+from editorial.models.posts import Post
+from editorial.models.states import PostState
+
+
+class AuditEvent(models.Model):
+    """Append-only and hash-chained: services only ever create these (``editorial.workflow.audit``).
+
+    Each event stores the hash of the one before it, so an edited, deleted or inserted row
+    breaks the chain and ``manage.py verify_audit`` names it; its signature (``mac``) shows a
+    chain rewritten by someone without AUDIT_HMAC_KEY. A database trigger (see
+    migration 0002) refuses UPDATE, and on PostgreSQL DELETE, of this table.
+    """
+
+    # Strictly increasing, no gaps: the chain's order (not created_at, which clocks can bend).
+    seq = models.PositiveBigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    # SHA-256 of the canonical event (``editorial.audit.event_digest``), prev_hash included.
+    hash = models.CharField(max_length=64, unique=True)
+    # HMAC-SHA256 of seq and hash under AUDIT_HMAC_KEY (``editorial.audit.event_mac``): without
+    # the key, a rewritten chain cannot be signed again. Empty on events written before signing
+    # began (migration 0023), which the signed event after them vouches for.
+    mac = models.CharField(max_length=64, blank=True, default="")
+    post = models.ForeignKey(Post, null=True, on_delete=models.PROTECT, related_name="events")
+    # Null for the scheduler: the worker never invents a user; see ``on_behalf_of``.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verb = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    # Plain JSON (text, integers, booleans, lists, objects): it is hashed as written.
+    data = models.JSONField(default=dict, blank=True)
+    # Set before hashing (not auto_now_add) so the hash covers the stored value.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.from_state}→{self.to_state}"
+
+    @property
+    def verb_label(self) -> str:
+        return str(EVENT_VERBS.get(self.verb, self.verb))
+
+    @property
+    def from_label(self) -> str:
+        return _state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return _state_label(self.to_state)
+
+
+def _state_label(value: str) -> str:
+    return str(PostState(value).label) if value in PostState.values else value
+
+
+EVENT_VERBS = {
+    "audit_signing_started": _("audit trail signed from here on"),
+    "created": _("created"),
+    "edited": _("edited"),
+    "submitted": _("submitted for review"),
+    "approved": _("approved"),
+    "step_approved": _("step approved"),
+    "resubmitted": _("sent back to review after an edit"),
+    "returned_to_draft": _("back to draft: the charter blocks the edit"),
+    "withdrawn": _("withdrawn before publication"),
+    "retracted": _("retracted: deleted from the networks"),
+    "deleted_remotely": _("deleted on a network"),
+    "remote_deletion_failed": _("deletion on a network failed"),
+    "changes_requested": _("changes requested"),
+    "scheduled": _("scheduled"),
+    "retry": _("retry requested"),
+    "publishing": _("publication started"),
+    "published": _("published"),
+    "failed": _("publication failed"),
+    "frozen": _("publishing frozen"),
+    "unfrozen": _("freeze lifted"),
+    "tier_raised": _("tier raised by the charter"),
+    "held_late": _("held: later than the account allows"),
+    "late_confirmed": _("late publication confirmed"),
+    "late_cancelled": _("late publication cancelled"),
+    "account_connected": _("social account connected"),
+    "account_reconnected": _("social account reconnected"),
+    "commented": _("commented"),
+    "delegation_created": _("delegation given"),
+    "delegation_ended": _("delegation ended"),
+    "rights_revoked": _("rights withdrawn"),
+    "published_urgently": _("approved at once under the urgent procedure"),
+    "posthoc_confirmed": _("post-hoc review: confirmed"),
+    "posthoc_objected": _("post-hoc review: objection"),
+    "consultation_requested": _("consultation requested"),
+    "consultation_answered": _("consultation answered"),
+    "consultation_cancelled": _("consultation cancelled"),
+    "consultation_escalated": _("consultation overdue: escalated"),
+    "consultation_overridden": _("consultation overridden by the urgent procedure"),
+    "consultations_cleared": _("approved: the blocking consultations agree"),
+    "waiver_granted": _("charter finding waived"),
+    "held_by_charter": _("held by the charter: not published"),
+    # Access events told by accounts (accounts.signals.security_event).
+    "login_locked_out": _("login locked out after repeated failures"),
+    "second_factor_enrolled": _("second factor enrolled"),
+    "backup_codes_renewed": _("backup codes renewed"),
+}
+
+
+class AuditChainHead(models.Model):
+    """The chain's last link, in one row that every append locks.
+
+    Holding this row's lock until commit is what keeps two transactions from both extending
+    the same link; it also records the last seq and hash, so a deleted tail shows.
+    """
+
+    ROW = 1
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"audit head {self.seq} {self.hash[:12]}"

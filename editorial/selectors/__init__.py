@@ -1,0 +1,66 @@
+"""Reads that depend on who asks, by topic: posts (and the review queue), consultations,
+freezes, notifications. Views fetch through these (404 otherwise); services never write here.
+
+The public names are re-exported, so ``from editorial import selectors`` then
+``selectors.post_get_for(...)`` reads the same as before the package.
+"""
+
+from __future__ import annotations
+
+# isort: off
+# posts first: it imports the urgent procedure's services, which come back for the
+# consultations' reads; starting here lets that cycle complete (see selectors.consultations).
+from editorial.selectors.posts import (
+    ChainView,
+    QueueItem,
+    approval_chain,
+    member_unit_ids,
+    post_get_for,
+    post_history,
+    posts_visible_to,
+    review_queue,
+    visible_account_ids,
+)
+from editorial.selectors.consultations import (
+    ConsultationRow,
+    consultation_get_for,
+    consultation_queue,
+    consultation_rows,
+    consultations_of,
+)
+from editorial.selectors.freezes import (
+    FreezeState,
+    active_freezes,
+    freeze_state,
+    freezes_concerning,
+    freezes_visible_to,
+    without_frozen,
+)
+from editorial.selectors.notifications import notifications_for, unread_count
+
+# isort: on
+
+__all__ = [
+    "ChainView",
+    "ConsultationRow",
+    "FreezeState",
+    "QueueItem",
+    "active_freezes",
+    "approval_chain",
+    "consultation_get_for",
+    "consultation_queue",
+    "consultation_rows",
+    "consultations_of",
+    "freeze_state",
+    "freezes_concerning",
+    "freezes_visible_to",
+    "member_unit_ids",
+    "notifications_for",
+    "post_get_for",
+    "post_history",
+    "posts_visible_to",
+    "review_queue",
+    "unread_count",
+    "visible_account_ids",
+    "without_frozen",
+]
