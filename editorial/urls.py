@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from editorial import (
-    views,
-    views_comments,
-    views_consultations,
-    views_delegations,
-    views_notifications,
-    views_urgent,
-    views_waivers,
-)
+from editorial.views import comments as views_comments
+from editorial.views import consultations as views_consultations
+from editorial.views import delegations as views_delegations
+from editorial.views import notifications as views_notifications
+from editorial.views import posts as views
+from editorial.views import urgent as views_urgent
+from editorial.views import waivers as views_waivers
 
 app_name = "editorial"
 urlpatterns = [

@@ -122,7 +122,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsultationForm(request.POST, post=post)
     if not form.is_valid():
         # Imported here: the post page's module imports this one for its section.
-        from editorial.views import post_page
+        from editorial.views.posts import post_page
 
         _form_errors(request, form)
         shown = Section(rows=consultations.consultation_rows(post, user), ask_form=form)

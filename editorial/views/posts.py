@@ -32,9 +32,6 @@ from editorial import (
     selectors,
     services,
     urgent,
-    views_consultations,
-    views_urgent,
-    views_waivers,
 )
 from editorial.form_input import nul_refusal, parse_ids, without_nul
 from editorial.forms import (
@@ -60,6 +57,9 @@ from editorial.models import (
 )
 from editorial.networks import NETWORKS
 from editorial.snapshots import build_snapshot, charter_check, links_of
+from editorial.views import consultations as views_consultations
+from editorial.views import urgent as views_urgent
+from editorial.views import waivers as views_waivers
 
 
 def _user(request: HttpRequest) -> User:

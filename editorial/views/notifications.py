@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from editorial import emails
 from editorial.forms_members import NotificationPreferencesForm
-from editorial.views import _user
+from editorial.views.posts import _user
 
 
 @login_required
