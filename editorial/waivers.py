@@ -28,7 +28,7 @@ from charter.rules import RULES
 from charter.selectors import electoral_referents_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
 from editorial import notifications, selectors
-from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
+from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Notification, Post, PostState, Waiver
 from editorial.services import (
     EditorialError,

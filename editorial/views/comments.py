@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from editorial import comments, selectors
-from editorial.forms_members import CommentForm
+from editorial.forms.members import CommentForm
 from editorial.services import EditorialError
 from editorial.views.posts import _user
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import OrgUnit, User
 from editorial import consultations, selectors, services
 from editorial.form_input import IdsChoiceField
-from editorial.forms_dates import LocalDateTimeField
+from editorial.forms.dates import LocalDateTimeField
 from editorial.models import Consultation, Post
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from editorial import delegations
-from editorial.forms_members import DelegationForm
+from editorial.forms.members import DelegationForm
 from editorial.services import EditorialError
 from editorial.views.posts import _user
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from editorial import emails
-from editorial.forms_members import NotificationPreferencesForm
+from editorial.forms.members import NotificationPreferencesForm
 from editorial.views.posts import _user
 
 

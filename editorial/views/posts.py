@@ -26,7 +26,6 @@ from editorial import (
     comments,
     consultations,
     failures,
-    forms_networks,
     history,
     policies,
     selectors,
@@ -34,7 +33,10 @@ from editorial import (
     urgent,
 )
 from editorial.form_input import nul_refusal, parse_ids, without_nul
-from editorial.forms import (
+from editorial.forms import networks as forms_networks
+from editorial.forms.dates import LocalDateTimeField
+from editorial.forms.members import CommentForm
+from editorial.forms.posts import (
     EndPostForm,
     FreezeForm,
     PostForm,
@@ -43,8 +45,6 @@ from editorial.forms import (
     join_thread,
     split_thread,
 )
-from editorial.forms_dates import LocalDateTimeField
-from editorial.forms_members import CommentForm
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,

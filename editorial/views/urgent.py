@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from editorial import policies, selectors, services, urgent
-from editorial.forms_urgent import PostHocReviewForm, UrgentPublishForm
+from editorial.forms.urgent import PostHocReviewForm, UrgentPublishForm
 from editorial.models import Consultation, Post, PostHocReview
 
 

@@ -20,7 +20,7 @@ from accounts.models import User
 from charter.waivers import WaiverCategory
 from editorial import selectors, services, waivers
 from editorial.form_input import nul_refusal
-from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
+from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Post
 
 

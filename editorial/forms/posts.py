@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import SocialAccount
 from editorial import images
 from editorial.form_input import IdsChoiceField
-from editorial.forms_dates import LocalDateTimeField
-from editorial.forms_networks import NetworkOptionsForm
+from editorial.forms.dates import LocalDateTimeField
+from editorial.forms.networks import NetworkOptionsForm
 from editorial.models import PostTier, RevisionMedia
 
 LANGUAGES = [
