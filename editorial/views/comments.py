@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from editorial import comments, selectors
 from editorial.forms.members import CommentForm
 from editorial.services import EditorialError
-from editorial.views.posts import _user
+from editorial.views.common import _user
 
 
 @login_required

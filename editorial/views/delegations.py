@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from editorial import delegations
 from editorial.forms.members import DelegationForm
 from editorial.services import EditorialError
-from editorial.views.posts import _user
+from editorial.views.common import _user
 
 
 @login_required

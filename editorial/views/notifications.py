@@ -1,4 +1,4 @@
-"""Each member's choice of the notifications they receive by email."""
+"""A member's notifications: the list, marking them read, the choice of those sent by email."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from editorial import emails
+from editorial import emails, failures, selectors, services
 from editorial.forms.members import NotificationPreferencesForm
-from editorial.views.posts import _user
+from editorial.models import Notification
+from editorial.views.common import _user
 
 
 @login_required
@@ -39,3 +41,30 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
             "has_email": bool(user.email),
         },
     )
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    notes = list(selectors.notifications_for(user)[:100])
+    # A failure says what to do, and offers only what this reader may do about it.
+    worded = {n.pk: n.failures for n in notes if n.kind == Notification.Kind.FAILED}
+    managed = failures.reconnecting_units(user, [f for fs in worded.values() for f in fs])
+    failed_posts = {n.post_id: n.post for n in notes if n.pk in worded}
+    retry = {pk for pk, post in failed_posts.items() if failures.may_retry(post, user)}
+    return render(
+        request,
+        "editorial/notifications.html",
+        {
+            "notifications": notes,
+            "managed_units": managed,
+            "retryable": retry,
+        },
+    )
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(by=_user(request))
+    return redirect("editorial:notifications")

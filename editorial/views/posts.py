@@ -1,71 +1,39 @@
-"""Thin views: fetch through a selector (404), call one service, turn refusals into messages."""
+"""Writing a post: the dashboard, composing and editing, the live check, its images, submitting."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from accounts.models import User
 from charter.engine import counters
 from charter.highlight import highlight
-from charter.selectors import link_statuses
-from charter.snapshot import LinkStatus, MediaSnapshot
-from editorial import (
-    comments,
-    consultations,
-    failures,
-    history,
-    policies,
-    selectors,
-    services,
-    urgent,
-)
-from editorial.form_input import nul_refusal, parse_ids, without_nul
+from charter.snapshot import MediaSnapshot
+from editorial import selectors, services
+from editorial.form_input import parse_ids, without_nul
 from editorial.forms import networks as forms_networks
 from editorial.forms.dates import LocalDateTimeField
-from editorial.forms.members import CommentForm
-from editorial.forms.posts import (
-    EndPostForm,
-    FreezeForm,
-    PostForm,
-    RequestChangesForm,
-    ScheduleForm,
-    join_thread,
-    split_thread,
-)
+from editorial.forms.posts import PostForm, join_thread, split_thread
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
-    Consultation,
-    Notification,
     Post,
     PostState,
     PostTier,
     RevisionMedia,
 )
 from editorial.networks import NETWORKS
-from editorial.snapshots import build_snapshot, charter_check, links_of
-from editorial.views import consultations as views_consultations
-from editorial.views import urgent as views_urgent
-from editorial.views import waivers as views_waivers
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from editorial.snapshots import build_snapshot, charter_check
+from editorial.views.common import _user
+from editorial.views.post_page import post_page
 
 
 @login_required
@@ -88,20 +56,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ]
             )[:20],
             "can_draft": permissions.accounts_for(user, permissions.Perm.DRAFT).exists(),
-        },
-    )
-
-
-@login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    return render(
-        request,
-        "editorial/queue.html",
-        {
-            "queue": selectors.review_queue(user),
-            "posthoc": urgent.posthoc_reviews_for(user),
-            "consultations": consultations.consultation_queue(user),
         },
     )
 
@@ -335,64 +289,9 @@ def media(request: HttpRequest, pk: int, media_id: int) -> FileResponse:
     return response
 
 
-def _link_rows(text: str) -> list[tuple[str, LinkStatus | None]]:
-    """Each link of the text with what the worker found, None while it is not checked."""
-    urls = links_of(text)
-    found = {s.url: s for s in link_statuses(urls)}
-    return [(url, found.get(url)) for url in dict.fromkeys(urls)]
-
-
 @login_required
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return post_page(request, pk)
-
-
-def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any) -> HttpResponse:
-    """The post page; ``shown`` replaces parts of its context, e.g. a refused form shown again
-    with what was typed and its errors (a time on a clock-change night asks its question
-    there: a redirect would lose both)."""
-    user = _user(request)
-    post = selectors.post_get_for(user, pk)
-    revision = post.current_revision
-    context: dict[str, Any] = {
-        "post": post,
-        "revision": revision,
-        "media": list(revision.media.all()) if revision else [],
-        "history": history.post_history(post),
-        "comments": comments.comments_for(post),
-        "comment_form": CommentForm(),
-        # The banner quotes the latest request for changes, not the latest comment.
-        "changes_note": post.events.filter(verb="changes_requested").order_by("-seq").first(),
-        "chain": selectors.approval_chain(post, user),
-        "links": _link_rows(revision.text if revision else ""),
-        "consultations": views_consultations.section(post, user),
-        "failures": post.failures,
-        "managed_units": failures.reconnecting_units(user, post.failures),
-        "can": {
-            "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,
-            "submit": services.may(post.submit, user),
-            "review": services.may(post.approve, user),
-            "request_changes": services.may(post.request_changes, user),
-            "schedule": services.may(post.schedule, user),
-            "retry": services.may(post.retry, user),
-            "withdraw": services.may(post.withdraw, user),
-            "retract": services.may(post.retract, user),
-            # Offered to a reviewer who may also publish on every account of the post.
-            "approve_and_schedule": services.may(post.approve, user)
-            and policies.would_complete(policies.chain_status(post))
-            and not Consultation.objects.holding(post).exists()
-            and all(
-                permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all()
-            ),
-        },
-        "changes_form": RequestChangesForm(),
-        "end_form": EndPostForm(),
-        "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
-        **views_urgent.post_context(post, user),
-        **views_waivers.post_context(post, user),
-        **shown,
-    }
-    return render(request, "editorial/post.html", context, status=status)
 
 
 def _submit_and_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
@@ -417,234 +316,3 @@ def _submit_and_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _submit_and_redirect(request, pk)
-
-
-def _run(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
-    """Call one service; a refusal becomes a message that says what to change."""
-    try:
-        action()
-    except services.EditorialError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
-
-
-def _seen_revision(request: HttpRequest) -> int | None:
-    """The revision number the approval form carries; None when missing or not a number (a
-    number too long for the database is no revision either)."""
-    seen = request.POST.get("revision", "").strip()
-    if not seen.isascii() or not seen.isdigit() or len(seen) > 9:
-        return None
-    return int(seen)
-
-
-@login_required
-@require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    post = selectors.post_get_for(user, pk)
-    revision = _seen_revision(request)
-    if revision is None:
-        # Never approve "whatever is current": the approver names the revision they read.
-        messages.error(
-            request,
-            _(
-                "The approval does not say which revision you read: open the post again and "
-                "approve from its page."
-            ),
-        )
-        return post_page(request, pk, status=400)
-    if not _run(
-        request,
-        lambda: services.post_approve(post=post, by=user, revision=revision),
-        _("Approved."),
-    ):
-        return redirect("editorial:post", pk=pk)
-    post.refresh_from_db()
-    if post.state == PostState.IN_REVIEW and policies.is_complete(policies.chain_status(post)):
-        # The last step is approved but a blocking consultation holds the post: say which.
-        messages.warning(request, policies.waiting_for_consultations(post) or "")
-    if "and_schedule" in request.POST and services.may(post.schedule, user):
-        _approve_and_schedule(request, post, user)
-    return redirect("editorial:post", pk=pk)
-
-
-def _approve_and_schedule(request: HttpRequest, post: Post, user: User) -> None:
-    """The approval's second half: at the author's requested time; now only when none was
-    asked and the button said so. A requested time that has passed is not read as "now"."""
-    requested = post.requested_publish_at
-    if requested is None:
-        if ScheduleForm.NOW in request.POST:
-            _run(request, lambda: services.post_schedule(post=post, by=user), _("Scheduled."))
-        return
-    if requested <= timezone.now():
-        messages.warning(
-            request,
-            _("The requested time (%(at)s) has passed: choose a new time below, or publish now.")
-            % {"at": formats.date_format(timezone.localtime(requested), "SHORT_DATETIME_FORMAT")},
-        )
-        return
-    _run(
-        request,
-        lambda: services.post_schedule(post=post, by=user, at=requested),
-        _("Scheduled."),
-    )
-
-
-@login_required
-@require_POST
-def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    post = selectors.post_get_for(user, pk)
-    comment = RequestChangesForm(request.POST).data.get("comment", "")
-    refusal = nul_refusal(comment)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("editorial:post", pk=pk)
-    _run(
-        request,
-        lambda: services.post_request_changes(post=post, by=user, comment=comment),
-        _("Sent back to the author."),
-    )
-    return redirect("editorial:post", pk=pk)
-
-
-@login_required
-@require_POST
-def schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    post = selectors.post_get_for(user, pk)
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        for error in form["at"].errors:
-            messages.error(request, str(error))
-        # Shown again as typed, with the question on a clock-change night.
-        return post_page(request, pk, status=400, schedule_form=form)
-    if form.publish_now:
-        # Its own button: the only way to ask for "now".
-        _run(
-            request,
-            lambda: services.post_schedule(post=post, by=user),
-            _("Scheduled to go out now."),
-        )
-    else:
-        at = form.cleaned_data["at"]
-        _run(request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled."))
-    return redirect("editorial:post", pk=pk)
-
-
-@login_required
-@require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    post = selectors.post_get_for(user, pk)
-    _run(
-        request,
-        lambda: services.post_retry(post=post, by=user),
-        _("Publication will be tried again."),
-    )
-    return redirect("editorial:post", pk=pk)
-
-
-def _end_post(
-    request: HttpRequest, pk: int, service: Callable[..., object], success: str
-) -> HttpResponse:
-    """Withdraw or retract: one service call with the reason typed on the post page."""
-    user = _user(request)
-    post = selectors.post_get_for(user, pk)
-    reason = EndPostForm(request.POST).data.get("reason", "")
-    refusal = nul_refusal(reason)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("editorial:post", pk=pk)
-    _run(request, lambda: service(post=post, by=user, reason=reason), success)
-    return redirect("editorial:post", pk=pk)
-
-
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    return _end_post(request, pk, services.post_withdraw, _("Withdrawn: it will not be published."))
-
-
-@login_required
-@require_POST
-def retract(request: HttpRequest, pk: int) -> HttpResponse:
-    return _end_post(
-        request, pk, services.post_retract, _("Retracted: it is being deleted from the networks.")
-    )
-
-
-@login_required
-def freezes(request: HttpRequest) -> HttpResponse:
-    """Active freezes and their history; freeze an account (or the organisation) with a reason."""
-    user = _user(request)
-    accounts = permissions.accounts_for(user, permissions.Perm.PUBLISH)
-    org_wide = services.may_freeze(user, None)
-    if not org_wide and not accounts.exists():
-        raise PermissionDenied(_("Only publishers can freeze publishing."))
-    form = FreezeForm(request.POST or None, accounts=accounts, org_wide=org_wide)
-    if request.method == "POST" and form.is_valid():
-        account = form.cleaned_data["account"]
-        try:
-            services.freeze_create(account=account, reason=form.cleaned_data["reason"], by=user)
-        except services.EditorialError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Publishing is frozen on %(target)s: scheduled posts wait until it is lifted.")
-                % {"target": account or _("the whole organisation")},
-            )
-            return redirect("editorial:freezes")
-    rows = list(selectors.freezes_visible_to(user)[:200])
-    return render(
-        request,
-        "editorial/freezes.html",
-        {
-            "form": form,
-            "active": [(f, services.may_freeze(user, f.account)) for f in rows if f.is_active],
-            "history": [f for f in rows if not f.is_active],
-        },
-    )
-
-
-@login_required
-@require_POST
-def freeze_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    freeze = get_object_or_404(selectors.freezes_visible_to(user), pk=pk)
-    _run(
-        request,
-        lambda: services.freeze_lift(freeze=freeze, by=user),
-        _("Freeze lifted: the posts it held go out at the next scheduler tick."),
-    )
-    return redirect("editorial:freezes")
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    notes = list(selectors.notifications_for(user)[:100])
-    # A failure says what to do, and offers only what this reader may do about it.
-    worded = {n.pk: n.failures for n in notes if n.kind == Notification.Kind.FAILED}
-    managed = failures.reconnecting_units(user, [f for fs in worded.values() for f in fs])
-    failed_posts = {n.post_id: n.post for n in notes if n.pk in worded}
-    retry = {pk for pk, post in failed_posts.items() if failures.may_retry(post, user)}
-    return render(
-        request,
-        "editorial/notifications.html",
-        {
-            "notifications": notes,
-            "managed_units": managed,
-            "retryable": retry,
-        },
-    )
-
-
-@login_required
-@require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_read(by=_user(request))
-    return redirect("editorial:notifications")
