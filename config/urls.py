@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import include, path, reverse
+from django.urls import URLPattern, URLResolver, include, path, reverse
 from django_otp.admin import OTPAdminSite
 
 # The admin asks for the second factor too: a session not verified with a device is not let in
@@ -23,7 +23,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 
 
 # Signing in: one login for the site and the admin, logout, then the second factor (accounts).
-signin_urls = [
+signin_urls: list[URLPattern | URLResolver] = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Before the admin's own login page, which it replaces.
