@@ -3,8 +3,6 @@ is in ``post_page``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,25 +11,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
-from editorial import consultations, selectors, services
+from editorial import consultations, selectors
 from editorial.forms.consultations import AnswerForm, ConsultationForm
+from editorial.views.common import _run, _user
 from editorial.views.post_page import Section, post_page
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _run(request: HttpRequest, action: Callable[[], object], success: str) -> None:
-    try:
-        action()
-    except services.EditorialError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
 
 
 def _form_errors(request: HttpRequest, form: forms.Form) -> None:

@@ -20,12 +20,7 @@ from accounts.models import User
 from editorial import policies, selectors, services, urgent
 from editorial.forms.urgent import PostHocReviewForm, UrgentPublishForm
 from editorial.models import Consultation, Post, PostHocReview
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from editorial.views.common import _user
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,7 @@ from editorial.form_input import nul_refusal
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.forms.waivers import WaiverForm
 from editorial.models import Post
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from editorial.views.common import _user
 
 
 @dataclass(frozen=True)
