@@ -11,13 +11,13 @@ from accounts.models import User
 from editorial import services
 
 
-def _user(request: HttpRequest) -> User:
+def request_user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
 
 
-def _run(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+def run_service(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
     """Call one service; a refusal becomes a message that says what to change."""
     try:
         action()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from editorial import consultations, selectors
 from editorial.forms.consultations import AnswerForm, ConsultationForm
-from editorial.views.common import _run, _user
+from editorial.views.common import request_user, run_service
 from editorial.views.post_page import Section, post_page
 
 
@@ -27,7 +27,7 @@ def _form_errors(request: HttpRequest, form: forms.Form) -> None:
 @login_required
 @require_POST
 def ask(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     form = ConsultationForm(request.POST, post=post)
     if not form.is_valid():
@@ -35,7 +35,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
         shown = Section(rows=consultations.consultation_rows(post, user), ask_form=form)
         return post_page(request, pk, status=400, consultations=shown)
     data = form.cleaned_data
-    _run(
+    run_service(
         request,
         lambda: consultations.consultation_request(
             post=post,
@@ -53,14 +53,14 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     consultation = consultations.consultation_get_for(user, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("editorial:post", pk=consultation.post_id)
     data = form.cleaned_data
-    _run(
+    run_service(
         request,
         lambda: consultations.consultation_answer(
             consultation=consultation,
@@ -77,9 +77,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     consultation = consultations.consultation_get_for(user, pk)
-    _run(
+    run_service(
         request,
         lambda: consultations.consultation_cancel(consultation=consultation, by=user),
         _("Consultation cancelled."),

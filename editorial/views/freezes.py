@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from editorial import selectors, services
 from editorial.forms.freezes import FreezeForm
-from editorial.views.common import _run, _user
+from editorial.views.common import request_user, run_service
 
 
 @login_required
 def freezes(request: HttpRequest) -> HttpResponse:
     """Active freezes and their history; freeze an account (or the organisation) with a reason."""
-    user = _user(request)
+    user = request_user(request)
     accounts = permissions.accounts_for(user, permissions.Perm.PUBLISH)
     org_wide = services.may_freeze(user, None)
     if not org_wide and not accounts.exists():
@@ -53,9 +53,9 @@ def freezes(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def freeze_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     freeze = get_object_or_404(selectors.freezes_visible_to(user), pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.freeze_lift(freeze=freeze, by=user),
         _("Freeze lifted: the posts it held go out at the next scheduler tick."),

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 from editorial import emails, failures, selectors, services
 from editorial.forms.members import NotificationPreferencesForm
 from editorial.models import Notification
-from editorial.views.common import _user
+from editorial.views.common import request_user
 
 
 @login_required
 def notification_preferences(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     kinds = emails.kinds()
     pref = emails.preference_for(user)
     initial: dict[str, object] = {
@@ -45,7 +45,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     notes = list(selectors.notifications_for(user)[:100])
     # A failure says what to do, and offers only what this reader may do about it.
     worded = {n.pk: n.failures for n in notes if n.kind == Notification.Kind.FAILED}
@@ -66,5 +66,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_read(by=_user(request))
+    services.notifications_mark_read(by=request_user(request))
     return redirect("editorial:notifications")

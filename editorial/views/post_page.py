@@ -21,7 +21,7 @@ from editorial.models import AUTHOR_EDITABLE_STATES, Consultation, Post
 from editorial.snapshots import links_of
 from editorial.views import urgent as views_urgent
 from editorial.views import waivers as views_waivers
-from editorial.views.common import _user
+from editorial.views.common import request_user
 
 
 def _link_rows(text: str) -> list[tuple[str, LinkStatus | None]]:
@@ -35,7 +35,7 @@ def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any)
     """The post page; ``shown`` replaces parts of its context, e.g. a refused form shown again
     with what was typed and its errors (a time on a clock-change night asks its question
     there: a redirect would lose both)."""
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     revision = post.current_revision
     context: dict[str, Any] = {

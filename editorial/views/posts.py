@@ -32,13 +32,13 @@ from editorial.models import (
 )
 from editorial.networks import NETWORKS
 from editorial.snapshots import build_snapshot, charter_check
-from editorial.views.common import _user
+from editorial.views.common import request_user
 from editorial.views.post_page import post_page
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     posts = selectors.posts_visible_to(user)
     return render(
         request,
@@ -77,7 +77,7 @@ def _media_from_form(form: PostForm) -> list[services.MediaInput]:
 
 @login_required
 def compose(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
     form = PostForm(
         request.POST or None,
@@ -117,7 +117,7 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     if post.author_id != user.pk or post.state not in AUTHOR_EDITABLE_STATES:
         raise PermissionDenied(_("Only the author can edit a post, until it is published."))
@@ -224,7 +224,7 @@ def _requested_time(value: str) -> datetime | None:
 @login_required
 def live_check(request: HttpRequest) -> HttpResponse:
     """The compose page's live counters and findings (htmx, debounced by the page)."""
-    user = _user(request)
+    user = request_user(request)
     data = without_nul(request.POST)
     ids = parse_ids(data.getlist("accounts"))
     accounts = list(permissions.accounts_for(user, permissions.Perm.DRAFT).filter(pk__in=ids))
@@ -281,7 +281,7 @@ def live_check(request: HttpRequest) -> HttpResponse:
 @login_required
 def media(request: HttpRequest, pk: int, media_id: int) -> FileResponse:
     """Draft images are served only to those who may see the post (never a public URL)."""
-    post = selectors.post_get_for(_user(request), pk)
+    post = selectors.post_get_for(request_user(request), pk)
     item = get_object_or_404(RevisionMedia, pk=media_id, revision__post=post)
     response = FileResponse(item.file.open("rb"), content_type=item.mime_type)
     response["Cache-Control"] = "private, max-age=3600"
@@ -295,7 +295,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _submit_and_redirect(request: HttpRequest, pk: int) -> HttpResponseRedirect:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     try:
         report = services.post_submit(post=post, by=user)

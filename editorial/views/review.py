@@ -18,13 +18,13 @@ from editorial import consultations, policies, selectors, services, urgent
 from editorial.form_input import nul_refusal
 from editorial.forms.review import EndPostForm, RequestChangesForm, ScheduleForm
 from editorial.models import Post, PostState
-from editorial.views.common import _run, _user
+from editorial.views.common import request_user, run_service
 from editorial.views.post_page import post_page
 
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     return render(
         request,
         "editorial/queue.html",
@@ -48,7 +48,7 @@ def _seen_revision(request: HttpRequest) -> int | None:
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     revision = _seen_revision(request)
     if revision is None:
@@ -61,7 +61,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         return post_page(request, pk, status=400)
-    if not _run(
+    if not run_service(
         request,
         lambda: services.post_approve(post=post, by=user, revision=revision),
         _("Approved."),
@@ -82,7 +82,9 @@ def _approve_and_schedule(request: HttpRequest, post: Post, user: User) -> None:
     requested = post.requested_publish_at
     if requested is None:
         if ScheduleForm.NOW in request.POST:
-            _run(request, lambda: services.post_schedule(post=post, by=user), _("Scheduled."))
+            run_service(
+                request, lambda: services.post_schedule(post=post, by=user), _("Scheduled.")
+            )
         return
     if requested <= timezone.now():
         messages.warning(
@@ -91,7 +93,7 @@ def _approve_and_schedule(request: HttpRequest, post: Post, user: User) -> None:
             % {"at": formats.date_format(timezone.localtime(requested), "SHORT_DATETIME_FORMAT")},
         )
         return
-    _run(
+    run_service(
         request,
         lambda: services.post_schedule(post=post, by=user, at=requested),
         _("Scheduled."),
@@ -101,14 +103,14 @@ def _approve_and_schedule(request: HttpRequest, post: Post, user: User) -> None:
 @login_required
 @require_POST
 def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     comment = RequestChangesForm(request.POST).data.get("comment", "")
     refusal = nul_refusal(comment)
     if refusal:
         messages.error(request, refusal)
         return redirect("editorial:post", pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.post_request_changes(post=post, by=user, comment=comment),
         _("Sent back to the author."),
@@ -119,7 +121,7 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
@@ -129,23 +131,25 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
         return post_page(request, pk, status=400, schedule_form=form)
     if form.publish_now:
         # Its own button: the only way to ask for "now".
-        _run(
+        run_service(
             request,
             lambda: services.post_schedule(post=post, by=user),
             _("Scheduled to go out now."),
         )
     else:
         at = form.cleaned_data["at"]
-        _run(request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled."))
+        run_service(
+            request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled.")
+        )
     return redirect("editorial:post", pk=pk)
 
 
 @login_required
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
-    _run(
+    run_service(
         request,
         lambda: services.post_retry(post=post, by=user),
         _("Publication will be tried again."),
@@ -157,14 +161,14 @@ def _end_post(
     request: HttpRequest, pk: int, service: Callable[..., object], success: str
 ) -> HttpResponse:
     """Withdraw or retract: one service call with the reason typed on the post page."""
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     reason = EndPostForm(request.POST).data.get("reason", "")
     refusal = nul_refusal(reason)
     if refusal:
         messages.error(request, refusal)
         return redirect("editorial:post", pk=pk)
-    _run(request, lambda: service(post=post, by=user, reason=reason), success)
+    run_service(request, lambda: service(post=post, by=user, reason=reason), success)
     return redirect("editorial:post", pk=pk)
 
 

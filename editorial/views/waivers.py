@@ -20,7 +20,7 @@ from editorial.form_input import nul_refusal
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.forms.waivers import WaiverForm
 from editorial.models import Post
-from editorial.views.common import _user
+from editorial.views.common import request_user
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def post_context(post: Post, user: User) -> dict[str, Any]:
 @login_required
 @require_POST
 def grant(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     rule = request.POST.get("rule", "")
     prefix = rule.replace(".", "-")
@@ -95,7 +95,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """The exceptions report page; with ``?month=YYYY-MM``, the CSV of that month."""
-    user = _user(request)
+    user = request_user(request)
     if not waivers.may_read_report(user):
         raise PermissionDenied(_("Only members with the waive right, or staff, read this report."))
     value = request.GET.get("month", "")
