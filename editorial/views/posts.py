@@ -19,8 +19,8 @@ from charter.highlight import highlight
 from charter.snapshot import MediaSnapshot
 from editorial import selectors, services
 from editorial.form_input import parse_ids, without_nul
-from editorial.forms import networks as forms_networks
 from editorial.forms.dates import LocalDateTimeField
+from editorial.forms.networks import initial_from
 from editorial.forms.posts import PostForm, join_thread, split_thread
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
@@ -135,7 +135,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "embargo_until": revision.embargo_until,
         "source": revision.source,
         "thread": join_thread(list(revision.thread or [])),
-        **forms_networks.initial_from(revision.network_options),
+        **initial_from(revision.network_options),
     }
     form = PostForm(
         request.POST or None,
