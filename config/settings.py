@@ -524,7 +524,7 @@ if IMAGE_MAX_PIXELS < 1:
 # Scripts and styles from our own static files only: no inline script, no event-handler or
 # style attribute, no eval (htmx needs none for what the templates use). Images: ours (the
 # attached images are served by the app) and data: URIs (the empty favicon). No framing.
-# The accounts page widens form-action for the Mastodon OAuth redirect (publishing.views_connect).
+# The accounts page widens form-action for the Mastodon OAuth redirect (publishing.views.connect).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import include, path, reverse
+from django.urls import URLPattern, URLResolver, include, path, reverse
 from django_otp.admin import OTPAdminSite
 
 # The admin asks for the second factor too: a session not verified with a device is not let in
@@ -22,14 +22,24 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("login") + "?" + query)
 
 
-urlpatterns = [
-    # Before the admin: /admin/health/ is the publishing health page, inside the admin's look.
-    path("", include("publishing.urls")),
-    path("admin/login/", admin_login),
-    path("admin/", admin.site.urls),
+# Signing in: one login for the site and the admin, logout, then the second factor (accounts).
+signin_urls: list[URLPattern | URLResolver] = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Before the admin's own login page, which it replaces.
+    path("admin/login/", admin_login),
     path("", include("accounts.urls")),
+]
+
+# One line per area. Order matters only where paths meet: publishing and the sign-in pages
+# come before the admin (they own /admin/health/ and /admin/login/); editorial's pages start
+# at the root and overlap no other area's.
+urlpatterns = [
+    # Probes, metrics, the admin health page (inside the admin's look), accounts, late posts.
+    path("", include("publishing.urls")),
+    path("", include(signin_urls)),
+    path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The newsroom: dashboard, posts, review, consultations, freezes, notifications...
     path("", include("editorial.urls")),
 ]

@@ -28,7 +28,7 @@ from charter.rules import RULES
 from charter.selectors import electoral_referents_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
 from editorial import notifications, selectors
-from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
+from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Notification, Post, PostState, Waiver
 from editorial.services import (
     EditorialError,
@@ -267,7 +267,7 @@ def parse_month(value: str) -> date:
     digits = year + month
     if len(year) != 4 or len(month) != 2 or not (digits.isascii() and digits.isdigit()):
         raise ValueError(value)
-    # The same years as a typed time (forms_dates): 9999-12 has no following month to end at.
+    # The same years as a typed time (forms/dates.py): 9999-12 has no following month to end at.
     if not EARLIEST_YEAR <= int(year) <= LATEST_YEAR:
         raise ValueError(value)
     return date(int(year), int(month), 1)

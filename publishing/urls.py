@@ -1,24 +1,42 @@
+"""The publishing pages, one list per area (the module of ``publishing.views`` that serves it).
+
+Every path is written out in full; the areas share the ``publishing`` namespace and no two
+paths overlap. ``config.urls`` mounts this module before the admin, for ``admin/health/``.
+"""
+
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from publishing import views, views_connect, views_late
+from publishing.views import connect, health, late
 
 app_name = "publishing"
 
-urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("metrics", views.prometheus, name="metrics"),
-    path("admin/health/", views.health, name="health"),
-    path("posts/<int:pk>/late/confirm/", views_late.confirm_late, name="confirm_late"),
-    path("posts/<int:pk>/late/cancel/", views_late.cancel_late, name="cancel_late"),
-    path("accounts/", views_connect.accounts, name="accounts"),
-    path("accounts/<int:pk>/test/", views_connect.test_connection, name="test_connection"),
-    path("accounts/connect/mastodon/", views_connect.connect_mastodon, name="connect_mastodon"),
+health_urls = [
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", health.prometheus, name="metrics"),
+    path("admin/health/", health.health, name="health"),
+]
+
+late_urls = [
+    path("posts/<int:pk>/late/confirm/", late.confirm_late, name="confirm_late"),
+    path("posts/<int:pk>/late/cancel/", late.cancel_late, name="cancel_late"),
+]
+
+connect_urls = [
+    path("accounts/", connect.accounts, name="accounts"),
+    path("accounts/<int:pk>/test/", connect.test_connection, name="test_connection"),
+    path("accounts/connect/mastodon/", connect.connect_mastodon, name="connect_mastodon"),
     path(
         "accounts/connect/mastodon/callback/",
-        views_connect.connect_mastodon_callback,
+        connect.connect_mastodon_callback,
         name="connect_mastodon_callback",
     ),
-    path("accounts/connect/bluesky/", views_connect.connect_bluesky, name="connect_bluesky"),
+    path("accounts/connect/bluesky/", connect.connect_bluesky, name="connect_bluesky"),
+]
+
+urlpatterns = [
+    path("", include(health_urls)),
+    path("", include(late_urls)),
+    path("", include(connect_urls)),
 ]

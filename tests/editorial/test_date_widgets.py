@@ -19,7 +19,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone, translation
 
-from editorial.forms_dates import LocalDateField, LocalDateTimeField
+from editorial.forms.dates import LocalDateField, LocalDateTimeField
 
 APPS = ("accounts", "charter", "editorial", "publishing", "config")
 PARIS = ZoneInfo("Europe/Paris")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from editorial import services
-from editorial.forms import join_thread, split_thread
+from editorial.forms.posts import join_thread, split_thread
 from editorial.models import PostState
 from tests.conftest import Org
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, User
 from editorial import comments
-from editorial.forms_dates import LocalDateField
+from editorial.forms.dates import LocalDateField
 
 
 class CommentForm(forms.Form):

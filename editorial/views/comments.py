@@ -11,15 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from editorial import comments, selectors
-from editorial.forms_members import CommentForm
+from editorial.forms.members import CommentForm
 from editorial.services import EditorialError
-from editorial.views import _user
+from editorial.views.common import request_user
 
 
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     form = CommentForm(request.POST)
     error = ""

@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from editorial import delegations
-from editorial.forms_members import DelegationForm
+from editorial.forms.members import DelegationForm
 from editorial.services import EditorialError
-from editorial.views import _user
+from editorial.views.common import request_user
 
 
 @login_required
 def delegation_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = DelegationForm(
         request.POST or None,
         deputies=delegations.deputy_candidates(user),
@@ -63,7 +63,7 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delegation_end(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     delegation = delegations.delegation_get_for(user, pk)
     try:
         kept = delegations.delegation_end(delegation=delegation, by=user)

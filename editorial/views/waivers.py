@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,39 +12,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from charter.waivers import WaiverCategory
 from editorial import selectors, services, waivers
 from editorial.form_input import nul_refusal
-from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
+from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
+from editorial.forms.waivers import WaiverForm
 from editorial.models import Post
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-class WaiverForm(forms.Form):
-    rule = forms.CharField(widget=forms.HiddenInput)
-    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=WaiverCategory.choices)
-    justification = forms.CharField(
-        label=gettext_lazy("Why does this finding not apply here?"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(
-        self, *args: Any, categories: tuple[WaiverCategory, ...] = (), **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        if categories:
-            field = self.fields["category"]
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = [(c.value, c.label) for c in categories]
+from editorial.views.common import request_user
 
 
 @dataclass(frozen=True)
@@ -87,7 +62,7 @@ def post_context(post: Post, user: User) -> dict[str, Any]:
 @login_required
 @require_POST
 def grant(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     rule = request.POST.get("rule", "")
     prefix = rule.replace(".", "-")
@@ -120,7 +95,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """The exceptions report page; with ``?month=YYYY-MM``, the CSV of that month."""
-    user = _user(request)
+    user = request_user(request)
     if not waivers.may_read_report(user):
         raise PermissionDenied(_("Only members with the waive right, or staff, read this report."))
     value = request.GET.get("month", "")

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import SocialAccount
 from editorial import images
 from editorial.form_input import IdsChoiceField
-from editorial.forms_dates import LocalDateTimeField
-from editorial.forms_networks import NetworkOptionsForm
+from editorial.forms.dates import LocalDateTimeField
+from editorial.forms.networks import NetworkOptionsForm
 from editorial.models import PostTier, RevisionMedia
 
 LANGUAGES = [
@@ -217,64 +217,3 @@ class PostForm(NetworkOptionsForm):
     def current_alt_texts(self) -> list[str]:
         """The alt texts of the current images, as typed, in their order."""
         return [self.cleaned_data.get(self.media_alt_name(m), "") for m in self.current_media]
-
-
-class RequestChangesForm(forms.Form):
-    comment = forms.CharField(
-        label=_("What should change?"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class EndPostForm(forms.Form):
-    """Withdraw (before publication) or retract (after): the reason is kept in the record."""
-
-    reason = forms.CharField(label=_("Why?"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class ScheduleForm(forms.Form):
-    """Schedule at a time, or publish now: two buttons, never an empty field meaning "now".
-
-    On the post page the time is pre-filled with the author's requested time, so scheduling
-    without touching it keeps that time.
-    """
-
-    NOW = "now"  # the name of the "Publish now" button
-
-    at = LocalDateTimeField(label=_("Publish at"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.publish_now = self.NOW in self.data
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not self.publish_now and data.get("at") is None and "at" not in self.errors:
-            self.add_error(
-                "at",
-                _(
-                    "Choose the publication time, or use the “Publish now” button: an empty "
-                    "time does not mean now."
-                ),
-            )
-        return data
-
-
-class FreezeForm(forms.Form):
-    account = forms.ModelChoiceField(
-        label=_("Freeze"),
-        queryset=SocialAccount.objects.none(),
-        required=False,
-    )
-    reason = forms.CharField(
-        label=_("Why? (shown to everyone concerned, kept in the audit trail)"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args: Any, accounts: Any, org_wide: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["account"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = accounts
-        # The empty choice is the whole organisation, offered only to who may freeze it.
-        field.required = not org_wide
-        field.empty_label = str(_("The whole organisation")) if org_wide else "—"

@@ -18,14 +18,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from editorial import policies, selectors, services, urgent
-from editorial.forms_urgent import PostHocReviewForm, UrgentPublishForm
+from editorial.forms.urgent import PostHocReviewForm, UrgentPublishForm
 from editorial.models import Consultation, Post, PostHocReview
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from editorial.views.common import request_user
 
 
 @dataclass(frozen=True)
@@ -91,7 +86,7 @@ def _pending_steps(post: Post) -> list[policies.StepStatus]:
 
 @login_required
 def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     refusal = urgent.urgent_refusal(post, user)
     if refusal:
@@ -157,7 +152,7 @@ def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def posthoc_review(request: HttpRequest, pk: int, review_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     post = selectors.post_get_for(user, pk)
     review = get_object_or_404(urgent.posthoc_reviews_of(post), pk=review_id)
     refusal = urgent.posthoc_refusal(review, user)
