@@ -34,8 +34,13 @@ UNIT_FIELDS = ("name", "code", "kind", "parent")
 
 
 def record(verb: str, *, by: User | None, **data: Any) -> None:
-    """Append ``verb`` to the audit trail in the caller's transaction (editorial listens)."""
-    signals.organisation_changed.send(sender=User, verb=verb, actor=by, data=data)
+    """Append ``verb`` to the audit trail in the caller's transaction (editorial listens).
+
+    Only what a person does is recorded: ``by`` None is the system seeding the organisation
+    (the demo, the benches, a data migration), which is no one's decision to account for.
+    The rights a system write withdraws are still recorded (``rights_revoked``)."""
+    if by is not None:
+        signals.organisation_changed.send(sender=User, verb=verb, actor=by, data=data)
 
 
 def describe_person(user: User) -> dict[str, Any]:

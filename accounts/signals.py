@@ -26,6 +26,6 @@ rights_revoked = Signal()
 # Sent inside the transaction of a change to the organisation made through the services
 # (``accounts.services``: a membership given, changed or ended, a person or an account
 # (de)activated or edited, a right on one account given or ended, a unit edited), with
-# ``verb``, ``actor`` (who acted, None for the system) and ``data`` (plain JSON: what changed,
+# ``verb``, ``actor`` (the person who acted: system writes are not told) and ``data`` (plain JSON: what changed,
 # before and after): editorial writes it to the hash-chained audit trail.
 organisation_changed = Signal()
