@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -80,21 +79,9 @@ class ApprovalStepForm(forms.ModelForm):  # type: ignore[type-arg]
         )
 
 
-class ApprovalStepFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
-    def clean(self) -> None:
-        super().clean()
-        for form in self.deleted_forms:
-            if approval_chains.step_in_use(form.instance):
-                raise forms.ValidationError(
-                    _("Step %(step)s has approvals: it cannot be removed.")
-                    % {"step": form.instance.name}
-                )
-
-
 class ApprovalStepInline(admin.StackedInline[ApprovalStep, ApprovalPolicy]):
     model = ApprovalStep
     form = ApprovalStepForm
-    formset = ApprovalStepFormSet
     extra = 1
 
 
