@@ -23,7 +23,7 @@ class EditorialConfig(AppConfig):
             security_event,
             social_account_changed,
         )
-        from charter.signals import election_window_saved
+        from charter.signals import charter_changed, election_window_saved
         from editorial import holds, rights_audit
 
         election_window_saved.connect(holds.on_election_window_saved, dispatch_uid="pv-hold-el")
@@ -33,13 +33,15 @@ class EditorialConfig(AppConfig):
         rights_revoked.connect(rights_audit.on_rights_revoked, dispatch_uid="pv-audit-rights")
         security_event.connect(_record_security_event, dispatch_uid="pv-audit-security")
         organisation_changed.connect(_record_security_event, dispatch_uid="pv-audit-org")
+        charter_changed.connect(_record_security_event, dispatch_uid="pv-audit-charter")
 
 
 def _record_security_event(
     sender: Any, verb: str, actor: Any, data: dict[str, Any], **kwargs: Any
 ) -> None:
-    """Lockouts, second-factor changes and changes to the organisation (memberships, accounts,
-    rights on one account) go on the audit trail (accounts cannot import us)."""
+    """Lockouts, second-factor changes, changes to the organisation (memberships, accounts,
+    rights on one account) and to charters and elections go on the audit trail (accounts and
+    charter cannot import us)."""
     from editorial.services import audit_record
 
     audit_record(verb=verb, actor=actor, **data)
