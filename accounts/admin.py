@@ -80,6 +80,19 @@ class UserAdmin(RightsAuditedAdmin, BaseUserAdmin[User]):
         if obj.is_active != active:
             services.user_set_active(user=obj, active=active, by=_by(request))
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The groups and the person's own permissions, instead of the form's save_m2m.
+        data = form.cleaned_data
+        if "groups" in data or "user_permissions" in data:
+            organisation.user_set_groups(
+                user=form.instance,
+                groups=data.get("groups"),
+                user_permissions=data.get("user_permissions"),
+                by=_by(request),
+            )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
 
 class MembershipInline(admin.TabularInline[Membership, OrgUnit]):
     model = Membership

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -107,6 +108,33 @@ def user_save(*, user: User, password_changed: bool = False, by: User | None) ->
             changes["password"] = {"before": "…", "after": "…"}
         record("user_changed", by=by, person=describe_person(user), changes=changes)
     return user
+
+
+@transaction.atomic
+def user_set_groups(
+    *,
+    user: User,
+    groups: Iterable[Group] | None,
+    user_permissions: Iterable[Permission] | None = None,
+    by: User | None,
+) -> None:
+    """Set a person's groups (a group can be an approval step) and their own Django
+    permissions (what they may do in this admin; None: unchanged), recording the names
+    before and after."""
+    before = {
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "user_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
+    }
+    if groups is not None:
+        user.groups.set(list(groups))
+    if user_permissions is not None:
+        user.user_permissions.set(list(user_permissions))
+    after = {
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "user_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
+    }
+    if changes := differences(before, after):
+        record("user_changed", by=by, person=describe_person(user), changes=changes)
 
 
 # --- units -------------------------------------------------------------------------------

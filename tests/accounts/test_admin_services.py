@@ -190,6 +190,18 @@ def test_admin_user_created_then_changed_is_recorded_without_the_password(
     assert "Un-mot-de-passe" not in recorded and user.password not in recorded
 
 
+def test_admin_user_groups_changed_are_recorded(org: Org, root: User, client: Client) -> None:
+    from django.contrib.auth.models import Group
+
+    cabinet = Group.objects.create(name="Cabinet")
+    url = _url("accounts_user_change", org.officer.pk)
+    _post(client, url, admin_form_data(client, url) | {"groups": [cabinet.pk]})
+    event = _event("user_changed")
+    assert event.actor == root
+    assert event.data["changes"] == {"groups": {"before": [], "after": ["Cabinet"]}}
+    assert list(_fresh(org.officer).groups.all()) == [cabinet]
+
+
 def test_admin_password_change_is_recorded_never_the_password(
     org: Org, root: User, client: Client
 ) -> None:
