@@ -75,6 +75,23 @@ def _describe(policy: ApprovalPolicy) -> dict[str, Any]:
     }
 
 
+def _apply_steps(
+    policy: ApprovalPolicy, steps: Iterable[ApprovalStep], removed: Iterable[ApprovalStep]
+) -> None:
+    for step in removed:
+        if step.pk is None or step.policy_id != policy.pk:
+            continue
+        if step_in_use(step):
+            raise services.EditorialError(
+                _("Step %(step)s has approvals: it cannot be removed.") % {"step": step.name}
+            )
+        step.delete()
+    for step in steps:
+        step.policy = policy
+        step.full_clean()
+        step.save()
+
+
 @transaction.atomic
 def approval_policy_save(
     *,
@@ -94,18 +111,7 @@ def approval_policy_save(
     before = _describe(previous) if previous is not None else None
     policy.full_clean()
     policy.save()
-    for step in removed:
-        if step.pk is None or step.policy_id != policy.pk:
-            continue
-        if step_in_use(step):
-            raise services.EditorialError(
-                _("Step %(step)s has approvals: it cannot be removed.") % {"step": step.name}
-            )
-        step.delete()
-    for step in steps:
-        step.policy = policy
-        step.full_clean()
-        step.save()
+    _apply_steps(policy, steps, removed)
     after = _describe(policy)
     if before is None:
         services.audit_record(
