@@ -1,7 +1,8 @@
 """Writes on the organisation: memberships and accounts keep their grants in step.
 
 Every write that can give or end a right recomputes the rights it touches in its own
-transaction (``permissions.sync_user``); the rights it withdraws are audited with ``by``.
+transaction (``permissions.sync_user``); the rights it withdraws are audited with ``by``, and
+so is the change itself (``organisation.record``: what changed, before and after).
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions, signals
 from accounts.models import Membership, OrgUnit, SocialAccount, User
+from accounts.organisation import (
+    describe_account,
+    describe_person,
+    describe_unit,
+    differences,
+    record,
+    snapshot,
+)
 
 
 class OrganisationError(ValueError):
@@ -43,9 +52,20 @@ def membership_create(
     _check_role(role)
     _require_manager(by, unit)
     with permissions.acting(by=by, cause="membership_created"):
-        membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+        membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
         permissions.sync_user(user)
+    if created:
+        record("membership_created", by=by, **_describe_membership(membership))
     return membership
+
+
+def _describe_membership(membership: Membership) -> dict[str, Any]:
+    return {
+        "membership_id": membership.pk,
+        "person": describe_person(membership.user),
+        "unit": describe_unit(membership.unit),
+        "role": membership.role,
+    }
 
 
 def _lock_membership(membership: Membership) -> Membership:
@@ -64,9 +84,12 @@ def membership_change_role(*, membership: Membership, role: str, by: User | None
     _check_role(role)
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit)
+    before = _describe_membership(locked)
     with permissions.acting(by=by, cause="membership_role_changed"):
         result = _change_or_merge(locked, unit=locked.unit, role=role)
         permissions.sync_user(locked.user)
+    if role != before["role"]:
+        record("membership_role_changed", by=by, before=before, after=_describe_membership(result))
     return result
 
 
@@ -76,9 +99,12 @@ def membership_move(*, membership: Membership, unit: OrgUnit, by: User | None) -
     end now, the new one's start."""
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit, unit)
+    before = _describe_membership(locked)
     with permissions.acting(by=by, cause="membership_moved"):
         result = _change_or_merge(locked, unit=unit, role=locked.role)
         permissions.sync_user(locked.user)
+    if unit.pk != before["unit"]["id"]:
+        record("membership_moved", by=by, before=before, after=_describe_membership(result))
     return result
 
 
@@ -99,9 +125,11 @@ def membership_delete(*, membership: Membership, by: User | None) -> None:
     """The member leaves the unit (or gives up this role in it): its rights end now."""
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit)
+    described = _describe_membership(locked)
     with permissions.acting(by=by, cause="membership_deleted"):
         locked.delete()
         permissions.sync_user(locked.user)
+    record("membership_deleted", by=by, **described)
 
 
 @transaction.atomic
@@ -110,10 +138,15 @@ def user_set_active(*, user: User, active: bool, by: User | None) -> None:
     if by is not None and not by.is_superuser:
         units = OrgUnit.objects.filter(memberships__user=user).distinct()
         _require_manager(by, *units)
-    with permissions.acting(by=by, cause="user_deactivated" if not active else "user_activated"):
-        type(user).objects.filter(pk=user.pk).update(is_active=active)
+    verb = "user_deactivated" if not active else "user_activated"
+    rows = type(user).objects.select_for_update().filter(pk=user.pk)
+    was_active = rows.values_list("is_active", flat=True).get()
+    with permissions.acting(by=by, cause=verb):
+        rows.update(is_active=active)
         user.is_active = active
         permissions.sync_user(user)
+    if was_active != active:
+        record(verb, by=by, person=describe_person(user), before=was_active, after=active)
 
 
 @transaction.atomic
@@ -128,13 +161,56 @@ def social_account_set_active(*, account: SocialAccount, active: bool, by: User)
     locked = SocialAccount.objects.select_for_update().get(pk=account.pk)
     if locked.is_active == active:
         return []
-    with permissions.acting(
-        by=by, cause="account_deactivated" if not active else "account_activated"
-    ):
+    verb = "account_deactivated" if not active else "account_activated"
+    with permissions.acting(by=by, cause=verb):
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         account.is_active = active
+        record(verb, by=by, account=describe_account(locked), before=not active, after=active)
         return social_account_changed(account=locked, by=by, fields=["is_active"])
+
+
+# What an account's record shows of it: never its credentials (only that they were replaced).
+ACCOUNT_FIELDS = (
+    "network",
+    "server_url",
+    "handle",
+    "unit",
+    "byline_template",
+    "max_characters",
+    "characters_reserved_per_url",
+    "is_active",
+)
+
+
+@transaction.atomic
+def social_account_save(
+    *, account: SocialAccount, by: User, credentials: dict[str, Any] | None = None
+) -> list[str]:
+    """Create or change an account from the admin's form (``account`` carries the new
+    values; ``credentials`` replace the stored ones). Who administers its unit (and, for a
+    move, the unit it leaves) may. The rights on it follow its unit and state, the change is
+    recorded (before and after; credentials only as replaced), and when the charter's verdict
+    depends on what changed its scheduled posts are re-checked. Returns the posts held."""
+    previous = SocialAccount.objects.select_for_update().filter(pk=account.pk).first()
+    _require_manager(by, account.unit, *([previous.unit] if previous is not None else []))
+    before = snapshot(previous, ACCOUNT_FIELDS) if previous is not None else {}
+    if credentials:
+        account.set_credentials(credentials)
+    with permissions.acting(by=by, cause="account_changed"):
+        account.full_clean()
+        account.save()
+        permissions.sync_account_grants(account)
+    after = snapshot(account, ACCOUNT_FIELDS)
+    if previous is None:
+        record("account_created", by=by, account=describe_account(account), fields=after)
+        return []
+    changes = differences(before, after)
+    if credentials:
+        changes["credentials"] = {"before": "…", "after": "…"}
+    if changes:
+        record("account_changed", by=by, account=describe_account(account), changes=changes)
+    return social_account_changed(account=account, by=by, fields=changes.keys())
 
 
 @transaction.atomic

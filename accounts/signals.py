@@ -22,3 +22,11 @@ security_event = Signal()
 # the system) and ``cause`` (a word: membership_deleted, admin, user_deactivated...):
 # editorial writes it in the audit trail, where rights changes are audited.
 rights_revoked = Signal()
+
+# Sent inside the transaction of a change to the organisation made by a person through the
+# services (``accounts.services``, ``accounts.organisation``: a membership given, changed or
+# ended, a person or an account (de)activated or edited, a right on one account given or
+# ended, a unit edited), with ``verb``, ``actor`` (who acted; system writes are not told) and
+# ``data`` (plain JSON: what changed, before and after): editorial writes it to the
+# hash-chained audit trail.
+organisation_changed = Signal()

@@ -1,4 +1,5 @@
-"""Charters in the admin. Writes go through the services; recorded versions are read-only."""
+"""Charters in the admin. Writes (and deletions) go through the services, which record them in
+the audit trail; recorded versions are read-only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from charter.engine import CharterParamsError, normalize_params
 from charter.models import Charter, CharterVersion, ElectionWindow, ElectoralReferent
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django.forms.models import BaseInlineFormSet
     from django.http import HttpRequest
 
@@ -78,6 +80,15 @@ class CharterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for version in formset.save(commit=False):
             services.charter_version_create(charter=form.instance, params=version.params, by=user)
 
+    def delete_model(self, request: HttpRequest, obj: Charter) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        services.charter_delete(charter=obj, by=user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Charter]) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        for charter in queryset:
+            services.charter_delete(charter=charter, by=user)
+
 
 @admin.register(ElectionWindow)
 class ElectionWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -110,6 +121,15 @@ class ElectionWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 % {"n": len(saved.held), "posts": " ".join(saved.held)},
             )
 
+    def delete_model(self, request: HttpRequest, obj: ElectionWindow) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        services.election_window_delete(window=obj, by=user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ElectionWindow]) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        for window in queryset:
+            services.election_window_delete(window=window, by=user)
+
 
 @admin.register(ElectoralReferent)
 class ElectoralReferentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -136,3 +156,12 @@ class ElectoralReferentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         created = services.electoral_referent_designate(user=obj.user, unit=obj.unit, by=user)
         obj.pk = created.pk
         obj.created_at = created.created_at
+
+    def delete_model(self, request: HttpRequest, obj: ElectoralReferent) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        services.electoral_referent_remove(referent=obj, by=user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ElectoralReferent]) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        for referent in queryset:
+            services.electoral_referent_remove(referent=referent, by=user)

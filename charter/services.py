@@ -29,6 +29,41 @@ def may_manage_charter(user: User, unit: OrgUnit | None) -> bool:
     return permissions.may_manage_unit(user, unit)
 
 
+def _record(verb: str, *, by: User, **data: Any) -> None:
+    """Append ``verb`` to the audit trail in the caller's transaction (editorial listens)."""
+    signals.charter_changed.send(sender=Charter, verb=verb, actor=by, data=data)
+
+
+def _unit(unit: OrgUnit | None) -> dict[str, Any] | None:
+    return None if unit is None else {"id": unit.pk, "code": unit.code}
+
+
+def _describe_charter(charter: Charter) -> dict[str, Any]:
+    account = charter.account
+    return {
+        "charter": {"id": charter.pk, "name": charter.name},
+        "unit": _unit(charter.unit),
+        "account": {"id": account.pk, "name": account.handle} if account is not None else None,
+    }
+
+
+WINDOW_FIELDS = (
+    "name",
+    "kind",
+    "window_start",
+    "first_round",
+    "second_round",
+    "time_zone",
+    "polls_close",
+)
+
+
+def _describe_window(window: ElectionWindow) -> dict[str, Any]:
+    fields = {name: getattr(window, name) for name in WINDOW_FIELDS}
+    plain = {name: v.isoformat() if hasattr(v, "isoformat") else v for name, v in fields.items()}
+    return {**plain, "unit": _unit(window.unit)}
+
+
 def _require_manager(user: User, unit: OrgUnit | None) -> None:
     if not may_manage_charter(user, unit):
         where = unit.code if unit is not None else "the organisation"
@@ -44,7 +79,23 @@ def charter_create(
     charter = Charter(name=name, unit=None if account is not None else unit, account=account)
     charter.full_clean()
     charter.save()
+    _record("charter_created", by=by, **_describe_charter(charter))
     return charter
+
+
+@transaction.atomic
+def charter_delete(*, charter: Charter, by: User) -> None:
+    """Remove a charter that never had a version (one that had is history: its versions are
+    what past posts were checked against, and they protect it)."""
+    locked = (
+        Charter.objects.select_for_update(of=("self",))
+        .select_related("unit", "account")
+        .get(pk=charter.pk)
+    )
+    _require_manager(by, locked.account.unit if locked.account is not None else locked.unit)
+    described = _describe_charter(locked)
+    locked.delete()
+    _record("charter_deleted", by=by, **described)
 
 
 @transaction.atomic
@@ -58,9 +109,17 @@ def charter_version_create(*, charter: Charter, params: dict[str, Any], by: User
     # The lock serialises numbering; the unique constraint backs it up.
     charter = Charter.objects.select_for_update().get(pk=charter.pk)
     last = charter.versions.aggregate(last=Max("number"))["last"] or 0
-    return CharterVersion.objects.create(
+    version = CharterVersion.objects.create(
         charter=charter, number=last + 1, params=normalized, created_by=by
     )
+    _record(
+        "charter_version_created",
+        by=by,
+        **_describe_charter(charter),
+        number=version.number,
+        params=normalized,
+    )
+    return version
 
 
 @dataclass(frozen=True)
@@ -80,12 +139,19 @@ def election_window_save(*, window: ElectionWindow, by: User) -> ElectionWindowS
     ``signals.election_window_saved``): those that would now go out in the electoral silence,
     or in the pre-electoral period without the approval it needs, are held."""
     _require_manager(by, window.unit)
+    before = None
     if window.pk is not None:
         current = ElectionWindow.objects.select_for_update().get(pk=window.pk)
         # Moving an election to another unit needs the right on the unit it leaves too.
         _require_manager(by, current.unit)
+        before = _describe_window(current)
     window.full_clean()
     window.save()
+    after = _describe_window(window)
+    if before is None:
+        _record("election_window_created", by=by, window_id=window.pk, **after)
+    elif before != after:
+        _record("election_window_changed", by=by, window_id=window.pk, before=before, after=after)
     answers = signals.election_window_saved.send(sender=ElectionWindow, window=window, by=by)
     # Receivers answer with a list of lines (the stubs type a receiver's answer loosely).
     held = [line for _receiver, lines in answers for line in cast("list[str]", lines)]
@@ -102,7 +168,36 @@ def electoral_referent_designate(
     referent = ElectoralReferent(user=user, unit=unit)
     referent.full_clean()
     referent.save()
+    _record("electoral_referent_designated", by=by, **_describe_referent(referent))
     return referent
+
+
+def _describe_referent(referent: ElectoralReferent) -> dict[str, Any]:
+    return {
+        "referent_id": referent.pk,
+        "person": {"id": referent.user.pk, "name": str(referent.user)},
+        "unit": _unit(referent.unit),
+    }
+
+
+@transaction.atomic
+def electoral_referent_remove(*, referent: ElectoralReferent, by: User) -> None:
+    """End a designation: the person no longer acts as the unit's electoral referent."""
+    locked = ElectoralReferent.objects.select_for_update().get(pk=referent.pk)
+    _require_manager(by, locked.unit)
+    described = _describe_referent(locked)
+    locked.delete()
+    _record("electoral_referent_removed", by=by, **described)
+
+
+@transaction.atomic
+def election_window_delete(*, window: ElectionWindow, by: User) -> None:
+    """Remove an election (declared by mistake, or cancelled), recorded with what it was."""
+    locked = ElectionWindow.objects.select_for_update().get(pk=window.pk)
+    _require_manager(by, locked.unit)
+    described = _describe_window(locked)
+    locked.delete()
+    _record("election_window_deleted", by=by, window_id=window.pk, **described)
 
 
 def link_checks_run(*, urls: list[str], now: datetime | None = None) -> int:

@@ -4,9 +4,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from editorial import approval_chains
 from editorial.models import (
     Approval,
     ApprovalPolicy,
@@ -82,9 +85,16 @@ class ApprovalStepInline(admin.StackedInline[ApprovalStep, ApprovalPolicy]):
     extra = 1
 
 
+def _by(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(admin.ModelAdmin[ApprovalPolicy]):
-    """Chains are configuration: administrators write them; approvals keep their steps."""
+    """Chains are configuration: a superuser or an administrator of the chain's unit writes
+    them, with their steps, through ``approval_chains`` (one recorded change per save);
+    approvals keep their steps."""
 
     list_display = ("name", "account", "unit", "step_count")
     inlines = [ApprovalStepInline]
@@ -92,6 +102,39 @@ class ApprovalPolicyAdmin(admin.ModelAdmin[ApprovalPolicy]):
     @admin.display(description=_("steps"))
     def step_count(self, obj: ApprovalPolicy) -> int:
         return obj.steps.count()
+
+    def _manages(self, request: HttpRequest, obj: ApprovalPolicy | None) -> bool:
+        return obj is None or approval_chains.may_manage_policy(_by(request), obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: ApprovalPolicy, form: Any, change: bool
+    ) -> None:
+        """Nothing yet: the policy and its steps are saved together in ``save_related``, so
+        that the change is one recorded event."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        steps: list[ApprovalStep] = []
+        removed: list[ApprovalStep] = []
+        for formset in formsets:
+            formset.save(commit=False)
+            steps += [*formset.new_objects, *(step for step, _c in formset.changed_objects)]
+            removed += formset.deleted_objects
+        approval_chains.approval_policy_save(
+            policy=form.instance, steps=steps, removed=removed, by=_by(request)
+        )
+
+    def delete_model(self, request: HttpRequest, obj: ApprovalPolicy) -> None:
+        approval_chains.approval_policy_delete(policy=obj, by=_by(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApprovalPolicy]) -> None:
+        for policy in queryset:
+            approval_chains.approval_policy_delete(policy=policy, by=_by(request))
 
 
 @admin.register(AuditEvent)

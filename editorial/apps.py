@@ -17,8 +17,13 @@ class EditorialConfig(AppConfig):
         # above it): the same budget as uploads (editorial.images), for every image opened.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
 
-        from accounts.signals import rights_revoked, security_event, social_account_changed
-        from charter.signals import election_window_saved
+        from accounts.signals import (
+            organisation_changed,
+            rights_revoked,
+            security_event,
+            social_account_changed,
+        )
+        from charter.signals import charter_changed, election_window_saved
         from editorial import holds, rights_audit
 
         election_window_saved.connect(holds.on_election_window_saved, dispatch_uid="pv-hold-el")
@@ -27,12 +32,16 @@ class EditorialConfig(AppConfig):
         )
         rights_revoked.connect(rights_audit.on_rights_revoked, dispatch_uid="pv-audit-rights")
         security_event.connect(_record_security_event, dispatch_uid="pv-audit-security")
+        organisation_changed.connect(_record_security_event, dispatch_uid="pv-audit-org")
+        charter_changed.connect(_record_security_event, dispatch_uid="pv-audit-charter")
 
 
 def _record_security_event(
     sender: Any, verb: str, actor: Any, data: dict[str, Any], **kwargs: Any
 ) -> None:
-    """Lockouts and second-factor changes go on the audit trail (accounts cannot import us)."""
+    """Lockouts, second-factor changes, changes to the organisation (memberships, accounts,
+    rights on one account) and to charters and elections go on the audit trail (accounts and
+    charter cannot import us)."""
     from editorial.services import audit_record
 
     audit_record(verb=verb, actor=actor, **data)

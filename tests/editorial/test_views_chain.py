@@ -151,9 +151,10 @@ def test_views_admin_manages_policies_and_delegations(org: Org, director: User) 
         "admin:editorial_approvalpolicy_changelist",
         "admin:editorial_approvalpolicy_add",
         "admin:accounts_delegation_changelist",
-        "admin:accounts_delegation_add",
     ]:
         assert client.get(reverse(name)).status_code == 200
+    # Delegations are given by members on their own page (audited), not in the admin.
+    assert client.get(reverse("admin:accounts_delegation_add")).status_code == 403
     response = client.post(
         reverse("admin:editorial_approvalpolicy_add"),
         {
