@@ -12,7 +12,7 @@ from django.http import Http404
 
 from accounts import permissions
 from accounts.models import Membership
-from editorial import policies, urgent
+from editorial import policies
 from editorial.models import (
     EDITABLE_STATES,
     Approval,
@@ -24,6 +24,7 @@ from editorial.models import (
     PostState,
     PostTier,
 )
+from editorial.services import urgent
 from editorial.snapshots import charter_check, snapshot_for_revision
 
 if TYPE_CHECKING:

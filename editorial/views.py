@@ -23,19 +23,17 @@ from charter.highlight import highlight
 from charter.selectors import link_statuses
 from charter.snapshot import LinkStatus, MediaSnapshot
 from editorial import (
-    comments,
-    consultations,
     failures,
     forms_networks,
     history,
     policies,
     selectors,
     services,
-    urgent,
     views_consultations,
     views_urgent,
     views_waivers,
 )
+from editorial.consultations.selectors import consultation_queue
 from editorial.form_input import nul_refusal, parse_ids, without_nul
 from editorial.forms import (
     EndPostForm,
@@ -59,6 +57,7 @@ from editorial.models import (
     RevisionMedia,
 )
 from editorial.networks import NETWORKS
+from editorial.services import comments, urgent
 from editorial.snapshots import build_snapshot, charter_check, links_of
 
 
@@ -101,7 +100,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "queue": selectors.review_queue(user),
             "posthoc": urgent.posthoc_reviews_for(user),
-            "consultations": consultations.consultation_queue(user),
+            "consultations": consultation_queue(user),
         },
     )
 

@@ -16,10 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import OrgUnit, User
-from editorial import consultations, selectors, services
+from editorial import selectors, services
+from editorial.consultations import rules as consultation_rules
+from editorial.consultations import selectors as consultation_selectors
 from editorial.form_input import IdsChoiceField
 from editorial.forms_dates import LocalDateTimeField
 from editorial.models import Consultation, Post
+from editorial.services import consultations
 
 
 class ConsultationForm(forms.Form):
@@ -79,15 +82,15 @@ class AnswerForm(forms.Form):
 
 @dataclass(frozen=True)
 class Section:
-    rows: list[consultations.ConsultationRow]
+    rows: list[consultation_selectors.ConsultationRow]
     ask_form: ConsultationForm | None  # None: this user may not ask now
 
 
 def section(post: Post, user: User) -> Section:
     """What the post page shows of the post's consultations to ``user``."""
-    may_ask = consultations.ask_refusal(post, user) is None
+    may_ask = consultation_rules.ask_refusal(post, user) is None
     return Section(
-        rows=consultations.consultation_rows(post, user),
+        rows=consultation_selectors.consultation_rows(post, user),
         ask_form=ConsultationForm(post=post) if may_ask else None,
     )
 
@@ -125,7 +128,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
         from editorial.views import post_page
 
         _form_errors(request, form)
-        shown = Section(rows=consultations.consultation_rows(post, user), ask_form=form)
+        shown = Section(rows=consultation_selectors.consultation_rows(post, user), ask_form=form)
         return post_page(request, pk, status=400, consultations=shown)
     data = form.cleaned_data
     _run(
@@ -147,7 +150,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    consultation = consultations.consultation_get_for(user, pk)
+    consultation = consultation_selectors.consultation_get_for(user, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -171,7 +174,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    consultation = consultations.consultation_get_for(user, pk)
+    consultation = consultation_selectors.consultation_get_for(user, pk)
     _run(
         request,
         lambda: consultations.consultation_cancel(consultation=consultation, by=user),

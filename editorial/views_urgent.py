@@ -17,9 +17,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from editorial import policies, selectors, services, urgent
+from editorial import policies, selectors, services
 from editorial.forms_urgent import PostHocReviewForm, UrgentPublishForm
 from editorial.models import Consultation, Post, PostHocReview
+from editorial.services import urgent
 
 
 def _user(request: HttpRequest) -> User:

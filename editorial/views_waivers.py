@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from charter.waivers import WaiverCategory
-from editorial import selectors, services, waivers
+from editorial import selectors, services
 from editorial.form_input import nul_refusal
 from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Post
+from editorial.services import waivers
 
 
 def _user(request: HttpRequest) -> User:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
-from editorial import notifications, policies
+from editorial import policies
 from editorial.consultations.rules import (
     ANSWERABLE_STATES,
     ASKABLE_STATES,
@@ -25,7 +25,8 @@ from editorial.consultations.rules import (
     unit_members,
 )
 from editorial.models import Consultation, Notification, Post, PostHocReview, PostState
-from editorial.services import EditorialError, TransitionRefused, _audit, _lock
+from editorial.services import notifications
+from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post
 
 S = PostState
 Kind = Notification.Kind
@@ -42,7 +43,7 @@ def consultation_request(
     by: User,
 ) -> list[Consultation]:
     """Ask each unit about the post's current revision; each appears in that unit's queue."""
-    post = _lock(post.pk)
+    post = lock_post(post.pk)
     refusal = ask_refusal(post, by)
     if refusal:
         if post.state not in ASKABLE_STATES:
@@ -68,7 +69,7 @@ def consultation_request(
             blocking=blocking,
             deadline=deadline,
         )
-        _audit(
+        audit(
             post,
             "consultation_requested",
             actor=by,
@@ -106,7 +107,7 @@ def _check_unit(post: Post, unit: OrgUnit) -> None:
 
 def _lock_consultation(pk: int, post_id: int) -> Consultation:
     """Lock the post first (the order every writer follows), then the consultation."""
-    post = _lock(post_id)
+    post = lock_post(post_id)
     locked: Consultation = (
         Consultation.objects.select_for_update(of=("self",))
         .select_related("unit", "requested_by")
@@ -164,7 +165,7 @@ def consultation_answer(
     consultation.escalation_level = 0
     consultation.save()
     late: dict[str, Any] = {"after_urgent_publication": True} if consultation.is_overridden else {}
-    _audit(
+    audit(
         post,
         "consultation_answered",
         actor=by,
@@ -214,7 +215,7 @@ def _clear_if_ready(post: Post, *, by: User) -> bool:
     source = post.state
     post.consultations_cleared()
     post.save()
-    _audit(
+    audit(
         post,
         "consultations_cleared",
         actor=by,
@@ -240,7 +241,7 @@ def consultation_cancel(*, consultation: Consultation, by: User) -> Consultation
     consultation.cancelled_at = timezone.now()
     consultation.cancelled_by = by
     consultation.save(update_fields=["cancelled_at", "cancelled_by"])
-    _audit(
+    audit(
         consultation.post,
         "consultation_cancelled",
         actor=by,
@@ -257,7 +258,7 @@ def consultations_override(
 ) -> None:
     """Close unanswered blocking consultations that the urgent procedure published past.
 
-    Only ``editorial.urgent.post_publish_urgently`` calls this, inside its transaction with
+    Only ``editorial.services.urgent.post_publish_urgently`` calls this, inside its transaction with
     the post locked, after the publisher acknowledged these very consultations. Each is
     audited, and the members of the unit who would have answered are told, with the
     justification: their silence was not taken for consent, it was overruled.
@@ -267,7 +268,7 @@ def consultations_override(
         consultation.overridden_at = review.created_at
         consultation.overridden_by_urgent = review
         consultation.save(update_fields=["overridden_at", "overridden_by_urgent"])
-        _audit(
+        audit(
             post,
             "consultation_overridden",
             actor=by,
@@ -345,7 +346,7 @@ def _raise(consultation: Consultation, *, level: int, now: datetime, recipients:
     consultation.escalated_at = now
     consultation.save(update_fields=["escalation_level", "escalated_at"])
     post = consultation.post
-    _audit(
+    audit(
         post,
         "consultation_escalated",
         actor=None,

@@ -27,17 +27,13 @@ from charter.engine import CheckReport
 from charter.rules import RULES
 from charter.selectors import electoral_referents_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
-from editorial import notifications, selectors
+from editorial import selectors
 from editorial.forms_dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.models import Notification, Post, PostState, Waiver
-from editorial.services import (
-    EditorialError,
-    TransitionRefused,
-    _audit,
-    _check_charter,
-    _lock,
-)
+from editorial.services import notifications
+from editorial.services.review import check_charter
 from editorial.snapshots import charter_check, snapshot_for_revision
+from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post
 
 JUSTIFICATION_MIN_LENGTH = 20
 # Before approval: once approved, the approvers saw the findings as they were; an edit (which
@@ -174,7 +170,7 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
     waive right on one of its accounts, the rule is not waivable or has no finding on this
     revision, the category does not fit the rule, or the justification is too short.
     """
-    post = _lock(post.pk)
+    post = lock_post(post.pk)
     refusal = waive_refusal(post, by)
     if refusal:
         if post.state not in WAIVABLE_STATES:
@@ -213,9 +209,9 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
     )
     if revision.check_report:
         # Submitted already: the stored verdict is what reviewers read, so it shows the waiver.
-        _check_charter(post, revision)
+        check_charter(post, revision)
         revision.save(update_fields=["check_report"])
-    _audit(
+    audit(
         post,
         "waiver_granted",
         actor=by,

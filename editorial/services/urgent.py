@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Delegation, SocialAccount, User
-from editorial import consultations, notifications, policies
+from editorial import policies
 from editorial.models import (
     Consultation,
     Freeze,
@@ -45,17 +45,16 @@ from editorial.models import (
     PostState,
     Revision,
 )
-from editorial.services import (
+from editorial.services import consultations, notifications
+from editorial.services.review import approver_record, check_charter
+from editorial.services.scheduling import byline_record, refuse_unless_fit
+from editorial.workflow import (
     CharterRefused,
     EditorialError,
     TransitionRefused,
-    _approver_record,
-    _audit,
-    _check_charter,
-    _guard,
-    _lock,
-    byline_record,
-    refuse_unless_fit,
+    audit,
+    guard,
+    lock_post,
 )
 
 Outcome = PostHocReview.Outcome
@@ -271,19 +270,19 @@ def post_publish_urgently(
     The byline names the urgent publisher among the approvers (with the justification), so
     the published record never reads as a completed chain.
     """
-    post = _lock(post.pk)
+    post = lock_post(post.pk)
     _refuse_state(post)
     refusal = urgent_refusal(post, by)
     if refusal:
         raise PermissionDenied(refusal)
-    _guard(post.approve_urgently, by, _("publish under the urgent procedure"))
+    guard(post.approve_urgently, by, _("publish under the urgent procedure"))
     text = _clean_justification(justification)
     _refuse_if_frozen(post)
     _refuse_objections(post)
     overridden = _acknowledged(post, acknowledged, shown)
     revision = post.current_revision
     assert revision is not None
-    report = _check_charter(post, revision)
+    report = check_charter(post, revision)
     if not report.ok:
         raise CharterRefused(report)
     revision.save(update_fields=["check_report"])
@@ -300,7 +299,7 @@ def post_publish_urgently(
     source = post.state
     post.approve_urgently()
     post.save()
-    _audit(
+    audit(
         post,
         "published_urgently",
         actor=by,
@@ -348,9 +347,9 @@ def _open_review(
 def _schedule_now(post: Post, *, by: User, urgent: dict[str, Any], now: datetime) -> None:
     """The scheduling half of ``services.post_schedule``: same transition, same re-check (at
     now: the urgent procedure skips approvals, never the electoral silence), same byline."""
-    _guard(post.schedule, by, _("schedule"))
+    guard(post.schedule, by, _("schedule"))
     refuse_unless_fit(post, at=now)
-    approvals = [_approver_record(a) for a in policies.current_approvals(post)]
+    approvals = [approver_record(a) for a in policies.current_approvals(post)]
     post.scheduled_at = now
     post.scheduled_by = by
     post.byline_record = byline_record(post, by=by, approvers=[*approvals, urgent])
@@ -359,7 +358,7 @@ def _schedule_now(post: Post, *, by: User, urgent: dict[str, Any], now: datetime
     post.schedule()
     post.last_error = ""
     post.save()
-    _audit(
+    audit(
         post,
         "scheduled",
         actor=by,
@@ -442,7 +441,7 @@ def posthoc_review_complete(
     review.outcome = outcome
     review.comment = comment
     review.save()
-    _audit(
+    audit(
         review.post,
         f"posthoc_{outcome}",
         actor=by,
