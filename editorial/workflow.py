@@ -1,8 +1,10 @@
 """The editorial kernel: the errors every service raises, the post lock, the guard that
-refuses a transition in words, and the audit chain's append.
+refuses a transition in words, the audit chain's append, and ``transition``.
 
 Every write on a post locks its row (``lock_post``), checks the transition (``guard``: state,
-then who may), changes, and appends its audit event (``audit``), in one transaction.
+then who may), changes, and appends its audit event (``audit``), in one transaction. Every
+transition of a ``Post`` goes through ``transition`` (or, for the publisher's batches,
+``transition_entry``), called by exactly one service per transition.
 """
 
 from __future__ import annotations
@@ -183,3 +185,74 @@ def guard(method: Any, user: User | None, action: str, *, review: bool = False) 
         raise PermissionDenied(
             _("You are not allowed to %(action)s post #%(id)s.") % {"action": action, "id": post.pk}
         )
+
+
+def transition(
+    post: Post,
+    method: Any,
+    *,
+    by: User | None,
+    verb: str,
+    action: str | None,
+    review: bool = False,
+    on_behalf_of: User | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """Take one transition of ``post`` and record it: guard, change, save, audit event.
+
+    ``method`` is the django-fsm transition bound to ``post``, which the caller locked with
+    ``lock_post`` before its own checks (a check made on an unlocked row could be stale by
+    the change). Whatever else the service changes on the post is set before the call: the
+    one save writes it with the new state, in the same transaction as the audit event.
+
+    ``action`` words the refusal (``guard``); None when the service guarded this very
+    transition itself before its own checks: because their refusals must not come first,
+    or because what it prepares changes who may (an approval closes its approver's step).
+    ``by`` None: nobody acts (the publisher); ``on_behalf_of`` names who the change is
+    recorded for.
+    """
+    with transaction.atomic(savepoint=False):
+        entry = transition_entry(
+            post,
+            method,
+            by=by,
+            verb=verb,
+            action=action,
+            review=review,
+            on_behalf_of=on_behalf_of,
+            **data,
+        )
+        post.save()
+        return audit_many([entry])[0]
+
+
+def transition_entry(
+    post: Post,
+    method: Any,
+    *,
+    by: User | None,
+    verb: str,
+    action: str | None,
+    review: bool = False,
+    on_behalf_of: User | None = None,
+    **data: Any,
+) -> AuditEntry:
+    """The first half of ``transition``, for the publisher's batches: guard and change the
+    post in memory, and return its audit event; the caller writes the posts (with a
+    conditional update: another tick may have moved one) and appends the events together
+    with ``audit_many``, taking the chain's lock once."""
+    if method.__self__ is not post:
+        raise ValueError("The transition must be bound to the post it changes.")
+    if action is not None:
+        guard(method, by, action, review=review)
+    source = post.state
+    method()
+    return AuditEntry(
+        post,
+        verb,
+        actor=by,
+        from_state=source,
+        to_state=post.state,
+        on_behalf_of=on_behalf_of,
+        data=data,
+    )

@@ -41,6 +41,7 @@ from editorial.services.publisher import (
     post_record_outcomes,
     post_record_remote_deletion,
     post_start_publishing,
+    posts_claim_due,
     posts_hold,
     posts_start_publishing,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "post_submit",
     "post_update",
     "post_withdraw",
+    "posts_claim_due",
     "posts_hold",
     "posts_start_publishing",
     "refuse_unless_fit",

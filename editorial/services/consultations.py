@@ -26,7 +26,7 @@ from editorial.consultations.rules import (
 )
 from editorial.models import Consultation, Notification, Post, PostHocReview, PostState
 from editorial.services import notifications
-from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post
+from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post, transition
 
 S = PostState
 Kind = Notification.Kind
@@ -212,15 +212,12 @@ def _clear_if_ready(post: Post, *, by: User) -> bool:
     if not policies.is_complete(policies.chain_status(post)):
         return False
     assert post.current_revision is not None
-    source = post.state
-    post.consultations_cleared()
-    post.save()
-    audit(
+    transition(
         post,
-        "consultations_cleared",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.consultations_cleared,
+        by=by,
+        verb="consultations_cleared",
+        action=_("approve"),
         revision=post.current_revision.number,
         content_hash=post.current_revision.content_hash,
     )

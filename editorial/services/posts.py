@@ -42,8 +42,8 @@ from editorial.workflow import (
     EditorialError,
     TransitionRefused,
     audit,
-    guard,
     lock_post,
+    transition,
 )
 
 
@@ -160,40 +160,16 @@ def post_update(
     new revision, the post goes back to draft with the findings on the revision.
     """
     post = lock_post(post.pk)
-    if post.author_id != by.pk:
-        raise PermissionDenied(_("Only the author can edit this draft."))
-    if post.state not in AUTHOR_EDITABLE_STATES:
-        raise TransitionRefused(
-            _("Post #%(id)s is %(state)s and cannot be edited.")
-            % {"id": post.pk, "state": post.get_state_display()}
-        )
-    assert post.current_revision is not None
-    current = post.current_revision.number
-    if base_revision != current:
-        raise EditConflict(
-            _(
-                "Someone saved revision %(current)s while you were editing revision %(base)s. "
-                "Open the latest revision and apply your changes again."
-            )
-            % {"current": current, "base": base_revision},
-            current_revision=current,
-        )
+    previous = _editable_revision(post, by=by, base_revision=base_revision)
     if accounts is not None:
-        if not accounts:
-            raise EditorialError(_("Choose at least one account to publish on."))
-        for account in accounts:
-            permissions.require(by, permissions.Perm.DRAFT, account)
-        post.accounts.set(accounts)
+        _set_accounts(post, accounts, by=by)
     if tier is not None:
         _set_tier(post, PostTier(tier))
     if media is None:
-        media = kept_media(post.current_revision, alt_texts)
-    if network is None:
-        network = post.current_revision.network_options
-    network = checked_options(network)
+        media = kept_media(previous, alt_texts)
+    network = checked_options(previous.network_options if network is None else network)
     if requested_publish_at is not UNCHANGED:
         post.requested_publish_at = requested_publish_at
-    previous = post.current_revision
     revision = new_revision(
         post,
         text=text,
@@ -219,6 +195,37 @@ def post_update(
     if post.state in REVIEWED_STATES:
         back_to_review(post, revision, by=by, previous_hash=previous.content_hash)
     return revision
+
+
+def _editable_revision(post: Post, *, by: User, base_revision: int) -> Revision:
+    """The current revision, if ``by`` may edit the post now and edited that revision."""
+    if post.author_id != by.pk:
+        raise PermissionDenied(_("Only the author can edit this draft."))
+    if post.state not in AUTHOR_EDITABLE_STATES:
+        raise TransitionRefused(
+            _("Post #%(id)s is %(state)s and cannot be edited.")
+            % {"id": post.pk, "state": post.get_state_display()}
+        )
+    assert post.current_revision is not None
+    current = post.current_revision.number
+    if base_revision != current:
+        raise EditConflict(
+            _(
+                "Someone saved revision %(current)s while you were editing revision %(base)s. "
+                "Open the latest revision and apply your changes again."
+            )
+            % {"current": current, "base": base_revision},
+            current_revision=current,
+        )
+    return post.current_revision
+
+
+def _set_accounts(post: Post, accounts: Sequence[SocialAccount], *, by: User) -> None:
+    if not accounts:
+        raise EditorialError(_("Choose at least one account to publish on."))
+    for account in accounts:
+        permissions.require(by, permissions.Perm.DRAFT, account)
+    post.accounts.set(accounts)
 
 
 def _set_tier(post: Post, tier: PostTier) -> None:
@@ -255,18 +262,14 @@ def post_withdraw(*, post: Post, by: User, reason: str) -> Post:
     a scheduled one leaves the schedule (the scheduler only starts scheduled posts)."""
     post = lock_post(post.pk)
     why = _reason(reason, _("withdraw"))
-    guard(post.withdraw, by, _("withdraw"))
-    source = post.state
     unscheduled = post.scheduled_at.isoformat() if post.scheduled_at else ""
-    post.withdraw()
     post.scheduled_at = None
-    post.save()
-    audit(
+    transition(
         post,
-        "withdrawn",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.withdraw,
+        by=by,
+        verb="withdrawn",
+        action=_("withdraw"),
         reason=why,
         unscheduled=unscheduled,
     )
@@ -285,11 +288,7 @@ def post_retract(*, post: Post, by: User, reason: str) -> Post:
     (``publishing`` picks retracted posts up and reports each deletion back here)."""
     post = lock_post(post.pk)
     why = _reason(reason, _("retract"))
-    guard(post.retract, by, _("retract"))
-    source = post.state
-    post.retract()
-    post.save()
-    audit(post, "retracted", actor=by, from_state=source, to_state=post.state, reason=why)
+    transition(post, post.retract, by=by, verb="retracted", action=_("retract"), reason=why)
     notifications.notify(
         post=post,
         kind=Notification.Kind.RETRACTED,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from accounts.models import User
-from editorial import failures, recheck
+from editorial import failures, recheck, selectors
 from editorial.models import (
     Notification,
     Post,
@@ -29,7 +29,31 @@ from editorial.workflow import (
     audit_many,
     guard,
     lock_post,
+    transition_entry,
 )
+
+
+def posts_claim_due(*, horizon: datetime, limit: int) -> list[Post]:
+    """Claim the scheduled posts due by ``horizon`` (at most ``limit``, the soonest first)
+    and move them to publishing; the ones that moved, still locked by the caller's
+    transaction, in which the publisher creates their publications.
+
+    ``skip_locked``: a second beat (or a slow tick) passes over posts another tick holds.
+    A frozen post stays scheduled: it is picked up by the first tick after the lift.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("posts_claim_due keeps its locks until the caller's commit.")
+    due = list(
+        selectors.without_frozen(
+            Post.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("current_revision", "scheduled_by", "unit", "author")
+            .filter(state=PostState.SCHEDULED, scheduled_at__lte=horizon)
+        )
+        .prefetch_related("accounts")
+        .order_by("scheduled_at")[:limit]
+    )
+    # Together: one audit append and one insert for the whole tick, not per post.
+    return posts_start_publishing(posts=due)
 
 
 def post_start_publishing(*, post: Post) -> None:
@@ -69,7 +93,15 @@ def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
             continue
         source = post.state
         refreshed = _refresh_bylines(post)
-        post.start_publishing()
+        entry = transition_entry(
+            post,
+            post.start_publishing,
+            by=None,
+            verb="publishing",
+            action=None,
+            on_behalf_of=post.scheduled_by,
+            **({"bylines_refreshed": refreshed} if refreshed else {}),
+        )
         if not Post.objects.filter(pk=post.pk, state=source).update(
             state=post.state, updated_at=now, byline_record=post.byline_record
         ):
@@ -78,17 +110,7 @@ def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
         # As after a save: the object's state is now the database's (for a later save).
         post._update_initial_state()
         started.append(post)
-        events.append(
-            AuditEntry(
-                post,
-                "publishing",
-                actor=None,
-                on_behalf_of=post.scheduled_by,
-                from_state=source,
-                to_state=post.state,
-                data={"bylines_refreshed": refreshed} if refreshed else {},
-            )
-        )
+        events.append(entry)
     audit_many(events)
     notifications.notify_many(notes)
     return started
@@ -131,7 +153,17 @@ def _hold(
     if not can_proceed(post.hold):
         return False
     source = post.state
-    post.hold()
+    record: dict[str, Any] = {**verdict.record(), **({"cause": cause} if cause else {})}
+    entry = transition_entry(
+        post,
+        post.hold,
+        by=actor,
+        verb="held_by_charter",
+        action=None,
+        # Nobody acted at the claim: it was held on behalf of whoever scheduled it.
+        on_behalf_of=post.scheduled_by if actor is None else None,
+        **record,
+    )
     post.hold_reason = verdict.reasons
     post.hold_verdict = verdict.record()
     # Off the schedule (the audit event keeps the time it was due): an edit of the held post
@@ -148,18 +180,7 @@ def _hold(
         return False
     post.updated_at = now
     post._update_initial_state()
-    events.append(
-        AuditEntry(
-            post,
-            "held_by_charter",
-            actor=actor,
-            # Nobody acted at the claim: it was held on behalf of whoever scheduled it.
-            on_behalf_of=post.scheduled_by if actor is None else None,
-            from_state=source,
-            to_state=post.state,
-            data={**verdict.record(), **({"cause": cause} if cause else {})},
-        )
-    )
+    events.append(entry)
     notes.append(
         notifications.Note(
             post=post,
@@ -230,24 +251,17 @@ def post_record_outcomes(outcomes: Sequence[PostOutcome]) -> list[int]:
     for post in posts:
         outcome = wanted[post.pk]
         details = outcome.details
-        source = post.state
-        post.remote_links = [
-            {
-                "account": p.get("account", ""),
-                "part": p.get("part", 0),
-                "url": p.get("url", ""),
-                "state": p.get("state", ""),
-                # A failure's reason code, for the post page to word (editorial.failures).
-                **failures.failure_fields(p),
-            }
-            for p in details.get("publications", [])
-        ]
-        if outcome.published:
-            post.mark_published()
-            post.last_error = ""
-        else:
-            post.mark_failed()
-            post.last_error = str(details.get("error", ""))
+        post.remote_links = _remote_links(details)
+        post.last_error = "" if outcome.published else str(details.get("error", ""))
+        entry = transition_entry(
+            post,
+            post.mark_published if outcome.published else post.mark_failed,
+            by=None,
+            verb="published" if outcome.published else "failed",
+            action=None,
+            on_behalf_of=post.scheduled_by,
+            **details,
+        )
         # The rows are locked above: that is the guard ConcurrentTransitionMixin's save
         # would add. A plain update, cheaper than save() or bulk_update for a batch.
         Post.objects.filter(pk=post.pk).update(
@@ -256,35 +270,44 @@ def post_record_outcomes(outcomes: Sequence[PostOutcome]) -> list[int]:
             last_error=post.last_error,
             updated_at=now,
         )
-        events.append(
-            AuditEntry(
-                post,
-                "published" if outcome.published else "failed",
-                actor=None,
-                on_behalf_of=post.scheduled_by,
-                from_state=source,
-                to_state=post.state,
-                data=details,
-            )
-        )
-        notes.append(
-            notifications.Note(
-                post=post,
-                kind=Notification.Kind.PUBLISHED if outcome.published else Notification.Kind.FAILED,
-                recipients=(
-                    notifications.outcome_recipients(post)
-                    if outcome.published
-                    else notifications.failure_recipients(post)
-                ),
-                message=post.last_error,
-                data=None
-                if outcome.published
-                else failures.record(details.get("publications", [])),
-            )
-        )
+        events.append(entry)
+        notes.append(_outcome_note(post, outcome))
     audit_many(events)
     notifications.notify_many(notes)
     return [p.pk for p in posts]
+
+
+def _remote_links(details: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where each publication of the post went (or why it did not), for the post page."""
+    return [
+        {
+            "account": p.get("account", ""),
+            "part": p.get("part", 0),
+            "url": p.get("url", ""),
+            "state": p.get("state", ""),
+            # A failure's reason code, for the post page to word (editorial.failures).
+            **failures.failure_fields(p),
+        }
+        for p in details.get("publications", [])
+    ]
+
+
+def _outcome_note(post: Post, outcome: PostOutcome) -> notifications.Note:
+    if outcome.published:
+        return notifications.Note(
+            post=post,
+            kind=Notification.Kind.PUBLISHED,
+            recipients=notifications.outcome_recipients(post),
+            message=post.last_error,
+            data=None,
+        )
+    return notifications.Note(
+        post=post,
+        kind=Notification.Kind.FAILED,
+        recipients=notifications.failure_recipients(post),
+        message=post.last_error,
+        data=failures.record(outcome.details.get("publications", [])),
+    )
 
 
 @transaction.atomic

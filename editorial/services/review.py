@@ -34,6 +34,7 @@ from editorial.workflow import (
     audit,
     guard,
     lock_post,
+    transition,
 )
 
 
@@ -100,25 +101,17 @@ def back_to_review(post: Post, revision: Revision, *, by: User, previous_hash: s
     revision.save(update_fields=["check_report"])
     if report.ok:
         raise_tier_for_charter(post, revision, report)
-    source = post.state
     unscheduled = post.scheduled_at.isoformat() if post.scheduled_at else ""
-    if report.ok:
-        guard(post.reopen, by, _("edit"))
-        post.reopen()
-    else:
-        guard(post.return_to_draft, by, _("edit"))
-        post.return_to_draft()
     # Off the schedule until approved again: the frozen byline named the old approvers.
     post.scheduled_at = None
     post.scheduled_by = None
     post.byline_record = {}
-    post.save()
-    audit(
+    transition(
         post,
-        "resubmitted" if report.ok else "returned_to_draft",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.reopen if report.ok else post.return_to_draft,
+        by=by,
+        verb="resubmitted" if report.ok else "returned_to_draft",
+        action=_("edit"),
         revision=revision.number,
         charter=report.charter_label,
         unscheduled=unscheduled,
@@ -151,15 +144,13 @@ def post_submit(*, post: Post, by: User) -> CheckReport:
         # Nobody could approve it: refuse now rather than leave it waiting forever.
         raise TransitionRefused(" ".join(problems))
     revision.save(update_fields=["check_report"])
-    source = post.state
-    post.submit()
-    post.save()
-    audit(
+    # Guarded above, before the charter: a post that cannot be submitted is refused as such.
+    transition(
         post,
-        "submitted",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.submit,
+        by=by,
+        verb="submitted",
+        action=None,
         revision=revision.number,
         charter=report.charter_label,
         warnings=[f.message for f in report.findings],
@@ -219,19 +210,15 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
     if complete and waiting:
         step_data["waiting_for_consultations"] = waiting
     approved = complete and not waiting
-    source = post.state
-    if approved:
-        post.approve()
-    else:
-        post.approve_step()
-    post.save()
-    audit(
+    # Guarded above: the approval just recorded closed this approver's step, so asking again
+    # who may approve would now refuse them.
+    transition(
         post,
-        "approved" if approved else "step_approved",
-        actor=by,
+        post.approve if approved else post.approve_step,
+        by=by,
+        verb="approved" if approved else "step_approved",
+        action=None,
         on_behalf_of=approval.as_deputy_of if approval else None,
-        from_state=source,
-        to_state=post.state,
         revision=current.number,
         content_hash=current.content_hash,
         **step_data,
@@ -273,15 +260,12 @@ def post_request_changes(*, post: Post, by: User, comment: str) -> Comment:
     note = Comment.objects.create(
         post=post, revision=post.current_revision, author=by, body=comment.strip()
     )
-    source = post.state
-    post.request_changes()
-    post.save()
-    audit(
+    transition(
         post,
-        "changes_requested",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.request_changes,
+        by=by,
+        verb="changes_requested",
+        action=None,
         comment=note.body,
     )
     notifications.notify(

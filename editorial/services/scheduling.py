@@ -22,9 +22,9 @@ from editorial.snapshots import byline_for
 from editorial.workflow import (
     EditorialError,
     TransitionRefused,
-    audit,
     guard,
     lock_post,
+    transition,
 )
 
 
@@ -60,20 +60,43 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     when = at or now
     if when < now - timedelta(minutes=1):
         raise EditorialError(_("The publication time is in the past: choose a later time."))
-    refuse_unless_fit(post, at=max(when, now))
+    # Guarded above, before the approvals and the time: refused as a post that cannot be
+    # scheduled first.
+    schedule_post(post, by=by, at=when, approvers=[approver_record(a) for a in approvals])
+    return post
+
+
+def schedule_post(
+    post: Post,
+    *,
+    by: User,
+    at: datetime,
+    approvers: list[dict[str, Any]],
+    urgent: dict[str, Any] | None = None,
+    action: str | None = None,
+) -> None:
+    """The one writer of ``Post.schedule()``, for ``post_schedule`` and the urgent procedure:
+    re-check the post as it would go out (at ``at``, or now if later: the urgent procedure
+    skips approvals, never the electoral silence), freeze its byline with ``approvers``
+    (and the ``urgent`` record), take the transition and audit it.
+
+    The caller locked the post and checked what it asks for; ``action`` as for
+    ``workflow.transition`` (None: the caller guarded ``post.schedule`` itself).
+    """
+    refuse_unless_fit(post, at=max(at, timezone.now()))
     post.hold_reason = ""
     post.hold_verdict = {}
-    post.scheduled_at = when
+    post.scheduled_at = at
     post.scheduled_by = by
-    post.byline_record = byline_record(
-        post, by=by, approvers=[approver_record(a) for a in approvals]
-    )
-    source = post.state
-    post.schedule()
+    post.byline_record = byline_record(post, by=by, approvers=approvers)
+    marks: dict[str, Any] = {}
+    if urgent is not None:
+        post.byline_record["urgent"] = urgent
+        marks["urgent"] = True
     post.last_error = ""
-    post.save()
-    audit(post, "scheduled", actor=by, from_state=source, to_state=post.state, at=when.isoformat())
-    return post
+    transition(
+        post, post.schedule, by=by, verb="scheduled", action=action, at=at.isoformat(), **marks
+    )
 
 
 def byline_record(post: Post, *, by: User, approvers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -116,9 +139,7 @@ def post_retry(*, post: Post, by: User) -> Post:
     guard(post.retry, by, _("retry"))
     now = timezone.now()
     refuse_unless_fit(post, at=now)
-    source = post.state
-    post.retry()
     post.scheduled_at = now
-    post.save()
-    audit(post, "retry", actor=by, from_state=source, to_state=post.state)
+    # Guarded above, before the re-check.
+    transition(post, post.retry, by=by, verb="retry", action=None)
     return post

@@ -47,7 +47,7 @@ from editorial.models import (
 )
 from editorial.services import consultations, notifications
 from editorial.services.review import approver_record, check_charter
-from editorial.services.scheduling import byline_record, refuse_unless_fit
+from editorial.services.scheduling import schedule_post
 from editorial.workflow import (
     CharterRefused,
     EditorialError,
@@ -55,6 +55,7 @@ from editorial.workflow import (
     audit,
     guard,
     lock_post,
+    transition,
 )
 
 Outcome = PostHocReview.Outcome
@@ -296,15 +297,13 @@ def post_publish_urgently(
         )
     now = timezone.now()
     review = _open_review(post, revision, by=by, text=text, skipped=skipped, owed=owed, now=now)
-    source = post.state
-    post.approve_urgently()
-    post.save()
-    audit(
+    # Guarded above, before the justification and the consultations.
+    transition(
         post,
-        "published_urgently",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.approve_urgently,
+        by=by,
+        verb="published_urgently",
+        action=None,
         revision=revision.number,
         content_hash=revision.content_hash,
         justification=text,
@@ -314,7 +313,13 @@ def post_publish_urgently(
         overridden_consultations=[str(c.unit) for c in overridden],
     )
     consultations.consultations_override(post=post, consultations=overridden, review=review, by=by)
-    _schedule_now(post, by=by, urgent=_urgent_record(by, text, now, review), now=now)
+    # Scheduled for now, through the one writer of the schedule: same re-check, same byline,
+    # with the urgent publisher among the approvers.
+    urgent = _urgent_record(by, text, now, review)
+    approvals = [approver_record(a) for a in policies.current_approvals(post)]
+    schedule_post(
+        post, by=by, at=now, approvers=[*approvals, urgent], urgent=urgent, action=_("schedule")
+    )
     notifications.notify(
         post=post, kind=Notification.Kind.POSTHOC_DUE, recipients=owed, message=text
     )
@@ -342,31 +347,6 @@ def _open_review(
     )
     review.approvers.set(owed)
     return review
-
-
-def _schedule_now(post: Post, *, by: User, urgent: dict[str, Any], now: datetime) -> None:
-    """The scheduling half of ``services.post_schedule``: same transition, same re-check (at
-    now: the urgent procedure skips approvals, never the electoral silence), same byline."""
-    guard(post.schedule, by, _("schedule"))
-    refuse_unless_fit(post, at=now)
-    approvals = [approver_record(a) for a in policies.current_approvals(post)]
-    post.scheduled_at = now
-    post.scheduled_by = by
-    post.byline_record = byline_record(post, by=by, approvers=[*approvals, urgent])
-    post.byline_record["urgent"] = urgent
-    source = post.state
-    post.schedule()
-    post.last_error = ""
-    post.save()
-    audit(
-        post,
-        "scheduled",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
-        at=now.isoformat(),
-        urgent=True,
-    )
 
 
 # --- post-hoc review ---------------------------------------------------------------------
