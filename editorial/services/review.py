@@ -186,23 +186,7 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
         )
     open_step = policies.open_step(policies.chain_status(post))
     opened_before = open_step.number if open_step else None
-    approval = None
-    step_data: dict[str, Any] = {}
-    if open_step is not None:
-        deputy_of = open_step.rights[by.pk]
-        approval = Approval.objects.create(
-            post=post,
-            revision=current,
-            approver=by,
-            content_hash=current.content_hash,
-            step=open_step.step if open_step.step.pk else None,
-            as_deputy_of_id=deputy_of,
-        )
-        step_data = {"step": open_step.step.name, "step_number": open_step.number}
-        if open_step.step.pk:
-            step_data["step_id"] = open_step.step.pk
-        if approval.as_deputy_of is not None:
-            step_data["as_deputy_of"] = {"id": deputy_of, "name": str(approval.as_deputy_of)}
+    approval, step_data = _record_approval(post, current, open_step, by=by)
     statuses = policies.chain_status(post)
     complete = policies.is_complete(statuses)
     # A blocking consultation without agreement on this revision keeps the post in review.
@@ -225,6 +209,30 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
     )
     _notify_approval(post, statuses, opened_before=opened_before, by=by, approved=approved)
     return approval
+
+
+def _record_approval(
+    post: Post, revision: Revision, open_step: policies.StepStatus | None, *, by: User
+) -> tuple[Approval | None, dict[str, Any]]:
+    """The approval of the open step (none when the chain was already complete), and what
+    the audit event says of the step."""
+    if open_step is None:
+        return None, {}
+    deputy_of = open_step.rights[by.pk]
+    approval = Approval.objects.create(
+        post=post,
+        revision=revision,
+        approver=by,
+        content_hash=revision.content_hash,
+        step=open_step.step if open_step.step.pk else None,
+        as_deputy_of_id=deputy_of,
+    )
+    step_data: dict[str, Any] = {"step": open_step.step.name, "step_number": open_step.number}
+    if open_step.step.pk:
+        step_data["step_id"] = open_step.step.pk
+    if approval.as_deputy_of is not None:
+        step_data["as_deputy_of"] = {"id": deputy_of, "name": str(approval.as_deputy_of)}
+    return approval, step_data
 
 
 def _notify_approval(

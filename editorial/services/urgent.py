@@ -221,8 +221,20 @@ def _refuse_if_frozen(post: Post) -> None:
         )
 
 
+def _checked_revision(post: Post) -> Revision:
+    """The current revision, once the charter (perhaps a newer version) passes it again."""
+    revision = post.current_revision
+    assert revision is not None
+    report = check_charter(post, revision)
+    if not report.ok:
+        raise CharterRefused(report)
+    revision.save(update_fields=["check_report"])
+    return revision
+
+
 def _skipped_steps(post: Post, *, by: User) -> tuple[list[dict[str, Any]], set[int]]:
-    """The pending steps as they stand, and who owes their post-hoc review."""
+    """The pending steps as they stand, and who owes their post-hoc review; refused when
+    nobody would owe it."""
     record: list[dict[str, Any]] = []
     owed: set[int] = set()
     for status in policies.chain_status(post):
@@ -237,6 +249,13 @@ def _skipped_steps(post: Post, *, by: User) -> tuple[list[dict[str, Any]], set[i
                 "step_id": status.step.pk,
                 "approvers": sorted(approvers),
             }
+        )
+    if not owed:
+        raise TransitionRefused(
+            _(
+                "Nobody but you could approve the pending steps, so nobody could review this "
+                "publication afterwards: ask another approver or an administrator."
+            )
         )
     return record, owed
 
@@ -281,20 +300,8 @@ def post_publish_urgently(
     _refuse_if_frozen(post)
     _refuse_objections(post)
     overridden = _acknowledged(post, acknowledged, shown)
-    revision = post.current_revision
-    assert revision is not None
-    report = check_charter(post, revision)
-    if not report.ok:
-        raise CharterRefused(report)
-    revision.save(update_fields=["check_report"])
+    revision = _checked_revision(post)
     skipped, owed = _skipped_steps(post, by=by)
-    if not owed:
-        raise TransitionRefused(
-            _(
-                "Nobody but you could approve the pending steps, so nobody could review this "
-                "publication afterwards: ask another approver or an administrator."
-            )
-        )
     now = timezone.now()
     review = _open_review(post, revision, by=by, text=text, skipped=skipped, owed=owed, now=now)
     # Guarded above, before the justification and the consultations.
