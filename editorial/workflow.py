@@ -211,6 +211,9 @@ def transition(
     ``by`` None: nobody acts (the publisher); ``on_behalf_of`` names who the change is
     recorded for.
     """
+    if not transaction.get_connection().in_atomic_block:
+        # Outside the service's transaction, the lock (and the checks made under it) are gone.
+        raise RuntimeError("Lock the post with lock_post in the service's transaction first.")
     with transaction.atomic(savepoint=False):
         entry = transition_entry(
             post,

@@ -110,6 +110,15 @@ def test_posts_claim_due_passes_over_a_frozen_post(org: Org) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_transition_refuses_to_run_outside_a_transaction(org: Org) -> None:
+    post = _draft(org)
+    with pytest.raises(RuntimeError, match="lock_post"):
+        workflow.transition(post, post.withdraw, by=org.officer, verb="withdrawn", action="x")
+    post.refresh_from_db()
+    assert post.state == S.DRAFT
+
+
+@pytest.mark.django_db(transaction=True)
 def test_posts_claim_due_refuses_to_run_outside_a_transaction() -> None:
     with pytest.raises(RuntimeError, match="caller's commit"):
         services.posts_claim_due(horizon=NOW, limit=10)
