@@ -24,7 +24,14 @@ from editorial.consultations.rules import (
     unit_heads,
     unit_members,
 )
-from editorial.models import Consultation, Notification, Post, PostHocReview, PostState
+from editorial.models import (
+    Consultation,
+    Notification,
+    Post,
+    PostHocReview,
+    PostState,
+    Revision,
+)
 from editorial.services import notifications
 from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post, transition
 
@@ -133,24 +140,7 @@ def consultation_answer(
     """
     consultation = _lock_consultation(consultation.pk, consultation.post_id)
     post = consultation.post
-    refusal = answer_refusal(consultation, by)
-    if refusal:
-        settled = not consultation.is_overridden and post.state not in ANSWERABLE_STATES
-        if settled or consultation.cancelled_at is not None:
-            raise TransitionRefused(refusal)
-        if consultation.answers_current:
-            raise EditorialError(refusal)
-        raise PermissionDenied(refusal)
-    current = post.current_revision
-    assert current is not None
-    if revision is not None and revision != current.number:
-        raise TransitionRefused(
-            _(
-                "The author saved revision %(current)s after you opened revision %(seen)s: "
-                "read it before answering."
-            )
-            % {"current": current.number, "seen": revision}
-        )
+    current = _revision_to_answer(consultation, by=by, seen=revision)
     if answer not in Consultation.Answer.values:
         raise EditorialError(_("Answer agree or object."))
     comment = comment.strip()
@@ -180,6 +170,30 @@ def consultation_answer(
     if answer == Consultation.Answer.AGREE and consultation.blocking:
         _clear_if_ready(post, by=by)
     return consultation
+
+
+def _revision_to_answer(consultation: Consultation, *, by: User, seen: int | None) -> Revision:
+    """The post's current revision, if ``by`` may answer now and read that one (``seen``)."""
+    post = consultation.post
+    refusal = answer_refusal(consultation, by)
+    if refusal:
+        settled = not consultation.is_overridden and post.state not in ANSWERABLE_STATES
+        if settled or consultation.cancelled_at is not None:
+            raise TransitionRefused(refusal)
+        if consultation.answers_current:
+            raise EditorialError(refusal)
+        raise PermissionDenied(refusal)
+    current = post.current_revision
+    assert current is not None
+    if seen is not None and seen != current.number:
+        raise TransitionRefused(
+            _(
+                "The author saved revision %(current)s after you opened revision %(seen)s: "
+                "read it before answering."
+            )
+            % {"current": current.number, "seen": seen}
+        )
+    return current
 
 
 def _notify_answer(consultation: Consultation, *, by: User) -> None:
