@@ -44,9 +44,9 @@ class Perm(StrEnum):
     DRAFT = "accounts.draft_for_account"
     REVIEW = "accounts.review_for_account"
     PUBLISH = "accounts.publish_on_account"
-    # Skips pending approval steps (editorial.urgent); never implied by a role but ADMIN.
+    # Skips pending approval steps (editorial.services.urgent); never implied by a role but ADMIN.
     URGENT = "accounts.urgent_publish_on_account"
-    # Lifts a charter finding on one revision (editorial.waivers); never implied by a role
+    # Lifts a charter finding on one revision (editorial.services.waivers); never implied by a role
     # but ADMIN.
     WAIVE = "accounts.waive_for_account"
 

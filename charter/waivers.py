@@ -1,6 +1,6 @@
 """Which waiver categories fit which rule.
 
-A waiver lifts one rule's findings on one revision (``editorial.waivers`` records it). The
+A waiver lifts one rule's findings on one revision (``editorial.services.waivers`` records it). The
 categories are the reasons the charter accepts: some rules admit exactly one reason (an image
 that needs no alt text is decorative, a phone number in a post may only be the institution's
 own), the others an editorial exception or another reason, always written out.

@@ -378,7 +378,7 @@ PUBLISH_LOOKAHEAD_SECONDS = env.float("PUBLISH_LOOKAHEAD_SECONDS", default=5.0)
 if not 0 <= PUBLISH_LOOKAHEAD_SECONDS <= 60:
     raise ImproperlyConfigured("PUBLISH_LOOKAHEAD_SECONDS must be between 0 and 60 seconds.")
 # A blocking consultation unanswered at its deadline alerts the consulted unit's head; this
-# many hours later, the requester (editorial.consultations.consultations_escalate_overdue).
+# many hours later, the requester (editorial.services.consultations.consultations_escalate_overdue).
 CONSULTATION_ESCALATION_HOURS = env.float("CONSULTATION_ESCALATION_HOURS", default=24.0)
 if CONSULTATION_ESCALATION_HOURS < 0:
     raise ImproperlyConfigured("CONSULTATION_ESCALATION_HOURS cannot be negative.")

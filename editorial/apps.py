@@ -24,7 +24,8 @@ class EditorialConfig(AppConfig):
             social_account_changed,
         )
         from charter.signals import charter_changed, election_window_saved
-        from editorial import holds, rights_audit
+        from editorial import rights_audit
+        from editorial.services import holds
 
         election_window_saved.connect(holds.on_election_window_saved, dispatch_uid="pv-hold-el")
         social_account_changed.connect(

@@ -149,7 +149,7 @@ DATA_LABELS = {
     "cause": pgettext_lazy("event data", "Cause"),
     "election": pgettext_lazy("event data", "Election"),
     "fields": pgettext_lazy("event data", "Fields changed"),
-    # The urgent procedure past a blocking consultation (``editorial.urgent``).
+    # The urgent procedure past a blocking consultation (``editorial.services.urgent``).
     "requested_at": pgettext_lazy("event data", "Asked at"),
     "posthoc_review": pgettext_lazy("event data", "Post-hoc review"),
     "overridden_consultations": pgettext_lazy("event data", "Consultations overridden"),

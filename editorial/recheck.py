@@ -11,7 +11,7 @@ account that must be reconnected, a tier too low for the approvals the moment no
 
 Reads only. The services decide: scheduling refuses (``post_schedule``, the urgent
 procedure), the claim holds (``posts_start_publishing``), and so does the re-evaluation after
-an election is declared or a byline changes (``editorial.holds``).
+an election is declared or a byline changes (``editorial.services.holds``).
 """
 
 from __future__ import annotations

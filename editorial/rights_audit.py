@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accounts.models import SocialAccount
-from editorial.services import _audit
+from editorial.workflow import audit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -30,7 +30,7 @@ def on_rights_revoked(
         {"account": {"id": pk, "name": names.get(pk, "")}, "right": perm.name.lower()}
         for pk, perm in removed
     ]
-    _audit(
+    audit(
         None,
         "rights_revoked",
         actor=by,

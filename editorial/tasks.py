@@ -7,7 +7,8 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from editorial import audit_heads, consultations, email_delivery
+from editorial import audit_heads, email_delivery
+from editorial.services import consultations
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -58,8 +58,9 @@ from PIL import Image
 
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount, User
 from accounts.services import membership_create
-from editorial import consultations, services, urgent, waivers
+from editorial import services
 from editorial.models import Consultation, Freeze, Post, PostHocReview, RevisionMedia
+from editorial.services import consultations, urgent, waivers
 from publishing.services import scheduler
 from tests.factories import make_account, make_delegation, make_unit, make_user
 

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, User
-from editorial import comments
 from editorial.forms.dates import LocalDateField
+from editorial.services import comments
 
 
 class CommentForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Forms of the urgent procedure and of its post-hoc review (``editorial.urgent``)."""
+"""Forms of the urgent procedure and of its post-hoc review (``editorial.services.urgent``)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from accounts import permissions
 from accounts.models import Membership
-from editorial import policies, urgent
+from editorial import policies
 from editorial.models import (
     EDITABLE_STATES,
     Approval,
@@ -23,6 +23,7 @@ from editorial.models import (
     PostState,
     PostTier,
 )
+from editorial.services import urgent
 from editorial.snapshots import charter_check, snapshot_for_revision
 
 if TYPE_CHECKING:

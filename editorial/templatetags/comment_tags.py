@@ -6,8 +6,8 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from editorial.comments import MENTION_RE
 from editorial.models import Comment
+from editorial.services.comments import MENTION_RE
 
 register = template.Library()
 

@@ -13,8 +13,9 @@ from django import template
 
 from accounts import permissions
 from accounts.models import User
-from editorial import selectors, services, waivers
+from editorial import selectors, services
 from editorial.models import Freeze
+from editorial.services import waivers
 
 register = template.Library()
 

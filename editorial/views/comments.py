@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from editorial import comments, selectors
+from editorial import selectors
 from editorial.forms.members import CommentForm
-from editorial.services import EditorialError
+from editorial.services import EditorialError, comments
 from editorial.views.common import request_user
 
 

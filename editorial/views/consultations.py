@@ -11,8 +11,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from editorial import consultations, selectors
+from editorial import selectors
 from editorial.forms.consultations import AnswerForm, ConsultationForm
+from editorial.selectors import consultations as consultation_selectors
+from editorial.services import consultations
 from editorial.views.common import request_user, run_service
 from editorial.views.post_page import Section, post_page
 
@@ -32,7 +34,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsultationForm(request.POST, post=post)
     if not form.is_valid():
         _form_errors(request, form)
-        shown = Section(rows=consultations.consultation_rows(post, user), ask_form=form)
+        shown = Section(rows=consultation_selectors.consultation_rows(post, user), ask_form=form)
         return post_page(request, pk, status=400, consultations=shown)
     data = form.cleaned_data
     run_service(
@@ -54,7 +56,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    consultation = consultations.consultation_get_for(user, pk)
+    consultation = consultation_selectors.consultation_get_for(user, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -78,7 +80,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    consultation = consultations.consultation_get_for(user, pk)
+    consultation = consultation_selectors.consultation_get_for(user, pk)
     run_service(
         request,
         lambda: consultations.consultation_cancel(consultation=consultation, by=user),

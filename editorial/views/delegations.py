@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from editorial import delegations
 from editorial.forms.members import DelegationForm
-from editorial.services import EditorialError
+from editorial.services import EditorialError, delegations
 from editorial.views.common import request_user
 
 

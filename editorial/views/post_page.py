@@ -13,11 +13,14 @@ from accounts import permissions
 from accounts.models import User
 from charter.selectors import link_statuses
 from charter.snapshot import LinkStatus
-from editorial import comments, consultations, failures, history, policies, selectors, services
+from editorial import failures, history, policies, selectors, services
 from editorial.forms.consultations import ConsultationForm
 from editorial.forms.members import CommentForm
 from editorial.forms.review import EndPostForm, RequestChangesForm, ScheduleForm
 from editorial.models import AUTHOR_EDITABLE_STATES, Consultation, Post
+from editorial.policies import consultations as consultation_rules
+from editorial.selectors import consultations as consultation_selectors
+from editorial.services import comments
 from editorial.snapshots import links_of
 from editorial.views import urgent as views_urgent
 from editorial.views import waivers as views_waivers
@@ -81,14 +84,14 @@ def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any)
 
 @dataclass(frozen=True)
 class Section:
-    rows: list[consultations.ConsultationRow]
+    rows: list[consultation_selectors.ConsultationRow]
     ask_form: ConsultationForm | None  # None: this user may not ask now
 
 
 def section(post: Post, user: User) -> Section:
     """What the post page shows of the post's consultations to ``user``."""
-    may_ask = consultations.ask_refusal(post, user) is None
+    may_ask = consultation_rules.ask_refusal(post, user) is None
     return Section(
-        rows=consultations.consultation_rows(post, user),
+        rows=consultation_selectors.consultation_rows(post, user),
         ask_form=ConsultationForm(post=post) if may_ask else None,
     )

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from editorial import consultations, policies, selectors, services, urgent
+from editorial import policies, selectors, services
 from editorial.form_input import nul_refusal
 from editorial.forms.review import EndPostForm, RequestChangesForm, ScheduleForm
 from editorial.models import Post, PostState
+from editorial.selectors.consultations import consultation_queue
+from editorial.services import urgent
 from editorial.views.common import request_user, run_service
 from editorial.views.post_page import post_page
 
@@ -31,7 +33,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "queue": selectors.review_queue(user),
             "posthoc": urgent.posthoc_reviews_for(user),
-            "consultations": consultations.consultation_queue(user),
+            "consultations": consultation_queue(user),
         },
     )
 

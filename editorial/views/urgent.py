@@ -1,4 +1,4 @@
-"""Pages of the urgent procedure and of its post-hoc review (services in ``editorial.urgent``).
+"""Pages of the urgent procedure and of its post-hoc review (services in ``editorial.services.urgent``).
 
 A refused form is shown again with what was typed, never lost behind a redirect.
 """
@@ -17,9 +17,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from editorial import policies, selectors, services, urgent
+from editorial import policies, selectors, services
 from editorial.forms.urgent import PostHocReviewForm, UrgentPublishForm
 from editorial.models import Consultation, Post, PostHocReview
+from editorial.services import urgent
 from editorial.views.common import request_user
 
 

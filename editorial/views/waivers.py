@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from editorial import selectors, services, waivers
+from editorial import selectors, services
 from editorial.form_input import nul_refusal
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.forms.waivers import WaiverForm
 from editorial.models import Post
+from editorial.services import waivers
 from editorial.views.common import request_user
 
 

@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from charter.snapshot import thread_parts
 from editorial.models import Post, PostState
-from editorial.selectors import without_frozen
-from editorial.services import posts_start_publishing
+from editorial.services import posts_claim_due
 from publishing.models import Attempt, Publication
 from publishing.services import heartbeat
 from publishing.services.common import P, finish_posts_if_done
@@ -76,19 +75,9 @@ def tick(*, now: datetime | None = None) -> TickResult:
 
 def _start_due_posts(now: datetime, horizon: datetime) -> int:
     with transaction.atomic():
-        # skip_locked: a second beat (or a slow tick) passes over posts another tick holds.
-        # A frozen post stays scheduled: it is picked up by the first tick after the lift.
-        due = list(
-            without_frozen(
-                Post.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("current_revision", "scheduled_by", "unit", "author")
-                .filter(state=PostState.SCHEDULED, scheduled_at__lte=horizon)
-            )
-            .prefetch_related("accounts")
-            .order_by("scheduled_at")[:BATCH]
-        )
-        # Together: one audit append and one insert for the whole tick, not per post.
-        started = posts_start_publishing(posts=due)
+        # Editorial claims its posts (skipping those another tick holds and the frozen ones)
+        # and moves them to publishing; they stay locked until the publications exist.
+        started = posts_claim_due(horizon=horizon, limit=BATCH)
         _create_publications(started, now)
     return len(started)
 

@@ -21,10 +21,10 @@ from django.urls import reverse
 
 from accounts import permissions, services
 from accounts.models import AccountGrant, Membership, User
-from editorial import delegations, selectors
+from editorial import selectors
 from editorial import services as editorial_services
 from editorial.models import Approval, AuditEvent, Post, PostState
-from editorial.services import TransitionRefused
+from editorial.services import TransitionRefused, delegations
 from tests.conftest import Org
 from tests.factories import make_delegation, make_user
 

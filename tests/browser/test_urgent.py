@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.services import membership_create
-from editorial import consultations, services
+from editorial import services
 from editorial.models import PostHocReview, PostState
+from editorial.services import consultations
 from tests.browser.test_compose_approve import _login, _logout
 from tests.conftest import Org
 from tests.editorial.consultation_setup import ask, make_legal

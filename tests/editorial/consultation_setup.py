@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accounts.models import Membership, OrgUnit, User
 from accounts.services import membership_create
-from editorial import consultations, services
+from editorial import services
 from editorial.models import Consultation, Post
+from editorial.services import consultations
 from tests.conftest import Org
 from tests.factories import make_unit, make_user
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from accounts.services import membership_create
-from editorial import comments, services
+from editorial import services
 from editorial.models import AuditEvent, Comment, Notification, Post
+from editorial.services import comments
 from tests.conftest import Org
 from tests.factories import make_user
 

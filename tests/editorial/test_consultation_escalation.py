@@ -11,8 +11,10 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Membership
 from accounts.services import membership_create
-from editorial import consultations, services, tasks
+from editorial import services, tasks
 from editorial.models import AuditEvent, Consultation, Notification, PostState
+from editorial.policies import consultations as consultation_rules
+from editorial.services import consultations
 from tests.conftest import Org
 from tests.editorial.consultation_setup import Legal, ask, make_legal, state, submitted
 from tests.factories import make_user
@@ -165,9 +167,9 @@ def test_escalation_after_an_edit_starts_a_new_round(legal: Legal, waiting: Cons
 def test_escalation_head_falls_back_to_reviewers(legal: Legal) -> None:
     reviewer = make_user()
     membership_create(user=reviewer, unit=legal.unit, role=Membership.Role.REVIEWER)
-    assert consultations.unit_heads(legal.unit) == {legal.head.pk}
+    assert consultation_rules.unit_heads(legal.unit) == {legal.head.pk}
     Membership.objects.filter(user=legal.head).delete()
-    assert consultations.unit_heads(legal.unit) == {reviewer.pk}
+    assert consultation_rules.unit_heads(legal.unit) == {reviewer.pk}
 
 
 def test_escalation_task_calls_the_service(legal: Legal, waiting: Consultation) -> None:

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import consultations, policies, selectors, services
+from editorial import policies, selectors, services
 from editorial.models import (
     ApprovalStep,
     AuditEvent,
@@ -17,6 +17,8 @@ from editorial.models import (
     Notification,
     PostState,
 )
+from editorial.selectors import consultations as consultation_selectors
+from editorial.services import consultations
 from tests.conftest import Org
 from tests.editorial.consultation_setup import (
     Legal,
@@ -330,20 +332,20 @@ def test_consultation_edit_asks_the_unit_again(legal: Legal) -> None:
         post=post, by=legal.org.officer, base_revision=1, text="Mardi.", language="fr"
     )
     assert _kinds(legal.jurist) == [K.CONSULTATION_REQUESTED]
-    assert [r.consultation.unit for r in consultations.consultation_queue(legal.jurist)] == [
-        legal.unit
-    ]
+    assert [
+        r.consultation.unit for r in consultation_selectors.consultation_queue(legal.jurist)
+    ] == [legal.unit]
 
 
 def test_consultation_queue_lists_what_waits_for_the_unit(legal: Legal) -> None:
     post = submitted(legal.org)
     consultation = ask(legal, post)
-    assert [r.consultation for r in consultations.consultation_queue(legal.jurist)] == [
+    assert [r.consultation for r in consultation_selectors.consultation_queue(legal.jurist)] == [
         consultation
     ]
     _answer(legal, consultation)
-    assert consultations.consultation_queue(legal.jurist) == []
-    assert consultations.consultation_queue(legal.org.outsider) == []
+    assert consultation_selectors.consultation_queue(legal.jurist) == []
+    assert consultation_selectors.consultation_queue(legal.org.outsider) == []
 
 
 def test_consultation_cancel_of_the_last_hold_approves(legal: Legal) -> None:

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from accounts.models import Delegation, Membership, User
 from accounts.services import membership_create
-from editorial import delegations, policies, services
+from editorial import policies, services
 from editorial.models import AuditEvent
-from editorial.services import EditorialError
+from editorial.services import EditorialError, delegations
 from tests.conftest import Org
 from tests.factories import make_delegation, make_user
 

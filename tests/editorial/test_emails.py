@@ -13,8 +13,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from editorial import comments, email_delivery, emails, notifications, services
+from editorial import email_delivery, emails, services
 from editorial.models import Notification, NotificationPreference, Post
+from editorial.services import comments, notifications
 from tests.conftest import Org
 
 K = Notification.Kind

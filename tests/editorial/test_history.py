@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from accounts.services import membership_create
-from editorial import comments, history, services
+from editorial import history, services
 from editorial.diffs import Change, Op
 from editorial.models import Post, PostTier
+from editorial.services import comments
 from tests.conftest import Org
 from tests.factories import make_delegation, make_user
 
@@ -109,7 +110,7 @@ def test_history_page_shows_approved_as_deputy_of(frozen_now: dt.datetime, org: 
 
 def test_history_page_shows_an_event_kind_it_does_not_know(org: Org) -> None:
     post = _edited(org)
-    services._audit(post, "consulted", actor=org.manager, expert={"id": 1, "name": "Juriste"})
+    services.audit(post, "consulted", actor=org.manager, expert={"id": 1, "name": "Juriste"})
     page = _client(org.officer).get(reverse("editorial:post", args=[post.pk])).content.decode()
     event = page.split('data-verb="consulted"', 1)[1].split("</li>", 1)[0]
     assert "<dt>Expert</dt><dd>Juriste</dd>" in event

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import notifications, services
+from editorial import services
 from editorial.models import ApprovalStep, Notification, Post
+from editorial.services import notifications
 from tests.conftest import Org
 from tests.factories import add_step, make_policy, make_user
 

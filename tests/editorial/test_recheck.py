@@ -15,8 +15,9 @@ from charter import services as charter_services
 from charter.counting import bluesky_graphemes
 from charter.models import ElectionWindow
 from charter.snapshot import with_byline
-from editorial import services, urgent
+from editorial import services
 from editorial.models import AuditEvent, Notification, Post, PostState
+from editorial.services import urgent
 from tests.conftest import Org
 from tests.factories import make_user
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from accounts import permissions
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import emails, services, urgent
+from editorial import emails, services
 from editorial.models import ApprovalStep, Notification, NotificationPreference, Post
+from editorial.services import urgent
 from tests.conftest import Org
 from tests.factories import add_step, drop_permission_row, make_policy, make_user
 

@@ -31,7 +31,7 @@ def test_event_details_keep_text_that_only_looks_like_a_date() -> None:
 
 def test_history_page_names_the_charter_hold_in_french(org: Org) -> None:
     post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Guichet ouvert.")
-    services._audit(post, "held_by_charter", actor=None, at="2026-12-12T09:00:00+00:00")
+    services.audit(post, "held_by_charter", actor=None, at="2026-12-12T09:00:00+00:00")
     client = Client(headers={"accept-language": "fr"})
     client.force_login(org.officer)
     page = client.get(reverse("editorial:post", args=[post.pk])).content.decode()

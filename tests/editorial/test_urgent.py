@@ -14,8 +14,9 @@ from accounts import permissions
 from accounts.models import Membership, User
 from accounts.services import membership_create
 from charter.models import Charter, CharterVersion
-from editorial import services, urgent
+from editorial import services
 from editorial.models import ApprovalStep, Notification, Post, PostHocReview, PostState
+from editorial.services import urgent
 from tests.conftest import Org
 from tests.factories import add_step, drop_permission_row, make_delegation, make_policy, make_user
 

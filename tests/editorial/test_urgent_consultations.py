@@ -11,8 +11,11 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import consultations, services, urgent
+from editorial import services
 from editorial.models import Consultation, Notification, Post, PostState
+from editorial.policies import consultations as consultation_rules
+from editorial.selectors import consultations as consultation_selectors
+from editorial.services import consultations, urgent
 from tests.conftest import Org
 from tests.editorial.consultation_setup import Legal, ask, make_legal
 from tests.factories import make_unit, make_user
@@ -169,7 +172,7 @@ def test_urgent_publish_closes_the_consultation_as_overridden(
     assert consultation.status() == Consultation.Status.OVERRIDDEN
     assert not consultation.holds
     assert not consultation.is_overdue(frozen_now + timedelta(days=30))
-    assert consultations.cancel_refusal(consultation, legal.org.officer) == (
+    assert consultation_rules.cancel_refusal(consultation, legal.org.officer) == (
         "This consultation was closed by the urgent procedure."
     )
 
@@ -238,7 +241,7 @@ def test_overridden_consultation_leaves_the_queue_and_the_escalation(
     post = _in_review(org)
     consultation = ask(legal, post, deadline=frozen_now + timedelta(hours=1))
     _publish(post, chief, consultation)
-    assert consultations.consultation_queue(legal.jurist) == []
+    assert consultation_selectors.consultation_queue(legal.jurist) == []
     assert consultations.consultations_escalate_overdue(now=frozen_now + timedelta(days=3)) == 0
 
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import consultations, services
+from editorial import services
 from editorial.models import Consultation, Post, PostState
+from editorial.services import consultations
 from tests.conftest import Org
 from tests.editorial.consultation_setup import Legal, ask, make_legal
 from tests.factories import make_unit, make_user

@@ -17,8 +17,9 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from accounts.services import membership_create
 from charter.models import Charter, CharterVersion
-from editorial import services, urgent
+from editorial import services
 from editorial.models import ApprovalStep, Post, PostHocReview, PostState
+from editorial.services import urgent
 from tests.conftest import Org
 from tests.factories import add_step, make_policy, make_user
 

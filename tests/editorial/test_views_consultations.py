@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from accounts.services import membership_create
-from editorial import consultations, services
+from editorial import services
 from editorial.models import Consultation, PostState
+from editorial.services import consultations
 from tests.conftest import Org
 from tests.editorial.consultation_setup import (
     Legal,

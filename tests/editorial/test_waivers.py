@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from accounts import permissions
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import services, waivers
+from editorial import services
 from editorial.models import Notification, Post, PostState, Waiver
+from editorial.services import waivers
 from tests.conftest import Org
 from tests.factories import drop_permission_row, make_user
 

@@ -14,8 +14,9 @@ from accounts.services import membership_create
 from charter.elections import PARIS
 from charter.models import ElectionWindow
 from charter.services import electoral_referent_designate
-from editorial import services, waivers
+from editorial import services
 from editorial.models import Post, Waiver
+from editorial.services import waivers
 from tests.conftest import Org
 from tests.factories import make_user
 

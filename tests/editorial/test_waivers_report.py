@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import services, waivers
+from editorial import services
 from editorial.models import Post, Waiver
+from editorial.services import waivers
 from tests.conftest import Org
 from tests.factories import make_account, make_unit, make_user
 

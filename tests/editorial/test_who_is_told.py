@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, OrgUnit, SocialAccount, User
 from accounts.services import membership_create
-from editorial import comments, consultations, emails, services, urgent, waivers
+from editorial import emails, services
 from editorial.models import (
     ApprovalStep,
     Consultation,
@@ -37,6 +37,7 @@ from editorial.models import (
     Post,
     PostHocReview,
 )
+from editorial.services import comments, consultations, urgent, waivers
 from tests.conftest import Org
 from tests.factories import add_step, make_policy, make_unit, make_user
 

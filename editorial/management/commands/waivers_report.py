@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone, translation
 
-from editorial import waivers
+from editorial.services import waivers
 
 
 class Command(BaseCommand):

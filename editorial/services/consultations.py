@@ -13,8 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
-from editorial import notifications, policies
-from editorial.models import Consultation, Notification, Post, PostHocReview, PostState
+from editorial import policies
+from editorial.models import (
+    Consultation,
+    Notification,
+    Post,
+    PostHocReview,
+    PostState,
+    Revision,
+)
 from editorial.policies.consultations import (
     ANSWERABLE_STATES,
     ASKABLE_STATES,
@@ -25,7 +32,8 @@ from editorial.policies.consultations import (
     unit_heads,
     unit_members,
 )
-from editorial.services import EditorialError, TransitionRefused, _audit, _lock
+from editorial.services import notifications
+from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post, transition
 
 S = PostState
 Kind = Notification.Kind
@@ -42,7 +50,7 @@ def consultation_request(
     by: User,
 ) -> list[Consultation]:
     """Ask each unit about the post's current revision; each appears in that unit's queue."""
-    post = _lock(post.pk)
+    post = lock_post(post.pk)
     refusal = ask_refusal(post, by)
     if refusal:
         if post.state not in ASKABLE_STATES:
@@ -68,7 +76,7 @@ def consultation_request(
             blocking=blocking,
             deadline=deadline,
         )
-        _audit(
+        audit(
             post,
             "consultation_requested",
             actor=by,
@@ -106,7 +114,7 @@ def _check_unit(post: Post, unit: OrgUnit) -> None:
 
 def _lock_consultation(pk: int, post_id: int) -> Consultation:
     """Lock the post first (the order every writer follows), then the consultation."""
-    post = _lock(post_id)
+    post = lock_post(post_id)
     locked: Consultation = (
         Consultation.objects.select_for_update(of=("self",))
         .select_related("unit", "requested_by")
@@ -132,24 +140,7 @@ def consultation_answer(
     """
     consultation = _lock_consultation(consultation.pk, consultation.post_id)
     post = consultation.post
-    refusal = answer_refusal(consultation, by)
-    if refusal:
-        settled = not consultation.is_overridden and post.state not in ANSWERABLE_STATES
-        if settled or consultation.cancelled_at is not None:
-            raise TransitionRefused(refusal)
-        if consultation.answers_current:
-            raise EditorialError(refusal)
-        raise PermissionDenied(refusal)
-    current = post.current_revision
-    assert current is not None
-    if revision is not None and revision != current.number:
-        raise TransitionRefused(
-            _(
-                "The author saved revision %(current)s after you opened revision %(seen)s: "
-                "read it before answering."
-            )
-            % {"current": current.number, "seen": revision}
-        )
+    current = _revision_to_answer(consultation, by=by, seen=revision)
     if answer not in Consultation.Answer.values:
         raise EditorialError(_("Answer agree or object."))
     comment = comment.strip()
@@ -164,7 +155,7 @@ def consultation_answer(
     consultation.escalation_level = 0
     consultation.save()
     late: dict[str, Any] = {"after_urgent_publication": True} if consultation.is_overridden else {}
-    _audit(
+    audit(
         post,
         "consultation_answered",
         actor=by,
@@ -179,6 +170,30 @@ def consultation_answer(
     if answer == Consultation.Answer.AGREE and consultation.blocking:
         _clear_if_ready(post, by=by)
     return consultation
+
+
+def _revision_to_answer(consultation: Consultation, *, by: User, seen: int | None) -> Revision:
+    """The post's current revision, if ``by`` may answer now and read that one (``seen``)."""
+    post = consultation.post
+    refusal = answer_refusal(consultation, by)
+    if refusal:
+        settled = not consultation.is_overridden and post.state not in ANSWERABLE_STATES
+        if settled or consultation.cancelled_at is not None:
+            raise TransitionRefused(refusal)
+        if consultation.answers_current:
+            raise EditorialError(refusal)
+        raise PermissionDenied(refusal)
+    current = post.current_revision
+    assert current is not None
+    if seen is not None and seen != current.number:
+        raise TransitionRefused(
+            _(
+                "The author saved revision %(current)s after you opened revision %(seen)s: "
+                "read it before answering."
+            )
+            % {"current": current.number, "seen": seen}
+        )
+    return current
 
 
 def _notify_answer(consultation: Consultation, *, by: User) -> None:
@@ -211,15 +226,12 @@ def _clear_if_ready(post: Post, *, by: User) -> bool:
     if not policies.is_complete(policies.chain_status(post)):
         return False
     assert post.current_revision is not None
-    source = post.state
-    post.consultations_cleared()
-    post.save()
-    _audit(
+    transition(
         post,
-        "consultations_cleared",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.consultations_cleared,
+        by=by,
+        verb="consultations_cleared",
+        action=_("approve"),
         revision=post.current_revision.number,
         content_hash=post.current_revision.content_hash,
     )
@@ -240,7 +252,7 @@ def consultation_cancel(*, consultation: Consultation, by: User) -> Consultation
     consultation.cancelled_at = timezone.now()
     consultation.cancelled_by = by
     consultation.save(update_fields=["cancelled_at", "cancelled_by"])
-    _audit(
+    audit(
         consultation.post,
         "consultation_cancelled",
         actor=by,
@@ -257,7 +269,7 @@ def consultations_override(
 ) -> None:
     """Close unanswered blocking consultations that the urgent procedure published past.
 
-    Only ``editorial.urgent.post_publish_urgently`` calls this, inside its transaction with
+    Only ``editorial.services.urgent.post_publish_urgently`` calls this, inside its transaction with
     the post locked, after the publisher acknowledged these very consultations. Each is
     audited, and the members of the unit who would have answered are told, with the
     justification: their silence was not taken for consent, it was overruled.
@@ -267,7 +279,7 @@ def consultations_override(
         consultation.overridden_at = review.created_at
         consultation.overridden_by_urgent = review
         consultation.save(update_fields=["overridden_at", "overridden_by_urgent"])
-        _audit(
+        audit(
             post,
             "consultation_overridden",
             actor=by,
@@ -345,7 +357,7 @@ def _raise(consultation: Consultation, *, level: int, now: datetime, recipients:
     consultation.escalated_at = now
     consultation.save(update_fields=["escalation_level", "escalated_at"])
     post = consultation.post
-    _audit(
+    audit(
         post,
         "consultation_escalated",
         actor=None,

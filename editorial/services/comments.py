@@ -17,9 +17,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from editorial import notifications, selectors
+from editorial import selectors
 from editorial.models import Comment, Notification, Post
-from editorial.services import EditorialError, _audit, _lock
+from editorial.services import notifications
+from editorial.workflow import EditorialError, audit, lock_post
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -91,7 +92,7 @@ def _resolve_mentions(post: Post, body: str, *, by: User) -> list[User]:
 @transaction.atomic
 def comment_add(*, post: Post, by: User, body: str) -> Comment:
     """Add a comment to the post's thread and tell the members it mentions."""
-    post = _lock(post.pk)
+    post = lock_post(post.pk)
     if not may_see(by, post):
         raise PermissionDenied(_("You cannot comment on a post you cannot see."))
     body = body.strip()
@@ -107,7 +108,7 @@ def comment_add(*, post: Post, by: User, body: str) -> Comment:
         post=post, revision=post.current_revision, author=by, body=body
     )
     comment.mentions.set(mentioned)
-    _audit(
+    audit(
         post,
         "commented",
         actor=by,

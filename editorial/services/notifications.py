@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Membership, User
@@ -130,3 +131,11 @@ def units_to_ask_again(post: Post) -> set[int]:
     units = Consultation.objects.unanswered().filter(post=post, answered_revision__isnull=False)
     members = Membership.objects.filter(unit__in=units.values("unit_id"), user__is_active=True)
     return set(members.values_list("user_id", flat=True))
+
+
+@transaction.atomic
+def notifications_mark_read(*, by: User) -> int:
+    """Mark every unread notification of ``by`` as read; how many were."""
+    return Notification.objects.filter(recipient=by, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -27,17 +27,13 @@ from charter.engine import CheckReport
 from charter.rules import RULES
 from charter.selectors import electoral_referents_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
-from editorial import notifications, selectors
+from editorial import selectors
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
-from editorial.models import Notification, Post, PostState, Waiver
-from editorial.services import (
-    EditorialError,
-    TransitionRefused,
-    _audit,
-    _check_charter,
-    _lock,
-)
+from editorial.models import Notification, Post, PostState, Revision, Waiver
+from editorial.services import notifications
+from editorial.services.review import check_charter
 from editorial.snapshots import charter_check, snapshot_for_revision
+from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post
 
 JUSTIFICATION_MIN_LENGTH = 20
 # Before approval: once approved, the approvers saw the findings as they were; an edit (which
@@ -166,30 +162,16 @@ def _clean_justification(justification: str) -> str:
 # --- the service -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by: User) -> Waiver:
-    """Lift ``rule`` on the post's current revision: its findings no longer block.
-
-    Refused (with what to change) when the post is past review, ``by`` wrote it or lacks the
-    waive right on one of its accounts, the rule is not waivable or has no finding on this
-    revision, the category does not fit the rule, or the justification is too short.
-    """
-    post = _lock(post.pk)
+def _refuse_waiver_by(post: Post, *, rule: str, by: User) -> None:
     refusal = waive_refusal(post, by)
     if refusal:
         if post.state not in WAIVABLE_STATES:
             raise TransitionRefused(refusal)
         raise PermissionDenied(refusal)
-    kind = _check_rule_and_category(rule, category)
-    if referent_only(rule) and by.pk not in electoral_referents_for_unit(post.unit):
-        raise PermissionDenied(
-            _(
-                "Only an electoral referent of %(unit)s may waive “%(rule)s” (Code électoral, "
-                "art. L52-1): ask them, or change the post."
-            )
-            % {"unit": post.unit, "rule": rule}
-        )
-    text = _clean_justification(justification)
+
+
+def _revision_to_waive(post: Post, rule: str) -> Revision:
+    """The current revision, if ``rule`` has a finding on it and is not waived yet."""
     revision = post.current_revision
     assert revision is not None
     if revision.waivers.filter(rule=rule).exists():
@@ -202,6 +184,30 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
             _("Revision %(n)s has no finding of “%(rule)s”: there is nothing to waive.")
             % {"n": revision.number, "rule": rule}
         )
+    return revision
+
+
+@transaction.atomic
+def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by: User) -> Waiver:
+    """Lift ``rule`` on the post's current revision: its findings no longer block.
+
+    Refused (with what to change) when the post is past review, ``by`` wrote it or lacks the
+    waive right on one of its accounts, the rule is not waivable or has no finding on this
+    revision, the category does not fit the rule, or the justification is too short.
+    """
+    post = lock_post(post.pk)
+    _refuse_waiver_by(post, rule=rule, by=by)
+    kind = _check_rule_and_category(rule, category)
+    if referent_only(rule) and by.pk not in electoral_referents_for_unit(post.unit):
+        raise PermissionDenied(
+            _(
+                "Only an electoral referent of %(unit)s may waive “%(rule)s” (Code électoral, "
+                "art. L52-1): ask them, or change the post."
+            )
+            % {"unit": post.unit, "rule": rule}
+        )
+    text = _clean_justification(justification)
+    revision = _revision_to_waive(post, rule)
     waiver = Waiver.objects.create(
         post=post,
         revision=revision,
@@ -213,9 +219,9 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
     )
     if revision.check_report:
         # Submitted already: the stored verdict is what reviewers read, so it shows the waiver.
-        _check_charter(post, revision)
+        check_charter(post, revision)
         revision.save(update_fields=["check_report"])
-    _audit(
+    audit(
         post,
         "waiver_granted",
         actor=by,

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Delegation, SocialAccount, User
-from editorial import consultations, notifications, policies
+from editorial import policies
 from editorial.models import (
     Consultation,
     Freeze,
@@ -45,17 +45,17 @@ from editorial.models import (
     PostState,
     Revision,
 )
-from editorial.services import (
+from editorial.services import consultations, notifications
+from editorial.services.review import approver_record, check_charter
+from editorial.services.scheduling import schedule_post
+from editorial.workflow import (
     CharterRefused,
     EditorialError,
     TransitionRefused,
-    _approver_record,
-    _audit,
-    _check_charter,
-    _guard,
-    _lock,
-    byline_record,
-    refuse_unless_fit,
+    audit,
+    guard,
+    lock_post,
+    transition,
 )
 
 Outcome = PostHocReview.Outcome
@@ -221,8 +221,20 @@ def _refuse_if_frozen(post: Post) -> None:
         )
 
 
+def _checked_revision(post: Post) -> Revision:
+    """The current revision, once the charter (perhaps a newer version) passes it again."""
+    revision = post.current_revision
+    assert revision is not None
+    report = check_charter(post, revision)
+    if not report.ok:
+        raise CharterRefused(report)
+    revision.save(update_fields=["check_report"])
+    return revision
+
+
 def _skipped_steps(post: Post, *, by: User) -> tuple[list[dict[str, Any]], set[int]]:
-    """The pending steps as they stand, and who owes their post-hoc review."""
+    """The pending steps as they stand, and who owes their post-hoc review; refused when
+    nobody would owe it."""
     record: list[dict[str, Any]] = []
     owed: set[int] = set()
     for status in policies.chain_status(post):
@@ -237,6 +249,13 @@ def _skipped_steps(post: Post, *, by: User) -> tuple[list[dict[str, Any]], set[i
                 "step_id": status.step.pk,
                 "approvers": sorted(approvers),
             }
+        )
+    if not owed:
+        raise TransitionRefused(
+            _(
+                "Nobody but you could approve the pending steps, so nobody could review this "
+                "publication afterwards: ask another approver or an administrator."
+            )
         )
     return record, owed
 
@@ -271,41 +290,27 @@ def post_publish_urgently(
     The byline names the urgent publisher among the approvers (with the justification), so
     the published record never reads as a completed chain.
     """
-    post = _lock(post.pk)
+    post = lock_post(post.pk)
     _refuse_state(post)
     refusal = urgent_refusal(post, by)
     if refusal:
         raise PermissionDenied(refusal)
-    _guard(post.approve_urgently, by, _("publish under the urgent procedure"))
+    guard(post.approve_urgently, by, _("publish under the urgent procedure"))
     text = _clean_justification(justification)
     _refuse_if_frozen(post)
     _refuse_objections(post)
     overridden = _acknowledged(post, acknowledged, shown)
-    revision = post.current_revision
-    assert revision is not None
-    report = _check_charter(post, revision)
-    if not report.ok:
-        raise CharterRefused(report)
-    revision.save(update_fields=["check_report"])
+    revision = _checked_revision(post)
     skipped, owed = _skipped_steps(post, by=by)
-    if not owed:
-        raise TransitionRefused(
-            _(
-                "Nobody but you could approve the pending steps, so nobody could review this "
-                "publication afterwards: ask another approver or an administrator."
-            )
-        )
     now = timezone.now()
     review = _open_review(post, revision, by=by, text=text, skipped=skipped, owed=owed, now=now)
-    source = post.state
-    post.approve_urgently()
-    post.save()
-    _audit(
+    # Guarded above, before the justification and the consultations.
+    transition(
         post,
-        "published_urgently",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
+        post.approve_urgently,
+        by=by,
+        verb="published_urgently",
+        action=None,
         revision=revision.number,
         content_hash=revision.content_hash,
         justification=text,
@@ -315,7 +320,13 @@ def post_publish_urgently(
         overridden_consultations=[str(c.unit) for c in overridden],
     )
     consultations.consultations_override(post=post, consultations=overridden, review=review, by=by)
-    _schedule_now(post, by=by, urgent=_urgent_record(by, text, now, review), now=now)
+    # Scheduled for now, through the one writer of the schedule: same re-check, same byline,
+    # with the urgent publisher among the approvers.
+    urgent = _urgent_record(by, text, now, review)
+    approvals = [approver_record(a) for a in policies.current_approvals(post)]
+    schedule_post(
+        post, by=by, at=now, approvers=[*approvals, urgent], urgent=urgent, action=_("schedule")
+    )
     notifications.notify(
         post=post, kind=Notification.Kind.POSTHOC_DUE, recipients=owed, message=text
     )
@@ -343,31 +354,6 @@ def _open_review(
     )
     review.approvers.set(owed)
     return review
-
-
-def _schedule_now(post: Post, *, by: User, urgent: dict[str, Any], now: datetime) -> None:
-    """The scheduling half of ``services.post_schedule``: same transition, same re-check (at
-    now: the urgent procedure skips approvals, never the electoral silence), same byline."""
-    _guard(post.schedule, by, _("schedule"))
-    refuse_unless_fit(post, at=now)
-    approvals = [_approver_record(a) for a in policies.current_approvals(post)]
-    post.scheduled_at = now
-    post.scheduled_by = by
-    post.byline_record = byline_record(post, by=by, approvers=[*approvals, urgent])
-    post.byline_record["urgent"] = urgent
-    source = post.state
-    post.schedule()
-    post.last_error = ""
-    post.save()
-    _audit(
-        post,
-        "scheduled",
-        actor=by,
-        from_state=source,
-        to_state=post.state,
-        at=now.isoformat(),
-        urgent=True,
-    )
 
 
 # --- post-hoc review ---------------------------------------------------------------------
@@ -442,7 +428,7 @@ def posthoc_review_complete(
     review.outcome = outcome
     review.comment = comment
     review.save()
-    _audit(
+    audit(
         review.post,
         f"posthoc_{outcome}",
         actor=by,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Delegation, Membership, OrgUnit, User
-from editorial.services import EditorialError, _audit
+from editorial.workflow import EditorialError, audit
 
 
 def _today() -> date:
@@ -129,7 +129,7 @@ def delegation_create(
     delegation = Delegation.objects.create(
         from_user=by, to_user=deputy, unit=unit, starts_on=starts_on, ends_on=ends_on
     )
-    _audit(None, "delegation_created", actor=by, **_record(delegation))
+    audit(None, "delegation_created", actor=by, **_record(delegation))
     return delegation
 
 
@@ -157,11 +157,9 @@ def delegation_end(*, delegation: Delegation, by: User) -> Delegation | None:
     record = _record(locked)
     if locked.starts_on >= today:
         locked.delete()
-        _audit(None, "delegation_ended", actor=by, cancelled=True, **record)
+        audit(None, "delegation_ended", actor=by, cancelled=True, **record)
         return None
     locked.ends_on = today - timedelta(days=1)
     locked.save(update_fields=["ends_on"])
-    _audit(
-        None, "delegation_ended", actor=by, cancelled=False, ended_on=today.isoformat(), **record
-    )
+    audit(None, "delegation_ended", actor=by, cancelled=False, ended_on=today.isoformat(), **record)
     return locked

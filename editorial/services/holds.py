@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import SocialAccount, User
 from charter.models import ElectionWindow
-from editorial import recheck, services
+from editorial import recheck
 from editorial.models import Post, PostState
+from editorial.services import publisher
 
 
 def posts_recheck_scheduled(
@@ -31,7 +32,7 @@ def posts_recheck_scheduled(
     ids = list(posts.filter(state=PostState.SCHEDULED).values_list("pk", flat=True))
     if not ids:
         return []
-    # Lock first (in id order, as the other batch writers), read second (see services._lock).
+    # Lock first (in id order, as the other batch writers), read second (see workflow.lock_post).
     list(Post.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     locked = list(
         Post.objects.select_related("author", "unit", "current_revision", "scheduled_by")
@@ -47,7 +48,7 @@ def posts_recheck_scheduled(
         verdict = checker.verdict(post, at=max(post.scheduled_at or now, now))
         if not verdict.ok:
             failing.append((post, verdict))
-    held = {p.pk for p in services.posts_hold(verdicts=failing, by=by, cause=cause)}
+    held = {p.pk for p in publisher.posts_hold(verdicts=failing, by=by, cause=cause)}
     return [describe(post, verdict) for post, verdict in failing if post.pk in held]
 
 
