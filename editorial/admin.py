@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from editorial import approval_chains
 from editorial.models import (
     Approval,
     ApprovalPolicy,
@@ -23,6 +22,8 @@ from editorial.models import (
     Revision,
     Waiver,
 )
+from editorial.policies.chains import may_manage_policy
+from editorial.services import approval_chains
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -104,7 +105,7 @@ class ApprovalPolicyAdmin(admin.ModelAdmin[ApprovalPolicy]):
         return obj.steps.count()
 
     def _manages(self, request: HttpRequest, obj: ApprovalPolicy | None) -> bool:
-        return obj is None or approval_chains.may_manage_policy(_by(request), obj)
+        return obj is None or may_manage_policy(_by(request), obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_change_permission(request, obj) and self._manages(request, obj)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from accounts.models import SocialAccount
+from accounts import permissions
+from accounts.models import OrgUnit, SocialAccount, User
 from charter.engine import CheckReport
 from editorial.models import TIER_ORDER, ApprovalPolicy, ApprovalStep, Post, PostTier
 
@@ -100,3 +101,23 @@ def steps_for(post: Post, chain: Chain | None = None) -> list[ApprovalStep]:
     """The steps that apply to the post's tier. Never none: four-eyes needs one approval."""
     steps = [s for s in (chain or policy_for(post)).steps if s.applies_to(post.tier)]
     return steps or [default_step()]
+
+
+def policy_unit(policy: ApprovalPolicy) -> OrgUnit | None:
+    """The unit a policy speaks for: its own, or its account's."""
+    if policy.account_id is not None:
+        return policy.account.unit if policy.account is not None else None
+    return policy.unit
+
+
+def may_manage_policy(user: User, policy: ApprovalPolicy) -> bool:
+    """A superuser, or an administrator of the policy's unit or of a unit above it."""
+    unit = policy_unit(policy)
+    if unit is None:
+        return user.is_active and user.is_superuser
+    return permissions.may_manage_unit(user, unit)
+
+
+def step_in_use(step: ApprovalStep) -> bool:
+    """Approvals were given on this step: it stays, so that they keep saying what they were."""
+    return step.pk is not None and step.approvals.exists()

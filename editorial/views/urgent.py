@@ -1,4 +1,4 @@
-"""Pages of the urgent procedure and of its post-hoc review (services in ``editorial.services.urgent``).
+"""Pages of the urgent procedure and of its post-hoc review (``editorial.services.urgent``).
 
 A refused form is shown again with what was typed, never lost behind a redirect.
 """

@@ -1,4 +1,4 @@
-"""Approval chains written in the Django admin go through ``editorial.approval_chains``.
+"""Approval chains written in the Django admin go through ``editorial.services.approval_chains``.
 
 The admin's add and change pages (the policy and its inline steps), its delete page and its
 bulk delete action each make one recorded change: the administrator, the chain before and
@@ -18,8 +18,9 @@ from django.utils import translation
 
 from accounts.models import Membership, OrgUnit, User
 from accounts.services import membership_create
-from editorial import approval_chains, services
+from editorial import services
 from editorial.models import ApprovalPolicy, ApprovalStep, AuditEvent
+from editorial.services import approval_chains
 from tests.admin_forms import admin_form_data
 from tests.conftest import Org
 from tests.factories import add_step, make_policy, make_user

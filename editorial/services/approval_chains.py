@@ -15,25 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import permissions
-from accounts.models import OrgUnit, User
-from editorial import services
+from accounts.models import User
 from editorial.models import ApprovalPolicy, ApprovalStep
-
-
-def policy_unit(policy: ApprovalPolicy) -> OrgUnit | None:
-    """The unit a policy speaks for: its own, or its account's."""
-    if policy.account_id is not None:
-        return policy.account.unit if policy.account is not None else None
-    return policy.unit
-
-
-def may_manage_policy(user: User, policy: ApprovalPolicy) -> bool:
-    """A superuser, or an administrator of the policy's unit or of a unit above it."""
-    unit = policy_unit(policy)
-    if unit is None:
-        return user.is_active and user.is_superuser
-    return permissions.may_manage_unit(user, unit)
+from editorial.policies.chains import may_manage_policy, policy_unit, step_in_use
+from editorial.workflow import EditorialError, audit_record
 
 
 def _require(by: User, policy: ApprovalPolicy) -> None:
@@ -42,11 +27,6 @@ def _require(by: User, policy: ApprovalPolicy) -> None:
             _("Only a superuser or an administrator of %(unit)s can change its approval chain.")
             % {"unit": policy_unit(policy) or "?"}
         )
-
-
-def step_in_use(step: ApprovalStep) -> bool:
-    """Approvals were given on this step: it stays, so that they keep saying what they were."""
-    return step.pk is not None and step.approvals.exists()
 
 
 def _describe_step(step: ApprovalStep) -> dict[str, Any]:
@@ -82,7 +62,7 @@ def _apply_steps(
         if step.pk is None or step.policy_id != policy.pk:
             continue
         if step_in_use(step):
-            raise services.EditorialError(
+            raise EditorialError(
                 _("Step %(step)s has approvals: it cannot be removed.") % {"step": step.name}
             )
         step.delete()
@@ -114,11 +94,9 @@ def approval_policy_save(
     _apply_steps(policy, steps, removed)
     after = _describe(policy)
     if before is None:
-        services.audit_record(
-            verb="approval_policy_created", actor=by, policy_id=policy.pk, **after
-        )
+        audit_record(verb="approval_policy_created", actor=by, policy_id=policy.pk, **after)
     elif before != after:
-        services.audit_record(
+        audit_record(
             verb="approval_policy_changed",
             actor=by,
             policy_id=policy.pk,
@@ -135,11 +113,11 @@ def approval_policy_delete(*, policy: ApprovalPolicy, by: User) -> None:
     locked = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
     _require(by, locked)
     if any(step_in_use(step) for step in locked.steps.all()):
-        raise services.EditorialError(
+        raise EditorialError(
             _("Chain %(name)s has approvals on its steps: it cannot be removed.")
             % {"name": locked.name}
         )
     described = _describe(locked)
     pk = locked.pk
     locked.delete()
-    services.audit_record(verb="approval_policy_deleted", actor=by, policy_id=pk, **described)
+    audit_record(verb="approval_policy_deleted", actor=by, policy_id=pk, **described)
