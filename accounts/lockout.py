@@ -152,7 +152,9 @@ def lockout_clear(*, attempts: QuerySet[AccessAttempt], by: User) -> int:
     if not (by.is_active and by.has_perm("axes.delete_accessattempt")):
         raise PermissionDenied(_("You may not lift login lockouts."))
     cleared = 0
-    for attempt in attempts.select_for_update().order_by("pk"):
+    # Locked by id: the page's queryset may carry a DISTINCT, which FOR UPDATE refuses.
+    rows = AccessAttempt.objects.select_for_update().filter(pk__in=attempts.values("pk"))
+    for attempt in rows.order_by("pk"):
         data = {
             "username": attempt.username or "",
             "ip_address": attempt.ip_address or "",
