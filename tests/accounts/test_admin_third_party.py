@@ -171,3 +171,15 @@ def test_lockout_clear_refused_to_staff_without_the_right(db: None) -> None:
     with pytest.raises(PermissionDenied):
         lockout.lockout_clear(attempts=AccessAttempt.objects.all(), by=staff)
     assert AccessAttempt.objects.filter(pk=locked.pk).exists()
+
+
+def test_admin_every_page_is_ours() -> None:
+    """A package's own admin page writes without a record: each registered page is one of
+    ours (audited or read-only), replacing the package's where it has one."""
+    ours = ("accounts.", "charter.", "editorial.", "publishing.")
+    foreign = {
+        model._meta.label: type(page).__module__
+        for model, page in admin.site._registry.items()
+        if not type(page).__module__.startswith(ours)
+    }
+    assert foreign == {}
