@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import organisation, permissions, services
+# Groups and the django-otp and django-axes pages: replaced by ours (audited or read-only).
+from accounts import organisation, permissions, services, third_party_admin  # noqa: F401
 from accounts.models import AccountGrant, Delegation, Membership, OrgUnit, SocialAccount, User
 
 

@@ -18,11 +18,15 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.signals import security_event
 
 logger = logging.getLogger("porte_voix.security")
@@ -135,3 +139,29 @@ def on_user_locked_out(
     }
     logger.warning("Login locked out: %s", data)
     security_event.send(sender=on_user_locked_out, verb="login_locked_out", actor=None, data=data)
+
+
+@transaction.atomic
+def lockout_clear(*, attempts: QuerySet[AccessAttempt], by: User) -> int:
+    """Lift lockouts early (the admin's action on *Access attempts*): the clients' failures
+    are forgotten, each one recorded as ``lockout_cleared`` with who lifted it. Whoever may
+    delete access attempts may; returns how many were cleared.
+
+    ``manage.py axes_reset_username``/``axes_reset_ip`` do the same from a shell, unrecorded:
+    the system's hand, as every write with no person behind it."""
+    if not (by.is_active and by.has_perm("axes.delete_accessattempt")):
+        raise PermissionDenied(_("You may not lift login lockouts."))
+    cleared = 0
+    # Locked by id: the page's queryset may carry a DISTINCT, which FOR UPDATE refuses.
+    rows = AccessAttempt.objects.select_for_update().filter(pk__in=attempts.values("pk"))
+    for attempt in rows.order_by("pk"):
+        data = {
+            "username": attempt.username or "",
+            "ip_address": attempt.ip_address or "",
+            "failures": attempt.failures_since_start,
+        }
+        attempt.delete()
+        logger.warning("Login lockout cleared by %s: %s", by.username, data)
+        security_event.send(sender=User, verb="lockout_cleared", actor=by, data=data)
+        cleared += 1
+    return cleared

@@ -137,6 +137,53 @@ def user_set_groups(
         record("user_changed", by=by, person=describe_person(user), changes=changes)
 
 
+# --- groups ------------------------------------------------------------------------------
+
+
+def _permission_names(granted: Iterable[Permission]) -> list[str]:
+    return sorted(f"{p.content_type.app_label}.{p.codename}" for p in granted)
+
+
+@transaction.atomic
+def group_save(
+    *, group: Group, group_permissions: Iterable[Permission] | None, by: User | None
+) -> Group:
+    """Create or change a group (a group can be an approval step, and what it may do is what
+    each of its members may do) and set its permissions (None: unchanged), recording its
+    name and permissions before and after."""
+    previous = Group.objects.select_for_update().filter(pk=group.pk).first()
+    before: dict[str, Any] = {}
+    if previous is not None:
+        before = {
+            "name": previous.name,
+            "permissions": _permission_names(previous.permissions.select_related("content_type")),
+        }
+    group.save()
+    if group_permissions is not None:
+        group.permissions.set(list(group_permissions))
+    after = {
+        "name": group.name,
+        "permissions": _permission_names(group.permissions.select_related("content_type")),
+    }
+    described = {"id": group.pk, "name": group.name}
+    if previous is None:
+        record("group_created", by=by, group=described, fields=after)
+    elif changes := differences(before, after):
+        record("group_changed", by=by, group=described, changes=changes)
+    return group
+
+
+@transaction.atomic
+def group_delete(*, group: Group, by: User | None) -> None:
+    """Remove a group: its members lose what it gave them (recorded with its permissions)."""
+    locked = Group.objects.select_for_update().get(pk=group.pk)
+    described = {"id": locked.pk, "name": locked.name}
+    granted = _permission_names(locked.permissions.select_related("content_type"))
+    members = sorted(str(user) for user in locked.user_set.all())
+    locked.delete()
+    record("group_deleted", by=by, group=described, permissions=granted, members=members)
+
+
 # --- units -------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from base64 import b32encode
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -174,3 +175,25 @@ def _refuse_if_throttled(device: Device) -> None:
 
 def _digits(token: str) -> str:
     return "".join(token.split())
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User, by: User) -> int:
+    """Remove a person's authenticator and backup codes (they lost both): their next login
+    sends them to enrolment. Recorded as ``second_factor_reset`` with who removed them.
+    Whoever may delete TOTP devices may; returns how many devices were removed."""
+    if not (by.is_active and by.has_perm("otp_totp.delete_totpdevice")):
+        raise PermissionDenied(_("You may not remove a second factor."))
+    # Counted per model: a static device's delete also counts its tokens.
+    _n, totp = TOTPDevice.objects.filter(user=user).delete()
+    _n, static = StaticDevice.objects.filter(user=user).delete()
+    removed: int = totp.get(TOTPDevice._meta.label, 0) + static.get(StaticDevice._meta.label, 0)
+    if removed:
+        logger.warning("Second factor of %s removed by %s", user.username, by.username)
+        security_event.send(
+            sender=User,
+            verb="second_factor_reset",
+            actor=by,
+            data={"person": {"id": user.pk, "name": str(user)}, "devices": removed},
+        )
+    return removed

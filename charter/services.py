@@ -192,7 +192,11 @@ def electoral_referent_remove(*, referent: ElectoralReferent, by: User) -> None:
 
 @transaction.atomic
 def election_window_delete(*, window: ElectionWindow, by: User) -> None:
-    """Remove an election (declared by mistake, or cancelled), recorded with what it was."""
+    """Remove an election (declared by mistake, or cancelled), recorded with what it was.
+
+    The posts it held stay held, off the schedule: none goes out unless a person schedules
+    it again, and that scheduling re-checks the post without this election (so it passes
+    where it was refused). Nothing is re-scheduled here in anyone's name."""
     locked = ElectionWindow.objects.select_for_update().get(pk=window.pk)
     _require_manager(by, locked.unit)
     described = _describe_window(locked)
