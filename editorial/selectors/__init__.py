@@ -1,5 +1,6 @@
 """Reads that depend on who asks, by topic: posts (and the review queue), consultations,
-freezes, notifications. Views fetch through these (404 otherwise); services never write here.
+freezes, notifications, the urgent procedure (what it would publish past, its post-hoc
+reviews). Views fetch through these (404 otherwise); services never write here.
 
 The public names are re-exported, so ``from editorial import selectors`` then
 ``selectors.post_get_for(...)`` reads the same as before the package.
@@ -8,8 +9,7 @@ The public names are re-exported, so ``from editorial import selectors`` then
 from __future__ import annotations
 
 # isort: off
-# posts first: it imports the urgent procedure's services, which come back for the
-# consultations' reads; starting here lets that cycle complete (see selectors.consultations).
+# posts first: consultations reads it.
 from editorial.selectors.posts import (
     ChainView,
     QueueItem,
@@ -37,6 +37,13 @@ from editorial.selectors.freezes import (
     without_frozen,
 )
 from editorial.selectors.notifications import notifications_for, unread_count
+from editorial.selectors.urgent import (
+    OwedReview,
+    blocking_unanswered,
+    posthoc_reviews_for,
+    posthoc_reviews_of,
+    posthoc_reviews_overdue,
+)
 
 # isort: on
 
@@ -44,9 +51,11 @@ __all__ = [
     "ChainView",
     "ConsultationRow",
     "FreezeState",
+    "OwedReview",
     "QueueItem",
     "active_freezes",
     "approval_chain",
+    "blocking_unanswered",
     "consultation_get_for",
     "consultation_queue",
     "consultation_rows",
@@ -58,6 +67,9 @@ __all__ = [
     "notifications_for",
     "post_get_for",
     "post_history",
+    "posthoc_reviews_for",
+    "posthoc_reviews_of",
+    "posthoc_reviews_overdue",
     "posts_visible_to",
     "review_queue",
     "unread_count",

@@ -23,7 +23,6 @@ from editorial.models import (
     PostState,
     PostTier,
 )
-from editorial.services import urgent
 from editorial.snapshots import charter_check, snapshot_for_revision
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ def post_get_for(user: User, pk: int) -> Post:
         return post
     if post.state == PostState.IN_REVIEW and policies.approves_any_step(post, user):
         return post
-    if urgent.owes_posthoc(post, user):
+    if policies.owes_posthoc(post, user):
         return post
     raise Http404
 
