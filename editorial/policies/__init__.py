@@ -5,7 +5,8 @@
 - ``review``: where the chain stands and why a user may not approve now (``may_approve``);
 - ``consultations``: who may ask, answer and cancel a consultation, and who is alerted;
 - ``posts``: who may act on a post outside the chain (``may_retry``);
-- ``urgent``: who may use the urgent procedure, and who completes the post-hoc review.
+- ``urgent``: who may use the urgent procedure, and who completes the post-hoc review;
+- ``waivers``: who may waive a charter finding, who may read the exceptions report.
 
 The public names are re-exported, so ``from editorial import policies`` then
 ``policies.may_approve(...)`` reads the same as before the package.
@@ -62,11 +63,18 @@ from editorial.policies.urgent import (
     stands_in_for,
     urgent_refusal,
 )
+from editorial.policies.waivers import (
+    WAIVABLE_STATES,
+    may_read_report,
+    may_waive,
+    waive_refusal,
+)
 
 __all__ = [
     "ANSWERABLE_STATES",
     "ASKABLE_STATES",
     "HIERARCHY_ROLES",
+    "WAIVABLE_STATES",
     "Chain",
     "StepStatus",
     "answer_refusal",
@@ -87,7 +95,9 @@ __all__ = [
     "is_complete",
     "may_approve",
     "may_publish_urgently",
+    "may_read_report",
     "may_retry",
+    "may_waive",
     "open_step",
     "owes_posthoc",
     "policy_for",
@@ -102,5 +112,6 @@ __all__ = [
     "unit_members",
     "urgent_refusal",
     "waiting_for_consultations",
+    "waive_refusal",
     "would_complete",
 ]

@@ -21,56 +21,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from accounts.models import User
 from charter.engine import CheckReport
 from charter.rules import RULES
 from charter.selectors import electoral_referents_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
-from editorial import selectors
+from editorial import policies, selectors
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
-from editorial.models import Notification, Post, PostState, Revision, Waiver
+from editorial.models import Notification, Post, Revision, Waiver
 from editorial.services import notifications
 from editorial.services.review import check_charter
 from editorial.snapshots import charter_check, snapshot_for_revision
 from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post
 
 JUSTIFICATION_MIN_LENGTH = 20
-# Before approval: once approved, the approvers saw the findings as they were; an edit (which
-# sends the post back to review) is the way to change what they approved.
-WAIVABLE_STATES = (PostState.DRAFT, PostState.CHANGES_REQUESTED, PostState.IN_REVIEW)
-
-
-# --- who may waive -------------------------------------------------------------------------
-
-
-def waive_refusal(post: Post, user: User) -> str | None:
-    """Why ``user`` may not waive findings on ``post`` now, in words; None when they may."""
-    if post.state not in WAIVABLE_STATES:
-        return _(
-            "Findings can be waived only before approval (draft, changes requested or in "
-            "review); post #%(id)s is %(state)s."
-        ) % {"id": post.pk, "state": post.get_state_display()}
-    if post.author_id == user.pk:
-        return _("You wrote this post: a waiver must come from someone else (four-eyes rule).")
-    accounts = list(post.accounts.all())
-    if not accounts or not all(permissions.can(user, permissions.Perm.WAIVE, a) for a in accounts):
-        return _(
-            "Waiving a finding needs the waive right on every account of the post: ask an "
-            "administrator of %(accounts)s."
-        ) % {"accounts": ", ".join(str(a) for a in accounts)}
-    return None
-
-
-def may_waive(post: Post, user: User) -> bool:
-    return waive_refusal(post, user) is None
-
-
-def may_read_report(user: User) -> bool:
-    """Staff, and members holding the waive right on at least one account."""
-    if not user.is_active:
-        return False
-    return user.is_staff or permissions.accounts_for(user, permissions.Perm.WAIVE).exists()
 
 
 # --- what may be waived ----------------------------------------------------------------------
@@ -163,9 +127,9 @@ def _clean_justification(justification: str) -> str:
 
 
 def _refuse_waiver_by(post: Post, *, rule: str, by: User) -> None:
-    refusal = waive_refusal(post, by)
+    refusal = policies.waive_refusal(post, by)
     if refusal:
-        if post.state not in WAIVABLE_STATES:
+        if post.state not in policies.WAIVABLE_STATES:
             raise TransitionRefused(refusal)
         raise PermissionDenied(refusal)
 

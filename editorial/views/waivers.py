@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from editorial import selectors, services
+from editorial import policies, selectors, services
 from editorial.form_input import nul_refusal
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.forms.waivers import WaiverForm
@@ -35,7 +35,7 @@ class WaiverPanel:
 
 def post_context(post: Post, user: User) -> dict[str, Any]:
     """What the post page needs for its waivers partial (``_waivers.html``)."""
-    may = post.current_revision is not None and waivers.may_waive(post, user)
+    may = post.current_revision is not None and policies.may_waive(post, user)
     options: list[tuple[waivers.WaiverOption, WaiverForm | None]] = []
     if may:
         # Run only for who may waive: the stored report of a draft is empty until submission.
@@ -97,7 +97,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     """The exceptions report page; with ``?month=YYYY-MM``, the CSV of that month."""
     user = request_user(request)
-    if not waivers.may_read_report(user):
+    if not policies.may_read_report(user):
         raise PermissionDenied(_("Only members with the waive right, or staff, read this report."))
     value = request.GET.get("month", "")
     this_month = timezone.localdate().strftime("%Y-%m")
