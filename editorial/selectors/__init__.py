@@ -1,6 +1,6 @@
 """Reads that depend on who asks, by topic: posts (and the review queue), consultations,
 freezes, notifications, the urgent procedure (what it would publish past, its post-hoc
-reviews). Views fetch through these (404 otherwise); services never write here.
+reviews), waivers. Views fetch through these (404 otherwise); services never write here.
 
 The public names are re-exported, so ``from editorial import selectors`` then
 ``selectors.post_get_for(...)`` reads the same as before the package.
@@ -44,6 +44,15 @@ from editorial.selectors.urgent import (
     posthoc_reviews_of,
     posthoc_reviews_overdue,
 )
+from editorial.selectors.waivers import (
+    WaiverOption,
+    WaiverRow,
+    current_report,
+    month_bounds,
+    waiver_options,
+    waivers_in_month,
+    waivers_of,
+)
 
 # isort: on
 
@@ -53,6 +62,8 @@ __all__ = [
     "FreezeState",
     "OwedReview",
     "QueueItem",
+    "WaiverOption",
+    "WaiverRow",
     "active_freezes",
     "approval_chain",
     "blocking_unanswered",
@@ -60,10 +71,12 @@ __all__ = [
     "consultation_queue",
     "consultation_rows",
     "consultations_of",
+    "current_report",
     "freeze_state",
     "freezes_concerning",
     "freezes_visible_to",
     "member_unit_ids",
+    "month_bounds",
     "notifications_for",
     "post_get_for",
     "post_history",
@@ -74,5 +87,8 @@ __all__ = [
     "review_queue",
     "unread_count",
     "visible_account_ids",
+    "waiver_options",
+    "waivers_in_month",
+    "waivers_of",
     "without_frozen",
 ]
