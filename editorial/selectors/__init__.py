@@ -1,6 +1,7 @@
-"""Reads that depend on who asks, by topic: posts (and the review queue), consultations,
-freezes, notifications, the urgent procedure (what it would publish past, its post-hoc
-reviews), waivers. Views fetch through these (404 otherwise); services never write here.
+"""Reads that depend on who asks, by topic: posts (and the review queue), comments,
+consultations, freezes, notifications, the urgent procedure (what it would publish past, its
+post-hoc reviews), waivers. Views fetch through these (404 otherwise); services never write
+here.
 
 The public names are re-exported, so ``from editorial import selectors`` then
 ``selectors.post_get_for(...)`` reads the same as before the package.
@@ -14,6 +15,7 @@ from editorial.selectors.posts import (
     ChainView,
     QueueItem,
     approval_chain,
+    may_see,
     member_unit_ids,
     post_get_for,
     post_history,
@@ -21,6 +23,7 @@ from editorial.selectors.posts import (
     review_queue,
     visible_account_ids,
 )
+from editorial.selectors.comments import comments_for
 from editorial.selectors.consultations import (
     ConsultationRow,
     consultation_get_for,
@@ -67,6 +70,7 @@ __all__ = [
     "active_freezes",
     "approval_chain",
     "blocking_unanswered",
+    "comments_for",
     "consultation_get_for",
     "consultation_queue",
     "consultation_rows",
@@ -75,6 +79,7 @@ __all__ = [
     "freeze_state",
     "freezes_concerning",
     "freezes_visible_to",
+    "may_see",
     "member_unit_ids",
     "month_bounds",
     "notifications_for",

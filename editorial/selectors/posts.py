@@ -77,6 +77,17 @@ def post_get_for(user: User, pk: int) -> Post:
     raise Http404
 
 
+def may_see(user: User, post: Post) -> bool:
+    """Whether ``user`` may see ``post``: ``post_get_for`` finds it. A selector rather than a
+    policy: visibility is this module's query (policies import no selector, selectors read
+    policies), and a copy of it in ``editorial.policies`` could drift from what views show."""
+    try:
+        post_get_for(user, post.pk)
+    except Http404:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class QueueItem:
     post: Post
