@@ -1,7 +1,7 @@
 """Reads that depend on who asks, by topic: posts (and the review queue), comments,
-consultations, freezes, notifications, the urgent procedure (what it would publish past, its
-post-hoc reviews), waivers. Views fetch through these (404 otherwise); services never write
-here.
+consultations, delegations, freezes, notifications, the urgent procedure (what it would
+publish past, its post-hoc reviews), waivers. Views fetch through these (404 otherwise);
+services never write here.
 
 The public names are re-exported, so ``from editorial import selectors`` then
 ``selectors.post_get_for(...)`` reads the same as before the package.
@@ -30,6 +30,13 @@ from editorial.selectors.consultations import (
     consultation_queue,
     consultation_rows,
     consultations_of,
+)
+from editorial.selectors.delegations import (
+    delegable_units,
+    delegation_get_for,
+    delegations_given,
+    delegations_received,
+    deputy_candidates,
 )
 from editorial.selectors.freezes import (
     FreezeState,
@@ -76,6 +83,11 @@ __all__ = [
     "consultation_rows",
     "consultations_of",
     "current_report",
+    "delegable_units",
+    "delegation_get_for",
+    "delegations_given",
+    "delegations_received",
+    "deputy_candidates",
     "freeze_state",
     "freezes_concerning",
     "freezes_visible_to",
