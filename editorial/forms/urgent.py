@@ -1,4 +1,5 @@
-"""Forms of the urgent procedure and of its post-hoc review (``editorial.services.urgent``)."""
+"""Forms of the urgent procedure and of its post-hoc review (``editorial.services.urgent``,
+``editorial.services.posthoc``)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,9 @@
 - ``approvers``: who may approve a step, deputies included;
 - ``review``: where the chain stands and why a user may not approve now (``may_approve``);
 - ``consultations``: who may ask, answer and cancel a consultation, and who is alerted;
-- ``posts``: who may act on a post outside the chain (``may_retry``).
+- ``posts``: who may act on a post outside the chain (``may_retry``);
+- ``urgent``: who may use the urgent procedure, and who completes the post-hoc review;
+- ``waivers``: who may waive a charter finding, who may read the exceptions report.
 
 The public names are re-exported, so ``from editorial import policies`` then
 ``policies.may_approve(...)`` reads the same as before the package.
@@ -54,11 +56,25 @@ from editorial.policies.review import (
     waiting_for_consultations,
     would_complete,
 )
+from editorial.policies.urgent import (
+    may_publish_urgently,
+    owes_posthoc,
+    posthoc_refusal,
+    stands_in_for,
+    urgent_refusal,
+)
+from editorial.policies.waivers import (
+    WAIVABLE_STATES,
+    may_read_report,
+    may_waive,
+    waive_refusal,
+)
 
 __all__ = [
     "ANSWERABLE_STATES",
     "ASKABLE_STATES",
     "HIERARCHY_ROLES",
+    "WAIVABLE_STATES",
     "Chain",
     "StepStatus",
     "answer_refusal",
@@ -78,16 +94,24 @@ __all__ = [
     "hierarchy_unit",
     "is_complete",
     "may_approve",
+    "may_publish_urgently",
+    "may_read_report",
     "may_retry",
+    "may_waive",
     "open_step",
+    "owes_posthoc",
     "policy_for",
     "policy_for_account",
     "political_default_step",
+    "posthoc_refusal",
     "quote",
     "scope_unit",
+    "stands_in_for",
     "steps_for",
     "unit_heads",
     "unit_members",
+    "urgent_refusal",
     "waiting_for_consultations",
+    "waive_refusal",
     "would_complete",
 ]

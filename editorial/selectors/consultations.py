@@ -11,10 +11,6 @@ from django.utils import timezone
 from accounts.models import User
 from editorial.models import Consultation, Post
 from editorial.policies.consultations import ANSWERABLE_STATES, answer_refusal, cancel_refusal
-
-# The module, not its names: selectors.posts reads the urgent procedure's post-hoc reviews,
-# whose services import the consultations' reads back; a name imported here would not exist
-# yet while that cycle is being loaded, a module attribute is looked up when called.
 from editorial.selectors import posts
 
 

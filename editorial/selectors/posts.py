@@ -23,7 +23,6 @@ from editorial.models import (
     PostState,
     PostTier,
 )
-from editorial.services import urgent
 from editorial.snapshots import charter_check, snapshot_for_revision
 
 if TYPE_CHECKING:
@@ -73,9 +72,20 @@ def post_get_for(user: User, pk: int) -> Post:
         return post
     if post.state == PostState.IN_REVIEW and policies.approves_any_step(post, user):
         return post
-    if urgent.owes_posthoc(post, user):
+    if policies.owes_posthoc(post, user):
         return post
     raise Http404
+
+
+def may_see(user: User, post: Post) -> bool:
+    """Whether ``user`` may see ``post``: ``post_get_for`` finds it. A selector rather than a
+    policy: visibility is this module's query (policies import no selector, selectors read
+    policies), and a copy of it in ``editorial.policies`` could drift from what views show."""
+    try:
+        post_get_for(user, post.pk)
+    except Http404:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from editorial.services.publisher import (
 )
 from editorial.services.freezes import freeze_create, freeze_lift
 from editorial.services.notifications import notifications_mark_read
-from editorial.services import consultations, urgent, waivers, comments, delegations, holds
+from editorial.services import consultations, urgent, posthoc, waivers, comments, delegations, holds
 from editorial.workflow import (
     AlreadyCreated,
     AuditEntry,
@@ -107,6 +107,7 @@ __all__ = [
     "post_submit",
     "post_update",
     "post_withdraw",
+    "posthoc",
     "posts_claim_due",
     "posts_hold",
     "posts_start_publishing",

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from editorial import selectors
@@ -38,14 +37,6 @@ def mentioned_usernames(body: str) -> list[str]:
     for match in MENTION_RE.finditer(body):
         seen.setdefault(match.group(1), None)
     return list(seen)
-
-
-def may_see(user: User, post: Post) -> bool:
-    try:
-        selectors.post_get_for(user, post.pk)
-    except Http404:
-        return False
-    return True
 
 
 def _find_members(names: list[str]) -> dict[str, User]:
@@ -74,7 +65,7 @@ def _resolve_mentions(post: Post, body: str, *, by: User) -> list[User]:
     refused: list[str] = []
     for name in names:
         user = found.get(name)
-        if user is None or not may_see(user, post):
+        if user is None or not selectors.may_see(user, post):
             refused.append(f"@{name}")
         elif user.pk != by.pk and user not in users:
             users.append(user)
@@ -93,7 +84,7 @@ def _resolve_mentions(post: Post, body: str, *, by: User) -> list[User]:
 def comment_add(*, post: Post, by: User, body: str) -> Comment:
     """Add a comment to the post's thread and tell the members it mentions."""
     post = lock_post(post.pk)
-    if not may_see(by, post):
+    if not selectors.may_see(by, post):
         raise PermissionDenied(_("You cannot comment on a post you cannot see."))
     body = body.strip()
     if not body:
@@ -125,13 +116,3 @@ def comment_add(*, post: Post, by: User, body: str) -> Comment:
         message=f"{by}: {body}",
     )
     return comment
-
-
-def comments_for(post: Post) -> QuerySet[Comment]:
-    """The thread in the order it was written; the caller already fetched a post it may see."""
-    comments: QuerySet[Comment] = (
-        post.comments.select_related("author", "revision")
-        .prefetch_related("mentions")
-        .order_by("created_at", "pk")
-    )
-    return comments

@@ -13,60 +13,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Delegation, Membership, OrgUnit, User
+from editorial import selectors
 from editorial.workflow import EditorialError, audit
 
 
 def _today() -> date:
     return timezone.localdate()
-
-
-# --- reads -------------------------------------------------------------------------------
-
-
-def delegable_units(user: User) -> QuerySet[OrgUnit]:
-    """Units where the member holds a role: a delegation can be limited to one of them."""
-    units: QuerySet[OrgUnit] = OrgUnit.objects.filter(memberships__user=user).distinct()
-    return units
-
-
-def deputy_candidates(user: User) -> QuerySet[User]:
-    """Active members of the member's units, the member aside."""
-    users: QuerySet[User] = (
-        get_user_model()
-        .objects.filter(is_active=True, memberships__unit__in=delegable_units(user))
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
-    return users
-
-
-def delegations_given(user: User) -> QuerySet[Delegation]:
-    return Delegation.objects.filter(from_user=user).select_related("to_user", "unit")
-
-
-def delegations_received(user: User) -> QuerySet[Delegation]:
-    return Delegation.objects.filter(to_user=user).select_related("from_user", "unit")
-
-
-def delegation_get_for(user: User, pk: int) -> Delegation:
-    """A delegation the user gave or received (others are none of their business: 404)."""
-    delegation: Delegation = get_object_or_404(
-        Delegation.objects.select_related("from_user", "to_user", "unit").filter(
-            Q(from_user=user) | Q(to_user=user)
-        ),
-        pk=pk,
-    )
-    return delegation
-
-
-# --- writes ------------------------------------------------------------------------------
 
 
 def _record(delegation: Delegation) -> dict[str, Any]:
@@ -105,12 +61,12 @@ def delegation_create(
         raise EditorialError(_("You cannot be your own deputy: choose another member."))
     if not by.is_active or not Membership.objects.filter(user=by).exists():
         raise PermissionDenied(_("Only members of a unit can delegate their approvals."))
-    if unit is not None and not delegable_units(by).filter(pk=unit.pk).exists():
+    if unit is not None and not selectors.delegable_units(by).filter(pk=unit.pk).exists():
         raise EditorialError(
             _("You hold no role in %(unit)s: leave the unit empty or choose one of yours.")
             % {"unit": unit.name}
         )
-    if not deputy_candidates(by).filter(pk=deputy.pk).exists():
+    if not selectors.deputy_candidates(by).filter(pk=deputy.pk).exists():
         raise EditorialError(
             _("%(deputy)s is not an active member of your units: choose a colleague.")
             % {"deputy": deputy}

@@ -22,19 +22,17 @@ decision, like a request for changes: the procedure is refused.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
-from accounts.models import Delegation, SocialAccount, User
+from accounts.models import User
 from editorial import policies
 from editorial.models import (
     Consultation,
@@ -45,6 +43,7 @@ from editorial.models import (
     PostState,
     Revision,
 )
+from editorial.selectors.urgent import blocking_unanswered
 from editorial.services import consultations, notifications
 from editorial.services.review import approver_record, check_charter
 from editorial.services.scheduling import schedule_post
@@ -52,13 +51,10 @@ from editorial.workflow import (
     CharterRefused,
     EditorialError,
     TransitionRefused,
-    audit,
     guard,
     lock_post,
     transition,
 )
-
-Outcome = PostHocReview.Outcome
 
 
 class JustificationRefused(EditorialError):
@@ -94,17 +90,6 @@ def _clean_justification(text: str) -> str:
 class ConsultationsNotAcknowledged(EditorialError):
     """A blocking consultation is unanswered and the publisher did not acknowledge it (or it
     was asked after they read the page)."""
-
-
-def blocking_unanswered(post: Post) -> QuerySet[Consultation]:
-    """Blocking consultations of ``post`` still waiting for an answer on its current revision:
-    what the urgent procedure would publish past, oldest first."""
-    return (
-        Consultation.objects.unanswered()
-        .filter(post=post, blocking=True)
-        .select_related("unit", "requested_by")
-        .order_by("created_at", "pk")
-    )
 
 
 def _unit_names(rows: Collection[Consultation]) -> str:
@@ -156,39 +141,6 @@ def _acknowledged(
             % {"units": _unit_names(unacknowledged)}
         )
     return pending
-
-
-def _names(accounts: list[SocialAccount]) -> str:
-    return ", ".join(str(a) for a in accounts)
-
-
-def urgent_refusal(post: Post, user: User) -> str | None:
-    """Why ``user`` may not use the urgent procedure on ``post`` (whatever its state)."""
-    if not user.is_active:
-        return _("Your account is disabled.")
-    if post.author_id == user.pk:
-        return _(
-            "You wrote this post: another member holding the urgent right must publish it "
-            "under the urgent procedure (four-eyes rule)."
-        )
-    accounts = list(post.accounts.all())
-    lacking = [a for a in accounts if not permissions.can(user, permissions.Perm.URGENT, a)]
-    if lacking:
-        return _("You lack the urgent right on %(accounts)s: ask an administrator.") % {
-            "accounts": _names(lacking)
-        }
-    lacking = [a for a in accounts if not permissions.can(user, permissions.Perm.PUBLISH, a)]
-    if lacking:
-        return _(
-            "The urgent procedure publishes at once: you also need the publish right on "
-            "%(accounts)s."
-        ) % {"accounts": _names(lacking)}
-    return None
-
-
-def may_publish_urgently(post: Post, user: User) -> bool:
-    """Whether the post page offers the procedure (the service checks again)."""
-    return post.state == PostState.IN_REVIEW and urgent_refusal(post, user) is None
 
 
 def _refuse_state(post: Post) -> None:
@@ -292,7 +244,7 @@ def post_publish_urgently(
     """
     post = lock_post(post.pk)
     _refuse_state(post)
-    refusal = urgent_refusal(post, by)
+    refusal = policies.urgent_refusal(post, by)
     if refusal:
         raise PermissionDenied(refusal)
     guard(post.approve_urgently, by, _("publish under the urgent procedure"))
@@ -354,162 +306,3 @@ def _open_review(
     )
     review.approvers.set(owed)
     return review
-
-
-# --- post-hoc review ---------------------------------------------------------------------
-
-
-def _post_units(post: Post) -> list[Any]:
-    return [a.unit for a in post.accounts.select_related("unit")]
-
-
-def stands_in_for(review: PostHocReview, user: User) -> int | None:
-    """The skipped approver ``user`` stands in for today, through a delegation that covers
-    every account of the post (as for a step of the accounts' reviewers), else None."""
-    today = timezone.localdate()
-    delegations = (
-        Delegation.objects.filter(
-            to_user=user,
-            from_user__in=review.approvers.all(),
-            starts_on__lte=today,
-            ends_on__gte=today,
-        )
-        .select_related("unit")
-        .order_by("pk")
-    )
-    units = _post_units(review.post)
-    return next(
-        (d.from_user_id for d in delegations if all(d.covers(u) for u in units)),
-        None,
-    )
-
-
-def posthoc_refusal(review: PostHocReview, user: User) -> str | None:
-    """Why ``user`` may not complete the review now, or None if they may."""
-    if not review.is_open:
-        return _("This post-hoc review was already completed by %(who)s.") % {
-            "who": review.completed_by
-        }
-    if not user.is_active:
-        return _("Your account is disabled.")
-    if user.pk in (review.urgent_by_id, review.post.author_id):
-        return _(
-            "You published or wrote this post: the approvers who were skipped review it, not you."
-        )
-    if review.approvers.filter(pk=user.pk).exists() or stands_in_for(review, user):
-        return None
-    return _("Only the approvers of the skipped steps (or their deputies) complete this review.")
-
-
-@transaction.atomic
-def posthoc_review_complete(
-    *, review: PostHocReview, by: User, outcome: str, comment: str = ""
-) -> PostHocReview:
-    """Confirm the urgent publication, or object to it with a comment (once per review)."""
-    review = (
-        PostHocReview.objects.select_for_update(of=("self",))
-        .select_related("post", "post__author", "urgent_by", "completed_by")
-        .get(pk=review.pk)
-    )
-    refusal = posthoc_refusal(review, by)
-    if refusal:
-        if not review.is_open:
-            raise EditorialError(refusal)
-        raise PermissionDenied(refusal)
-    if outcome not in Outcome.values:
-        raise EditorialError(_("Choose to confirm the publication or to object to it."))
-    comment = comment.strip()
-    if outcome == Outcome.OBJECTED and not comment:
-        raise EditorialError(_("Say what you object to: a comment is required."))
-    deputy_of = None if review.approvers.filter(pk=by.pk).exists() else stands_in_for(review, by)
-    review.completed_at = timezone.now()
-    review.completed_by = by
-    review.as_deputy_of_id = deputy_of
-    review.outcome = outcome
-    review.comment = comment
-    review.save()
-    audit(
-        review.post,
-        f"posthoc_{outcome}",
-        actor=by,
-        on_behalf_of=review.as_deputy_of,
-        posthoc_review=review.pk,
-        overdue=review.completed_at > review.due_at,
-        comment=comment,
-    )
-    # Whoever used the procedure and the author hear the verdict; the other skipped approvers
-    # hear that the review they were asked for is done, so they no longer need to act.
-    told = {
-        review.urgent_by_id,
-        review.post.author_id,
-        *review.approvers.values_list("pk", flat=True),
-    }
-    notifications.notify(
-        post=review.post,
-        kind=(
-            Notification.Kind.POSTHOC_OBJECTED
-            if outcome == Outcome.OBJECTED
-            else Notification.Kind.POSTHOC_CONFIRMED
-        ),
-        recipients=told - {by.pk},
-        message=comment,
-    )
-    return review
-
-
-# --- reads -------------------------------------------------------------------------------
-
-
-def _reviews() -> QuerySet[PostHocReview]:
-    return PostHocReview.objects.select_related(
-        "post", "post__author", "post__current_revision", "urgent_by", "completed_by"
-    ).order_by("due_at", "pk")
-
-
-def posthoc_reviews_of(post: Post) -> QuerySet[PostHocReview]:
-    return _reviews().filter(post=post).select_related("as_deputy_of")
-
-
-def posthoc_reviews_overdue(*, now: datetime | None = None) -> QuerySet[PostHocReview]:
-    """Open reviews past their due time, the longest overdue first."""
-    return _reviews().filter(completed_at__isnull=True, due_at__lt=now or timezone.now())
-
-
-@dataclass(frozen=True)
-class OwedReview:
-    review: PostHocReview
-    as_deputy_of: User | None
-    overdue: bool
-
-
-def posthoc_reviews_for(user: User, *, now: datetime | None = None) -> list[OwedReview]:
-    """Open reviews ``user`` owes, in their own right or as deputy today, soonest due first."""
-    now = now or timezone.now()
-    today = timezone.localdate()
-    principals = Delegation.objects.filter(
-        to_user=user, starts_on__lte=today, ends_on__gte=today
-    ).values("from_user")
-    candidates = (
-        _reviews()
-        .filter(completed_at__isnull=True)
-        .filter(Q(approvers=user) | Q(approvers__in=principals))
-        .exclude(urgent_by=user)
-        .exclude(post__author=user)
-        .distinct()
-    )
-    owed = []
-    for review in candidates:
-        own = review.approvers.filter(pk=user.pk).exists()
-        principal = None if own else stands_in_for(review, user)
-        if own or principal:
-            deputy_of = User.objects.get(pk=principal) if principal else None
-            owed.append(OwedReview(review, deputy_of, review.due_at < now))
-    return owed
-
-
-def owes_posthoc(post: Post, user: User) -> bool:
-    """Whether ``user`` has an open post-hoc review on ``post`` (so may open the post)."""
-    return any(
-        posthoc_refusal(r, user) is None
-        for r in post.posthoc_reviews.filter(completed_at__isnull=True)
-    )

@@ -11,119 +11,26 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from accounts.models import User
-from charter.engine import CheckReport
 from charter.rules import RULES
 from charter.selectors import electoral_referents_for_unit
 from charter.waivers import WaiverCategory, allowed_categories, is_waivable, referent_only
-from editorial import selectors
+from editorial import policies, selectors
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
-from editorial.models import Notification, Post, PostState, Revision, Waiver
+from editorial.models import Notification, Post, Revision, Waiver
 from editorial.services import notifications
 from editorial.services.review import check_charter
-from editorial.snapshots import charter_check, snapshot_for_revision
 from editorial.workflow import EditorialError, TransitionRefused, audit, lock_post
 
 JUSTIFICATION_MIN_LENGTH = 20
-# Before approval: once approved, the approvers saw the findings as they were; an edit (which
-# sends the post back to review) is the way to change what they approved.
-WAIVABLE_STATES = (PostState.DRAFT, PostState.CHANGES_REQUESTED, PostState.IN_REVIEW)
-
-
-# --- who may waive -------------------------------------------------------------------------
-
-
-def waive_refusal(post: Post, user: User) -> str | None:
-    """Why ``user`` may not waive findings on ``post`` now, in words; None when they may."""
-    if post.state not in WAIVABLE_STATES:
-        return _(
-            "Findings can be waived only before approval (draft, changes requested or in "
-            "review); post #%(id)s is %(state)s."
-        ) % {"id": post.pk, "state": post.get_state_display()}
-    if post.author_id == user.pk:
-        return _("You wrote this post: a waiver must come from someone else (four-eyes rule).")
-    accounts = list(post.accounts.all())
-    if not accounts or not all(permissions.can(user, permissions.Perm.WAIVE, a) for a in accounts):
-        return _(
-            "Waiving a finding needs the waive right on every account of the post: ask an "
-            "administrator of %(accounts)s."
-        ) % {"accounts": ", ".join(str(a) for a in accounts)}
-    return None
-
-
-def may_waive(post: Post, user: User) -> bool:
-    return waive_refusal(post, user) is None
-
-
-def may_read_report(user: User) -> bool:
-    """Staff, and members holding the waive right on at least one account."""
-    if not user.is_active:
-        return False
-    return user.is_staff or permissions.accounts_for(user, permissions.Perm.WAIVE).exists()
-
-
-# --- what may be waived ----------------------------------------------------------------------
-
-
-def current_report(post: Post) -> CheckReport:
-    """The charter's verdict on the current revision now, the existing waivers applied."""
-    revision = post.current_revision
-    assert revision is not None
-    waived = frozenset(revision.waivers.values_list("rule", flat=True))
-    return charter_check(
-        snapshot_for_revision(post, revision),
-        unit=post.unit,
-        accounts=list(post.accounts.all()),
-        waived=waived,
-    )
-
-
-@dataclass(frozen=True)
-class WaiverOption:
-    """One rule with findings on the current revision, as the waive form offers it."""
-
-    rule: str
-    title: str
-    messages: tuple[str, ...]
-    severity: str
-    categories: tuple[WaiverCategory, ...]  # empty: the rule cannot be waived
-
-    @property
-    def waivable(self) -> bool:
-        return bool(self.categories)
-
-
-def waiver_options(report: CheckReport) -> list[WaiverOption]:
-    """The rules that could still be waived (or are refused a waiver), one per rule."""
-    by_rule: dict[str, list[str]] = {}
-    severity: dict[str, str] = {}
-    for finding in report.findings:
-        if finding.waived:
-            continue
-        by_rule.setdefault(finding.rule, []).append(finding.message)
-        if severity.get(finding.rule) != "block":
-            severity[finding.rule] = str(finding.severity)
-    return [
-        WaiverOption(
-            rule=code,
-            title=str(RULES[code].title) if code in RULES else code,
-            messages=tuple(found),
-            severity=severity[code],
-            categories=allowed_categories(code),
-        )
-        for code, found in by_rule.items()
-    ]
 
 
 def _check_rule_and_category(rule: str, category: str) -> WaiverCategory:
@@ -163,9 +70,9 @@ def _clean_justification(justification: str) -> str:
 
 
 def _refuse_waiver_by(post: Post, *, rule: str, by: User) -> None:
-    refusal = waive_refusal(post, by)
+    refusal = policies.waive_refusal(post, by)
     if refusal:
-        if post.state not in WAIVABLE_STATES:
+        if post.state not in policies.WAIVABLE_STATES:
             raise TransitionRefused(refusal)
         raise PermissionDenied(refusal)
 
@@ -179,7 +86,7 @@ def _revision_to_waive(post: Post, rule: str) -> Revision:
             _("“%(rule)s” is already waived on revision %(n)s.")
             % {"rule": rule, "n": revision.number}
         )
-    if not any(f.rule == rule for f in current_report(post).findings):
+    if not any(f.rule == rule for f in selectors.current_report(post).findings):
         raise EditorialError(
             _("Revision %(n)s has no finding of “%(rule)s”: there is nothing to waive.")
             % {"n": revision.number, "rule": rule}
@@ -241,30 +148,7 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
     return waiver
 
 
-# --- history and the monthly exceptions report --------------------------------------------
-
-
-@dataclass(frozen=True)
-class WaiverRow:
-    waiver: Waiver
-    voided_by: int | None  # the revision that replaced the waived one; None while it applies
-
-
-def waivers_of(post: Post) -> list[WaiverRow]:
-    """Every waiver given on the post, oldest first, with the revision that voided it."""
-    current = post.current_revision.number if post.current_revision else 0
-    rows = []
-    for waiver in post.waivers.select_related("granted_by", "revision"):
-        number = waiver.revision.number
-        rows.append(WaiverRow(waiver, None if number == current else number + 1))
-    return rows
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The first instant of the month and of the next, in the site's time zone."""
-    start = datetime(month.year, month.month, 1)
-    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return timezone.make_aware(start), timezone.make_aware(end)
+# --- the monthly exceptions report (its rows: selectors.waivers_in_month) ------------------
 
 
 def parse_month(value: str) -> date:
@@ -277,23 +161,6 @@ def parse_month(value: str) -> date:
     if not EARLIEST_YEAR <= int(year) <= LATEST_YEAR:
         raise ValueError(value)
     return date(int(year), int(month), 1)
-
-
-def waivers_in_month(month: date, *, user: User | None = None) -> QuerySet[Waiver]:
-    """Waivers granted during ``month``; with ``user``, only on posts that user may see.
-
-    ``user`` None is for operators (the management command), who read everything.
-    """
-    start, end = month_bounds(month)
-    waivers = Waiver.objects.filter(created_at__gte=start, created_at__lt=end)
-    if user is not None:
-        waivers = waivers.filter(post__in=selectors.posts_visible_to(user).values("pk"))
-    return (
-        waivers.select_related("post", "post__unit", "post__current_revision", "revision")
-        .select_related("granted_by")
-        .prefetch_related("post__accounts")
-        .order_by("created_at", "pk")
-    )
 
 
 # Semicolons: what Excel expects in a French locale (commas are the decimal separator there).

@@ -13,9 +13,8 @@ from django import template
 
 from accounts import permissions
 from accounts.models import User
-from editorial import selectors, services
+from editorial import policies, selectors, services
 from editorial.models import Freeze
-from editorial.services import waivers
 
 register = template.Library()
 
@@ -41,5 +40,5 @@ def editorial_nav(user: object) -> Nav | None:
         can_freeze=can_freeze,
         unread=selectors.unread_count(user),
         manages_units=permissions.units_managed_by(user).exists(),
-        reads_waivers=waivers.may_read_report(user),
+        reads_waivers=policies.may_read_report(user),
     )

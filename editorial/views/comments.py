@@ -39,7 +39,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
             "editorial/_comments.html",
             {
                 "post": post,
-                "comments": comments.comments_for(post),
+                "comments": selectors.comments_for(post),
                 "comment_form": form,
                 "comment_error": error,
             },

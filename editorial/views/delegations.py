@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from editorial import selectors
 from editorial.forms.members import DelegationForm
 from editorial.services import EditorialError, delegations
 from editorial.views.common import request_user
@@ -21,8 +22,8 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     form = DelegationForm(
         request.POST or None,
-        deputies=delegations.deputy_candidates(user),
-        units=delegations.delegable_units(user),
+        deputies=selectors.deputy_candidates(user),
+        units=selectors.delegable_units(user),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -52,8 +53,8 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
         "editorial/delegations.html",
         {
             "form": form,
-            "given": delegations.delegations_given(user),
-            "received": delegations.delegations_received(user),
+            "given": selectors.delegations_given(user),
+            "received": selectors.delegations_received(user),
             "today": timezone.localdate(),
         },
     )
@@ -63,7 +64,7 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delegation_end(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    delegation = delegations.delegation_get_for(user, pk)
+    delegation = selectors.delegation_get_for(user, pk)
     try:
         kept = delegations.delegation_end(delegation=delegation, by=user)
     except (EditorialError, PermissionDenied) as exc:

@@ -20,7 +20,6 @@ from editorial.forms.review import EndPostForm, RequestChangesForm, ScheduleForm
 from editorial.models import AUTHOR_EDITABLE_STATES, Consultation, Post
 from editorial.policies import consultations as consultation_rules
 from editorial.selectors import consultations as consultation_selectors
-from editorial.services import comments
 from editorial.snapshots import links_of
 from editorial.views import urgent as views_urgent
 from editorial.views import waivers as views_waivers
@@ -46,7 +45,7 @@ def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any)
         "revision": revision,
         "media": list(revision.media.all()) if revision else [],
         "history": history.post_history(post),
-        "comments": comments.comments_for(post),
+        "comments": selectors.comments_for(post),
         "comment_form": CommentForm(),
         # The banner quotes the latest request for changes, not the latest comment.
         "changes_note": post.events.filter(verb="changes_requested").order_by("-seq").first(),

@@ -19,7 +19,6 @@ from editorial.form_input import nul_refusal
 from editorial.forms.review import EndPostForm, RequestChangesForm, ScheduleForm
 from editorial.models import Post, PostState
 from editorial.selectors.consultations import consultation_queue
-from editorial.services import urgent
 from editorial.views.common import request_user, run_service
 from editorial.views.post_page import post_page
 
@@ -32,7 +31,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "editorial/queue.html",
         {
             "queue": selectors.review_queue(user),
-            "posthoc": urgent.posthoc_reviews_for(user),
+            "posthoc": selectors.posthoc_reviews_for(user),
             "consultations": consultation_queue(user),
         },
     )

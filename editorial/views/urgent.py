@@ -1,4 +1,5 @@
-"""Pages of the urgent procedure and of its post-hoc review (``editorial.services.urgent``).
+"""Pages of the urgent procedure and of its post-hoc review (``editorial.services.urgent``,
+``editorial.services.posthoc``).
 
 A refused form is shown again with what was typed, never lost behind a redirect.
 """
@@ -20,7 +21,7 @@ from accounts.models import User
 from editorial import policies, selectors, services
 from editorial.forms.urgent import PostHocReviewForm, UrgentPublishForm
 from editorial.models import Consultation, Post, PostHocReview
-from editorial.services import urgent
+from editorial.services import posthoc, urgent
 from editorial.views.common import request_user
 
 
@@ -43,7 +44,7 @@ class Overriding:
 
 
 def overriding(post: Post, form: UrgentPublishForm | None = None) -> Overriding:
-    rows = list(urgent.blocking_unanswered(post))
+    rows = list(selectors.blocking_unanswered(post))
     ticked = bool(
         form is not None
         and form.is_bound
@@ -66,9 +67,9 @@ class UrgentPanel:
 
 def post_context(post: Post, user: User) -> dict[str, Any]:
     """What the post page needs to show the procedure (its partial: ``_urgent.html``)."""
-    reviews = urgent.posthoc_reviews_of(post)
-    rows = [(r, urgent.posthoc_refusal(r, user) is None) for r in reviews]
-    may_publish = urgent.may_publish_urgently(post, user)
+    reviews = selectors.posthoc_reviews_of(post)
+    rows = [(r, policies.posthoc_refusal(r, user) is None) for r in reviews]
+    may_publish = policies.may_publish_urgently(post, user)
     return {
         "urgent": UrgentPanel(
             may_publish=may_publish,
@@ -89,7 +90,7 @@ def _pending_steps(post: Post) -> list[policies.StepStatus]:
 def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     post = selectors.post_get_for(user, pk)
-    refusal = urgent.urgent_refusal(post, user)
+    refusal = policies.urgent_refusal(post, user)
     if refusal:
         raise PermissionDenied(refusal)
     form = UrgentPublishForm(request.POST or None)
@@ -155,8 +156,8 @@ def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
 def posthoc_review(request: HttpRequest, pk: int, review_id: int) -> HttpResponse:
     user = request_user(request)
     post = selectors.post_get_for(user, pk)
-    review = get_object_or_404(urgent.posthoc_reviews_of(post), pk=review_id)
-    refusal = urgent.posthoc_refusal(review, user)
+    review = get_object_or_404(selectors.posthoc_reviews_of(post), pk=review_id)
+    refusal = policies.posthoc_refusal(review, user)
     form = PostHocReviewForm(request.POST or None)
     if request.method == "POST":
         if refusal and not review.is_open:
@@ -166,7 +167,7 @@ def posthoc_review(request: HttpRequest, pk: int, review_id: int) -> HttpRespons
             raise PermissionDenied(refusal)
         if form.is_valid():
             try:
-                urgent.posthoc_review_complete(
+                posthoc.posthoc_review_complete(
                     review=review,
                     by=user,
                     outcome=form.cleaned_data["outcome"],

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from editorial import selectors, services
+from editorial import policies, selectors, services
 from editorial.form_input import nul_refusal
 from editorial.forms.dates import EARLIEST_YEAR, LATEST_YEAR
 from editorial.forms.waivers import WaiverForm
@@ -26,20 +26,20 @@ from editorial.views.common import request_user
 
 @dataclass(frozen=True)
 class WaiverPanel:
-    rows: list[waivers.WaiverRow]
+    rows: list[selectors.WaiverRow]
     may_waive: bool
     # (option, its form) for each rule with findings still standing on the current revision.
-    options: list[tuple[waivers.WaiverOption, WaiverForm | None]]
+    options: list[tuple[selectors.WaiverOption, WaiverForm | None]]
     min_length: int
 
 
 def post_context(post: Post, user: User) -> dict[str, Any]:
     """What the post page needs for its waivers partial (``_waivers.html``)."""
-    may = post.current_revision is not None and waivers.may_waive(post, user)
-    options: list[tuple[waivers.WaiverOption, WaiverForm | None]] = []
+    may = post.current_revision is not None and policies.may_waive(post, user)
+    options: list[tuple[selectors.WaiverOption, WaiverForm | None]] = []
     if may:
         # Run only for who may waive: the stored report of a draft is empty until submission.
-        for option in waivers.waiver_options(waivers.current_report(post)):
+        for option in selectors.waiver_options(selectors.current_report(post)):
             form = (
                 WaiverForm(
                     initial={"rule": option.rule},
@@ -52,7 +52,7 @@ def post_context(post: Post, user: User) -> dict[str, Any]:
             options.append((option, form))
     return {
         "waivers": WaiverPanel(
-            rows=waivers.waivers_of(post),
+            rows=selectors.waivers_of(post),
             may_waive=may,
             options=options,
             min_length=waivers.JUSTIFICATION_MIN_LENGTH,
@@ -97,7 +97,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     """The exceptions report page; with ``?month=YYYY-MM``, the CSV of that month."""
     user = request_user(request)
-    if not waivers.may_read_report(user):
+    if not policies.may_read_report(user):
         raise PermissionDenied(_("Only members with the waive right, or staff, read this report."))
     value = request.GET.get("month", "")
     this_month = timezone.localdate().strftime("%Y-%m")
@@ -114,5 +114,5 @@ def report(request: HttpRequest) -> HttpResponse:
         return render(request, "editorial/waivers_report.html", {"month": this_month}, status=400)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="waivers-{month:%Y-%m}.csv"'
-    waivers.write_report(waivers.waivers_in_month(month, user=user), response)
+    waivers.write_report(selectors.waivers_in_month(month, user=user), response)
     return response

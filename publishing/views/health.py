@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from editorial.services import urgent
+from editorial.selectors import urgent
 from publishing import metrics
 
 EXPOSITION_TYPE = "text/plain; version=0.0.4; charset=utf-8"

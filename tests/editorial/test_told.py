@@ -15,7 +15,7 @@ from accounts.models import Membership, User
 from accounts.services import membership_create
 from editorial import emails, services
 from editorial.models import ApprovalStep, Notification, NotificationPreference, Post
-from editorial.services import urgent
+from editorial.services import posthoc, urgent
 from tests.conftest import Org
 from tests.factories import add_step, drop_permission_row, make_policy, make_user
 
@@ -138,7 +138,7 @@ def test_posthoc_confirmed_carries_the_comment_to_the_urgent_publisher(
         by=chief,
         justification="Alerte météo rouge : la préfecture demande la diffusion immédiate.",
     )
-    urgent.posthoc_review_complete(
+    posthoc.posthoc_review_complete(
         review=review, by=reviewer, outcome="confirmed", comment="Justifié."
     )
     notes = Notification.objects.filter(kind=K.POSTHOC_CONFIRMED)

@@ -14,9 +14,9 @@ from accounts import permissions
 from accounts.models import Membership, User
 from accounts.services import membership_create
 from charter.models import Charter, CharterVersion
-from editorial import services
+from editorial import selectors, services
 from editorial.models import ApprovalStep, Notification, Post, PostHocReview, PostState
-from editorial.services import urgent
+from editorial.services import posthoc, urgent
 from tests.conftest import Org
 from tests.factories import add_step, drop_permission_row, make_delegation, make_policy, make_user
 
@@ -219,7 +219,7 @@ def _review(org: Org, chief: User) -> PostHocReview:
 
 def test_posthoc_review_complete_confirms_and_audits(org: Org, chief: User) -> None:
     review = _review(org, chief)
-    done = urgent.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
+    done = posthoc.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
     assert (done.outcome, done.completed_by) == ("confirmed", org.manager)
     event = review.post.events.get(verb="posthoc_confirmed")
     assert event.actor == org.manager
@@ -229,7 +229,7 @@ def test_posthoc_review_complete_confirms_and_audits(org: Org, chief: User) -> N
 def test_posthoc_review_complete_objection_needs_a_comment(org: Org, chief: User) -> None:
     review = _review(org, chief)
     with pytest.raises(services.EditorialError, match="comment is required"):
-        urgent.posthoc_review_complete(review=review, by=org.manager, outcome="objected")
+        posthoc.posthoc_review_complete(review=review, by=org.manager, outcome="objected")
     review.refresh_from_db()
     assert review.is_open
 
@@ -238,7 +238,7 @@ def test_posthoc_review_complete_objection_notifies_publisher_and_author(
     org: Org, chief: User
 ) -> None:
     review = _review(org, chief)
-    urgent.posthoc_review_complete(
+    posthoc.posthoc_review_complete(
         review=review, by=org.manager, outcome="objected", comment="Le ton ne convient pas."
     )
     notes = Notification.objects.filter(kind=Notification.Kind.POSTHOC_OBJECTED)
@@ -249,20 +249,20 @@ def test_posthoc_review_complete_objection_notifies_publisher_and_author(
 def test_posthoc_review_complete_refuses_someone_not_skipped(org: Org, chief: User) -> None:
     review = _review(org, chief)
     with pytest.raises(PermissionDenied, match="skipped steps"):
-        urgent.posthoc_review_complete(review=review, by=org.outsider, outcome="confirmed")
+        posthoc.posthoc_review_complete(review=review, by=org.outsider, outcome="confirmed")
 
 
 def test_posthoc_review_complete_refuses_the_urgent_publisher(org: Org, chief: User) -> None:
     review = _review(org, chief)
     with pytest.raises(PermissionDenied):
-        urgent.posthoc_review_complete(review=review, by=chief, outcome="confirmed")
+        posthoc.posthoc_review_complete(review=review, by=chief, outcome="confirmed")
 
 
 def test_posthoc_review_complete_refuses_a_second_completion(org: Org, chief: User) -> None:
     review = _review(org, chief)
-    urgent.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
+    posthoc.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
     with pytest.raises(services.EditorialError, match="already completed"):
-        urgent.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
+        posthoc.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
 
 
 def test_posthoc_review_complete_accepts_a_deputy_and_records_whom_for(
@@ -272,7 +272,7 @@ def test_posthoc_review_complete_accepts_a_deputy_and_records_whom_for(
     review = _review(org, chief)
     with time_machine.travel(date(2026, 3, 3), tick=False):
         make_delegation(org.manager, deputy, date(2026, 3, 1), date(2026, 3, 10))
-        done = urgent.posthoc_review_complete(review=review, by=deputy, outcome="confirmed")
+        done = posthoc.posthoc_review_complete(review=review, by=deputy, outcome="confirmed")
     assert done.as_deputy_of == org.manager
     assert review.post.events.get(verb="posthoc_confirmed").on_behalf_of == org.manager
 
@@ -283,7 +283,7 @@ def test_posthoc_review_complete_refuses_an_expired_deputy(org: Org, chief: User
     with time_machine.travel(date(2026, 3, 20), tick=False):
         make_delegation(org.manager, deputy, date(2026, 3, 1), date(2026, 3, 10))
         with pytest.raises(PermissionDenied):
-            urgent.posthoc_review_complete(review=review, by=deputy, outcome="confirmed")
+            posthoc.posthoc_review_complete(review=review, by=deputy, outcome="confirmed")
 
 
 # --- selectors ---------------------------------------------------------------------------
@@ -295,26 +295,26 @@ def test_posthoc_reviews_overdue_lists_open_reviews_past_due(
     settings.POSTHOC_REVIEW_HOURS = 48
     with time_machine.travel(NOW, tick=False):
         review = _review(org, chief)
-    assert list(urgent.posthoc_reviews_overdue(now=NOW + timedelta(hours=47))) == []
+    assert list(selectors.posthoc_reviews_overdue(now=NOW + timedelta(hours=47))) == []
     with time_machine.travel(NOW + timedelta(hours=49), tick=False):
-        assert list(urgent.posthoc_reviews_overdue()) == [review]
+        assert list(selectors.posthoc_reviews_overdue()) == [review]
 
 
 def test_posthoc_reviews_overdue_leaves_out_completed_reviews(org: Org, chief: User) -> None:
     with time_machine.travel(NOW, tick=False):
         review = _review(org, chief)
     with time_machine.travel(NOW + timedelta(days=5), tick=False):
-        urgent.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
-        assert list(urgent.posthoc_reviews_overdue()) == []
+        posthoc.posthoc_review_complete(review=review, by=org.manager, outcome="confirmed")
+        assert list(selectors.posthoc_reviews_overdue()) == []
 
 
 def test_posthoc_reviews_for_lists_owed_reviews_with_overdue_flag(org: Org, chief: User) -> None:
     with time_machine.travel(NOW, tick=False):
         review = _review(org, chief)
-    owed = urgent.posthoc_reviews_for(org.manager, now=NOW + timedelta(days=3))
+    owed = selectors.posthoc_reviews_for(org.manager, now=NOW + timedelta(days=3))
     assert [(o.review, o.overdue) for o in owed] == [(review, True)]
-    assert urgent.posthoc_reviews_for(chief) == []
-    assert urgent.posthoc_reviews_for(org.officer) == []
+    assert selectors.posthoc_reviews_for(chief) == []
+    assert selectors.posthoc_reviews_for(org.officer) == []
 
 
 def test_urgent_transition_permission_refuses_the_author_and_allows_the_right(

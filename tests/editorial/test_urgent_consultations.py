@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import services
+from editorial import selectors, services
 from editorial.models import Consultation, Notification, Post, PostState
 from editorial.policies import consultations as consultation_rules
 from editorial.selectors import consultations as consultation_selectors
@@ -85,7 +85,7 @@ def test_blocking_unanswered_lists_what_the_procedure_would_override(
     advisory = _prefecture(org, post)
     advisory.blocking = False
     advisory.save()
-    (row,) = urgent.blocking_unanswered(post)
+    (row,) = selectors.blocking_unanswered(post)
     assert row == waiting
     assert (row.unit, row.created_at, row.deadline) == (
         legal.unit,
@@ -102,7 +102,7 @@ def test_blocking_unanswered_leaves_out_agreed_and_cancelled(org: Org, legal: Le
     )
     cancelled = _prefecture(org, post)
     consultations.consultation_cancel(consultation=cancelled, by=org.manager)
-    assert list(urgent.blocking_unanswered(post)) == []
+    assert list(selectors.blocking_unanswered(post)) == []
 
 
 def test_urgent_publish_requires_the_acknowledgement_naming_the_unit(

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from accounts import permissions
 from accounts.models import Membership, User
 from accounts.services import membership_create
-from editorial import services
+from editorial import selectors, services
 from editorial.models import Notification, Post, PostState, Waiver
 from editorial.services import waivers
 from tests.conftest import Org
@@ -150,7 +150,7 @@ def test_edit_voids_the_waiver(org: Org, chief: User) -> None:
     post.refresh_from_db()
     # The new revision is not covered: the finding blocks again, the post is back to draft.
     assert post.state == S.DRAFT
-    assert [(r.waiver.revision.number, r.voided_by) for r in waivers.waivers_of(post)] == [(1, 2)]
+    assert [(r.waiver.revision.number, r.voided_by) for r in selectors.waivers_of(post)] == [(1, 2)]
     with pytest.raises(services.CharterRefused):
         services.post_submit(post=post, by=org.officer)
 
@@ -191,6 +191,6 @@ def test_byline_record_lists_the_waivers(org: Org, chief: User) -> None:
 
 def test_waiver_options_offer_only_the_rule_categories(org: Org, chief: User) -> None:
     post = _draft(org, text=EMAIL_TEXT + " CONFIDENTIEL.")
-    options = {o.rule: o for o in waivers.waiver_options(waivers.current_report(post))}
+    options = {o.rule: o for o in selectors.waiver_options(selectors.current_report(post))}
     assert [c.value for c in options["pii.email"].categories] == ["own_contact"]
     assert not options["confidential.markings"].waivable

@@ -14,7 +14,7 @@ from accounts.services import membership_create
 from charter.elections import PARIS
 from charter.models import ElectionWindow
 from charter.services import electoral_referent_designate
-from editorial import services
+from editorial import selectors, services
 from editorial.models import Post, Waiver
 from editorial.services import waivers
 from tests.conftest import Org
@@ -79,4 +79,4 @@ def test_record_promotion_waived_by_the_units_electoral_referent(
 
     _waive(post, chief)
 
-    assert waivers.current_report(post).ok
+    assert selectors.current_report(post).ok

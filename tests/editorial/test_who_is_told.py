@@ -37,7 +37,7 @@ from editorial.models import (
     Post,
     PostHocReview,
 )
-from editorial.services import comments, consultations, urgent, waivers
+from editorial.services import comments, consultations, posthoc, urgent, waivers
 from tests.conftest import Org
 from tests.factories import add_step, make_policy, make_unit, make_user
 
@@ -349,13 +349,13 @@ def late_objection(w: World) -> None:
 def posthoc_confirmed(w: World) -> None:
     review = _urgently_published(w)
     w.mark()
-    urgent.posthoc_review_complete(review=review, by=w["manager"], outcome="confirmed")
+    posthoc.posthoc_review_complete(review=review, by=w["manager"], outcome="confirmed")
 
 
 def posthoc_objected(w: World) -> None:
     review = _urgently_published(w)
     w.mark()
-    urgent.posthoc_review_complete(
+    posthoc.posthoc_review_complete(
         review=review, by=w["manager"], outcome="objected", comment="Le ton ne convient pas."
     )
 

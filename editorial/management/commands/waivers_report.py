@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone, translation
 
+from editorial import selectors
 from editorial.services import waivers
 
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--month must be YYYY-MM, not {value!r}.") from None
         with translation.override(options["language"]):
-            rows = waivers.waivers_in_month(month)
+            rows = selectors.waivers_in_month(month)
             if options["output"]:
                 # newline="": the csv module writes its own line endings.
                 with open(options["output"], "w", encoding="utf-8", newline="") as out:
