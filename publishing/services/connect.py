@@ -34,8 +34,7 @@ from publishing.adapters.connect import (
     mastodon_exchange_code,
     mastodon_register_app,
 )
-from publishing.adapters.mastodon import MastodonAdapter
-from publishing.adapters.mastodon_server import ServerInfo
+from publishing.adapters.mastodon import MastodonAdapter, ServerInfo
 from publishing.models import MastodonApp
 
 N = SocialAccount.Network

@@ -17,7 +17,7 @@ import pytest
 
 from publishing.adapters.base import Credentials, OutgoingPost, PreparedPayload, PublishError
 from publishing.adapters.bluesky import BlueskyAdapter
-from publishing.adapters.bluesky_records import iso_millis, new_tid
+from publishing.adapters.bluesky.records import iso_millis, new_tid
 from tests.peers import free_port
 from tests.peers.pds import BlueskyPeer
 from tests.peers.proxy import Fault, FaultProxy

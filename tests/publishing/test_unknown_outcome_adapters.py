@@ -28,8 +28,8 @@ from mastodon.errors import (
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from publishing.adapters.base import Credentials, PreparedPayload, PublishError
-from publishing.adapters.bluesky import may_have_written
-from publishing.adapters.mastodon import (
+from publishing.adapters.bluesky.errors import may_have_written
+from publishing.adapters.mastodon.adapter import (
     MastodonAdapter,
     may_have_posted,
     text_fingerprint,

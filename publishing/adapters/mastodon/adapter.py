@@ -33,7 +33,7 @@ from mastodon.errors import (
     MastodonVersionError,
 )
 
-from .base import (
+from ..base import (
     Credentials,
     MediaItem,
     OutgoingPost,
@@ -43,8 +43,8 @@ from .base import (
     Reason,
     checked_server_url,
 )
-from .links import mastodon_status_url
-from .mastodon_server import (
+from ..links import mastodon_status_url
+from .server import (
     ServerInfo,
     counting_for,
     honours_idempotency_key,
