@@ -24,7 +24,7 @@ from accounts.models import SocialAccount
 from editorial import email_delivery
 from editorial.models import Post, PostState
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services import scheduler
+from publishing.services import sweeper
 
 P = PublicationState
 O = Attempt.Outcome  # noqa: E741 (short alias, as P above)
@@ -97,14 +97,14 @@ def queued_stale(now: datetime) -> dict[str, int]:
     """Handed to the broker longer ago than the scheduler's stale limit: the message is lost
     or no worker consumes the queue."""
     return _by_network(
-        Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - scheduler.queue_stale())
+        Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - sweeper.queue_stale())
     )
 
 
 def sending_stale(now: datetime) -> dict[str, int]:
     """Claimed by a worker longer ago than the scheduler's stale limit: the worker died or hangs."""
     return _by_network(
-        Publication.objects.filter(state=P.SENDING, claimed_at__lt=now - scheduler.sending_stale())
+        Publication.objects.filter(state=P.SENDING, claimed_at__lt=now - sweeper.sending_stale())
     )
 
 

@@ -10,7 +10,7 @@ claim can only delete what is already gone.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from uuid import UUID
 
@@ -25,19 +25,14 @@ from editorial.models import PostState
 from editorial.services import post_record_remote_deletion
 from publishing.adapters.base import PublishError
 from publishing.models import DeletionState, Publication, PublicationState
-from publishing.services.common import adapter_for, credentials_of
-from publishing.services.sending import _backoff
+from publishing.services.attempts import backoff
+from publishing.services.broker import enqueue_deletion
+from publishing.services.network import adapter_for, credentials_of
 
 logger = logging.getLogger(__name__)
 
 D = DeletionState
 BATCH = 100
-
-
-def deletion_stale() -> timedelta:
-    """A deletion claimed longer ago than this was lost with its worker: it is claimed again.
-    Well above a deletion's duration (two requests of PUBLISH_REQUEST_TIMEOUT at worst)."""
-    return timedelta(seconds=settings.PUBLISH_DELETION_STALE_SECONDS)
 
 
 def request_deletions(*, now: datetime) -> int:
@@ -46,14 +41,6 @@ def request_deletions(*, now: datetime) -> int:
         post__state=PostState.RETRACTED,
         state=PublicationState.PUBLISHED,
         deletion_state=D.NONE,
-    ).update(deletion_state=D.PENDING, deletion_next_at=now)
-
-
-def reclaim_deletions(*, now: datetime) -> int:
-    """A claim older than ``deletion_stale()`` means the worker died: try again (it is
-    idempotent)."""
-    return Publication.objects.filter(
-        deletion_state=D.DELETING, deletion_claimed_at__lt=now - deletion_stale()
     ).update(deletion_state=D.PENDING, deletion_next_at=now)
 
 
@@ -72,16 +59,9 @@ def queue_deletions(*, now: datetime) -> list[UUID]:
                 deletion_claimed_at=now,
                 deletion_attempts=F("deletion_attempts") + 1,
             ):
-                transaction.on_commit(partial(_enqueue, pk, network))
+                transaction.on_commit(partial(enqueue_deletion, pk, network))
                 queued.append(pk)
     return queued
-
-
-def _enqueue(pk: UUID, network: str) -> None:
-    from publishing import tasks
-    from publishing.services.scheduler import queue_for
-
-    tasks.delete_remote.apply_async((str(pk),), queue=queue_for(network))
 
 
 def publication_delete(*, publication_id: UUID | str) -> str:
@@ -132,7 +112,7 @@ def _record(
             fields = {
                 "deletion_state": D.PENDING,
                 "deletion_error": error,
-                "deletion_next_at": now + _backoff(publication.deletion_attempts, retry_after),
+                "deletion_next_at": now + backoff(publication.deletion_attempts, retry_after),
             }
         changed = Publication.objects.filter(pk=publication.pk, deletion_state=D.DELETING).update(
             **fields

@@ -19,7 +19,7 @@ from publishing.adapters.base import (
     PublishedRef,
     PublishError,
 )
-from publishing.services import common
+from publishing.services import network
 from tests.conftest import Org
 
 
@@ -84,7 +84,7 @@ class FakeAdapter:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAdapter:
     adapter = FakeAdapter()
-    monkeypatch.setattr(common, "get_adapter", lambda network, **kw: adapter)
+    monkeypatch.setattr(network, "get_adapter", lambda network, **kw: adapter)
     return adapter
 
 

@@ -54,10 +54,10 @@ class RecordingAdapter(FakeAdapter):
 
 
 def _publish(org: Org, network: NetworkOptions, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from publishing.services import common
+    from publishing.services import network as services_network
 
     adapter = RecordingAdapter()
-    monkeypatch.setattr(common, "get_adapter", lambda network, **kw: adapter)
+    monkeypatch.setattr(services_network, "get_adapter", lambda network, **kw: adapter)
     post = editorial.post_create(
         by=org.officer,
         accounts=[org.mastodon, org.bluesky],
