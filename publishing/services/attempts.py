@@ -7,6 +7,7 @@ import logging
 import random
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from accounts.crypto import CredentialsError
 from accounts.services import social_account_needs_reconnection
+from publishing import outbox
 from publishing.adapters.base import PublishError, Reason
 from publishing.models import Attempt, Publication, PublicationState
 from publishing.services.send_threads import Sent
@@ -31,25 +33,30 @@ def backoff(attempt: int, retry_after: float | None) -> timedelta:
 
 def release_next_part(publication: Publication, now: datetime) -> None:
     """The part after a published one may go now: it replies to it."""
-    Publication.objects.filter(
-        post_id=publication.post_id,
-        account_id=publication.account_id,
-        part=publication.part + 1,
-        state=P.WAITING,
-    ).update(state=P.PENDING, next_attempt_at=now)
+    outbox.move_all(
+        Publication.objects.filter(
+            post_id=publication.post_id,
+            account_id=publication.account_id,
+            part=publication.part + 1,
+        ),
+        source=P.WAITING,
+        target=P.PENDING,
+        next_attempt_at=now,
+    )
 
 
 def _abandon_later_parts(
     publication: Publication, error: str, reason: str, params: dict[str, Any]
 ) -> None:
     """A part that failed for good takes the parts after it along: they can only reply to it."""
-    Publication.objects.filter(
-        post_id=publication.post_id,
-        account_id=publication.account_id,
-        part__gt=publication.part,
-        state=P.WAITING,
-    ).update(
-        state=P.FAILED,
+    outbox.move_all(
+        Publication.objects.filter(
+            post_id=publication.post_id,
+            account_id=publication.account_id,
+            part__gt=publication.part,
+        ),
+        source=P.WAITING,
+        target=P.FAILED,
         last_error=f"Not sent: part {publication.part + 1} of the thread failed ({error}).",
         # The earlier part's reason is theirs too: what fixes it fixes them.
         last_error_reason=reason,
@@ -95,13 +102,22 @@ def attempt_failed(publication: Publication, started: datetime, exc: Exception) 
     )
 
 
-def record_successes(sent: list[Sent], started: datetime) -> None:
+def record_successes(sent: list[Sent], started: datetime) -> set[UUID]:
+    """Record the batch's sends; returns the publications moved to published: those whose
+    claim is still this attempt's. The server has the others too, but the sweeper took them
+    back (this worker hung past the stale limit): their new claimant looks them up first and
+    records them, so this late success must not write over its claim. Every send still gets
+    its ``Attempt``: it happened."""
     # One transaction (one commit) for the batch. A plain update per row: Django's
     # bulk_update compiles a CASE per field and row, which measured slower than the rows.
+    recorded: set[UUID] = set()
     with transaction.atomic():
         for item in sent:
-            Publication.objects.filter(pk=item.publication.pk).update(
-                state=P.PUBLISHED,
+            if not outbox.move(
+                item.publication.pk,
+                source=P.SENDING,
+                target=P.PUBLISHED,
+                claim=started,
                 remote_id=item.ref.remote_id,
                 remote_url=item.ref.url,
                 remote_cid=str(item.ref.extra.get("cid", "")),
@@ -109,7 +125,9 @@ def record_successes(sent: list[Sent], started: datetime) -> None:
                 last_error="",
                 last_error_reason="",
                 last_error_params={},
-            )
+            ):
+                continue
+            recorded.add(item.publication.pk)
             revision = item.publication.post.current_revision
             if revision is not None and revision.thread:
                 release_next_part(item.publication, item.acknowledged)
@@ -124,6 +142,7 @@ def record_successes(sent: list[Sent], started: datetime) -> None:
             )
             for item in sent
         )
+    return recorded
 
 
 def record_failure(
@@ -144,7 +163,6 @@ def record_failure(
         outcome = Attempt.Outcome.UNKNOWN
     with transaction.atomic():
         fields: dict[str, Any] = {
-            "state": state,
             "last_error": error,
             "last_error_reason": reason.value,
             "last_error_params": params or {},
@@ -154,9 +172,9 @@ def record_failure(
         # Only while the claim is still this attempt's: a worker that hung past the stale
         # limit finds its publication reclaimed, perhaps claimed and being sent by another
         # worker, and its late failure must neither reschedule nor fail that send.
-        still_ours = Publication.objects.filter(
-            pk=publication.pk, state=P.SENDING, claimed_at=started
-        ).update(**fields)
+        still_ours = outbox.move(
+            publication.pk, source=P.SENDING, target=state, claim=started, **fields
+        )
         Attempt.objects.create(
             publication=publication,
             number=publication.attempts,

@@ -1,5 +1,6 @@
 """Handing work to the broker: which queue, how publications are grouped into messages, and
-the ETA. Called on commit by the scheduler, the send path and the deletions."""
+the ETA. The tasks send on commit (``config.tasks.TransactionAwareTask``): the scheduler, the
+send path and the deletions call these inside the transaction that queued the rows."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from editorial.services import (
     post_record_late_hold,
     refuse_unless_fit,
 )
+from publishing import outbox
 from publishing.adapters.base import Reason
 from publishing.models import Publication, PublicationState
 from publishing.services.outcomes import finish_post_if_done
@@ -39,7 +40,7 @@ def late_limit(account: SocialAccount) -> timedelta:
 def hold(publication: Publication, now: datetime) -> bool:
     """Hold one pending publication (conditional update) and tell the post's people."""
     with transaction.atomic():
-        if not Publication.objects.filter(pk=publication.pk, state=P.PENDING).update(state=P.HELD):
+        if not outbox.move(publication.pk, source=P.PENDING, target=P.HELD):
             return False
         minutes = int((now - publication.due_at).total_seconds() // 60)
         post_record_late_hold(
@@ -68,8 +69,13 @@ def publications_confirm_late(*, post: Post, by: User) -> int:
     # It goes out now, not when it was due: the charter's moment-dependent rules say whether
     # it still may (an electoral silence may have begun while it waited).
     refuse_unless_fit(post, at=now)
-    changed = Publication.objects.filter(pk__in=[p.pk for p in held], state=P.HELD).update(
-        state=P.PENDING, next_attempt_at=now, late_confirmed_by=by, late_confirmed_at=now
+    changed = outbox.move_all(
+        Publication.objects.filter(pk__in=[p.pk for p in held]),
+        source=P.HELD,
+        target=P.PENDING,
+        next_attempt_at=now,
+        late_confirmed_by=by,
+        late_confirmed_at=now,
     )
     post_record_late_decision(
         post_id=post.pk, by=by, accounts=[str(p.account) for p in held], confirmed=True
@@ -86,8 +92,10 @@ def publications_cancel_late(*, post: Post, by: User, reason: str) -> int:
         raise EditorialError(_("Say why the post should not go out (at least 10 characters)."))
     held = _held(post, by)
     error = _("Not published: too late, cancelled by %(who)s: %(why)s") % {"who": by, "why": why}
-    changed = Publication.objects.filter(pk__in=[p.pk for p in held], state=P.HELD).update(
-        state=P.FAILED,
+    changed = outbox.move_all(
+        Publication.objects.filter(pk__in=[p.pk for p in held]),
+        source=P.HELD,
+        target=P.FAILED,
         last_error=error,
         last_error_reason=Reason.CANCELLED_LATE.value,
         last_error_params={"who": str(by), "why": why},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import partial
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -23,8 +23,9 @@ from accounts.crypto import CredentialsError
 from accounts.services import social_account_needs_reconnection
 from editorial.models import PostState
 from editorial.services import post_record_remote_deletion
+from publishing import outbox
 from publishing.adapters.base import PublishError
-from publishing.models import DeletionState, Publication, PublicationState
+from publishing.models import Attempt, DeletionState, Publication, PublicationState
 from publishing.services.attempts import backoff
 from publishing.services.broker import enqueue_deletion
 from publishing.services.network import adapter_for, credentials_of
@@ -34,14 +35,20 @@ logger = logging.getLogger(__name__)
 D = DeletionState
 BATCH = 100
 
+# How a deletion attempt's row in the attempt log begins (the sends' rows never do).
+DELETION_ATTEMPT = "Deletion: "
+
 
 def request_deletions(*, now: datetime) -> int:
     """Mark for deletion every published publication of a retracted post (once)."""
-    return Publication.objects.filter(
-        post__state=PostState.RETRACTED,
-        state=PublicationState.PUBLISHED,
-        deletion_state=D.NONE,
-    ).update(deletion_state=D.PENDING, deletion_next_at=now)
+    return outbox.move_all(
+        Publication.objects.filter(
+            post__state=PostState.RETRACTED, state=PublicationState.PUBLISHED
+        ),
+        source=D.NONE,
+        target=D.PENDING,
+        deletion_next_at=now,
+    )
 
 
 def queue_deletions(*, now: datetime) -> list[UUID]:
@@ -54,12 +61,14 @@ def queue_deletions(*, now: datetime) -> list[UUID]:
     for pk, network in due:
         with transaction.atomic():
             # Conditional update: if no row changed, another tick or worker has it.
-            if Publication.objects.filter(pk=pk, deletion_state=D.PENDING).update(
-                deletion_state=D.DELETING,
+            if outbox.move(
+                pk,
+                source=D.PENDING,
+                target=D.DELETING,
                 deletion_claimed_at=now,
                 deletion_attempts=F("deletion_attempts") + 1,
             ):
-                transaction.on_commit(partial(enqueue_deletion, pk, network))
+                enqueue_deletion(pk, network)  # on commit (the tasks' base)
                 queued.append(pk)
     return queued
 
@@ -103,20 +112,26 @@ def _record(
     give_up = not deleted and (
         permanent or publication.deletion_attempts >= settings.PUBLISH_MAX_ATTEMPTS
     )
+    fields: dict[str, Any]
+    if deleted:
+        target, fields = D.DELETED, {"deleted_at": now, "deletion_error": ""}
+    elif give_up:
+        target, fields = D.FAILED, {"deletion_error": error}
+    else:
+        next_at = now + backoff(publication.deletion_attempts, retry_after)
+        target, fields = D.PENDING, {"deletion_error": error, "deletion_next_at": next_at}
     with transaction.atomic():
-        if deleted:
-            fields = {"deletion_state": D.DELETED, "deleted_at": now, "deletion_error": ""}
-        elif give_up:
-            fields = {"deletion_state": D.FAILED, "deletion_error": error}
-        else:
-            fields = {
-                "deletion_state": D.PENDING,
-                "deletion_error": error,
-                "deletion_next_at": now + backoff(publication.deletion_attempts, retry_after),
-            }
-        changed = Publication.objects.filter(pk=publication.pk, deletion_state=D.DELETING).update(
-            **fields
+        # Only while the claim is still this attempt's (as a send's): a worker that hung
+        # past PUBLISH_DELETION_STALE_SECONDS finds its deletion claimed again by another.
+        changed = outbox.move(
+            publication.pk,
+            source=D.DELETING,
+            target=target,
+            claim=publication.deletion_claimed_at,
+            **fields,
         )
+        if error:
+            _log_failed_attempt(publication, now, error, permanent=permanent)
         if changed and (deleted or give_up):
             # The post's record says, per account, whether it is gone (or why not).
             post_record_remote_deletion(
@@ -128,4 +143,22 @@ def _record(
             )
     if error:
         logger.warning("Deleting publication %s failed: %s", publication.pk, error)
-    return str(fields["deletion_state"])
+    return str(target)
+
+
+def _log_failed_attempt(
+    publication: Publication, now: datetime, error: str, *, permanent: bool
+) -> None:
+    """A failed deletion attempt joins the publication's attempt log, as a send's does,
+    marked as a deletion in its words. A deletion that succeeds is recorded on the row
+    (``deleted_at``) and in the post's audit trail: ``Attempt.Outcome`` has no value for it,
+    and adding one would be a schema change."""
+    Attempt.objects.create(
+        publication=publication,
+        # After the sends' attempts: the log reads in order (a published post is never
+        # sent again, so no send attempt comes after).
+        number=publication.attempts + publication.deletion_attempts,
+        outcome=Attempt.Outcome.PERMANENT if permanent else Attempt.Outcome.TRANSIENT,
+        error=f"{DELETION_ATTEMPT}{error}",
+        started_at=publication.deletion_claimed_at or now,
+    )

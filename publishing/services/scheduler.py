@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from charter.snapshot import thread_parts
 from editorial.models import Post, PostState
 from editorial.selectors import without_frozen
 from editorial.services import posts_start_publishing
+from publishing import outbox
 from publishing.models import Publication, PublicationState
 from publishing.services import broker, retraction, sweeper
 from publishing.services.late import hold
@@ -136,8 +136,10 @@ def _retry(publication: Publication, now: datetime) -> None:
             state=P.PUBLISHED,
         ).exists()
     )
-    Publication.objects.filter(pk=publication.pk).update(
-        state=P.PENDING if before_published else P.WAITING,
+    outbox.move(
+        publication.pk,
+        source=P.FAILED,
+        target=P.PENDING if before_published else P.WAITING,
         next_attempt_at=now,
         last_error="",
         last_error_reason="",
@@ -178,15 +180,14 @@ def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
             .filter(pk__in=[p.pk for p in going], state=P.PENDING)
             .values_list("pk", flat=True)
         )
-        Publication.objects.filter(pk__in=mine).update(state=P.QUEUED, queued_at=now)
+        outbox.move_all(
+            Publication.objects.filter(pk__in=mine),
+            source=P.PENDING,
+            target=P.QUEUED,
+            queued_at=now,
+        )
+        # Sent when this transaction commits (the tasks' base): never an id still uncommitted.
         for batch in broker.batches([p for p in going if p.pk in mine], now):
             first = batch[0]
-            transaction.on_commit(
-                partial(
-                    broker.enqueue,
-                    [p.pk for p in batch],
-                    first.next_attempt_at,
-                    first.account.network,
-                )
-            )
+            broker.enqueue([p.pk for p in batch], first.next_attempt_at, first.account.network)
     return [p.pk for p in going if p.pk in mine]

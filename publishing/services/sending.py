@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import social_account_store_session
+from publishing import outbox
 from publishing.adapters.base import OutgoingPost, PreparedPayload
 from publishing.models import Attempt, Publication, PublicationState
 from publishing.services import heartbeat, send_threads
@@ -60,7 +60,7 @@ def _wait_until_due(publication_ids: list[UUID]) -> list[UUID]:
     for pk, due, network in far:
         with transaction.atomic():
             if Publication.objects.filter(pk=pk, state=P.QUEUED).update(queued_at=timezone.now()):
-                transaction.on_commit(partial(enqueue, [pk], due, network))
+                enqueue([pk], due, network)  # on commit (the tasks' base)
     wait = (max(near) - timezone.now()).total_seconds() if near else 0
     if wait > 0:
         _sleep(wait)
@@ -86,8 +86,13 @@ def _claim(publication_ids: list[UUID], started: datetime) -> list[UUID]:
         )
         if mine:
             heartbeat.worker_heartbeat_record(worker=worker, now=started)
-            Publication.objects.filter(pk__in=mine).update(
-                state=P.SENDING, claimed_at=started, claimed_by=worker, attempts=F("attempts") + 1
+            outbox.move_all(
+                Publication.objects.filter(pk__in=mine),
+                source=P.QUEUED,
+                target=P.SENDING,
+                claimed_at=started,
+                claimed_by=worker,
+                attempts=F("attempts") + 1,
             )
     return mine
 
@@ -150,8 +155,8 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     if unsent:
         states.update(_release(unsent, started))
     if sent:
-        record_successes(sent, started)
-        states.update((item.publication.pk, P.PUBLISHED) for item in sent)
+        recorded = record_successes(sent, started)
+        states.update((pk, P.PUBLISHED) for pk in recorded)
     ended = {p.post_id for p in publications if states.get(p.pk) in (P.PUBLISHED, P.FAILED)}
     if ended:
         finish_posts_if_done(ended)
@@ -203,8 +208,13 @@ def _release(publications: list[Publication], started: datetime) -> dict[UUID, P
     """Hand back unsent publications of a batch that ran out of time: pending again, as if
     never claimed (no attempt was made), for the next tick to queue."""
     mine = [p.pk for p in publications]
-    Publication.objects.filter(pk__in=mine, state=P.SENDING, claimed_at=started).update(
-        state=P.PENDING, next_attempt_at=timezone.now(), attempts=F("attempts") - 1
+    outbox.move_all(
+        Publication.objects.filter(pk__in=mine),
+        source=P.SENDING,
+        target=P.PENDING,
+        claim=started,
+        next_attempt_at=timezone.now(),
+        attempts=F("attempts") - 1,
     )
     logger.warning("Batch out of time: %s publications handed back unsent", len(mine))
     return dict.fromkeys(mine, P.PENDING)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from editorial.models import Post, PostState
+from publishing import outbox
 from publishing.models import Attempt, DeletionState, Publication, PublicationState
 from publishing.services import heartbeat
 from publishing.services.outcomes import finish_posts_if_done
@@ -51,9 +52,12 @@ def reclaim_stale(now: datetime) -> int:
     """Lost queue messages go back to pending; so do claims of a worker that died (it stopped
     beating: PUBLISH_WORKER_DEAD_SECONDS) or that never finished (PUBLISH_SENDING_STALE_SECONDS,
     a worker alive but stuck), first due first, each with an unknown outcome."""
-    lost_queue = Publication.objects.filter(
-        state=P.QUEUED, queued_at__lt=now - queue_stale()
-    ).update(state=P.PENDING, next_attempt_at=now)
+    lost_queue = outbox.move_all(
+        Publication.objects.filter(queued_at__lt=now - queue_stale()),
+        source=P.QUEUED,
+        target=P.PENDING,
+        next_attempt_at=now,
+    )
     dead_worker = 0
     stalled = (
         Publication.objects.filter(
@@ -65,8 +69,12 @@ def reclaim_stale(now: datetime) -> int:
     )
     for pk, number, claimed_at in stalled:
         with transaction.atomic():
-            if Publication.objects.filter(pk=pk, state=P.SENDING, claimed_at=claimed_at).update(
-                state=P.PENDING, next_attempt_at=now
+            # Still the claim that was read: a worker that recorded meanwhile keeps its row.
+            if outbox.move_all(
+                Publication.objects.filter(pk=pk, claimed_at=claimed_at),
+                source=P.SENDING,
+                target=P.PENDING,
+                next_attempt_at=now,
             ):
                 # The worker may have died after the server accepted the post: the next
                 # attempt looks it up first.
@@ -99,6 +107,9 @@ def finish_orphaned_posts() -> None:
 def reclaim_deletions(*, now: datetime) -> int:
     """A claim older than ``deletion_stale()`` means the worker died: try again (it is
     idempotent)."""
-    return Publication.objects.filter(
-        deletion_state=D.DELETING, deletion_claimed_at__lt=now - deletion_stale()
-    ).update(deletion_state=D.PENDING, deletion_next_at=now)
+    return outbox.move_all(
+        Publication.objects.filter(deletion_claimed_at__lt=now - deletion_stale()),
+        source=D.DELETING,
+        target=D.PENDING,
+        deletion_next_at=now,
+    )
