@@ -16,7 +16,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.crypto import CredentialsError
@@ -39,12 +39,23 @@ BATCH = 100
 DELETION_ATTEMPT = "Deletion: "
 
 
+def deletions_to_request() -> QuerySet[Publication]:
+    """Published publications of a retracted post, not yet marked for deletion."""
+    return Publication.objects.filter(
+        post__state=PostState.RETRACTED, state=PublicationState.PUBLISHED, deletion_state=D.NONE
+    )
+
+
+def due_deletions(now: datetime) -> QuerySet[Publication]:
+    return Publication.objects.filter(deletion_state=D.PENDING, deletion_next_at__lte=now).order_by(
+        "deletion_next_at"
+    )
+
+
 def request_deletions(*, now: datetime) -> int:
     """Mark for deletion every published publication of a retracted post (once)."""
     return outbox.move_all(
-        Publication.objects.filter(
-            post__state=PostState.RETRACTED, state=PublicationState.PUBLISHED
-        ),
+        deletions_to_request(),
         source=D.NONE,
         target=D.PENDING,
         deletion_next_at=now,
@@ -53,11 +64,7 @@ def request_deletions(*, now: datetime) -> int:
 
 def queue_deletions(*, now: datetime) -> list[UUID]:
     queued: list[UUID] = []
-    due = list(
-        Publication.objects.filter(deletion_state=D.PENDING, deletion_next_at__lte=now)
-        .order_by("deletion_next_at")
-        .values_list("pk", "account__network")[:BATCH]
-    )
+    due = list(due_deletions(now).values_list("pk", "account__network")[:BATCH])
     for pk, network in due:
         with transaction.atomic():
             # Conditional update: if no row changed, another tick or worker has it.

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from charter.snapshot import thread_parts
@@ -28,7 +29,7 @@ P = PublicationState
 BATCH = 100
 
 
-def _lookahead() -> timedelta:
+def lookahead() -> timedelta:
     """How far ahead a tick claims work: what falls due before the next tick (and a margin).
 
     Publications due within it are queued at once with an ETA at their due time, so the
@@ -49,7 +50,7 @@ class TickResult:
 def tick(*, now: datetime | None = None) -> TickResult:
     """Start what falls due before ``now`` + the lookahead, reclaim lost work, queue it."""
     now = now or timezone.now()
-    horizon = now + _lookahead()
+    horizon = now + lookahead()
     started = _start_due_posts(now, horizon)
     reclaimed = sweeper.reclaim_stale(now)
     sweeper.finish_orphaned_posts()
@@ -147,6 +148,16 @@ def _retry(publication: Publication, now: datetime) -> None:
     )
 
 
+def due_publications(horizon: datetime) -> QuerySet[Publication]:
+    """Pending publications due by ``horizon``, first due first: a publication reclaimed
+    from a dead worker (next attempt: now) goes before those due after it."""
+    return (
+        Publication.objects.filter(state=P.PENDING, next_attempt_at__lte=horizon)
+        .select_related("account")
+        .order_by("due_at", "next_attempt_at")
+    )
+
+
 def _run_retractions(now: datetime) -> None:
     retraction.request_deletions(now=now)
     sweeper.reclaim_deletions(now=now)
@@ -154,13 +165,7 @@ def _run_retractions(now: datetime) -> None:
 
 
 def _queue_due(now: datetime, horizon: datetime) -> list[UUID]:
-    # First due first: a publication reclaimed from a dead worker (next attempt: now) goes
-    # before those due after it, whatever its retry time says.
-    candidates = list(
-        Publication.objects.filter(state=P.PENDING, next_attempt_at__lte=horizon)
-        .select_related("account")
-        .order_by("due_at", "next_attempt_at")[:BATCH]
-    )
+    candidates = list(due_publications(horizon)[:BATCH])
     pacer = Pacer.for_candidates(now, candidates)
     going: list[Publication] = []
     for publication in candidates:

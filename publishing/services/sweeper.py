@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from editorial.models import Post, PostState
 from publishing import outbox
@@ -48,26 +48,46 @@ def deletion_stale() -> timedelta:
     return timedelta(seconds=settings.PUBLISH_DELETION_STALE_SECONDS)
 
 
+# What the sweeper takes back, as querysets: the tick moves them, ``preview`` lists them.
+
+
+def lost_queue(now: datetime) -> QuerySet[Publication]:
+    return Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - queue_stale())
+
+
+def stalled(now: datetime) -> QuerySet[Publication]:
+    """Claims of a dead worker or older than the stale limit, first due first."""
+    return Publication.objects.filter(
+        Q(state=P.SENDING, claimed_at__lt=now - sending_stale())
+        | Q(pk__in=heartbeat.dead_claims(now).values("pk"))
+    ).order_by("due_at")
+
+
+def orphaned_posts() -> QuerySet[Post]:
+    """Publishing posts whose publications have all ended."""
+    open_posts = Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED]).values("post_id")
+    posts: QuerySet[Post] = (
+        Post.objects.filter(state=PostState.PUBLISHING, publications__isnull=False)
+        .exclude(pk__in=open_posts)
+        .distinct()
+    )
+    return posts
+
+
+def stale_deletions(now: datetime) -> QuerySet[Publication]:
+    return Publication.objects.filter(
+        deletion_state=D.DELETING, deletion_claimed_at__lt=now - deletion_stale()
+    )
+
+
 def reclaim_stale(now: datetime) -> int:
     """Lost queue messages go back to pending; so do claims of a worker that died (it stopped
     beating: PUBLISH_WORKER_DEAD_SECONDS) or that never finished (PUBLISH_SENDING_STALE_SECONDS,
     a worker alive but stuck), first due first, each with an unknown outcome."""
-    lost_queue = outbox.move_all(
-        Publication.objects.filter(queued_at__lt=now - queue_stale()),
-        source=P.QUEUED,
-        target=P.PENDING,
-        next_attempt_at=now,
-    )
+    lost = outbox.move_all(lost_queue(now), source=P.QUEUED, target=P.PENDING, next_attempt_at=now)
     dead_worker = 0
-    stalled = (
-        Publication.objects.filter(
-            Q(state=P.SENDING, claimed_at__lt=now - sending_stale())
-            | Q(pk__in=heartbeat.dead_claims(now).values("pk"))
-        )
-        .order_by("due_at")
-        .values_list("pk", "attempts", "claimed_at")[:BATCH]
-    )
-    for pk, number, claimed_at in stalled:
+    claims = stalled(now).values_list("pk", "attempts", "claimed_at")[:BATCH]
+    for pk, number, claimed_at in claims:
         with transaction.atomic():
             # Still the claim that was read: a worker that recorded meanwhile keeps its row.
             if outbox.move_all(
@@ -86,29 +106,22 @@ def reclaim_stale(now: datetime) -> int:
                     started_at=claimed_at or now,
                 )
                 dead_worker += 1
-    if lost_queue or dead_worker:
-        logger.warning("Reclaimed %s lost and %s stalled publications", lost_queue, dead_worker)
-    return lost_queue + dead_worker
+    if lost or dead_worker:
+        logger.warning("Reclaimed %s lost and %s stalled publications", lost, dead_worker)
+    return lost + dead_worker
 
 
 def finish_orphaned_posts() -> None:
     """Report posts whose publications all ended but whose outcome was never recorded
     (a worker died between the two writes)."""
-    open_posts = Publication.objects.exclude(state__in=[P.PUBLISHED, P.FAILED]).values("post_id")
-    orphaned = (
-        Post.objects.filter(state=PostState.PUBLISHING, publications__isnull=False)
-        .exclude(pk__in=open_posts)
-        .values_list("pk", flat=True)
-        .distinct()[:BATCH]
-    )
-    finish_posts_if_done(list(orphaned))
+    finish_posts_if_done(list(orphaned_posts().values_list("pk", flat=True)[:BATCH]))
 
 
 def reclaim_deletions(*, now: datetime) -> int:
     """A claim older than ``deletion_stale()`` means the worker died: try again (it is
     idempotent)."""
     return outbox.move_all(
-        Publication.objects.filter(deletion_claimed_at__lt=now - deletion_stale()),
+        stale_deletions(now),
         source=D.DELETING,
         target=D.PENDING,
         deletion_next_at=now,
