@@ -24,7 +24,7 @@ from editorial import failures
 from publishing.adapters.base import MediaItem, PublishError, Reason
 from publishing.adapters.bluesky.errors import classify_bluesky_error
 from publishing.adapters.bluesky.images import images_embed
-from publishing.adapters.mastodon.adapter import classify_mastodon_error
+from publishing.adapters.mastodon.errors import classify_mastodon_error
 from tests.publishing.test_adapter_errors import api_error, xrpc
 
 
