@@ -145,6 +145,13 @@ def record_successes(sent: list[Sent], started: datetime) -> set[UUID]:
     return recorded
 
 
+def _outcome(*, permanent: bool, maybe_sent: bool) -> Attempt.Outcome:
+    if permanent:
+        return Attempt.Outcome.PERMANENT
+    # The request may have reached the server: the next attempt looks the post up first.
+    return Attempt.Outcome.UNKNOWN if maybe_sent else Attempt.Outcome.TRANSIENT
+
+
 def record_failure(
     publication: Publication,
     started: datetime,
@@ -158,17 +165,15 @@ def record_failure(
 ) -> PublicationState:
     give_up = permanent or publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS
     state = P.FAILED if give_up else P.PENDING
-    outcome = Attempt.Outcome.PERMANENT if permanent else Attempt.Outcome.TRANSIENT
-    if maybe_sent and not permanent:
-        outcome = Attempt.Outcome.UNKNOWN
+    outcome = _outcome(permanent=permanent, maybe_sent=maybe_sent)
+    fields: dict[str, Any] = {
+        "last_error": error,
+        "last_error_reason": reason.value,
+        "last_error_params": params or {},
+    }
+    if not give_up:
+        fields["next_attempt_at"] = timezone.now() + backoff(publication.attempts, retry_after)
     with transaction.atomic():
-        fields: dict[str, Any] = {
-            "last_error": error,
-            "last_error_reason": reason.value,
-            "last_error_params": params or {},
-        }
-        if not give_up:
-            fields["next_attempt_at"] = timezone.now() + backoff(publication.attempts, retry_after)
         # Only while the claim is still this attempt's: a worker that hung past the stale
         # limit finds its publication reclaimed, perhaps claimed and being sent by another
         # worker, and its late failure must neither reschedule nor fail that send.

@@ -119,14 +119,9 @@ def _record(
     give_up = not deleted and (
         permanent or publication.deletion_attempts >= settings.PUBLISH_MAX_ATTEMPTS
     )
-    fields: dict[str, Any]
-    if deleted:
-        target, fields = D.DELETED, {"deleted_at": now, "deletion_error": ""}
-    elif give_up:
-        target, fields = D.FAILED, {"deletion_error": error}
-    else:
-        next_at = now + backoff(publication.deletion_attempts, retry_after)
-        target, fields = D.PENDING, {"deletion_error": error, "deletion_next_at": next_at}
+    target, fields = _deletion_move(
+        publication, now, error, retry_after=retry_after, deleted=deleted, give_up=give_up
+    )
     with transaction.atomic():
         # Only while the claim is still this attempt's (as a send's): a worker that hung
         # past PUBLISH_DELETION_STALE_SECONDS finds its deletion claimed again by another.
@@ -151,6 +146,24 @@ def _record(
     if error:
         logger.warning("Deleting publication %s failed: %s", publication.pk, error)
     return str(target)
+
+
+def _deletion_move(
+    publication: Publication,
+    now: datetime,
+    error: str,
+    *,
+    retry_after: float | None,
+    deleted: bool,
+    give_up: bool,
+) -> tuple[DeletionState, dict[str, Any]]:
+    """Where an attempt's answer moves the deletion, and what it writes with the move."""
+    if deleted:
+        return D.DELETED, {"deleted_at": now, "deletion_error": ""}
+    if give_up:
+        return D.FAILED, {"deletion_error": error}
+    next_at = now + backoff(publication.deletion_attempts, retry_after)
+    return D.PENDING, {"deletion_error": error, "deletion_next_at": next_at}
 
 
 def _log_failed_attempt(

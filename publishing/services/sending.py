@@ -119,18 +119,45 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     states: dict[UUID, PublicationState] = {}
     started = timezone.now()
     clock = send_threads.monotonic()
-    claimed = _claim(ready, started)
-    publications = list(
+    publications = _claimed(_claim(ready, started))
+    sessions: list[tuple[int, str]] = []
+    jobs = _jobs(publications, started, states, sessions)
+    _send_and_record(jobs, started, clock, states, sessions)
+    ended = {p.post_id for p in publications if states.get(p.pk) in (P.PUBLISHED, P.FAILED)}
+    if ended:
+        finish_posts_if_done(ended)
+    # Not claimed here: someone else has it, it is done, or it went back to the broker.
+    missing = [pk for pk in ids if pk not in states]
+    if missing:
+        states.update(
+            (pk, PublicationState(state))
+            for pk, state in Publication.objects.filter(pk__in=missing).values_list("pk", "state")
+        )
+    return states
+
+
+def _claimed(pks: list[UUID]) -> list[Publication]:
+    """The claimed publications, with what building their posts reads."""
+    return list(
         Publication.objects.select_related("account", "post__current_revision")
         .prefetch_related("post__current_revision__media")
-        .filter(pk__in=claimed)
+        .filter(pk__in=pks)
         .order_by("post_id", "account_id", "part")
     )
+
+
+def _jobs(
+    publications: list[Publication],
+    started: datetime,
+    states: dict[UUID, PublicationState],
+    sessions: list[tuple[int, str]],
+) -> list[Job]:
+    """One job per publication whose post and payload could be built (the others are
+    recorded as failed, their state in ``states``); payloads stored before any send."""
     posts = outgoing_posts(publications, started, states)
-    jobs: list[Job] = []
-    sessions: list[tuple[int, str]] = []
     look_first = _unknown_outcomes(publications)
     buildable = [p for p in publications if p.pk in posts]
+    jobs: list[Job] = []
     for publication, failed in with_payloads(buildable, posts, started):
         if failed is not None:
             states[publication.pk] = failed
@@ -141,6 +168,19 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
             )
         except Exception as exc:
             states[publication.pk] = attempt_failed(publication, started, exc)
+    return jobs
+
+
+def _send_and_record(
+    jobs: list[Job],
+    started: datetime,
+    clock: float,
+    states: dict[UUID, PublicationState],
+    sessions: list[tuple[int, str]],
+) -> None:
+    """Run the jobs on the send threads, then record each outcome in ``states``: failures
+    one by one, the sessions the adapters renewed, the unsent handed back, the successes
+    together."""
     sent: list[Sent] = []
     unsent: list[Publication] = []
     for job, outcome in zip(jobs, send_threads.run_jobs(jobs, clock), strict=True):
@@ -157,17 +197,6 @@ def publications_send(*, publication_ids: Sequence[UUID | str]) -> dict[UUID, Pu
     if sent:
         recorded = record_successes(sent, started)
         states.update((pk, P.PUBLISHED) for pk in recorded)
-    ended = {p.post_id for p in publications if states.get(p.pk) in (P.PUBLISHED, P.FAILED)}
-    if ended:
-        finish_posts_if_done(ended)
-    # Not claimed here: someone else has it, it is done, or it went back to the broker.
-    missing = [pk for pk in ids if pk not in states]
-    if missing:
-        states.update(
-            (pk, PublicationState(state))
-            for pk, state in Publication.objects.filter(pk__in=missing).values_list("pk", "state")
-        )
-    return states
 
 
 def _job(

@@ -50,7 +50,7 @@ from .errors import (
     is_dead_session,
     may_have_written,
 )
-from .facets import build_facets
+from .facets import build_facets, first_link
 from .images import blob_cid, fit_images, images_embed
 from .options import (
     THREADGATE_COLLECTION,
@@ -86,14 +86,6 @@ SessionCallback = Callable[[str], None]
 POST_COLLECTION = "app.bsky.feed.post"
 # Fetching a link card's page and image at prepare time: a slow site only loses its card.
 CARD_TIMEOUT = 5.0
-
-
-def _first_link(facets: list[dict[str, Any]]) -> str | None:
-    for facet in facets:
-        for feature in facet.get("features", []):
-            if feature.get("$type") == "app.bsky.richtext.facet#link":
-                return str(feature["uri"])
-    return None
 
 
 @functools.cache
@@ -223,7 +215,7 @@ class BlueskyAdapter:
         data: dict[str, Any] = {"rkey": rkey, "record": record}
         if gate is not None:
             data["threadgate"] = gate
-        link = None if post.media else _first_link(facets)
+        link = None if post.media else first_link(facets)
         if link is not None:
             self._add_card(data, link)
         return PreparedPayload(data=data)
