@@ -149,16 +149,11 @@ def lateness(now: datetime) -> dict[str, list[float]]:
 
 def collect(*, now: datetime | None = None) -> list[Metric]:
     now = now or timezone.now()
-    fails = failures(now)
-    late = lateness(now)
-    warn_late = settings.METRICS_LATENESS_WARNING_SECONDS
-    late_samples: list[Sample] = []
-    for network in NETWORKS:
-        for q in QUANTILES:
-            value = quantile(late.get(network, []), q)
-            late_samples.append(
-                Sample((("network", network), ("quantile", str(q))), value, value > warn_late)
-            )
+    return [*_outbox_metrics(now), *_attempt_metrics(now), *_email_metrics(now)]
+
+
+def _outbox_metrics(now: datetime) -> list[Metric]:
+    """Where the publications stand: overdue, not started, held, stale."""
     return [
         Metric(
             "overdue_publications",
@@ -190,6 +185,22 @@ def collect(*, now: datetime | None = None) -> list[Metric]:
             _("Sending for too long (stale claim)"),
             _network_samples(sending_stale(now)),
         ),
+    ]
+
+
+def _attempt_metrics(now: datetime) -> list[Metric]:
+    """What the attempts of the last 24 hours gave: failures, publications, lateness."""
+    fails = failures(now)
+    late = lateness(now)
+    warn_late = settings.METRICS_LATENESS_WARNING_SECONDS
+    late_samples: list[Sample] = []
+    for network in NETWORKS:
+        for q in QUANTILES:
+            value = quantile(late.get(network, []), q)
+            late_samples.append(
+                Sample((("network", network), ("quantile", str(q))), value, value > warn_late)
+            )
+    return [
         Metric(
             "failed_attempts_24h",
             "Failed attempts in the last 24 hours, by outcome kind.",
@@ -217,7 +228,12 @@ def collect(*, now: datetime | None = None) -> list[Metric]:
             _("Lateness in seconds, last 24 hours"),
             tuple(late_samples),
         ),
-        # Notification e-mails (editorial.email_delivery): sent by the same workers.
+    ]
+
+
+def _email_metrics(now: datetime) -> list[Metric]:
+    """Notification e-mails (editorial.email_delivery): sent by the same workers."""
+    return [
         Metric(
             "notification_emails_overdue",
             "Notification e-mails still pending two sweeps after the sweep should have sent them.",
