@@ -1,5 +1,5 @@
 """The publishing tasks reach the broker only once their transaction commits
-(config/tasks.py), checked on the real Redis broker that tests.peers.services starts."""
+(config/tasks.py), checked on the real Redis broker that the test runner starts (`make test`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from publishing import tasks
 def queue(transactional_db: None) -> Iterator[tuple[redis.Redis, str]]:
     """A queue of its own on the broker, so that its length counts this test's messages."""
     if not os.environ.get("REDIS_URL"):
-        pytest.fail("REDIS_URL is not set: run this through `python -m tests.peers.services run`.")
+        pytest.fail("REDIS_URL is not set: run the integration tests through `make test`.")
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     name = f"test-on-commit-{uuid.uuid4().hex}"
     yield client, name
