@@ -173,6 +173,33 @@ def record_failure(
     }
     if not give_up:
         fields["next_attempt_at"] = timezone.now() + backoff(publication.attempts, retry_after)
+    still_ours = _record_failed_attempt(
+        publication, started, error=error, state=state, outcome=outcome, fields=fields
+    )
+    logger.warning(
+        "Publication %s attempt %s failed (%s): %s",
+        publication.pk,
+        publication.attempts,
+        outcome,
+        error,
+    )
+    if not still_ours:
+        return PublicationState(Publication.objects.get(pk=publication.pk).state)
+    if give_up:
+        _abandon_later_parts(publication, error, reason.value, params or {})
+    return state
+
+
+def _record_failed_attempt(
+    publication: Publication,
+    started: datetime,
+    *,
+    error: str,
+    state: PublicationState,
+    outcome: Attempt.Outcome,
+    fields: dict[str, Any],
+) -> bool:
+    """The move and the attempt's row, together; False when the claim was no longer ours."""
     with transaction.atomic():
         # Only while the claim is still this attempt's: a worker that hung past the stale
         # limit finds its publication reclaimed, perhaps claimed and being sent by another
@@ -187,15 +214,4 @@ def record_failure(
             error=error,
             started_at=started,
         )
-    logger.warning(
-        "Publication %s attempt %s failed (%s): %s",
-        publication.pk,
-        publication.attempts,
-        outcome,
-        error,
-    )
-    if not still_ours:
-        return PublicationState(Publication.objects.get(pk=publication.pk).state)
-    if give_up:
-        _abandon_later_parts(publication, error, reason.value, params or {})
-    return state
+    return still_ours

@@ -91,39 +91,48 @@ def _create_publications(posts: list[Post], now: datetime) -> None:
     }
     new: list[Publication] = []
     for post in posts:
-        revision = post.current_revision
-        assert revision is not None and post.scheduled_by is not None
-        bylines: dict[str, str] = post.byline_record.get("bylines", {})
-        # Started up to a lookahead early: the first attempt waits for the scheduled time.
-        due = post.scheduled_at or now
-        for account in post.accounts.all():
-            byline = bylines.get(str(account.pk), "")
-            # The account's network variant when the author wrote one (the charter measured
-            # these same texts: editorial.snapshots); the byline goes into the last part.
-            texts = thread_parts(revision.text_for(account.network), revision.thread or (), byline)
-            for part, text in enumerate(texts):
-                publication = existing.get((post.pk, account.pk, part))
-                if publication is not None:
-                    if publication.state == P.FAILED:
-                        _retry(publication, now)
-                    continue
-                new.append(
-                    Publication(
-                        post=post,
-                        account=account,
-                        part=part,
-                        state=P.PENDING if part == 0 else P.WAITING,
-                        text=text,
-                        byline=byline if part == len(texts) - 1 else "",
-                        language=revision.language,
-                        byline_record=post.byline_record,
-                        scheduled_by=post.scheduled_by,
-                        due_at=due,
-                        next_attempt_at=due,
-                    )
-                )
+        new.extend(_publications_of(post, existing, now))
     # The posts are locked by this tick: nobody else creates their publications.
     Publication.objects.bulk_create(new)
+
+
+def _publications_of(
+    post: Post, existing: dict[tuple[int, int, int], Publication], now: datetime
+) -> list[Publication]:
+    """The post's publications not made yet (a failed one that exists is retried)."""
+    revision = post.current_revision
+    assert revision is not None and post.scheduled_by is not None
+    bylines: dict[str, str] = post.byline_record.get("bylines", {})
+    # Started up to a lookahead early: the first attempt waits for the scheduled time.
+    due = post.scheduled_at or now
+    new: list[Publication] = []
+    for account in post.accounts.all():
+        byline = bylines.get(str(account.pk), "")
+        # The account's network variant when the author wrote one (the charter measured
+        # these same texts: editorial.snapshots); the byline goes into the last part.
+        texts = thread_parts(revision.text_for(account.network), revision.thread or (), byline)
+        for part, text in enumerate(texts):
+            publication = existing.get((post.pk, account.pk, part))
+            if publication is not None:
+                if publication.state == P.FAILED:
+                    _retry(publication, now)
+                continue
+            new.append(
+                Publication(
+                    post=post,
+                    account=account,
+                    part=part,
+                    state=P.PENDING if part == 0 else P.WAITING,
+                    text=text,
+                    byline=byline if part == len(texts) - 1 else "",
+                    language=revision.language,
+                    byline_record=post.byline_record,
+                    scheduled_by=post.scheduled_by,
+                    due_at=due,
+                    next_attempt_at=due,
+                )
+            )
+    return new
 
 
 def _retry(publication: Publication, now: datetime) -> None:
