@@ -126,7 +126,7 @@ class SocialAccount(models.Model):
     max_characters = models.PositiveIntegerField(default=500)
     characters_reserved_per_url = models.PositiveIntegerField(default=23)
     # What the server said about itself at connection and on "test connection" (Mastodon:
-    # publishing.adapters.mastodon_server.ServerInfo): software and version, limits, how it
+    # publishing.adapters.mastodon.server.ServerInfo): software and version, limits, how it
     # counts a status's length, whether it honours Idempotency-Key, the scopes the token
     # lacks. Empty until then.
     server_info = models.JSONField(default=dict, blank=True, editable=False)

@@ -503,7 +503,7 @@ def _gate_check(
     the post's reply gate says; none stands alone or on a post without a gate (a thread's
     later part included); no gated post on the server lacks its gate, even a failed one.
     """
-    from publishing.adapters.bluesky_options import THREADGATE_RULES
+    from publishing.adapters.bluesky.options import THREADGATE_RULES
     from publishing.models import PublicationState
 
     problems: list[str] = []

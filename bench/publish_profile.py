@@ -89,7 +89,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         from editorial import services as editorial
         from publishing.models import Publication, PublicationState
         from publishing.services import publications_send, tick
-        from publishing.services.scheduler import batches
+        from publishing.services.broker import batches
 
         unit, officer, manager = create_people()
         accounts = connect_accounts(a.accounts, unit, bluesky, mastodon)

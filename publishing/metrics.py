@@ -24,7 +24,7 @@ from accounts.models import SocialAccount
 from editorial import email_delivery
 from editorial.models import Post, PostState
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services import scheduler
+from publishing.services import sweeper
 
 P = PublicationState
 O = Attempt.Outcome  # noqa: E741 (short alias, as P above)
@@ -97,14 +97,14 @@ def queued_stale(now: datetime) -> dict[str, int]:
     """Handed to the broker longer ago than the scheduler's stale limit: the message is lost
     or no worker consumes the queue."""
     return _by_network(
-        Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - scheduler.queue_stale())
+        Publication.objects.filter(state=P.QUEUED, queued_at__lt=now - sweeper.queue_stale())
     )
 
 
 def sending_stale(now: datetime) -> dict[str, int]:
     """Claimed by a worker longer ago than the scheduler's stale limit: the worker died or hangs."""
     return _by_network(
-        Publication.objects.filter(state=P.SENDING, claimed_at__lt=now - scheduler.sending_stale())
+        Publication.objects.filter(state=P.SENDING, claimed_at__lt=now - sweeper.sending_stale())
     )
 
 
@@ -149,16 +149,11 @@ def lateness(now: datetime) -> dict[str, list[float]]:
 
 def collect(*, now: datetime | None = None) -> list[Metric]:
     now = now or timezone.now()
-    fails = failures(now)
-    late = lateness(now)
-    warn_late = settings.METRICS_LATENESS_WARNING_SECONDS
-    late_samples: list[Sample] = []
-    for network in NETWORKS:
-        for q in QUANTILES:
-            value = quantile(late.get(network, []), q)
-            late_samples.append(
-                Sample((("network", network), ("quantile", str(q))), value, value > warn_late)
-            )
+    return [*_outbox_metrics(now), *_attempt_metrics(now), *_email_metrics(now)]
+
+
+def _outbox_metrics(now: datetime) -> list[Metric]:
+    """Where the publications stand: overdue, not started, held, stale."""
     return [
         Metric(
             "overdue_publications",
@@ -190,6 +185,22 @@ def collect(*, now: datetime | None = None) -> list[Metric]:
             _("Sending for too long (stale claim)"),
             _network_samples(sending_stale(now)),
         ),
+    ]
+
+
+def _attempt_metrics(now: datetime) -> list[Metric]:
+    """What the attempts of the last 24 hours gave: failures, publications, lateness."""
+    fails = failures(now)
+    late = lateness(now)
+    warn_late = settings.METRICS_LATENESS_WARNING_SECONDS
+    late_samples: list[Sample] = []
+    for network in NETWORKS:
+        for q in QUANTILES:
+            value = quantile(late.get(network, []), q)
+            late_samples.append(
+                Sample((("network", network), ("quantile", str(q))), value, value > warn_late)
+            )
+    return [
         Metric(
             "failed_attempts_24h",
             "Failed attempts in the last 24 hours, by outcome kind.",
@@ -217,7 +228,12 @@ def collect(*, now: datetime | None = None) -> list[Metric]:
             _("Lateness in seconds, last 24 hours"),
             tuple(late_samples),
         ),
-        # Notification e-mails (editorial.email_delivery): sent by the same workers.
+    ]
+
+
+def _email_metrics(now: datetime) -> list[Metric]:
+    """Notification e-mails (editorial.email_delivery): sent by the same workers."""
+    return [
         Metric(
             "notification_emails_overdue",
             "Notification e-mails still pending two sweeps after the sweep should have sent them.",

@@ -256,7 +256,7 @@ def test_demo_links_and_the_mastodon_callback_follow_port(tmp_path: Path) -> Non
     """Every e-mail link and the OAuth redirect URI registered with Mastodon use SITE_URL."""
     show = (
         "__import__('django').setup() or "
-        "__import__('publishing.services.connect', fromlist=['_']).callback_url(), "
+        "__import__('publishing.services.connection', fromlist=['_']).callback_url(), "
         "__import__('editorial.emails', fromlist=['_']).post_url(7)"
     )
     env = {"PORT": "8123", "DJANGO_SETTINGS_MODULE": "config.settings"}

@@ -18,7 +18,7 @@ from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot
 # .max_media_attachments), and a video or audio file must be alone (PostStatusService).
 MASTODON_MAX_MEDIA = 4
 # Bluesky as our publisher posts it: one app.bsky.embed.images of at most 4 images, each at
-# most 2,000,000 bytes (publishing/adapters/bluesky.py, from the lexicon).
+# most 2,000,000 bytes (publishing/adapters/bluesky/images.py, from the lexicon).
 BLUESKY_MAX_IMAGES = 4
 # Mastodon: MediaAttachment::MAX_DESCRIPTION_LENGTH, counted in characters (codepoints).
 MASTODON_MAX_ALT = 1500
@@ -55,7 +55,7 @@ def _bluesky_problems(media: tuple[MediaSnapshot, ...]) -> Iterator[str]:
             "count": len(media),
         }
     # An image over Bluesky's size limit is no problem of the author's: the publisher
-    # re-encodes it to fit (publishing.adapters.bluesky_images.fit_image).
+    # re-encodes it to fit (publishing.adapters.bluesky.images.fit_image).
     for item in media:
         if _kind(item) != "image":
             yield gettext(

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import atproto_import
-
-# Before anything imports the Bluesky SDK: it then loads only the models it uses.
-atproto_import.load()
-
-from .base import (  # noqa: E402
+from .base import (
     Adapter,
     Credentials,
     OutgoingPost,
@@ -17,8 +12,10 @@ from .base import (  # noqa: E402
     PublishedRef,
     PublishError,
 )
-from .bluesky import BlueskyAdapter  # noqa: E402
-from .mastodon import MastodonAdapter  # noqa: E402
+
+# The Bluesky package loads the SDK with its models left lazy before anything imports it.
+from .bluesky import BlueskyAdapter
+from .mastodon import MastodonAdapter
 
 if TYPE_CHECKING:
     from collections.abc import Callable

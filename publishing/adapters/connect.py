@@ -15,7 +15,8 @@ from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError, MastodonError
 
 from .base import PublishError, checked_server_url
-from .mastodon import SDK_FAULTS, classify_mastodon_error, classify_sdk_fault, sdk_client
+from .mastodon.adapter import sdk_client
+from .mastodon.errors import SDK_FAULTS, classify_mastodon_error, classify_sdk_fault
 
 # The least a publishing tool needs: post statuses, upload media, read who it is, and read
 # its own statuses: after an unknown outcome the post is looked up there before any resend

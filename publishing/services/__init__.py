@@ -1,11 +1,16 @@
-"""Publishing services: the scheduler (``tick``) and the single send path
-(``publications_send``, ``publication_send`` for one), plus the connection test. Tasks,
-commands and tests call these.
+"""Publishing services. Tasks, commands, views and tests call these.
 
-- ``scheduler``: starts due posts, reclaims lost work, hands publications to the broker.
-- ``sending``: claims a batch of publications, looks up an unknown outcome, sends, records.
+- ``scheduler``: the tick: starts due posts, creates their publications, queues what is due.
+- ``sweeper``: takes back lost work (queue messages, dead or hung claims, deletions).
+- ``pacing`` and ``late``: who may go now (concurrency, rate budget, backlog), the late hold.
+- ``broker``: queues, batches and ETAs of the messages handed to Celery.
+- ``sending``: claims a batch, sends it on the ``send_threads``, records it (``attempts``),
+  with the posts and payloads built beforehand (``payloads``).
 - ``retraction``: deletes retracted posts from the networks, with the same outbox habits.
-- ``common``: the account's adapter and credentials; a post's outcome once all are done.
+- ``outcomes``: reports a post's outcome to editorial once all its publications ended.
+- ``network``: an account's adapter and credentials.
+- ``connection``: connecting accounts (OAuth, app password) and testing a connection.
+- ``heartbeat``: worker heartbeats, which say whose claims are dead.
 """
 
 from __future__ import annotations

@@ -10,78 +10,74 @@ claim can only delete what is already gone.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.crypto import CredentialsError
 from accounts.services import social_account_needs_reconnection
 from editorial.models import PostState
 from editorial.services import post_record_remote_deletion
+from publishing import outbox
 from publishing.adapters.base import PublishError
-from publishing.models import DeletionState, Publication, PublicationState
-from publishing.services.common import adapter_for, credentials_of
-from publishing.services.sending import _backoff
+from publishing.models import Attempt, DeletionState, Publication, PublicationState
+from publishing.services.attempts import backoff
+from publishing.services.broker import enqueue_deletion
+from publishing.services.network import adapter_for, credentials_of
 
 logger = logging.getLogger(__name__)
 
 D = DeletionState
 BATCH = 100
 
+# How a deletion attempt's row in the attempt log begins (the sends' rows never do).
+DELETION_ATTEMPT = "Deletion: "
 
-def deletion_stale() -> timedelta:
-    """A deletion claimed longer ago than this was lost with its worker: it is claimed again.
-    Well above a deletion's duration (two requests of PUBLISH_REQUEST_TIMEOUT at worst)."""
-    return timedelta(seconds=settings.PUBLISH_DELETION_STALE_SECONDS)
+
+def deletions_to_request() -> QuerySet[Publication]:
+    """Published publications of a retracted post, not yet marked for deletion."""
+    return Publication.objects.filter(
+        post__state=PostState.RETRACTED, state=PublicationState.PUBLISHED, deletion_state=D.NONE
+    )
+
+
+def due_deletions(now: datetime) -> QuerySet[Publication]:
+    return Publication.objects.filter(deletion_state=D.PENDING, deletion_next_at__lte=now).order_by(
+        "deletion_next_at"
+    )
 
 
 def request_deletions(*, now: datetime) -> int:
     """Mark for deletion every published publication of a retracted post (once)."""
-    return Publication.objects.filter(
-        post__state=PostState.RETRACTED,
-        state=PublicationState.PUBLISHED,
-        deletion_state=D.NONE,
-    ).update(deletion_state=D.PENDING, deletion_next_at=now)
-
-
-def reclaim_deletions(*, now: datetime) -> int:
-    """A claim older than ``deletion_stale()`` means the worker died: try again (it is
-    idempotent)."""
-    return Publication.objects.filter(
-        deletion_state=D.DELETING, deletion_claimed_at__lt=now - deletion_stale()
-    ).update(deletion_state=D.PENDING, deletion_next_at=now)
+    return outbox.move_all(
+        deletions_to_request(),
+        source=D.NONE,
+        target=D.PENDING,
+        deletion_next_at=now,
+    )
 
 
 def queue_deletions(*, now: datetime) -> list[UUID]:
     queued: list[UUID] = []
-    due = list(
-        Publication.objects.filter(deletion_state=D.PENDING, deletion_next_at__lte=now)
-        .order_by("deletion_next_at")
-        .values_list("pk", "account__network")[:BATCH]
-    )
+    due = list(due_deletions(now).values_list("pk", "account__network")[:BATCH])
     for pk, network in due:
         with transaction.atomic():
             # Conditional update: if no row changed, another tick or worker has it.
-            if Publication.objects.filter(pk=pk, deletion_state=D.PENDING).update(
-                deletion_state=D.DELETING,
+            if outbox.move(
+                pk,
+                source=D.PENDING,
+                target=D.DELETING,
                 deletion_claimed_at=now,
                 deletion_attempts=F("deletion_attempts") + 1,
             ):
-                transaction.on_commit(partial(_enqueue, pk, network))
+                enqueue_deletion(pk, network)  # on commit (the tasks' base)
                 queued.append(pk)
     return queued
-
-
-def _enqueue(pk: UUID, network: str) -> None:
-    from publishing import tasks
-    from publishing.services.scheduler import queue_for
-
-    tasks.delete_remote.apply_async((str(pk),), queue=queue_for(network))
 
 
 def publication_delete(*, publication_id: UUID | str) -> str:
@@ -123,20 +119,21 @@ def _record(
     give_up = not deleted and (
         permanent or publication.deletion_attempts >= settings.PUBLISH_MAX_ATTEMPTS
     )
+    target, fields = _deletion_move(
+        publication, now, error, retry_after=retry_after, deleted=deleted, give_up=give_up
+    )
     with transaction.atomic():
-        if deleted:
-            fields = {"deletion_state": D.DELETED, "deleted_at": now, "deletion_error": ""}
-        elif give_up:
-            fields = {"deletion_state": D.FAILED, "deletion_error": error}
-        else:
-            fields = {
-                "deletion_state": D.PENDING,
-                "deletion_error": error,
-                "deletion_next_at": now + _backoff(publication.deletion_attempts, retry_after),
-            }
-        changed = Publication.objects.filter(pk=publication.pk, deletion_state=D.DELETING).update(
-            **fields
+        # Only while the claim is still this attempt's (as a send's): a worker that hung
+        # past PUBLISH_DELETION_STALE_SECONDS finds its deletion claimed again by another.
+        changed = outbox.move(
+            publication.pk,
+            source=D.DELETING,
+            target=target,
+            claim=publication.deletion_claimed_at,
+            **fields,
         )
+        if error:
+            _log_failed_attempt(publication, now, error, permanent=permanent)
         if changed and (deleted or give_up):
             # The post's record says, per account, whether it is gone (or why not).
             post_record_remote_deletion(
@@ -148,4 +145,40 @@ def _record(
             )
     if error:
         logger.warning("Deleting publication %s failed: %s", publication.pk, error)
-    return str(fields["deletion_state"])
+    return str(target)
+
+
+def _deletion_move(
+    publication: Publication,
+    now: datetime,
+    error: str,
+    *,
+    retry_after: float | None,
+    deleted: bool,
+    give_up: bool,
+) -> tuple[DeletionState, dict[str, Any]]:
+    """Where an attempt's answer moves the deletion, and what it writes with the move."""
+    if deleted:
+        return D.DELETED, {"deleted_at": now, "deletion_error": ""}
+    if give_up:
+        return D.FAILED, {"deletion_error": error}
+    next_at = now + backoff(publication.deletion_attempts, retry_after)
+    return D.PENDING, {"deletion_error": error, "deletion_next_at": next_at}
+
+
+def _log_failed_attempt(
+    publication: Publication, now: datetime, error: str, *, permanent: bool
+) -> None:
+    """A failed deletion attempt joins the publication's attempt log, as a send's does,
+    marked as a deletion in its words. A deletion that succeeds is recorded on the row
+    (``deleted_at``) and in the post's audit trail: ``Attempt.Outcome`` has no value for it,
+    and adding one would be a schema change."""
+    Attempt.objects.create(
+        publication=publication,
+        # After the sends' attempts: the log reads in order (a published post is never
+        # sent again, so no send attempt comes after).
+        number=publication.attempts + publication.deletion_attempts,
+        outcome=Attempt.Outcome.PERMANENT if permanent else Attempt.Outcome.TRANSIENT,
+        error=f"{DELETION_ATTEMPT}{error}",
+        started_at=publication.deletion_claimed_at or now,
+    )

@@ -27,7 +27,7 @@ from accounts.models import SocialAccount, User
 from publishing.adapters.base import PublishError
 from publishing.forms import BlueskyConnectForm, MastodonConnectForm
 from publishing.services import account_check_connection
-from publishing.services.connect import (
+from publishing.services.connection import (
     bluesky_connect,
     mastodon_connect_finish,
     mastodon_connect_start,

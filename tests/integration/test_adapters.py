@@ -27,7 +27,8 @@ from publishing.adapters.base import (
     PreparedPayload,
     PublishError,
 )
-from publishing.adapters.bluesky import BlueskyAdapter, blob_cid
+from publishing.adapters.bluesky import BlueskyAdapter
+from publishing.adapters.bluesky.images import blob_cid
 from publishing.adapters.mastodon import MastodonAdapter
 
 if TYPE_CHECKING:

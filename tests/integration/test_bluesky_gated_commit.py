@@ -20,7 +20,7 @@ from peers.pds import BlueskyPeer
 from peers.proxy import Fault, FaultProxy
 from publishing.adapters.base import Credentials, OutgoingPost, PreparedPayload, PublishError
 from publishing.adapters.bluesky import BlueskyAdapter
-from publishing.adapters.bluesky_records import iso_millis, new_tid
+from publishing.adapters.bluesky.records import iso_millis, new_tid
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

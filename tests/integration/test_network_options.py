@@ -17,8 +17,8 @@ from PIL import Image
 
 from publishing.adapters.base import Credentials, MediaItem, OutgoingPost
 from publishing.adapters.bluesky import BlueskyAdapter
-from publishing.adapters.bluesky_card import MAX_THUMB_BYTES
-from publishing.adapters.bluesky_images import blob_cid
+from publishing.adapters.bluesky.card import MAX_THUMB_BYTES
+from publishing.adapters.bluesky.images import blob_cid
 from publishing.adapters.mastodon import MastodonAdapter
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from publishing.adapters.base import Credentials, MediaItem, OutgoingPost
 from publishing.adapters.bluesky import BlueskyAdapter
-from publishing.adapters.bluesky_images import MAX_IMAGE_BYTES, blob_cid, fit_image
+from publishing.adapters.bluesky.images import MAX_IMAGE_BYTES, blob_cid, fit_image
 
 
 def test_bluesky_big_image_published_as_fitted_jpeg_with_aspect_ratio(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from editorial import services as editorial
@@ -19,7 +21,7 @@ from publishing.adapters.base import (
     PublishedRef,
     PublishError,
 )
-from publishing.services import common
+from publishing.services import network
 from tests.conftest import Org
 
 
@@ -84,7 +86,7 @@ class FakeAdapter:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAdapter:
     adapter = FakeAdapter()
-    monkeypatch.setattr(common, "get_adapter", lambda network, **kw: adapter)
+    monkeypatch.setattr(network, "get_adapter", lambda network, **kw: adapter)
     return adapter
 
 
@@ -108,6 +110,13 @@ class RecordingTask:
     def apply_async(
         self, args: tuple[str | list[str]], *, eta: datetime | None = None, queue: str = ""
     ) -> None:
+        # As the real tasks (config.tasks.TransactionAwareTask): on commit, never before.
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(partial(self._record, args, eta, queue))
+        else:
+            self._record(args, eta, queue)
+
+    def _record(self, args: tuple[str | list[str]], eta: datetime | None, queue: str) -> None:
         # publish_batch carries a list of ids: one call recorded per publication.
         ids = args[0] if isinstance(args[0], list) else [args[0]]
         self.batches.append(list(ids))

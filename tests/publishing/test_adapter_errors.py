@@ -41,8 +41,9 @@ from mastodon.errors import (
 )
 
 from publishing.adapters.base import PublishError, checked_server_url
-from publishing.adapters.bluesky import classify_bluesky_error, is_dead_session
-from publishing.adapters.mastodon import classify_mastodon_error, wait_until_processed
+from publishing.adapters.bluesky.errors import classify_bluesky_error, is_dead_session
+from publishing.adapters.mastodon.adapter import wait_until_processed
+from publishing.adapters.mastodon.errors import classify_mastodon_error
 
 # --- Mastodon ----------------------------------------------------------------------------
 

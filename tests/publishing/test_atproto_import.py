@@ -1,4 +1,4 @@
-"""The Bluesky SDK is imported with its lexicon models left lazy (adapters/atproto_import.py).
+"""The Bluesky SDK is imported with its lexicon models left lazy (bluesky/atproto_import.py).
 
 Each check runs in a fresh interpreter: the test process has long imported the SDK (the PDS
 peer uses it).
@@ -20,7 +20,7 @@ import django
 django.setup()
 {setup}
 import publishing.adapters
-from publishing.adapters import atproto_import
+from publishing.adapters.bluesky import atproto_import
 from atproto_client import Client, models
 import atproto_client.namespaces.sync_ns as sync_ns
 

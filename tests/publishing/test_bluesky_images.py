@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from publishing.adapters.base import MediaItem, PublishError
-from publishing.adapters.bluesky_images import (
+from publishing.adapters.bluesky.images import (
     MAX_IMAGE_BYTES,
     aspect_ratio,
     blob_cid,

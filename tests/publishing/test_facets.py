@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from publishing.adapters.base import MediaItem, PublishError
-from publishing.adapters.bluesky import blob_cid, images_embed
-from publishing.adapters.bluesky_records import encode_tid, iso_millis, new_tid
-from publishing.adapters.facets import build_facets, byte_range, detect_spans
+from publishing.adapters.bluesky.facets import build_facets, byte_range, detect_spans
+from publishing.adapters.bluesky.images import blob_cid, images_embed
+from publishing.adapters.bluesky.records import encode_tid, iso_millis, new_tid
 
 DIDS = {"alice.test": "did:plc:alice", "bob.test": "did:plc:bob"}
 

@@ -22,9 +22,9 @@ from mastodon.errors import (
 
 from editorial import failures
 from publishing.adapters.base import MediaItem, PublishError, Reason
-from publishing.adapters.bluesky import classify_bluesky_error
-from publishing.adapters.bluesky_images import images_embed
-from publishing.adapters.mastodon import classify_mastodon_error
+from publishing.adapters.bluesky.errors import classify_bluesky_error
+from publishing.adapters.bluesky.images import images_embed
+from publishing.adapters.mastodon.errors import classify_mastodon_error
 from tests.publishing.test_adapter_errors import api_error, xrpc
 
 

@@ -17,7 +17,7 @@ from publishing import services
 from publishing.adapters.base import Credentials, OutgoingPost, PreparedPayload, PublishedRef
 from publishing.models import Attempt, Publication, PublicationState, WorkerHeartbeat
 from publishing.services import heartbeat
-from publishing.services.late import Pacer
+from publishing.services.pacing import Pacer
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, scheduled
 

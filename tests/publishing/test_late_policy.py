@@ -249,7 +249,7 @@ def test_pacing_reads_the_database_once_per_tick_not_per_publication(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from publishing.services.late import Pacer
+    from publishing.services.pacing import Pacer
 
     settings.PUBLISH_ACCOUNT_CONCURRENCY = 100
 

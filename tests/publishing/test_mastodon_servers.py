@@ -7,12 +7,9 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import SocialAccount
-from publishing.adapters.mastodon import (
-    ASSUMED_VERSION,
-    classify_sdk_fault,
-    sdk_client,
-)
-from publishing.adapters.mastodon_server import (
+from publishing.adapters.mastodon.adapter import ASSUMED_VERSION, sdk_client
+from publishing.adapters.mastodon.errors import classify_sdk_fault
+from publishing.adapters.mastodon.server import (
     COUNT_CODEPOINTS,
     COUNT_CONSERVATIVE,
     COUNT_MASTODON,

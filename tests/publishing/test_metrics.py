@@ -14,7 +14,7 @@ from editorial import services as editorial
 from publishing import metrics, services
 from publishing.adapters.base import PublishError
 from publishing.models import Attempt, Publication, PublicationState
-from publishing.services.scheduler import queue_stale, sending_stale
+from publishing.services.sweeper import queue_stale, sending_stale
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, scheduled
 

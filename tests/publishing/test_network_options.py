@@ -15,7 +15,6 @@ from django.utils import timezone
 from editorial import services as editorial
 from editorial.networks import NetworkOptions
 from publishing import services
-from publishing.adapters import bluesky_card
 from publishing.adapters.base import (
     Credentials,
     MediaItem,
@@ -24,7 +23,8 @@ from publishing.adapters.base import (
     PublishError,
 )
 from publishing.adapters.bluesky import BlueskyAdapter
-from publishing.adapters.bluesky_card import CardUnavailable, fetch_card, parse_open_graph
+from publishing.adapters.bluesky import card as bluesky_card
+from publishing.adapters.bluesky.card import CardUnavailable, fetch_card, parse_open_graph
 from publishing.adapters.mastodon import MastodonAdapter
 from publishing.models import Publication
 from tests.conftest import Org
@@ -54,10 +54,10 @@ class RecordingAdapter(FakeAdapter):
 
 
 def _publish(org: Org, network: NetworkOptions, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from publishing.services import common
+    from publishing.services import network as services_network
 
     adapter = RecordingAdapter()
-    monkeypatch.setattr(common, "get_adapter", lambda network, **kw: adapter)
+    monkeypatch.setattr(services_network, "get_adapter", lambda network, **kw: adapter)
     post = editorial.post_create(
         by=org.officer,
         accounts=[org.mastodon, org.bluesky],

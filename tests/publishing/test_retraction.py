@@ -16,7 +16,7 @@ from editorial.models import Notification, PostState
 from publishing import services
 from publishing.adapters.base import PublishError
 from publishing.models import DeletionState, Publication
-from publishing.services import retraction
+from publishing.services import sweeper
 from tests.conftest import Org
 from tests.publishing.conftest import FakeAdapter, scheduled
 
@@ -160,7 +160,7 @@ def test_deletion_claim_left_by_a_dead_worker_is_reclaimed(
     with django_capture_on_commit_callbacks(execute=False):
         services.tick()  # claimed, then the worker dies: nobody calls publication_delete
 
-    later = timezone.now() + retraction.deletion_stale() + timedelta(seconds=5)
+    later = timezone.now() + sweeper.deletion_stale() + timedelta(seconds=5)
     with time_machine.travel(later, tick=False):
         _tick_and_delete(django_capture_on_commit_callbacks)
 
@@ -178,8 +178,8 @@ def test_deletion_stale_delay_is_the_setting(
         with django_capture_on_commit_callbacks(execute=False):
             services.tick()  # claimed; the worker dies before deleting
 
-    not_yet = retraction.reclaim_deletions(now=claimed_at + timedelta(seconds=39))
-    reclaimed = retraction.reclaim_deletions(now=claimed_at + timedelta(seconds=41))
+    not_yet = sweeper.reclaim_deletions(now=claimed_at + timedelta(seconds=39))
+    reclaimed = sweeper.reclaim_deletions(now=claimed_at + timedelta(seconds=41))
 
     assert (not_yet, reclaimed) == (0, Publication.objects.count())
     assert set(Publication.objects.values_list("deletion_state", flat=True)) == {D.PENDING}

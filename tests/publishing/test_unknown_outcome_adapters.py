@@ -28,13 +28,9 @@ from mastodon.errors import (
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from publishing.adapters.base import Credentials, PreparedPayload, PublishError
-from publishing.adapters.bluesky import may_have_written
-from publishing.adapters.mastodon import (
-    MastodonAdapter,
-    may_have_posted,
-    text_fingerprint,
-    text_of_html,
-)
+from publishing.adapters.bluesky.errors import may_have_written
+from publishing.adapters.mastodon import MastodonAdapter, text_fingerprint, text_of_html
+from publishing.adapters.mastodon.errors import may_have_posted
 
 # --- Bluesky -----------------------------------------------------------------------------
 

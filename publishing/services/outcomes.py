@@ -1,48 +1,15 @@
-"""What the scheduler and the send path share: the adapter and credentials of an account,
-and reporting a post's outcome once all its publications have ended."""
+"""Reporting a post's outcome to editorial once all its publications have ended."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-
-from accounts.models import SocialAccount
-from accounts.services import social_account_store_session
 from editorial.services import PostOutcome, post_record_outcomes
-from publishing.adapters import Adapter, get_adapter
-from publishing.adapters.base import Credentials, Reason
+from publishing.adapters.base import Reason
 from publishing.models import Publication, PublicationState
 
 P = PublicationState
-
-
-def adapter_for(
-    account: SocialAccount, on_session_change: Callable[[str], None] | None = None
-) -> Adapter:
-    """The account's adapter; a new session is stored at once unless ``on_session_change``
-    takes it (the send threads, which keep off the database, hand it to the caller)."""
-
-    def store(session: str) -> None:
-        social_account_store_session(account_id=account.pk, session=session)
-
-    return get_adapter(
-        account.network,
-        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
-        allow_http=settings.PUBLISH_ALLOW_HTTP,
-        on_session_change=on_session_change or store,
-    )
-
-
-def credentials_of(account: SocialAccount) -> Credentials:
-    data = account.get_credentials()
-    return Credentials(
-        server_url=account.server_url,
-        handle=account.handle,
-        secret=str(data.get("secret", "")),
-        session=account.get_session(),
-    )
 
 
 def finish_post_if_done(post_id: int) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 from atproto_client import Client, models  # type: ignore[import-untyped]
 from atproto_client.exceptions import BadRequestError, ModelError  # type: ignore[import-untyped]
 
-from .base import MediaItem, PublishError
-from .bluesky_errors import SDK_ERRORS, classify_bluesky_error, may_have_written, xrpc_parts
-from .bluesky_images import blob_cid
+from ..base import MediaItem, PublishError
+from .errors import SDK_ERRORS, classify_bluesky_error, may_have_written, xrpc_parts
+from .images import blob_cid
 
 # --- Record keys -------------------------------------------------------------------------
 # https://atproto.com/specs/tid: 64 bits, top bit 0, 53 bits of microseconds since the Unix
@@ -54,7 +54,7 @@ def iso_millis(micros: int) -> str:
 
 
 # --- Images ------------------------------------------------------------------------------
-# Fitted, measured and addressed in bluesky_images; ``prepare`` freezes their refs in the
+# Fitted, measured and addressed in ``images``; ``prepare`` freezes their refs in the
 # record and every ``publish`` uploads the same fitted bytes right before the record.
 
 

@@ -34,7 +34,7 @@ from atproto_client.exceptions import (  # type: ignore[import-untyped]
 from atproto_client.request import Request  # type: ignore[import-untyped]
 from atproto_core.uri import AtUri  # type: ignore[import-untyped]
 
-from .base import (
+from ..base import (
     Credentials,
     OutgoingPost,
     PreparedPayload,
@@ -42,22 +42,24 @@ from .base import (
     PublishError,
     checked_server_url,
 )
-from .bluesky_card import CardUnavailable, LinkCard, fetch_card
-from .bluesky_errors import (
+from ..links import bluesky_post_url
+from .card import CardUnavailable, LinkCard, fetch_card
+from .errors import (
     SDK_ERRORS,
     classify_bluesky_error,
     is_dead_session,
     may_have_written,
 )
-from .bluesky_images import blob_cid, fit_images, images_embed
-from .bluesky_options import (
+from .facets import build_facets, first_link
+from .images import blob_cid, fit_images, images_embed
+from .options import (
     THREADGATE_COLLECTION,
     UnknownOption,
     self_labels,
     threadgate_record,
     threadgate_spec,
 )
-from .bluesky_records import (
+from .records import (
     create_records,
     get_record,
     iso_millis,
@@ -66,8 +68,6 @@ from .bluesky_records import (
     upload_card_thumb,
     upload_images,
 )
-from .facets import build_facets
-from .links import bluesky_post_url
 
 # Re-exported: callers and tests know these from here.
 __all__ = [
@@ -86,14 +86,6 @@ SessionCallback = Callable[[str], None]
 POST_COLLECTION = "app.bsky.feed.post"
 # Fetching a link card's page and image at prepare time: a slow site only loses its card.
 CARD_TIMEOUT = 5.0
-
-
-def _first_link(facets: list[dict[str, Any]]) -> str | None:
-    for facet in facets:
-        for feature in facet.get("features", []):
-            if feature.get("$type") == "app.bsky.richtext.facet#link":
-                return str(feature["uri"])
-    return None
 
 
 @functools.cache
@@ -223,7 +215,7 @@ class BlueskyAdapter:
         data: dict[str, Any] = {"rkey": rkey, "record": record}
         if gate is not None:
             data["threadgate"] = gate
-        link = None if post.media else _first_link(facets)
+        link = None if post.media else first_link(facets)
         if link is not None:
             self._add_card(data, link)
         return PreparedPayload(data=data)

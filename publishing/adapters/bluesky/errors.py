@@ -17,7 +17,7 @@ from atproto_client.exceptions import (  # type: ignore[import-untyped]
 from atproto_client.models.common import XrpcError  # type: ignore[import-untyped]
 from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
 
-from .base import PublishError, Reason
+from ..base import PublishError, Reason
 
 # Bluesky's text limit, enforced by the PDS ("grapheme too big").
 MAX_GRAPHEMES = 300

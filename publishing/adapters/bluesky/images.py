@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .base import MediaItem, PublishError, Reason
+from ..base import MediaItem, PublishError, Reason
 
 # app.bsky.embed.images: at most 4 images, each image/* and at most 2,000,000 bytes
 # (enforced by the PDS when the record is written; checked here before anything is sent).

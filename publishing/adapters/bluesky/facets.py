@@ -170,3 +170,12 @@ def build_facets(text: str, resolve_handle: Callable[[str], str | None]) -> list
             }
         )
     return facets
+
+
+def first_link(facets: list[dict[str, Any]]) -> str | None:
+    """The first link of a post's facets (its link card's page)."""
+    for facet in facets:
+        for feature in facet.get("features", []):
+            if feature.get("$type") == "app.bsky.richtext.facet#link":
+                return str(feature["uri"])
+    return None

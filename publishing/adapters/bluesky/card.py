@@ -24,8 +24,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from .base import MediaItem, PublishError
-from .bluesky_images import blob_ref, fit_image
+from ..base import MediaItem, PublishError
+from .images import blob_ref, fit_image
 
 # app.bsky.embed.external: thumb is an image blob of at most 1,000,000 bytes.
 MAX_THUMB_BYTES = 1_000_000

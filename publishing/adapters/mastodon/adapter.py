@@ -11,14 +11,10 @@ API (GoToSocial, Takahē...) ignore it.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
 import threading
 import time
-import unicodedata
-from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -26,14 +22,10 @@ from mastodon import Mastodon
 from mastodon.errors import (
     MastodonAPIError,
     MastodonError,
-    MastodonIllegalArgumentError,
-    MastodonNetworkError,
     MastodonNotFoundError,
-    MastodonRatelimitError,
-    MastodonVersionError,
 )
 
-from .base import (
+from ..base import (
     Credentials,
     MediaItem,
     OutgoingPost,
@@ -43,8 +35,21 @@ from .base import (
     Reason,
     checked_server_url,
 )
-from .links import mastodon_status_url
-from .mastodon_server import (
+from .errors import (
+    SDK_FAULTS,
+    api_error_parts,
+    classify_mastodon_error,
+    classify_sdk_fault,
+    may_have_posted,
+)
+from .lookup import (
+    LOOKUP_FORBIDDEN_RETRY,
+    SCOPE_READ_STATUSES,
+    find_status,
+    status_ref,
+    text_fingerprint,
+)
+from .server import (
     ServerInfo,
     counting_for,
     honours_idempotency_key,
@@ -57,222 +62,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 _USER_AGENT = "porte-voix"
-
-# Statuses that may succeed later with the same request; any other 4xx is an answer about
-# the request itself (https://docs.joinmastodon.org/entities/Error/).
-_TRANSIENT_STATUSES = {
-    408,  # request timeout: the server gave up waiting for us
-    409,  # conflict, e.g. the idempotency lock still held by a concurrent attempt
-    425,  # too early
-    429,  # rate limited (seen here only if Mastodon.py did not raise its own error)
-}
-
-
-# What escapes Mastodon.py besides its own errors when a server answers something it did not
-# expect: a version string it cannot parse (``v0.20.0-rc1`` raised ValueError inside
-# media_post), a field missing or of another type in an answer.
-SDK_FAULTS = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError)
-
-
-def classify_sdk_fault(exc: Exception, *, doing: str) -> PublishError:
-    """A failure of Mastodon.py itself, not an answer of the server: the same request fails
-    the same way, so it is permanent, in words."""
-    return PublishError(
-        f"Mastodon.py could not handle the server's answer while {doing} "
-        f"({type(exc).__name__}: {exc}). The server may not be fully compatible with "
-        "Mastodon; trying again would fail the same way.",
-        permanent=True,
-    )
-
-
-def _api_error_parts(exc: MastodonAPIError) -> tuple[int | None, str]:
-    """Status code and the server's own words from ``(message, status, reason, error)`` args.
-
-    Mastodon.py raises HTTP errors as ``ex_type('Mastodon API returned error', status,
-    reason, error)``; its other API errors (unparsable JSON) carry only free text.
-    """
-    args = exc.args
-    if len(args) >= 4 and isinstance(args[1], int):
-        status, reason, error = args[1], args[2], args[3]
-        return status, f"{status} {reason}: {error}" if error else f"{status} {reason}"
-    return None, " ".join(str(arg) for arg in args)
-
-
-def _classify_api_error(exc: MastodonAPIError) -> PublishError:
-    status, words = _api_error_parts(exc)
-    if status is None:
-        # A 2xx whose body is not JSON (a proxy page): the status may exist, and the
-        # idempotency key makes trying again safe.
-        return PublishError(
-            f"Unreadable answer from Mastodon: {words}",
-            permanent=False,
-            reason=Reason.UNAVAILABLE,
-        )
-    if status >= 500 or status in _TRANSIENT_STATUSES:
-        # MastodonServerError and its 500/502/503/504 subclasses, plus the list above.
-        return PublishError(
-            f"Mastodon asked to try again ({words}).",
-            permanent=False,
-            reason=Reason.RATE_LIMITED if status == 429 else Reason.UNAVAILABLE,
-        )
-    if status == 403 and "scope" in words.lower():
-        # The token lacks a permission ("This action is outside the authorized scopes").
-        return PublishError(
-            f"Mastodon refused the access token for this action ({words}): it lacks a "
-            "permission Porte-voix needs. An administrator must reconnect the account "
-            "(Accounts page) to grant it.",
-            permanent=True,
-            needs_reconnection=True,
-            reason=Reason.NEEDS_RECONNECTION,
-        )
-    if status == 401:
-        # MastodonUnauthorizedError: token revoked or wrong; someone must reconnect.
-        return PublishError(
-            f"Mastodon refused the access token ({words}): it was revoked or has expired. "
-            "An administrator must reconnect the account (Accounts page).",
-            permanent=True,
-            needs_reconnection=True,
-            reason=Reason.NEEDS_RECONNECTION,
-        )
-    # 403 (suspended account, missing scope), 404 MastodonNotFoundError (wrong server URL),
-    # 410, 413, 422 (validation: text too long, unknown language...): same request, same
-    # answer.
-    reason = _refusal_reason(status, words)
-    limit = re.search(r"(?:limit of|maximum is) (\d+)", words)
-    if reason != Reason.TOO_LONG:
-        limit = None
-    return PublishError(
-        f"Mastodon refused the post ({words}).",
-        permanent=True,
-        reason=reason,
-        params={"limit": int(limit.group(1))} if limit else {},
-    )
-
-
-def _refusal_reason(status: int, words: str) -> Reason:
-    """What a 4xx verdict means for the people told. Mastodon words a too long status
-    "Text character limit of N exceeded" (422, ``StatusLengthValidator``); GoToSocial and
-    others say "too long" / "length" (mastodon-mock: "Text is too long (maximum is N
-    characters)")."""
-    lowered = words.lower()
-    if status == 413:
-        return Reason.MEDIA_REFUSED  # only an upload is ever that large
-    if "character limit" in lowered or "too long" in lowered or "length" in lowered:
-        return Reason.TOO_LONG
-    return Reason.REJECTED
-
-
-def classify_mastodon_error(
-    exc: MastodonError, *, ratelimit_reset: float | None = None, now: float | None = None
-) -> PublishError:
-    """Map every Mastodon.py error to permanent or transient, deliberately.
-
-    ``ratelimit_reset`` is the client's ``ratelimit_reset`` (epoch seconds, already corrected
-    for clock skew by Mastodon.py from the ``X-RateLimit-Reset`` and ``Date`` headers).
-    """
-    if isinstance(exc, MastodonRatelimitError):
-        # https://docs.joinmastodon.org/api/rate-limits/ - with ratelimit_method="throw" a
-        # 429 becomes this error and the reset time is left on the client.
-        now = time.time() if now is None else now
-        retry_after = max(ratelimit_reset - now, 0.0) if ratelimit_reset is not None else None
-        return PublishError(
-            "Mastodon rate limit reached; the server will accept posts again later.",
-            permanent=False,
-            retry_after=retry_after,
-            reason=Reason.RATE_LIMITED,
-        )
-    if isinstance(exc, MastodonNetworkError):
-        # Connection refused, DNS, TLS, timeouts (MastodonReadTimeout is a subclass): no
-        # verdict was given, and the idempotency key makes a retry safe.
-        return PublishError(
-            f"Mastodon server unreachable: {exc}", permanent=False, reason=Reason.UNAVAILABLE
-        )
-    if isinstance(exc, MastodonAPIError):
-        return _classify_api_error(exc)
-    if isinstance(exc, MastodonIllegalArgumentError | MastodonVersionError):
-        # Our own mistakes, not the server's: a retry repeats them.
-        return PublishError(f"Invalid request to Mastodon: {exc}", permanent=True)
-    # MastodonFileNotFoundError cannot happen (bytes, not paths); anything Mastodon.py adds
-    # later is assumed passing, and the outbox caps retries.
-    return PublishError(f"Mastodon error: {exc}", permanent=False)
-
-
-# --- Unknown outcomes ----------------------------------------------------------------------
-# After an unknown outcome the status is looked up in the account's statuses since the
-# payload was prepared, by a fingerprint of its text stored in the payload, before any resend:
-# on every server, since only Mastodon keeps an Idempotency-Key (and only for one hour).
-LOOKUP_PAGE = 40
-# Paging stops at the first status older than the payload (minus a minute of clock skew);
-# this only bounds the reading on an account that posted thousands since then, in which case
-# the lookup cannot tell and nothing is sent (never "absent" by giving up early).
-LOOKUP_MAX_PAGES = 50
-SCOPE_READ_STATUSES = "read:statuses"
-# A lookup refused for a missing permission: someone must reconnect the account; the
-# publication waits that long between tries (as an unknown outcome, never resent blindly).
-LOOKUP_FORBIDDEN_RETRY = timedelta(minutes=15)
-_MENTION_DOMAIN = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\.\w+")
-_WORD = re.compile(r"\w+")
-
-
-class _TextOfHtml(HTMLParser):
-    """The words of a status's ``content``: inline tags join (Mastodon splits long URLs
-    across spans mid-word), paragraphs and line breaks separate."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"p", "br"}:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p":
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def text_of_html(content: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(content)
-    parser.close()
-    return "".join(parser.parts)
-
-
-def text_fingerprint(text: str) -> str:
-    """SHA-256 of the text's words, in order, as the server shows them back.
-
-    Only words count: rendering changes markup, spacing and punctuation around links, and
-    shows a remote mention ``@user@domain`` as ``@user``.
-    """
-    text = _MENTION_DOMAIN.sub(r"\1", unicodedata.normalize("NFC", text))
-    return hashlib.sha256(" ".join(_WORD.findall(text)).encode("utf-8")).hexdigest()
-
-
-def _never_sent(exc: MastodonNetworkError) -> bool:
-    """The connection failed before the request left (Mastodon.py keeps the requests error
-    as the implicit context only)."""
-    cause = exc.__context__
-    if isinstance(cause, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
-        return True
-    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
-        reason = getattr(cause.args[0], "reason", None)  # urllib3 MaxRetryError
-        return type(reason).__name__ in {"NewConnectionError", "NameResolutionError"}
-    return False
-
-
-def may_have_posted(exc: MastodonError) -> bool:
-    """Whether a failed ``POST /api/v1/statuses`` may still have created the status."""
-    if isinstance(exc, MastodonRatelimitError):
-        return False
-    if isinstance(exc, MastodonNetworkError):
-        return not _never_sent(exc)
-    if isinstance(exc, MastodonAPIError):
-        status, _ = _api_error_parts(exc)
-        return status is None or status >= 500  # unreadable 2xx, or the server failed
-    return False
 
 
 def wait_until_processed(
@@ -300,19 +89,6 @@ def wait_until_processed(
         delay = min(delay * 2, 5.0)
         media = api.media(media["id"])
     return media
-
-
-def _ref(api: Mastodon, status: Any) -> PublishedRef:
-    return PublishedRef(
-        remote_id=str(status["id"]), url=mastodon_status_url(str(api.api_base_url), status)
-    )
-
-
-def _parse_time(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 _local = threading.local()
@@ -436,12 +212,12 @@ class MastodonAdapter:
             # Mastodon.py failed on our arguments (nothing sent) or on the server's answer
             # (the status exists): which one, only the server can say.
             raise self._after_sdk_fault(api, data, exc) from exc
-        return _ref(api, status)
+        return status_ref(api, status)
 
     def _after_sdk_fault(self, api: Mastodon, data: dict[str, Any], exc: Exception) -> PublishError:
         failure = classify_sdk_fault(exc, doing="posting the status")
         try:
-            found = _search(api, data)
+            found = find_status(api, data)
         except (MastodonError, PublishError, *SDK_FAULTS):
             return self._unknown(failure)  # cannot tell: the next attempt looks again
         if found is None:
@@ -466,7 +242,7 @@ class MastodonAdapter:
         """
         api = self._client(credentials)
         try:
-            return _search(api, payload.data)
+            return find_status(api, payload.data)
         except MastodonError as exc:
             raise self._lookup_failed(api, exc) from exc
         except SDK_FAULTS as exc:
@@ -475,7 +251,7 @@ class MastodonAdapter:
             ) from exc
 
     def _lookup_failed(self, api: Mastodon, exc: MastodonError) -> PublishError:
-        status, words = _api_error_parts(exc) if isinstance(exc, MastodonAPIError) else (None, "")
+        status, words = api_error_parts(exc) if isinstance(exc, MastodonAPIError) else (None, "")
         if status == 403:
             return PublishError(
                 f"Mastodon did not let Porte-voix read the account's own posts ({words}): the "
@@ -564,13 +340,13 @@ class MastodonAdapter:
         try:
             me: Any = api.account_verify_credentials()
         except MastodonAPIError as exc:
-            if _api_error_parts(exc)[0] == 403:
+            if api_error_parts(exc)[0] == 403:
                 return ("read:accounts",)
             raise
         try:
             api.account_statuses(me["id"], limit=1)
         except MastodonAPIError as exc:
-            if _api_error_parts(exc)[0] == 403:
+            if api_error_parts(exc)[0] == 403:
                 return (SCOPE_READ_STATUSES,)
             raise
         return ()
@@ -613,32 +389,3 @@ def _instance(api: Mastodon) -> Any:
         return api.instance_v2()
     except MastodonNotFoundError:
         return api.instance_v1()
-
-
-def _search(api: Mastodon, data: dict[str, Any]) -> PublishedRef | None:
-    """The status of ``data`` (a stored payload) among the account's statuses, newest first,
-    down to the moment the payload was prepared."""
-    wanted = str(data.get("fingerprint") or text_fingerprint(str(data["status"])))
-    parent = str(data.get("in_reply_to_id") or "")
-    prepared_at = _parse_time(data.get("prepared_at"))
-    since = prepared_at - timedelta(minutes=1) if prepared_at is not None else None
-    me: Any = api.account_verify_credentials()
-    page: Any = api.account_statuses(me["id"], limit=LOOKUP_PAGE, exclude_reblogs=True)
-    for _ in range(LOOKUP_MAX_PAGES):
-        if not page:
-            return None
-        for status in page:
-            if since is not None and status["created_at"] < since:
-                return None  # older than the post we look for: it is not there
-            if parent and str(status.get("in_reply_to_id") or "") != parent:
-                continue
-            if text_fingerprint(text_of_html(status["content"] or "")) == wanted:
-                return _ref(api, status)
-        page = api.fetch_next(page)
-    raise PublishError(
-        f"Looked through {LOOKUP_PAGE * LOOKUP_MAX_PAGES} statuses of the account without "
-        "reaching the moment the post was prepared: whether it went out cannot be told, so it "
-        "is not sent again now.",
-        permanent=False,
-        maybe_sent=True,
-    )
