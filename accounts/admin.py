@@ -211,16 +211,7 @@ class SocialAccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = SocialAccount
-        fields = (
-            "network",
-            "server_url",
-            "handle",
-            "unit",
-            "byline_template",
-            "max_characters",
-            "characters_reserved_per_url",
-            "is_active",
-        )
+        fields = services.ACCOUNT_FIELDS  # what the account's record shows, no credentials
 
 
 @admin.register(SocialAccount)

@@ -5,6 +5,7 @@ from typing import Any, cast
 import factory
 
 from accounts.models import OrgUnit, SocialAccount, User
+from bench.people import MASTODON_SERVER_INFO  # one copy: the benches make accounts too
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -32,20 +33,6 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"svc{n}")
     kind = OrgUnit.Kind.SERVICE
     parent = None
-
-
-# A Mastodon account as connecting it leaves it: its server detected as Mastodon (an account
-# whose software is not known is counted conservatively, links in full).
-MASTODON_SERVER_INFO: dict[str, Any] = {
-    "software": "mastodon",
-    "version": "4.3.0",
-    "max_characters": 500,
-    "characters_reserved_per_url": 23,
-    "counting": "mastodon",
-    "honours_idempotency_key": True,
-    "scopes": ["write:statuses", "write:media", "read:accounts", "read:statuses"],
-    "missing_scopes": [],
-}
 
 
 def make_account(unit: OrgUnit, network: str = "mastodon", **kwargs: Any) -> SocialAccount:
