@@ -171,17 +171,34 @@ class BlueskyAdapter:
         bytes; a mention that does not resolve stays plain text.
         """
         rkey, micros = new_tid()
+        record, gate = self._record(post, iso_millis(micros))
+        facets = self._facets(credentials, post.text)
+        if facets:
+            record["facets"] = facets
+        data: dict[str, Any] = {"rkey": rkey, "record": record}
+        if gate is not None:
+            data["threadgate"] = gate
+        link = None if post.media else first_link(facets)
+        if link is not None:
+            self._add_card(data, link)
+        return PreparedPayload(data=data)
+
+    @staticmethod
+    def _record(
+        post: OutgoingPost, created_at: str
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The post record without its facets, and the thread gate to write beside it."""
         record: dict[str, Any] = {
             "$type": POST_COLLECTION,
             "text": post.text,
-            "createdAt": iso_millis(micros),
+            "createdAt": created_at,
         }
         if post.language:
             # Always explicit: the SDK's send_post would default to ["en"].
             record["langs"] = [post.language]
         try:
             labels = self_labels(post.self_label)
-            gate = threadgate_spec(post.reply_gate, record["createdAt"])
+            gate = threadgate_spec(post.reply_gate, created_at)
         except UnknownOption as exc:
             raise PublishError(str(exc), permanent=True) from exc
         if labels is not None:
@@ -194,6 +211,10 @@ class BlueskyAdapter:
             gate = None  # a reply gate belongs to the thread's first post only
         if post.media:
             record["embed"] = images_embed(fit_images(post.media))
+        return record, gate
+
+    def _facets(self, credentials: Credentials, text: str) -> list[dict[str, Any]]:
+        """Links, tags and mentions, each mention resolved to its DID (or left plain text)."""
         # A client only when a mention needs resolving: most posts have none, and building
         # one costs more CPU than the rest of the record.
         clients: list[Client] = []
@@ -204,21 +225,12 @@ class BlueskyAdapter:
             return self._resolve(clients[0], handle)
 
         try:
-            facets = build_facets(post.text, resolve)
+            return build_facets(text, resolve)
         except SDK_ERRORS as exc:
             raise classify_bluesky_error(exc) from exc
         finally:
             for client in clients:
                 client.request.close()
-        if facets:
-            record["facets"] = facets
-        data: dict[str, Any] = {"rkey": rkey, "record": record}
-        if gate is not None:
-            data["threadgate"] = gate
-        link = None if post.media else first_link(facets)
-        if link is not None:
-            self._add_card(data, link)
-        return PreparedPayload(data=data)
 
     def _add_card(self, data: dict[str, Any], link: str) -> None:
         """The link card, or why there is none: the post goes out either way."""
