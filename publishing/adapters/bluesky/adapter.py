@@ -54,16 +54,14 @@ from .facets import build_facets, first_link
 from .images import blob_cid, fit_images, images_embed
 from .options import (
     THREADGATE_COLLECTION,
-    UnknownOption,
-    self_labels,
     threadgate_record,
-    threadgate_spec,
 )
 from .records import (
     create_records,
     get_record,
     iso_millis,
     new_tid,
+    post_record,
     put_record,
     upload_card_thumb,
     upload_images,
@@ -171,7 +169,7 @@ class BlueskyAdapter:
         bytes; a mention that does not resolve stays plain text.
         """
         rkey, micros = new_tid()
-        record, gate = self._record(post, iso_millis(micros))
+        record, gate = post_record(post, iso_millis(micros))
         facets = self._facets(credentials, post.text)
         if facets:
             record["facets"] = facets
@@ -182,36 +180,6 @@ class BlueskyAdapter:
         if link is not None:
             self._add_card(data, link)
         return PreparedPayload(data=data)
-
-    @staticmethod
-    def _record(
-        post: OutgoingPost, created_at: str
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """The post record without its facets, and the thread gate to write beside it."""
-        record: dict[str, Any] = {
-            "$type": POST_COLLECTION,
-            "text": post.text,
-            "createdAt": created_at,
-        }
-        if post.language:
-            # Always explicit: the SDK's send_post would default to ["en"].
-            record["langs"] = [post.language]
-        try:
-            labels = self_labels(post.self_label)
-            gate = threadgate_spec(post.reply_gate, created_at)
-        except UnknownOption as exc:
-            raise PublishError(str(exc), permanent=True) from exc
-        if labels is not None:
-            record["labels"] = labels
-        if post.reply is not None:
-            record["reply"] = {
-                "root": {"uri": post.reply.root_id, "cid": post.reply.root_cid},
-                "parent": {"uri": post.reply.parent_id, "cid": post.reply.parent_cid},
-            }
-            gate = None  # a reply gate belongs to the thread's first post only
-        if post.media:
-            record["embed"] = images_embed(fit_images(post.media))
-        return record, gate
 
     def _facets(self, credentials: Credentials, text: str) -> list[dict[str, Any]]:
         """Links, tags and mentions, each mention resolved to its DID (or left plain text)."""
