@@ -146,7 +146,6 @@ ALLOWLIST: dict[str, int] = {
     "peers/services.py": 462,
     "peers/services.py:PostgresServer._start": 77,
     "peers/smtp.py:SmtpServer._session": 41,
-    "publishing/adapters/connect.py:bluesky_resolve": 45,
     "publishing/metrics.py:_attempt_metrics": 41,
     "publishing/services/attempts.py:record_successes": 41,
     "publishing/services/connection.py:_registered_app": 41,
