@@ -147,7 +147,6 @@ ALLOWLIST: dict[str, int] = {
     "peers/services.py:PostgresServer._start": 77,
     "peers/smtp.py:SmtpServer._session": 41,
     "publishing/metrics.py:_attempt_metrics": 41,
-    "publishing/services/connection.py:_registered_app": 41,
 }
 # END ALLOWLIST
 
