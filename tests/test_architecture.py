@@ -117,7 +117,6 @@ ALLOWLIST: dict[str, int] = {
     "bench/worker_memory.py:_parse": 63,
     "bench/worker_memory.py:analyse": 56,
     "bench/worker_memory.py:run": 79,
-    "charter/management/commands/charter_rules_doc.py:render_reference": 77,
     "config/settings.py": 551,
     "deploy/run_demo.py:main": 87,
     "editorial/audit.py:verify_chain": 61,
