@@ -117,7 +117,6 @@ ALLOWLIST: dict[str, int] = {
     "bench/worker_memory.py:analyse": 56,
     "bench/worker_memory.py:run": 79,
     "config/settings.py": 551,
-    "deploy/run_demo.py:main": 87,
     "editorial/audit.py:verify_chain": 61,
     "editorial/email_delivery.py:notification_emails_send": 52,
     "editorial/services/consultations.py:consultation_answer": 45,
