@@ -240,26 +240,7 @@ def check(
         # Network limits hold whatever a config says: the server would refuse the post anyway.
         if code in config.disabled and not rule.locked:
             continue
-        severity = rule.default_severity
-        if not rule.locked:
-            severity = config.severities.get(code, severity)
-        try:
-            found = rule.run(snapshot, config.params.get(code), severity)
-        except Exception:
-            # A bug in one rule must not cost the officer their draft or a page: it becomes a
-            # warning that says to check the point by hand, and the traceback goes to the logs.
-            logger.exception("Charter rule %s failed", code)
-            found = (
-                Finding(
-                    code,
-                    Severity.WARN,
-                    gettext(
-                        "The rule “%(title)s” could not check this post (an internal error, "
-                        "reported to the administrators): check this point yourself."
-                    )
-                    % {"title": rule.title},
-                ),
-            )
+        found = _run_rule(code, rule, snapshot, config)
         if code in waived and rule.waivable:
             found = tuple(replace(f, waived=True) for f in found)
         findings.extend(found)
@@ -268,6 +249,33 @@ def check(
         charter_version_id=config.version_id,
         charter_label=config.version_label,
     )
+
+
+def _run_rule(
+    code: str, rule: Rule, snapshot: PostSnapshot, config: CharterConfig
+) -> tuple[Finding, ...]:
+    """One rule's findings at the severity the config gives it (a locked rule keeps its own)."""
+    severity = rule.default_severity
+    if not rule.locked:
+        severity = config.severities.get(code, severity)
+    try:
+        found = rule.run(snapshot, config.params.get(code), severity)
+    except Exception:
+        # A bug in one rule must not cost the officer their draft or a page: it becomes a
+        # warning that says to check the point by hand, and the traceback goes to the logs.
+        logger.exception("Charter rule %s failed", code)
+        found = (
+            Finding(
+                code,
+                Severity.WARN,
+                gettext(
+                    "The rule “%(title)s” could not check this post (an internal error, "
+                    "reported to the administrators): check this point yourself."
+                )
+                % {"title": rule.title},
+            ),
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,7 +127,100 @@ def _log(line: str) -> None:
     print(time.strftime("%H:%M:%S ") + line, file=sys.stderr, flush=True)
 
 
-def main() -> int:  # noqa: PLR0915 (one linear start-up script)
+@dataclass
+class Peers:
+    """The local servers the demo started (each kept as soon as it runs, so that a start-up
+    that fails later still stops it)."""
+
+    mastodon: MastodonPeer | None = None
+    bluesky: BlueskyPeer | None = None
+
+    def started(self) -> list[MastodonPeer | BlueskyPeer]:
+        return [p for p in (self.mastodon, self.bluesky) if p is not None]
+
+    def stop(self) -> None:
+        if self.bluesky is not None:
+            self.bluesky.stop()
+        if self.mastodon is not None:
+            self.mastodon.stop()
+
+
+def start_mastodon(peers: Peers) -> tuple[MastodonPeer, list[str]]:
+    """Start the local Mastodon server; returns it and load_demo's arguments for it."""
+    print("Starting the local Mastodon server…", flush=True)
+    mastodon = peers.mastodon = MastodonPeer().start()
+    token = mastodon.create_token("ministere")
+    return mastodon, [
+        "--mastodon-url",
+        mastodon.url,
+        "--mastodon-token",
+        token,
+        "--mastodon-handle",
+        "ministere",
+    ]
+
+
+def start_bluesky(peers: Peers) -> list[str]:
+    """Start the local Bluesky PDS; returns load_demo's arguments for it, none if it could
+    not start (the demo then runs with Mastodon only)."""
+    print(
+        "Starting the local Bluesky PDS (first run installs Node 22: a few minutes)…",
+        flush=True,
+    )
+    try:
+        peers.bluesky = BlueskyPeer().start()
+        account = peers.bluesky.create_account("ministere")
+        return [
+            "--bluesky-url",
+            peers.bluesky.url,
+            "--bluesky-handle",
+            account.handle,
+            "--bluesky-password",
+            account.app_password,
+        ]
+    except PeerStartError as exc:
+        print(f"Bluesky PDS unavailable, the demo runs with Mastodon only:\n{exc}", flush=True)
+        return []
+
+
+def prepare_database(env: Mapping[str, str], demo_args: list[str]) -> None:
+    """Migrate, load the demo organisation connected to the peers, describe the server."""
+    manage = [PY, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input"], check=True, env=env, cwd=ROOT)
+    subprocess.run([*manage, "load_demo", *demo_args], check=True, env=env, cwd=ROOT)
+    # What connecting through the accounts page does: describe the Mastodon server
+    # (software, limits, how it counts a status), so the demo's counters count as the
+    # server will. A failure is printed and the demo still starts.
+    subprocess.run([*manage, "check_connection"], check=False, env=env, cwd=ROOT)
+
+
+def start_app(sup: Supervisor, env: Mapping[str, str]) -> str:
+    """Start the web server, the workers and beat under ``sup``; returns the site's URL once
+    the web server answers."""
+    manage = [PY, str(ROOT / "manage.py")]
+    sup.add("web", [*manage, "runserver", f"{HOST}:{PORT}", "--noreload"], env=env, cwd=ROOT)
+    for name, argv in celery_commands().items():
+        sup.add(name, argv, env=env, cwd=ROOT)
+    site = demo.local_site_url(HOST, PORT)
+    wait_for_web(sup, f"{site}/login/", WEB_START_TIMEOUT)
+    return site
+
+
+def watch(sup: Supervisor, peers: Peers) -> NoReturn:
+    """Supervise until interrupted; a peer that stops is reported once."""
+    peers_told = False
+    while True:
+        sup.poll()
+        # The peers keep their data in memory: one that stops cannot come back with the
+        # demo's accounts, so it is reported (publications to it fail and say so).
+        dead = [p.url for p in peers.started() if not p.alive()]
+        if dead and not peers_told:
+            _log(f"[demo] peer stopped: {', '.join(dead)}; the rest keeps running")
+            peers_told = True
+        time.sleep(0.5)
+
+
+def main() -> int:
     # Ctrl-C, `kill` and a closed terminal all stop the demo the same way. SIGINT is reset
     # because shells start background jobs with it ignored.
     signal.signal(signal.SIGINT, _interrupt)
@@ -136,71 +230,23 @@ def main() -> int:  # noqa: PLR0915 (one linear start-up script)
     env.setdefault("DEBUG", "true")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sup = Supervisor(log=_log)
-    mastodon: MastodonPeer | None = None
-    bluesky: BlueskyPeer | None = None
+    peers = Peers()
     try:
         if needs_embedded_broker(env):
             print("Starting the demo's broker (embedded Valkey)…", flush=True)
             start_broker(sup, data_dir(env))
-        print("Starting the local Mastodon server…", flush=True)
-        mastodon = MastodonPeer().start()
-        token = mastodon.create_token("ministere")
-        demo_args = [
-            "--mastodon-url",
-            mastodon.url,
-            "--mastodon-token",
-            token,
-            "--mastodon-handle",
-            "ministere",
-        ]
-        print(
-            "Starting the local Bluesky PDS (first run installs Node 22: a few minutes)…",
-            flush=True,
-        )
-        try:
-            bluesky = BlueskyPeer().start()
-            account = bluesky.create_account("ministere")
-            demo_args += [
-                "--bluesky-url",
-                bluesky.url,
-                "--bluesky-handle",
-                account.handle,
-                "--bluesky-password",
-                account.app_password,
-            ]
-        except PeerStartError as exc:
-            print(f"Bluesky PDS unavailable, the demo runs with Mastodon only:\n{exc}", flush=True)
-
-        manage = [PY, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--no-input"], check=True, env=env, cwd=ROOT)
-        subprocess.run([*manage, "load_demo", *demo_args], check=True, env=env, cwd=ROOT)
-        # What connecting through the accounts page does: describe the Mastodon server
-        # (software, limits, how it counts a status), so the demo's counters count as the
-        # server will. A failure is printed and the demo still starts.
-        subprocess.run([*manage, "check_connection"], check=False, env=env, cwd=ROOT)
-
-        sup.add("web", [*manage, "runserver", f"{HOST}:{PORT}", "--noreload"], env=env, cwd=ROOT)
-        for name, argv in celery_commands().items():
-            sup.add(name, argv, env=env, cwd=ROOT)
-        site = demo.local_site_url(HOST, PORT)
-        wait_for_web(sup, f"{site}/login/", WEB_START_TIMEOUT)
+        mastodon, demo_args = start_mastodon(peers)
+        demo_args += start_bluesky(peers)
+        prepare_database(env, demo_args)
+        site = start_app(sup, env)
         print(
             f"\nPorte-voix is running: {site}/  (admin: /admin/)\n"
             f"Mastodon peer: {mastodon.url}"
-            + (f"\nBluesky PDS:   {bluesky.url}" if bluesky else "")
+            + (f"\nBluesky PDS:   {peers.bluesky.url}" if peers.bluesky else "")
             + "\nCtrl-C stops everything.\n",
             flush=True,
         )
-        peers_told = False
-        while True:
-            sup.poll()
-            # The peers keep their data in memory: one that stops cannot come back with the
-            # demo's accounts, so it is reported (publications to it fail and say so).
-            dead = [p.url for p in (mastodon, bluesky) if p is not None and not p.alive()]
-            if dead and not peers_told:
-                _log(f"[demo] peer stopped: {', '.join(dead)}; the rest keeps running")
-                peers_told = True
-            time.sleep(0.5)
+        watch(sup, peers)
     except KeyboardInterrupt:
         return 0
     except (DemoStartError, demo.BrokerPathTooLong, subprocess.CalledProcessError) as exc:
@@ -209,10 +255,7 @@ def main() -> int:  # noqa: PLR0915 (one linear start-up script)
     finally:
         # Reverse order: beat, worker, web, then the broker they use; then the peers.
         sup.stop()
-        if bluesky is not None:
-            bluesky.stop()
-        if mastodon is not None:
-            mastodon.stop()
+        peers.stop()
 
 
 if __name__ == "__main__":

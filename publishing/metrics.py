@@ -191,15 +191,7 @@ def _outbox_metrics(now: datetime) -> list[Metric]:
 def _attempt_metrics(now: datetime) -> list[Metric]:
     """What the attempts of the last 24 hours gave: failures, publications, lateness."""
     fails = failures(now)
-    late = lateness(now)
-    warn_late = settings.METRICS_LATENESS_WARNING_SECONDS
-    late_samples: list[Sample] = []
-    for network in NETWORKS:
-        for q in QUANTILES:
-            value = quantile(late.get(network, []), q)
-            late_samples.append(
-                Sample((("network", network), ("quantile", str(q))), value, value > warn_late)
-            )
+    late_samples = _lateness_samples(now)
     return [
         Metric(
             "failed_attempts_24h",
@@ -226,9 +218,23 @@ def _attempt_metrics(now: datetime) -> list[Metric]:
             "lateness_seconds_24h",
             "Seconds from due time to the server's acknowledgement, last 24 hours (NaN: none).",
             _("Lateness in seconds, last 24 hours"),
-            tuple(late_samples),
+            late_samples,
         ),
     ]
+
+
+def _lateness_samples(now: datetime) -> tuple[Sample, ...]:
+    """The lateness quantiles by network, each flagged past the warning threshold."""
+    late = lateness(now)
+    warn_late = settings.METRICS_LATENESS_WARNING_SECONDS
+    late_samples: list[Sample] = []
+    for network in NETWORKS:
+        for q in QUANTILES:
+            value = quantile(late.get(network, []), q)
+            late_samples.append(
+                Sample((("network", network), ("quantile", str(q))), value, value > warn_late)
+            )
+    return tuple(late_samples)
 
 
 def _email_metrics(now: datetime) -> list[Metric]:

@@ -52,34 +52,39 @@ def check_mastodon(
             limit = rendition.max_characters
             if used <= limit:
                 continue
-            values = {
-                "handle": display_handle(rendition.handle),
-                "part": _which(rendition, index),
-                "used": used,
-                "url": rendition.characters_reserved_per_url,
-                "limit": limit,
-                "excess": used - limit,
-            }
-            if rendition.counting == COUNT_MASTODON:
-                message = (
-                    gettext(
-                        "The Mastodon text for %(handle)s%(part)s is %(used)d characters including "
-                        "the byline and the content warning (each link counts as %(url)d); the "
-                        "limit is %(limit)d: remove %(excess)d."
-                    )
-                    % values
-                )
-            else:
-                # GoToSocial, or a server whose software is not known: links in full.
-                message = (
-                    gettext(
-                        "The text for %(handle)s%(part)s is %(used)d characters including the "
-                        "byline and the content warning, as this server counts them (every "
-                        "character, links in full); the limit is %(limit)d: remove %(excess)d."
-                    )
-                    % values
-                )
+            message = _mastodon_too_long(rendition, index, used, limit)
             yield Finding("len.mastodon", severity, message, account_id=rendition.account_id)
+
+
+def _mastodon_too_long(rendition: RenditionSnapshot, index: int, used: int, limit: int) -> str:
+    """Why a Mastodon part is too long, in the server's own way of counting."""
+    values = {
+        "handle": display_handle(rendition.handle),
+        "part": _which(rendition, index),
+        "used": used,
+        "url": rendition.characters_reserved_per_url,
+        "limit": limit,
+        "excess": used - limit,
+    }
+    if rendition.counting == COUNT_MASTODON:
+        return (
+            gettext(
+                "The Mastodon text for %(handle)s%(part)s is %(used)d characters including "
+                "the byline and the content warning (each link counts as %(url)d); the "
+                "limit is %(limit)d: remove %(excess)d."
+            )
+            % values
+        )
+    else:
+        # GoToSocial, or a server whose software is not known: links in full.
+        return (
+            gettext(
+                "The text for %(handle)s%(part)s is %(used)d characters including the "
+                "byline and the content warning, as this server counts them (every "
+                "character, links in full); the limit is %(limit)d: remove %(excess)d."
+            )
+            % values
+        )
 
 
 def check_bluesky(

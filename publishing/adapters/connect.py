@@ -155,26 +155,8 @@ def bluesky_resolve(
     resolver = checked_server_url(resolver_url, allow_http=allow_http)
     try:
         with httpx.Client(timeout=timeout, headers={"User-Agent": _USER_AGENT}) as http:
-            answer = http.get(
-                f"{resolver}/xrpc/com.atproto.identity.resolveHandle", params={"handle": handle}
-            )
-            if answer.status_code == 400:
-                raise PublishError(
-                    f"No Bluesky account answers to the handle {handle}: check its spelling.",
-                    permanent=True,
-                )
-            answer.raise_for_status()
-            did = str(answer.json()["did"])
-            if did.startswith("did:plc:"):
-                plc = checked_server_url(plc_url, allow_http=allow_http)
-                document = http.get(f"{plc}/{quote(did)}")
-            elif did.startswith("did:web:"):
-                host = did.removeprefix("did:web:")
-                document = http.get(f"https://{host}/.well-known/did.json")
-            else:
-                raise PublishError(f"Unsupported identity {did} for {handle}.", permanent=True)
-            document.raise_for_status()
-            doc = document.json()
+            did = _handle_did(http, resolver, handle)
+            doc = _did_document(http, did, handle, plc_url=plc_url, allow_http=allow_http)
     except httpx.HTTPStatusError as exc:
         status = exc.response.status_code
         raise PublishError(
@@ -188,6 +170,36 @@ def bluesky_resolve(
             f"Resolving {handle} gave an unexpected answer.", permanent=True
         ) from exc
     return BlueskyIdentity(handle=handle, did=did, pds_url=_pds_endpoint(doc, handle))
+
+
+def _handle_did(http: httpx.Client, resolver: str, handle: str) -> str:
+    """The DID a handle points to, asked of the resolver (``resolveHandle``)."""
+    answer = http.get(
+        f"{resolver}/xrpc/com.atproto.identity.resolveHandle", params={"handle": handle}
+    )
+    if answer.status_code == 400:
+        raise PublishError(
+            f"No Bluesky account answers to the handle {handle}: check its spelling.",
+            permanent=True,
+        )
+    answer.raise_for_status()
+    return str(answer.json()["did"])
+
+
+def _did_document(
+    http: httpx.Client, did: str, handle: str, *, plc_url: str, allow_http: bool
+) -> Any:
+    """The DID document, from the PLC directory (``did:plc``) or the domain (``did:web``)."""
+    if did.startswith("did:plc:"):
+        plc = checked_server_url(plc_url, allow_http=allow_http)
+        document = http.get(f"{plc}/{quote(did)}")
+    elif did.startswith("did:web:"):
+        host = did.removeprefix("did:web:")
+        document = http.get(f"https://{host}/.well-known/did.json")
+    else:
+        raise PublishError(f"Unsupported identity {did} for {handle}.", permanent=True)
+    document.raise_for_status()
+    return document.json()
 
 
 def _pds_endpoint(doc: Any, handle: str) -> str:

@@ -113,19 +113,7 @@ def record_successes(sent: list[Sent], started: datetime) -> set[UUID]:
     recorded: set[UUID] = set()
     with transaction.atomic():
         for item in sent:
-            if not outbox.move(
-                item.publication.pk,
-                source=P.SENDING,
-                target=P.PUBLISHED,
-                claim=started,
-                remote_id=item.ref.remote_id,
-                remote_url=item.ref.url,
-                remote_cid=str(item.ref.extra.get("cid", "")),
-                published_at=item.acknowledged,
-                last_error="",
-                last_error_reason="",
-                last_error_params={},
-            ):
+            if not _move_published(item, started):
                 continue
             recorded.add(item.publication.pk)
             revision = item.publication.post.current_revision
@@ -143,6 +131,24 @@ def record_successes(sent: list[Sent], started: datetime) -> set[UUID]:
             for item in sent
         )
     return recorded
+
+
+def _move_published(item: Sent, started: datetime) -> bool:
+    """Move one sent publication to published, with its remote reference, if this attempt's
+    claim still holds it."""
+    return outbox.move(
+        item.publication.pk,
+        source=P.SENDING,
+        target=P.PUBLISHED,
+        claim=started,
+        remote_id=item.ref.remote_id,
+        remote_url=item.ref.url,
+        remote_cid=str(item.ref.extra.get("cid", "")),
+        published_at=item.acknowledged,
+        last_error="",
+        last_error_reason="",
+        last_error_params={},
+    )
 
 
 def _outcome(*, permanent: bool, maybe_sent: bool) -> Attempt.Outcome:

@@ -59,25 +59,13 @@ def _registered_app(instance_url: str, redirect_uri: str) -> RegisteredApp:
     """
     app = MastodonApp.objects.filter(instance_url=instance_url, redirect_uri=redirect_uri).first()
     if app is not None and not set(MASTODON_SCOPES) <= set(app.scopes.split()):
-        registered = mastodon_register_app(
-            instance_url,
-            redirect_uri=redirect_uri,
-            website=settings.SITE_URL,
-            timeout=settings.PUBLISH_REQUEST_TIMEOUT,
-            allow_http=settings.PUBLISH_ALLOW_HTTP,
-        )
+        registered = _register(instance_url, redirect_uri)
         app.client_id = registered.client_id
         app.scopes = " ".join(MASTODON_SCOPES)
         app.set_client_secret(registered.client_secret)
         app.save()
     if app is None:
-        registered = mastodon_register_app(
-            instance_url,
-            redirect_uri=redirect_uri,
-            website=settings.SITE_URL,
-            timeout=settings.PUBLISH_REQUEST_TIMEOUT,
-            allow_http=settings.PUBLISH_ALLOW_HTTP,
-        )
+        registered = _register(instance_url, redirect_uri)
         app = MastodonApp(
             instance_url=instance_url,
             redirect_uri=redirect_uri,
@@ -92,6 +80,17 @@ def _registered_app(instance_url: str, redirect_uri: str) -> RegisteredApp:
             # Two officers started at once: keep the registration that was stored first.
             app = MastodonApp.objects.get(instance_url=instance_url, redirect_uri=redirect_uri)
     return RegisteredApp(client_id=app.client_id, client_secret=app.get_client_secret())
+
+
+def _register(instance_url: str, redirect_uri: str) -> RegisteredApp:
+    """Register Porte-voix on the instance now (for every scope it asks today)."""
+    return mastodon_register_app(
+        instance_url,
+        redirect_uri=redirect_uri,
+        website=settings.SITE_URL,
+        timeout=settings.PUBLISH_REQUEST_TIMEOUT,
+        allow_http=settings.PUBLISH_ALLOW_HTTP,
+    )
 
 
 @dataclass(frozen=True)

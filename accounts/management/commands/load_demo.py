@@ -27,6 +27,9 @@ PEOPLE = [
     ("director", "Hélène", "Moreau", "dgx", ["reviewer", "publisher", "admin"], True),
 ]
 
+# username, authenticator key, its otpauth:// URL, backup codes
+Factor = tuple[str, str, str, list[str]]
+
 
 class Command(BaseCommand):
     help = "Create the demo organisation and connect its accounts to the given servers."
@@ -41,34 +44,14 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        ministry, _ = OrgUnit.objects.get_or_create(
-            code="mex", defaults={"name": "Ministère de l'Exemple", "kind": OrgUnit.Kind.MINISTRY}
-        )
-        direction, _ = OrgUnit.objects.get_or_create(
-            code="dgx",
-            defaults={
-                "name": "Direction générale",
-                "kind": OrgUnit.Kind.DIRECTION,
-                "parent": ministry,
-            },
-        )
-        OrgUnit.objects.get_or_create(
-            code="sicom",
-            defaults={
-                "name": "Service de l'information et de la communication",
-                "kind": OrgUnit.Kind.SERVICE,
-                "parent": direction,
-            },
-        )
-        OrgUnit.objects.get_or_create(
-            code="sdata",
-            defaults={
-                "name": "Service des données",
-                "kind": OrgUnit.Kind.SERVICE,
-                "parent": direction,
-            },
-        )
-        sicom = OrgUnit.objects.get(code="sicom")
+        direction, sicom = _units()
+        self._accounts(options, sicom)
+        created, factors = _people()
+        _electoral_referent(direction)
+        self._report(created, factors)
+
+    def _accounts(self, options: dict[str, Any], sicom: OrgUnit) -> None:
+        """Connect SICOM's demo accounts to the servers given on the command line."""
         if options["mastodon_url"]:
             self._account(
                 SocialAccount.Network.MASTODON,
@@ -85,45 +68,9 @@ class Command(BaseCommand):
                 options["bluesky_password"],
                 sicom,
             )
-        created = []
-        factors: list[tuple[str, str, str, list[str]]] = []
-        for username, first, last, code, roles, staff in PEOPLE:
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                password = secrets.token_urlsafe(9)
-                user = User.objects.create_user(
-                    username=username,
-                    password=password,
-                    first_name=first,
-                    last_name=last,
-                    email=f"{username}@exemple.gouv.fr",
-                    is_staff=staff,
-                    is_superuser=staff,
-                )
-                created.append((username, password, ", ".join(roles)))
-            unit = OrgUnit.objects.get(code=code)
-            for role in roles:
-                membership_create(user=user, unit=unit, role=role)
-            if (
-                created
-                and created[-1][0] == username
-                and second_factor.requires_second_factor(user)
-            ):
-                device = second_factor.totp_device_pending(user=user)
-                device.confirmed = True
-                device.name = "authenticator"
-                device.save(update_fields=["confirmed", "name"])
-                codes = second_factor.backup_codes_renew(user=user, audit=False)
-                factors.append(
-                    (username, second_factor.totp_secret(device), device.config_url, codes)
-                )
-        # In a pre-electoral period every post is political and needs the speaking unit's
-        # head or an electoral referent; SICOM has no head in the demo, so without a referent
-        # a post could not even be submitted once an election is declared. The director
-        # (DGX, above SICOM) is the referent. Through the app registry: accounts does not
-        # import charter.
-        referent = apps.get_model("charter", "ElectoralReferent")
-        referent.objects.get_or_create(user=User.objects.get(username="director"), unit=direction)
+
+    def _report(self, created: list[tuple[str, str, str]], factors: list[Factor]) -> None:
+        """The new users' passwords and second factors, shown only this once."""
         if created:
             self.stdout.write(self.style.SUCCESS("Demo users (passwords shown only this once):"))
             for username, password, role_names in created:
@@ -158,3 +105,83 @@ class Command(BaseCommand):
         account.save()
         permissions.sync_account_grants(account)
         self.stdout.write(f"Connected {account} at {url}")
+
+
+def _units() -> tuple[OrgUnit, OrgUnit]:
+    """The demo organisation (a ministry, its direction, two services); returns the direction
+    and SICOM."""
+    ministry, _ = OrgUnit.objects.get_or_create(
+        code="mex", defaults={"name": "Ministère de l'Exemple", "kind": OrgUnit.Kind.MINISTRY}
+    )
+    direction, _ = OrgUnit.objects.get_or_create(
+        code="dgx",
+        defaults={
+            "name": "Direction générale",
+            "kind": OrgUnit.Kind.DIRECTION,
+            "parent": ministry,
+        },
+    )
+    OrgUnit.objects.get_or_create(
+        code="sicom",
+        defaults={
+            "name": "Service de l'information et de la communication",
+            "kind": OrgUnit.Kind.SERVICE,
+            "parent": direction,
+        },
+    )
+    OrgUnit.objects.get_or_create(
+        code="sdata",
+        defaults={
+            "name": "Service des données",
+            "kind": OrgUnit.Kind.SERVICE,
+            "parent": direction,
+        },
+    )
+    return direction, OrgUnit.objects.get(code="sicom")
+
+
+def _people() -> tuple[list[tuple[str, str, str]], list[Factor]]:
+    """The demo users and their memberships; returns those created (with their password and
+    roles) and the second factors of those who need one."""
+    created: list[tuple[str, str, str]] = []
+    factors: list[Factor] = []
+    for username, first, last, code, roles, staff in PEOPLE:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            password = secrets.token_urlsafe(9)
+            user = User.objects.create_user(
+                username=username,
+                password=password,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@exemple.gouv.fr",
+                is_staff=staff,
+                is_superuser=staff,
+            )
+            created.append((username, password, ", ".join(roles)))
+        unit = OrgUnit.objects.get(code=code)
+        for role in roles:
+            membership_create(user=user, unit=unit, role=role)
+        if created and created[-1][0] == username and second_factor.requires_second_factor(user):
+            factors.append(_second_factor(user))
+    return created, factors
+
+
+def _second_factor(user: User) -> Factor:
+    """A confirmed authenticator and fresh backup codes for a new user who needs them."""
+    device = second_factor.totp_device_pending(user=user)
+    device.confirmed = True
+    device.name = "authenticator"
+    device.save(update_fields=["confirmed", "name"])
+    codes = second_factor.backup_codes_renew(user=user, audit=False)
+    return (user.username, second_factor.totp_secret(device), device.config_url, codes)
+
+
+def _electoral_referent(direction: OrgUnit) -> None:
+    # In a pre-electoral period every post is political and needs the speaking unit's
+    # head or an electoral referent; SICOM has no head in the demo, so without a referent
+    # a post could not even be submitted once an election is declared. The director
+    # (DGX, above SICOM) is the referent. Through the app registry: accounts does not
+    # import charter.
+    referent = apps.get_model("charter", "ElectoralReferent")
+    referent.objects.get_or_create(user=User.objects.get(username="director"), unit=direction)

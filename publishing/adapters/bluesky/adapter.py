@@ -54,16 +54,14 @@ from .facets import build_facets, first_link
 from .images import blob_cid, fit_images, images_embed
 from .options import (
     THREADGATE_COLLECTION,
-    UnknownOption,
-    self_labels,
     threadgate_record,
-    threadgate_spec,
 )
 from .records import (
     create_records,
     get_record,
     iso_millis,
     new_tid,
+    post_record,
     put_record,
     upload_card_thumb,
     upload_images,
@@ -171,29 +169,20 @@ class BlueskyAdapter:
         bytes; a mention that does not resolve stays plain text.
         """
         rkey, micros = new_tid()
-        record: dict[str, Any] = {
-            "$type": POST_COLLECTION,
-            "text": post.text,
-            "createdAt": iso_millis(micros),
-        }
-        if post.language:
-            # Always explicit: the SDK's send_post would default to ["en"].
-            record["langs"] = [post.language]
-        try:
-            labels = self_labels(post.self_label)
-            gate = threadgate_spec(post.reply_gate, record["createdAt"])
-        except UnknownOption as exc:
-            raise PublishError(str(exc), permanent=True) from exc
-        if labels is not None:
-            record["labels"] = labels
-        if post.reply is not None:
-            record["reply"] = {
-                "root": {"uri": post.reply.root_id, "cid": post.reply.root_cid},
-                "parent": {"uri": post.reply.parent_id, "cid": post.reply.parent_cid},
-            }
-            gate = None  # a reply gate belongs to the thread's first post only
-        if post.media:
-            record["embed"] = images_embed(fit_images(post.media))
+        record, gate = post_record(post, iso_millis(micros))
+        facets = self._facets(credentials, post.text)
+        if facets:
+            record["facets"] = facets
+        data: dict[str, Any] = {"rkey": rkey, "record": record}
+        if gate is not None:
+            data["threadgate"] = gate
+        link = None if post.media else first_link(facets)
+        if link is not None:
+            self._add_card(data, link)
+        return PreparedPayload(data=data)
+
+    def _facets(self, credentials: Credentials, text: str) -> list[dict[str, Any]]:
+        """Links, tags and mentions, each mention resolved to its DID (or left plain text)."""
         # A client only when a mention needs resolving: most posts have none, and building
         # one costs more CPU than the rest of the record.
         clients: list[Client] = []
@@ -204,21 +193,12 @@ class BlueskyAdapter:
             return self._resolve(clients[0], handle)
 
         try:
-            facets = build_facets(post.text, resolve)
+            return build_facets(text, resolve)
         except SDK_ERRORS as exc:
             raise classify_bluesky_error(exc) from exc
         finally:
             for client in clients:
                 client.request.close()
-        if facets:
-            record["facets"] = facets
-        data: dict[str, Any] = {"rkey": rkey, "record": record}
-        if gate is not None:
-            data["threadgate"] = gate
-        link = None if post.media else first_link(facets)
-        if link is not None:
-            self._add_card(data, link)
-        return PreparedPayload(data=data)
 
     def _add_card(self, data: dict[str, Any], link: str) -> None:
         """The link card, or why there is none: the post goes out either way."""

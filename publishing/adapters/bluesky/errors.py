@@ -70,23 +70,7 @@ def _classify_xrpc(exc: RequestErrorBase) -> PublishError:
             reason=Reason.UNAVAILABLE,
         )
     if isinstance(exc, BadRequestError):
-        # 400 is a verdict on the request: InvalidSwap (another record holds the key),
-        # InvalidRecord, "grapheme too big" (text over 300 graphemes), InvalidRequest.
-        reason, params = Reason.REJECTED, {}
-        if error == "InvalidSwap":
-            summary = "A different post already exists under this record key"
-            reason = Reason.UNKNOWN  # our own bookkeeping, nothing the people told can change
-        elif "grapheme" in message:
-            summary = "The text is longer than Bluesky allows"
-            reason, params = Reason.TOO_LONG, {"limit": MAX_GRAPHEMES}
-        elif "blob" in message.lower() or "image" in message.lower():
-            summary = "Bluesky refused an image"
-            reason = Reason.MEDIA_REFUSED
-        else:
-            summary = "Bluesky refused the post"
-        return PublishError(
-            f"{summary} ({described}).", permanent=True, reason=reason, params=params
-        )
+        return _bad_request(error, message, described)
     if isinstance(exc, UnauthorizedError):
         # 401 AuthenticationRequired (wrong handle or app password), AccountTakedown, 403.
         return PublishError(
@@ -97,6 +81,29 @@ def _classify_xrpc(exc: RequestErrorBase) -> PublishError:
             needs_reconnection=True,
             reason=Reason.NEEDS_RECONNECTION,
         )
+    return _by_status(status, described)
+
+
+def _bad_request(error: str, message: str, described: str) -> PublishError:
+    """A 400 is a verdict on the request: InvalidSwap (another record holds the key),
+    InvalidRecord, "grapheme too big" (text over 300 graphemes), InvalidRequest."""
+    reason, params = Reason.REJECTED, {}
+    if error == "InvalidSwap":
+        summary = "A different post already exists under this record key"
+        reason = Reason.UNKNOWN  # our own bookkeeping, nothing the people told can change
+    elif "grapheme" in message:
+        summary = "The text is longer than Bluesky allows"
+        reason, params = Reason.TOO_LONG, {"limit": MAX_GRAPHEMES}
+    elif "blob" in message.lower() or "image" in message.lower():
+        summary = "Bluesky refused an image"
+        reason = Reason.MEDIA_REFUSED
+    else:
+        summary = "Bluesky refused the post"
+    return PublishError(f"{summary} ({described}).", permanent=True, reason=reason, params=params)
+
+
+def _by_status(status: int, described: str) -> PublishError:
+    """An answer without a more specific error class: its status decides."""
     if (status >= 500 and status != 501) or status in {408, 409}:
         # 5xx (502 arrives as NetworkError), 408, 409 (concurrent write to the repo).
         return PublishError(

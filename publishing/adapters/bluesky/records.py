@@ -1,7 +1,7 @@
-"""Records and blobs on the PDS: record keys (TIDs), ``createdAt``, blob uploads, and the
-record calls the adapter makes: ``putRecord`` (with ``swapRecord: null``), ``applyWrites``
-(several records in one commit) and ``getRecord``. Plain functions over an SDK client; the
-adapter decides when to call them."""
+"""Records and blobs on the PDS: record keys (TIDs), ``createdAt``, the post record, blob
+uploads, and the record calls the adapter makes: ``putRecord`` (with ``swapRecord: null``),
+``applyWrites`` (several records in one commit) and ``getRecord``. Plain functions over an
+SDK client; the adapter decides when to call them."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from typing import Any
 from atproto_client import Client, models  # type: ignore[import-untyped]
 from atproto_client.exceptions import BadRequestError, ModelError  # type: ignore[import-untyped]
 
-from ..base import MediaItem, PublishError
+from ..base import MediaItem, OutgoingPost, PublishError
 from .errors import SDK_ERRORS, classify_bluesky_error, may_have_written, xrpc_parts
-from .images import blob_cid
+from .images import blob_cid, fit_images, images_embed
+from .options import POST_COLLECTION, UnknownOption, self_labels, threadgate_spec
 
 # --- Record keys -------------------------------------------------------------------------
 # https://atproto.com/specs/tid: 64 bits, top bit 0, 53 bits of microseconds since the Unix
@@ -51,6 +52,39 @@ def iso_millis(micros: int) -> str:
     """``createdAt`` as Bluesky writes it: UTC, milliseconds, "Z"."""
     moment = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+# --- The post record ---------------------------------------------------------------------
+
+
+def post_record(
+    post: OutgoingPost, created_at: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The post record without its facets, and the thread gate to write beside it."""
+    record: dict[str, Any] = {
+        "$type": POST_COLLECTION,
+        "text": post.text,
+        "createdAt": created_at,
+    }
+    if post.language:
+        # Always explicit: the SDK's send_post would default to ["en"].
+        record["langs"] = [post.language]
+    try:
+        labels = self_labels(post.self_label)
+        gate = threadgate_spec(post.reply_gate, created_at)
+    except UnknownOption as exc:
+        raise PublishError(str(exc), permanent=True) from exc
+    if labels is not None:
+        record["labels"] = labels
+    if post.reply is not None:
+        record["reply"] = {
+            "root": {"uri": post.reply.root_id, "cid": post.reply.root_cid},
+            "parent": {"uri": post.reply.parent_id, "cid": post.reply.parent_cid},
+        }
+        gate = None  # a reply gate belongs to the thread's first post only
+    if post.media:
+        record["embed"] = images_embed(fit_images(post.media))
+    return record, gate
 
 
 # --- Images ------------------------------------------------------------------------------

@@ -78,6 +78,14 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
             permanent=False,
             reason=Reason.RATE_LIMITED if status == 429 else Reason.UNAVAILABLE,
         )
+    token_refused = _token_refused(status, words)
+    if token_refused is not None:
+        return token_refused
+    return _refusal(status, words)
+
+
+def _token_refused(status: int, words: str) -> PublishError | None:
+    """A refused access token (someone must reconnect the account), or None."""
     if status == 403 and "scope" in words.lower():
         # The token lacks a permission ("This action is outside the authorized scopes").
         return PublishError(
@@ -97,6 +105,11 @@ def _classify_api_error(exc: MastodonAPIError) -> PublishError:
             needs_reconnection=True,
             reason=Reason.NEEDS_RECONNECTION,
         )
+    return None
+
+
+def _refusal(status: int, words: str) -> PublishError:
+    """A verdict on the request itself: the same request gets the same answer."""
     # 403 (suspended account, missing scope), 404 MastodonNotFoundError (wrong server URL),
     # 410, 413, 422 (validation: text too long, unknown language...): same request, same
     # answer.
