@@ -62,7 +62,7 @@ class TransactionAwareTask(Task[Any, Any]):
                 return super().apply_async(*args, **sent)
         except Exception:
             logger.warning(
-                "task %s not queued (%s will do its work)",
+                "task %s not queued; recovered by %s",
                 self.name,
                 self.recovered_by,
                 exc_info=True,
