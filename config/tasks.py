@@ -8,10 +8,10 @@ never see (it rolled back), and a call site cannot forget to wait for the commit
 transaction it sends at once, as Celery does. The app makes it the base of every task
 (``config/celery.py``, ``task_cls``), ``@shared_task`` included.
 
-A task whose lost message something else recovers says so (``recovered_by``): its sends are
-best effort. One short attempt to reach the broker, no kombu retry loop, and a failure is
-logged, never raised: a broker that is down or hangs neither fails nor holds the request
-(or the worker) that queues it, and the change it committed stands.
+A task whose lost message something else recovers is a ``BestEffortTask``: one short attempt
+to reach the broker, no kombu retry loop, and a failure is logged, never raised. A broker that
+is down or hangs then neither fails nor holds the request (or the worker) that queues it, and
+the change it committed stands.
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ BEST_EFFORT_TIMEOUT_SECONDS = 1.0
 
 
 class TransactionAwareTask(Task[Any, Any]):
-    # What does the work when this task's message never reaches the broker (a sweep, the
-    # next save), as the warning says it: set (``@shared_task(recovered_by=...)``), a send is
-    # best effort, logged and never raised. Empty, the default (the publishing tasks): Celery's
-    # send, with its retries, and its error raised to the caller.
+    # Set by BestEffortTask: a send is tried once, briefly, and its failure logged.
+    best_effort: ClassVar[bool] = False
+    # What does the work when the message never reaches the broker, named in the warning.
     recovered_by: ClassVar[str] = ""
 
     def apply_async(self, *args: Any, **options: Any) -> Any:
@@ -48,7 +47,7 @@ class TransactionAwareTask(Task[Any, Any]):
 
     def send_now(self, *args: Any, **options: Any) -> Any:
         """Hand the message to the broker now (``apply_async`` decides when)."""
-        if not self.recovered_by:
+        if not self.best_effort:
             return super().apply_async(*args, **options)
         transport_options = {
             **self.app.conf.broker_transport_options,
@@ -68,3 +67,12 @@ class TransactionAwareTask(Task[Any, Any]):
                 exc_info=True,
             )
             return None
+
+
+class BestEffortTask(TransactionAwareTask):
+    """For a task whose lost message a sweep (or the next occasion) recovers, as each says
+    with ``@shared_task(base=BestEffortTask, recovered_by=...)``. The publishing tasks are not:
+    their send retries as Celery's does and its error reaches the caller."""
+
+    best_effort = True
+    recovered_by = "a sweep"

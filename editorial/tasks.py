@@ -7,6 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
+from config.tasks import BestEffortTask
 from editorial import audit_heads, email_delivery
 from editorial.services import consultations
 
@@ -21,8 +22,9 @@ def escalate_consultations() -> None:
 # `make run`): a slow mail server must neither delay a post nor the tick that starts it.
 # Retries wait at most 15 minutes (email_delivery.MAX_RETRY_DELAY), well under the broker's
 # visibility timeout; a retry message that is lost anyway is picked up by the sweep. Queued in
-# requests: best effort (config/tasks.py), a broker that is down leaves the rows to the sweep.
+# requests: best effort, a broker that is down leaves the rows to the sweep.
 @shared_task(
+    base=BestEffortTask,
     bind=True,
     acks_late=True,
     ignore_result=True,
