@@ -8,7 +8,9 @@ from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("porte_voix")
+# Every task, @shared_task included, enqueues on commit (config/tasks.py): no call site has
+# to remember it.
+app = Celery("porte_voix", task_cls="config.tasks:TransactionAwareTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

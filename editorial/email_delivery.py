@@ -33,44 +33,21 @@ Pref = NotificationPreference
 
 # Longest wait between two attempts, whatever EMAIL_RETRY_BASE_SECONDS and the attempt count.
 MAX_RETRY_DELAY = timedelta(minutes=15)
-# A broker that does not answer (host down, not refusing) costs the request at most this.
-ENQUEUE_TIMEOUT_SECONDS = 1.0
 # Rows the sweep takes per run: a slow mail server never makes one run endless.
 SWEEP_BATCH = 100
 
 
 def enqueue(notification_ids: list[int]) -> None:
-    """Queue the e-mails of these notifications (called after commit, in the request).
+    """Queue the e-mails of these notifications, once the caller's transaction commits.
 
-    One attempt to reach the broker, no retry loop: a broker that is down costs the request a
-    refused connection, never a wait, and never an error. The rows stay pending and the sweep
-    sends them within ``EMAIL_SWEEP_AFTER_SECONDS`` + ``EMAIL_SWEEP_SECONDS``.
+    The task's send is best effort (``recovered_by``, config/tasks.py): one attempt to reach
+    the broker, no retry loop, 1 s socket timeouts, so a broker that is down or hangs costs
+    the request a refused connection or a short timeout, never an error. The rows stay pending
+    and the sweep sends them within ``EMAIL_SWEEP_AFTER_SECONDS`` + ``EMAIL_SWEEP_SECONDS``.
     """
-    from celery import current_app
-
     from editorial import tasks
 
-    options = {
-        **current_app.conf.broker_transport_options,
-        "max_retries": 0,
-        # Redis's: unbounded by default (the system's TCP connect timeout, minutes).
-        "socket_connect_timeout": ENQUEUE_TIMEOUT_SECONDS,
-        "socket_timeout": ENQUEUE_TIMEOUT_SECONDS,
-    }
-    try:
-        with current_app.connection_for_write(transport_options=options) as connection:
-            tasks.send_notification_emails.apply_async(
-                (notification_ids,),
-                producer=connection.Producer(auto_declare=False),
-                retry=False,
-                queue="email",
-            )
-    except Exception:
-        logger.warning(
-            "notification e-mails not queued (%d; the sweep will send them)",
-            len(notification_ids),
-            exc_info=True,
-        )
+    tasks.send_notification_emails.apply_async((notification_ids,), queue="email")
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
+from config.tasks import BestEffortTask
 from editorial import audit_heads, email_delivery
 from editorial.services import consultations
 
@@ -20,8 +21,17 @@ def escalate_consultations() -> None:
 # On their own queue ("email"), consumed by a worker of their own (deploy/systemd,
 # `make run`): a slow mail server must neither delay a post nor the tick that starts it.
 # Retries wait at most 15 minutes (email_delivery.MAX_RETRY_DELAY), well under the broker's
-# visibility timeout; a retry message that is lost anyway is picked up by the sweep.
-@shared_task(bind=True, acks_late=True, ignore_result=True, queue="email", max_retries=None)
+# visibility timeout; a retry message that is lost anyway is picked up by the sweep. Queued in
+# requests: best effort, a broker that is down leaves the rows to the sweep.
+@shared_task(
+    base=BestEffortTask,
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    queue="email",
+    max_retries=None,
+    recovered_by="the e-mail sweep (the rows stay pending)",
+)
 def send_notification_emails(self: Any, notification_ids: list[int]) -> None:
     # Idempotent: rows are claimed before sending, so a redelivery sends nothing twice.
     retry_at = email_delivery.notification_emails_send(notification_ids=notification_ids)

@@ -119,10 +119,27 @@ def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
 def email_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """Notification e-mails queued after commit are sent at once, in this process, as a worker
     would (``editorial.tasks.send_notification_emails``): for tests that read ``mail.outbox``
-    after running the on_commit callbacks. Without it, the task goes to the broker."""
+    after running the on_commit callbacks. Without it, the task goes to the broker. Replaces
+    the send, not ``apply_async``: the wait for the commit stays the real one."""
     from editorial import tasks
 
-    def apply_async(args: tuple[list[int]], **options: Any) -> None:
+    def send_now(args: tuple[list[int]], *rest: Any, **options: Any) -> None:
         tasks.send_notification_emails.apply(args=args)
 
-    monkeypatch.setattr(tasks.send_notification_emails, "apply_async", apply_async)
+    monkeypatch.setattr(tasks.send_notification_emails, "send_now", send_now)
+
+
+@pytest.fixture
+def broker_down(settings: Any) -> Iterator[None]:
+    """The Celery broker is a Redis nobody runs: every connection is refused."""
+    from celery import current_app
+
+    from peers import free_port
+
+    conf = current_app.conf
+    previous = conf.broker_url
+    conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        yield
+    finally:
+        conf.update(broker_url=previous)

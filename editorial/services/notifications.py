@@ -1,16 +1,15 @@
 """Who hears of a post's progress. Called by ``editorial.services`` inside their transaction,
 so a notification exists exactly when the change it reports was committed.
 
-E-mails are queued once the transaction commits (``deliver``) and sent by a worker (see
-``editorial.email_delivery``): a change rolled back sends nothing, the request never waits for
-the mail server, and a mail server that fails cannot undo a committed change.
+E-mails are queued once the transaction commits (``email_delivery.enqueue``, whose task sends
+on commit) and sent by a worker: a change rolled back sends nothing, the request never waits
+for the mail server, and a mail server that fails cannot undo a committed change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -50,13 +49,7 @@ def notify_many(notes: Iterable[Note]) -> None:
     if not rows:
         return
     created = Notification.objects.bulk_create(rows)
-    # robust: an unexpected error while queueing is logged, and later callbacks still run.
-    transaction.on_commit(partial(deliver, [n.pk for n in created]), robust=True)
-
-
-def deliver(notification_ids: list[int]) -> None:
-    """Queue the notifications' e-mails for a worker; never waits for the mail server."""
-    email_delivery.enqueue(notification_ids)
+    email_delivery.enqueue([n.pk for n in created])
 
 
 def open_step_approvers(post: Post) -> set[int]:

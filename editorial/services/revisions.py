@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import logging
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, OrgUnit, SocialAccount, User
@@ -28,8 +26,6 @@ from editorial.snapshots import links_of
 from editorial.workflow import (
     EditorialError,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -160,21 +156,14 @@ def _thread_parts(parts: Sequence[str]) -> list[str]:
 def check_links_later(text: str) -> None:
     """Once the draft is saved, a worker fetches its links (``links.reachable``).
 
-    A broker that is down must not lose the draft: the check is skipped, and logged.
+    The task sends on commit, best effort (``recovered_by``): a broker that is down must not
+    lose the draft; the check is skipped, and logged.
     """
+    from charter import tasks
+
     urls = links_of(text)
-    if not urls:
-        return
-
-    def enqueue() -> None:
-        from charter import tasks
-
-        try:
-            tasks.check_links.delay(urls)
-        except Exception:
-            logger.warning("Link check not queued for %s links", len(urls), exc_info=True)
-
-    transaction.on_commit(enqueue)
+    if urls:
+        tasks.check_links.delay(urls)
 
 
 def revision_hash(post: Post, revision: Revision) -> str:

@@ -50,13 +50,13 @@ class Queued:
 
 @pytest.fixture
 def queued(monkeypatch: pytest.MonkeyPatch) -> Queued:
-    """What the request hands to the broker (the task is not run)."""
+    """What the request hands to the broker, once committed (the task is not run)."""
     record = Queued()
 
-    def apply_async(args: tuple[list[int]], **options: Any) -> None:
+    def send_now(args: tuple[list[int]], *rest: Any, **options: Any) -> None:
         record.calls.append((list(args[0]), options["queue"]))
 
-    monkeypatch.setattr(tasks.send_notification_emails, "apply_async", apply_async)
+    monkeypatch.setattr(tasks.send_notification_emails, "send_now", send_now)
     return record
 
 
@@ -94,6 +94,35 @@ def test_request_path_does_not_contact_the_mail_server_the_task_does(
     assert "Guichet lundi." in message.data
     note.refresh_from_db()
     assert note.email_status == S.SENT and note.email_attempts == 1 and note.emailed_at
+
+
+def test_request_queues_the_e_mails_only_once_committed(
+    org: Org, queued: Queued, django_capture_on_commit_callbacks: Any
+) -> None:
+    post = _draft(org)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.post_submit(post=post, by=org.officer)
+    assert queued.calls == []  # the worker could not see the rows yet
+    for callback in callbacks:
+        callback()
+    note = Notification.objects.get(recipient=org.manager, kind=K.SUBMITTED)
+    assert queued.calls == [([note.pk], "email")]
+
+
+def test_change_rolled_back_queues_no_e_mail(
+    org: Org, queued: Queued, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    post = _draft(org)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.post_submit(post=post, by=org.officer)
+        raise RuntimeError("a later step failed")
+    assert queued.calls == [] and not Notification.objects.exists()
 
 
 def test_approve_and_schedule_requests_do_not_contact_the_mail_server(
@@ -259,18 +288,6 @@ def test_sweep_takes_back_an_e_mail_claimed_by_a_dead_worker(
     assert len(smtp.messages) == 1
 
 
-@pytest.fixture
-def broker_down(settings: Any) -> Iterator[None]:
-    """The Celery broker is a Redis nobody runs: every connection is refused."""
-    conf = current_app.conf
-    previous = conf.broker_url
-    conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0")
-    try:
-        yield
-    finally:
-        conf.update(broker_url=previous)
-
-
 def test_broker_down_the_request_commits_and_the_e_mail_stays_pending(
     org: Org,
     smtp: SmtpServer,
@@ -286,7 +303,7 @@ def test_broker_down_the_request_commits_and_the_e_mail_stays_pending(
     assert post.state == "in_review"
     note = Notification.objects.get(recipient=org.manager, kind=K.SUBMITTED)
     assert note.email_status == S.PENDING
-    assert "not queued" in caplog.text and smtp.connections == 0
+    assert "send_notification_emails not queued" in caplog.text and smtp.connections == 0
 
 
 def test_sweep_work_is_bounded_by_its_budget_the_rest_waits(org: Org, smtp: SmtpServer) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from charter import linkcheck, tasks
 from charter import services as charter_services
@@ -19,23 +20,38 @@ def test_saving_a_draft_queues_its_links_after_commit(
     org: Org, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     queued: list[list[str]] = []
-    monkeypatch.setattr(tasks.check_links, "delay", queued.append)
-    with django_capture_on_commit_callbacks(execute=True):
+    monkeypatch.setattr(tasks.check_links, "send_now", lambda args, *rest: queued.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.post_create(by=org.officer, accounts=[org.mastodon], text=TEXT)
+    assert queued == []  # not before the commit
+    for callback in callbacks:
+        callback()
     assert queued == [["https://exemple.gouv.fr/inscriptions"]]
 
 
-def test_a_broker_that_is_down_never_loses_the_draft(
+def test_a_draft_rolled_back_queues_no_link_check(
     org: Org, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
-    def down(urls: list[str]) -> None:
-        raise ConnectionError("redis is down")
+    queued: list[list[str]] = []
+    monkeypatch.setattr(tasks.check_links, "send_now", lambda args, *rest: queued.append(args[0]))
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.post_create(by=org.officer, accounts=[org.mastodon], text=TEXT)
+        raise RuntimeError("a later step failed")
+    assert queued == []
 
-    monkeypatch.setattr(tasks.check_links, "delay", down)
+
+def test_a_broker_that_is_down_never_loses_the_draft(
+    org: Org, broker_down: None, django_capture_on_commit_callbacks: Any, caplog: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         post = services.post_create(by=org.officer, accounts=[org.mastodon], text=TEXT)
     post.refresh_from_db()
     assert post.current_revision is not None and post.current_revision.text == TEXT
+    assert "charter.tasks.check_links not queued" in caplog.text
 
 
 def test_broken_link_found_by_the_worker_shows_at_submission(org: Org, monkeypatch: Any) -> None:

@@ -12,7 +12,6 @@ from accounts.models import Membership, User
 from accounts.services import membership_create
 from editorial import services
 from editorial.models import ApprovalStep, Notification, Post
-from editorial.services import notifications
 from tests.conftest import Org
 from tests.factories import add_step, make_policy, make_user
 
@@ -110,10 +109,17 @@ def test_notification_failed_carries_the_error(org: Org) -> None:
 def test_notification_delivery_waits_for_commit(
     org: Org, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
+    from editorial import tasks
+
     delivered: list[list[int]] = []
-    monkeypatch.setattr(notifications, "deliver", delivered.append)
-    with django_capture_on_commit_callbacks(execute=True):
+    monkeypatch.setattr(
+        tasks.send_notification_emails, "send_now", lambda args, **_: delivered.append(args[0])
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         _submitted(org)
+    assert delivered == []
+    for callback in callbacks:
+        callback()
     assert delivered == [[Notification.objects.get(recipient=org.manager).pk]]
 
 
