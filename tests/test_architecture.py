@@ -127,8 +127,6 @@ ALLOWLIST: dict[str, int] = {
     "editorial/services/consultations.py:consultation_answer": 45,
     "editorial/services/consultations.py:consultation_request": 55,
     "editorial/services/posthoc.py:posthoc_review_complete": 53,
-    "editorial/services/posts.py:post_create": 58,
-    "editorial/services/posts.py:post_update": 68,
     "editorial/services/publisher.py:_hold": 53,
     "editorial/services/publisher.py:post_record_outcomes": 53,
     "editorial/services/publisher.py:posts_start_publishing": 49,

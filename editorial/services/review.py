@@ -97,6 +97,10 @@ def raise_tier_for_charter(post: Post, revision: Revision, report: CheckReport) 
 
 
 def back_to_review(post: Post, revision: Revision, *, by: User, previous_hash: str) -> None:
+    """An edit after submission (in review, approved, scheduled) sends the post back to review:
+    approvals stay in the history but were given to another content hash, so they no longer
+    count, and a scheduled post leaves the schedule. The charter runs again; if it blocks the
+    new revision, the post goes back to draft with the findings on the revision."""
     report = check_charter(post, revision)
     revision.save(update_fields=["check_report"])
     if report.ok:
