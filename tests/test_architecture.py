@@ -130,8 +130,6 @@ ALLOWLIST: dict[str, int] = {
     "editorial/services/publisher.py:_hold": 53,
     "editorial/services/publisher.py:post_record_outcomes": 53,
     "editorial/services/publisher.py:posts_start_publishing": 49,
-    "editorial/services/review.py:post_approve": 45,
-    "editorial/services/revisions.py:new_revision": 61,
     "editorial/services/urgent.py:post_publish_urgently": 58,
     "editorial/services/waivers.py:waiver_grant": 51,
     "editorial/snapshots.py:build_snapshot": 60,
