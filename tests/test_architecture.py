@@ -124,7 +124,6 @@ ALLOWLIST: dict[str, int] = {
     "deploy/run_demo.py:main": 87,
     "editorial/audit.py:verify_chain": 61,
     "editorial/email_delivery.py:notification_emails_send": 52,
-    "editorial/services/waivers.py:waiver_grant": 51,
     "editorial/snapshots.py:build_snapshot": 60,
     "editorial/views/post_page.py:post_page": 46,
     "editorial/views/posts.py:edit": 60,
