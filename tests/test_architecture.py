@@ -126,7 +126,6 @@ ALLOWLIST: dict[str, int] = {
     "editorial/email_delivery.py:notification_emails_send": 52,
     "editorial/snapshots.py:build_snapshot": 60,
     "editorial/views/post_page.py:post_page": 46,
-    "editorial/views/urgent.py:publish_urgently": 63,
     "editorial/workflow.py:audit_many": 50,
     "peers/proxy.py": 489,
     "peers/services.py": 462,
