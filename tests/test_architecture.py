@@ -124,7 +124,6 @@ ALLOWLIST: dict[str, int] = {
     "deploy/run_demo.py:main": 87,
     "editorial/audit.py:verify_chain": 61,
     "editorial/email_delivery.py:notification_emails_send": 52,
-    "editorial/workflow.py:audit_many": 50,
     "peers/proxy.py": 489,
     "peers/services.py": 462,
     "peers/services.py:PostgresServer._start": 77,
