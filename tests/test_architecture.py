@@ -122,7 +122,6 @@ ALLOWLIST: dict[str, int] = {
     "charter/rules/length.py:check_mastodon": 44,
     "config/settings.py": 551,
     "deploy/run_demo.py:main": 87,
-    "editorial/audit.py:verify_chain": 61,
     "editorial/email_delivery.py:notification_emails_send": 52,
     "peers/proxy.py": 489,
     "peers/services.py": 462,
