@@ -226,34 +226,46 @@ def verify_chain(
         expected_seq, prev_hash = event.seq + 1, event.hash
         signed_seen = last_signed = signed_seen or bool(event.mac)
         last = event
-    if head_seq >= expected_seq:
+    if (cut := _cut_tail(head_seq, exported, end=expected_seq - 1)) is not None:
+        return cut
+    if key is not None and last is not None and not last_signed:
+        return _stripped(last)
+    return None
+
+
+def _cut_tail(head_seq: int, exported: Mapping[int, str], *, end: int) -> BrokenLink | None:
+    """Events deleted from the end: the chain ends before a head recorded or exported."""
+    if head_seq > end:
         return BrokenLink(
             head_seq,
             None,
             "",
             Problem.HEAD,
             f"the chain head records seq {head_seq} but the chain ends at seq "
-            f"{expected_seq - 1}: events were deleted from the end",
+            f"{end}: events were deleted from the end",
         )
-    if exported and max(exported) >= expected_seq:
+    if exported and max(exported) > end:
         return BrokenLink(
             max(exported),
             None,
             "",
             Problem.EXPORTED,
             f"a head was exported at seq {max(exported)} but the chain ends at seq "
-            f"{expected_seq - 1}: events were deleted from the end",
-        )
-    if key is not None and last is not None and not last_signed:
-        return BrokenLink(
-            last.seq,
-            last.pk,
-            last.verb,
-            Problem.UNSIGNED,
-            "no event of the chain is signed: the signatures were stripped (or the signed "
-            "events removed) and the chain rewritten",
+            f"{end}: events were deleted from the end",
         )
     return None
+
+
+def _stripped(last: ChainedEvent) -> BrokenLink:
+    """A keyed walk found no signed event: the signatures were stripped."""
+    return BrokenLink(
+        last.seq,
+        last.pk,
+        last.verb,
+        Problem.UNSIGNED,
+        "no event of the chain is signed: the signatures were stripped (or the signed "
+        "events removed) and the chain rewritten",
+    )
 
 
 def _fault(event: ChainedEvent, expected_seq: int, prev_hash: str) -> tuple[Problem, str] | None:

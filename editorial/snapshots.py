@@ -50,27 +50,11 @@ def build_snapshot(
     election_windows: tuple[ElectionWindowSnapshot, ...] | None = None,
     with_link_statuses: bool = True,
 ) -> PostSnapshot:
-    """``variants`` are the per-network versions of the text (a blank one: the text), so
-    each rendition is measured on what its network will receive.
-
-    ``election_windows`` None reads the unit's; ``with_link_statuses`` False leaves the link
-    check's results out (the re-check at publication runs no link rule, and runs per post)."""
-    variants = variants or {}
-    renditions = tuple(
-        RenditionSnapshot(
-            account_id=account.pk,
-            network=account.network,
-            handle=account.handle,
-            body=(variants.get(account.network) or "").strip() or text,
-            byline=byline_for(account, unit=unit, author=author),
-            max_characters=account.max_characters,
-            characters_reserved_per_url=account.characters_reserved_per_url,
-            counting=account.length_counting,
-            account_active=account.is_active,
-            spoiler_text=spoiler_text if account.network == "mastodon" else "",
-            thread=tuple(thread),
-        )
-        for account in accounts
+    """``variants``: see ``_renditions``. ``election_windows`` None reads the unit's;
+    ``with_link_statuses`` False leaves the link check's results out (the re-check at
+    publication runs no link rule, and runs per post)."""
+    renditions = _renditions(
+        accounts, unit, author, text=text, spoiler=spoiler_text, variants=variants, thread=thread
     )
     # Content rules read the whole thread: personal data in part 3 is still personal data.
     whole = join_parts([text, *thread])
@@ -86,13 +70,49 @@ def build_snapshot(
         source=source,
         author_unit_code=unit.code.upper(),
         author_initials=author.get_initials(),
-        election_windows=(
-            election_windows
-            if election_windows is not None
-            else election_windows_for_unit(unit, today=timezone.localdate(now))
-        ),
+        election_windows=_windows(unit, election_windows, now),
         link_statuses=link_statuses(links_of(whole)) if with_link_statuses else (),
     )
+
+
+def _renditions(
+    accounts: list[SocialAccount],
+    unit: OrgUnit,
+    author: User,
+    *,
+    text: str,
+    spoiler: str,
+    variants: Mapping[str, str] | None,
+    thread: Sequence[str],
+) -> tuple[RenditionSnapshot, ...]:
+    """One rendition per account. ``variants`` are the per-network versions of the text (a
+    blank one: the text), so each rendition is measured on what its network will receive."""
+    variants = variants or {}
+    return tuple(
+        RenditionSnapshot(
+            account_id=account.pk,
+            network=account.network,
+            handle=account.handle,
+            body=(variants.get(account.network) or "").strip() or text,
+            byline=byline_for(account, unit=unit, author=author),
+            max_characters=account.max_characters,
+            characters_reserved_per_url=account.characters_reserved_per_url,
+            counting=account.length_counting,
+            account_active=account.is_active,
+            spoiler_text=spoiler if account.network == "mastodon" else "",
+            thread=tuple(thread),
+        )
+        for account in accounts
+    )
+
+
+def _windows(
+    unit: OrgUnit, given: tuple[ElectionWindowSnapshot, ...] | None, now: datetime
+) -> tuple[ElectionWindowSnapshot, ...]:
+    """The election windows the snapshot is checked against: the given ones, or the unit's."""
+    if given is not None:
+        return given
+    return election_windows_for_unit(unit, today=timezone.localdate(now))
 
 
 def links_of(text: str) -> list[str]:

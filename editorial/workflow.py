@@ -106,35 +106,13 @@ def audit_many(entries: list[AuditEntry]) -> list[AuditEvent]:
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
-        heads = AuditChainHead.objects.select_for_update()
-        head = heads.filter(pk=AuditChainHead.ROW).first()
-        if head is None:
-            # The migration creates the row; a flushed database has none: resume after the
-            # last event (get_or_create settles a race between two first appends).
-            last = AuditEvent.objects.order_by("-seq").first()
-            head, _created = heads.get_or_create(
-                pk=AuditChainHead.ROW,
-                defaults={"seq": last.seq, "hash": last.hash} if last else {},
-            )
+        head = _lock_chain_head()
         events: list[AuditEvent] = []
         seq, prev = head.seq, head.hash
         for entry in entries:
             seq += 1
-            event = AuditEvent(
-                seq=seq,
-                prev_hash=prev,
-                post=entry.post,
-                actor=entry.actor,
-                on_behalf_of=entry.on_behalf_of,
-                verb=entry.verb,
-                from_state=entry.from_state,
-                to_state=entry.to_state,
-                data=entry.data,
-                # Taken under the lock, so created_at follows seq; hashed as stored.
-                created_at=timezone.now(),
-            )
-            event.hash = prev = digest_of(event)
-            event.mac = event_mac(settings.AUDIT_HMAC_KEY, seq=seq, hash=event.hash)
+            event = _chained(entry, seq=seq, prev=prev)
+            prev = event.hash
             events.append(event)
         if len(events) == 1:
             events[0].save(force_insert=True)
@@ -143,6 +121,41 @@ def audit_many(entries: list[AuditEntry]) -> list[AuditEvent]:
         head.seq, head.hash = seq, prev
         head.save(update_fields=["seq", "hash"])
     return events
+
+
+def _lock_chain_head() -> AuditChainHead:
+    """The chain head row, locked until the caller commits."""
+    heads = AuditChainHead.objects.select_for_update()
+    head = heads.filter(pk=AuditChainHead.ROW).first()
+    if head is None:
+        # The migration creates the row; a flushed database has none: resume after the
+        # last event (get_or_create settles a race between two first appends).
+        last = AuditEvent.objects.order_by("-seq").first()
+        head, _created = heads.get_or_create(
+            pk=AuditChainHead.ROW,
+            defaults={"seq": last.seq, "hash": last.hash} if last else {},
+        )
+    return head
+
+
+def _chained(entry: AuditEntry, *, seq: int, prev: str) -> AuditEvent:
+    """The event for ``entry`` at ``seq`` after ``prev``, hashed and sealed (not saved)."""
+    event = AuditEvent(
+        seq=seq,
+        prev_hash=prev,
+        post=entry.post,
+        actor=entry.actor,
+        on_behalf_of=entry.on_behalf_of,
+        verb=entry.verb,
+        from_state=entry.from_state,
+        to_state=entry.to_state,
+        data=entry.data,
+        # Taken under the lock, so created_at follows seq; hashed as stored.
+        created_at=timezone.now(),
+    )
+    event.hash = digest_of(event)
+    event.mac = event_mac(settings.AUDIT_HMAC_KEY, seq=seq, hash=event.hash)
+    return event
 
 
 def audit_record(*, verb: str, actor: User | None, **data: Any) -> AuditEvent:

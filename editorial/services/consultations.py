@@ -67,34 +67,42 @@ def consultation_request(
     asked = []
     for unit in units:
         _check_unit(post, unit)
-        consultation = Consultation.objects.create(
-            post=post,
-            revision=post.current_revision,
-            unit=unit,
-            requested_by=by,
-            question=question,
-            blocking=blocking,
-            deadline=deadline,
-        )
-        audit(
-            post,
-            "consultation_requested",
-            actor=by,
-            consultation_id=consultation.pk,
-            unit=quote(unit),
-            blocking=blocking,
-            deadline=deadline.isoformat(),
-            revision=post.current_revision.number,
-            comment=question,
-        )
-        notifications.notify(
-            post=post,
-            kind=Kind.CONSULTATION_REQUESTED,
-            recipients=unit_members(unit) - {by.pk, post.author_id},
-            message=question,
-        )
-        asked.append(consultation)
+        asked.append(_ask(post, unit, question, blocking=blocking, deadline=deadline, by=by))
     return asked
+
+
+def _ask(
+    post: Post, unit: OrgUnit, question: str, *, blocking: bool, deadline: datetime, by: User
+) -> Consultation:
+    """One unit asked: its consultation, the audit event, its members told."""
+    assert post.current_revision is not None
+    consultation = Consultation.objects.create(
+        post=post,
+        revision=post.current_revision,
+        unit=unit,
+        requested_by=by,
+        question=question,
+        blocking=blocking,
+        deadline=deadline,
+    )
+    audit(
+        post,
+        "consultation_requested",
+        actor=by,
+        consultation_id=consultation.pk,
+        unit=quote(unit),
+        blocking=blocking,
+        deadline=deadline.isoformat(),
+        revision=post.current_revision.number,
+        comment=question,
+    )
+    notifications.notify(
+        post=post,
+        kind=Kind.CONSULTATION_REQUESTED,
+        recipients=unit_members(unit) - {by.pk, post.author_id},
+        message=question,
+    )
+    return consultation
 
 
 def _check_unit(post: Post, unit: OrgUnit) -> None:
@@ -146,14 +154,7 @@ def consultation_answer(
     comment = comment.strip()
     if answer == Consultation.Answer.OBJECT and not comment:
         raise EditorialError(_("Say which facts you object to: a comment is required."))
-    consultation.answer = answer
-    consultation.comment = comment
-    consultation.answered_by = by
-    consultation.answered_at = timezone.now()
-    consultation.answered_revision = current
-    # A new round of silence (after the next edit) escalates again from the start.
-    consultation.escalation_level = 0
-    consultation.save()
+    _save_answer(consultation, answer, comment, by=by, revision=current)
     late: dict[str, Any] = {"after_urgent_publication": True} if consultation.is_overridden else {}
     audit(
         post,
@@ -170,6 +171,19 @@ def consultation_answer(
     if answer == Consultation.Answer.AGREE and consultation.blocking:
         _clear_if_ready(post, by=by)
     return consultation
+
+
+def _save_answer(
+    consultation: Consultation, answer: str, comment: str, *, by: User, revision: Revision
+) -> None:
+    consultation.answer = answer
+    consultation.comment = comment
+    consultation.answered_by = by
+    consultation.answered_at = timezone.now()
+    consultation.answered_revision = revision
+    # A new round of silence (after the next edit) escalates again from the start.
+    consultation.escalation_level = 0
+    consultation.save()
 
 
 def _revision_to_answer(consultation: Consultation, *, by: User, seen: int | None) -> Revision:

@@ -23,11 +23,7 @@ def posthoc_review_complete(
     *, review: PostHocReview, by: User, outcome: str, comment: str = ""
 ) -> PostHocReview:
     """Confirm the urgent publication, or object to it with a comment (once per review)."""
-    review = (
-        PostHocReview.objects.select_for_update(of=("self",))
-        .select_related("post", "post__author", "urgent_by", "completed_by")
-        .get(pk=review.pk)
-    )
+    review = _lock_review(review.pk)
     refusal = posthoc_refusal(review, by)
     if refusal:
         if not review.is_open:
@@ -54,8 +50,21 @@ def posthoc_review_complete(
         overdue=review.completed_at > review.due_at,
         comment=comment,
     )
-    # Whoever used the procedure and the author hear the verdict; the other skipped approvers
-    # hear that the review they were asked for is done, so they no longer need to act.
+    _tell_verdict(review, outcome=outcome, comment=comment, by=by)
+    return review
+
+
+def _lock_review(pk: int) -> PostHocReview:
+    return (
+        PostHocReview.objects.select_for_update(of=("self",))
+        .select_related("post", "post__author", "urgent_by", "completed_by")
+        .get(pk=pk)
+    )
+
+
+def _tell_verdict(review: PostHocReview, *, outcome: str, comment: str, by: User) -> None:
+    """Whoever used the procedure and the author hear the verdict; the other skipped approvers
+    hear that the review they were asked for is done, so they no longer need to act."""
     told = {
         review.urgent_by_id,
         review.post.author_id,
@@ -71,4 +80,3 @@ def posthoc_review_complete(
         recipients=told - {by.pk},
         message=comment,
     )
-    return review

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Literal
+from typing import Literal, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -76,33 +76,14 @@ def post_create(
     token: uuid.UUID | None = None,
 ) -> Post:
     """Create a draft. With ``token`` (the compose form's), a second call with the same token
-    by the same author creates nothing and raises ``AlreadyCreated`` with the first post, even
-    when both run at once (the unique constraint decides; the loser rolls back)."""
+    by the same author creates nothing and raises ``AlreadyCreated`` with the first post."""
     if token is not None:
         _refuse_second_creation(by, token)
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
     network = checked_options(network or NetworkOptions())
-    for account in accounts:
-        permissions.require(by, permissions.Perm.DRAFT, account)
-    post: Post = Post(
-        author=by,
-        unit=speaking_unit(by, accounts),
-        requested_publish_at=requested_publish_at,
-        tier=PostTier(tier),
-        creation_token=token,
-    )
-    try:
-        # A savepoint: on PostgreSQL the twin's insert waits here for the first to commit,
-        # then fails on the constraint; only this insert is undone before looking it up.
-        with transaction.atomic():
-            post.save()
-    except IntegrityError:
-        if token is None:
-            raise
-        _refuse_second_creation(by, token)
-        raise
-    post.accounts.set(accounts)
+    _require_draft_permission(by, accounts)
+    post = _insert_post(by, accounts, requested_publish_at, PostTier(tier), token)
     new_revision(
         post,
         text=text,
@@ -118,6 +99,41 @@ def post_create(
     audit(post, "created", actor=by, to_state=post.state, revision=1)
     check_links_later("\n".join([text, *thread]))
     return post
+
+
+def _insert_post(
+    by: User,
+    accounts: Sequence[SocialAccount],
+    requested_publish_at: datetime | None,
+    tier: PostTier,
+    token: uuid.UUID | None,
+) -> Post:
+    """The new post's row, with its accounts. Two calls with the same token may run at once:
+    the unique constraint decides, and the loser raises ``AlreadyCreated`` (insert rolled back)."""
+    post: Post = Post(
+        author=by,
+        unit=speaking_unit(by, accounts),
+        requested_publish_at=requested_publish_at,
+        tier=tier,
+        creation_token=token,
+    )
+    try:
+        # A savepoint: on PostgreSQL the twin's insert waits here for the first to commit,
+        # then fails on the constraint; only this insert is undone before looking it up.
+        with transaction.atomic():
+            post.save()
+    except IntegrityError:
+        if token is None:
+            raise
+        _refuse_second_creation(by, token)
+        raise
+    post.accounts.set(accounts)
+    return post
+
+
+def _require_draft_permission(by: User, accounts: Sequence[SocialAccount]) -> None:
+    for account in accounts:
+        permissions.require(by, permissions.Perm.DRAFT, account)
 
 
 def _refuse_second_creation(by: User, token: uuid.UUID) -> None:
@@ -144,47 +160,82 @@ def post_update(
     network: NetworkOptions | None = None,
     thread: Sequence[str] | None = None,
 ) -> Revision:
-    """Save an edit as a new revision; refuse a stale base instead of overwriting.
-
-    ``thread`` None keeps the following parts of the current revision.
-
-    The requested time, the embargo and the source carry over from the current revision
-    unless given (None removes the time or the embargo, "" the source). Waivers do not carry
-    over: they covered the old one. ``media`` None keeps the current images, with
-    ``alt_texts`` (by position) replacing their alt texts when given.
-    ``network`` None keeps the per-network versions and options of the current revision.
-
-    After submission (in review, approved, scheduled) the edit sends the post back to review:
-    approvals stay in the history but were given to another content hash, so they no longer
-    count, and a scheduled post leaves the schedule. The charter runs again; if it blocks the
-    new revision, the post goes back to draft with the findings on the revision.
-    """
+    """Save an edit as a new revision; refuse a stale base instead of overwriting. What is not
+    given carries over (``_carried_over``); after submission, back to review (back_to_review)."""
     post = lock_post(post.pk)
     previous = _editable_revision(post, by=by, base_revision=base_revision)
+    _edit_post(post, by=by, accounts=accounts, tier=tier, requested_publish_at=requested_publish_at)
+    carried = _carried_over(
+        previous,
+        media=media,
+        alt_texts=alt_texts,
+        embargo_until=embargo_until,
+        source=source,
+        network=network,
+        thread=thread,
+    )
+    revision = new_revision(post, text=text, language=language, by=by, **carried)
+    post.save()
+    audit(post, "edited", actor=by, revision=revision.number)
+    check_links_later("\n".join([text, *revision.thread]))
+    _ask_units_again(post, revision, by=by)
+    if post.state in REVIEWED_STATES:
+        back_to_review(post, revision, by=by, previous_hash=previous.content_hash)
+    return revision
+
+
+def _edit_post(
+    post: Post,
+    *,
+    by: User,
+    accounts: Sequence[SocialAccount] | None,
+    tier: str | None,
+    requested_publish_at: datetime | Unchanged | None,
+) -> None:
+    """The edit's changes to the post itself. Accounts and tier None keep the current ones;
+    the requested time UNCHANGED keeps it, None removes it."""
     if accounts is not None:
         _set_accounts(post, accounts, by=by)
     if tier is not None:
         _set_tier(post, PostTier(tier))
-    if media is None:
-        media = kept_media(previous, alt_texts)
-    network = checked_options(previous.network_options if network is None else network)
     if requested_publish_at is not UNCHANGED:
         post.requested_publish_at = requested_publish_at
-    revision = new_revision(
-        post,
-        text=text,
-        language=language,
-        media=media,
-        by=by,
+
+
+class _Carried(TypedDict):
+    media: Sequence[MediaInput]
+    embargo_until: datetime | None
+    source: str
+    network: NetworkOptions
+    thread: Sequence[str]
+
+
+def _carried_over(
+    previous: Revision,
+    *,
+    media: Sequence[MediaInput] | None,
+    alt_texts: Sequence[str] | None,
+    embargo_until: datetime | Unchanged | None,
+    source: str | None,
+    network: NetworkOptions | None,
+    thread: Sequence[str] | None,
+) -> _Carried:
+    """The new revision's content beside its text, carried over from the previous revision
+    unless given. The embargo (None removes it) and the source ("" removes it) carry over;
+    waivers do not: they covered the old revision. ``media`` None keeps the current images,
+    with ``alt_texts`` (by position) replacing their alt texts when given. ``network`` None
+    keeps the per-network versions and options; ``thread`` None the following parts."""
+    return _Carried(
+        media=kept_media(previous, alt_texts) if media is None else media,
         embargo_until=previous.embargo_until if embargo_until is UNCHANGED else embargo_until,
         source=previous.source if source is None else source,
-        network=network,
+        network=checked_options(previous.network_options if network is None else network),
         thread=previous.thread if thread is None else thread,
     )
-    post.save()
-    audit(post, "edited", actor=by, revision=revision.number)
-    check_links_later("\n".join([text, *revision.thread]))
-    # Answers covered the previous revision: the units that gave one must answer again.
+
+
+def _ask_units_again(post: Post, revision: Revision, *, by: User) -> None:
+    """Answers covered the previous revision: the units that gave one must answer again."""
     notifications.notify(
         post=post,
         kind=Notification.Kind.CONSULTATION_REQUESTED,
@@ -192,9 +243,6 @@ def post_update(
         message=_("Revision %(n)s replaces the one your unit answered: answer again.")
         % {"n": revision.number},
     )
-    if post.state in REVIEWED_STATES:
-        back_to_review(post, revision, by=by, previous_hash=previous.content_hash)
-    return revision
 
 
 def _editable_revision(post: Post, *, by: User, base_revision: int) -> Revision:
@@ -223,8 +271,7 @@ def _editable_revision(post: Post, *, by: User, base_revision: int) -> Revision:
 def _set_accounts(post: Post, accounts: Sequence[SocialAccount], *, by: User) -> None:
     if not accounts:
         raise EditorialError(_("Choose at least one account to publish on."))
-    for account in accounts:
-        permissions.require(by, permissions.Perm.DRAFT, account)
+    _require_draft_permission(by, accounts)
     post.accounts.set(accounts)
 
 

@@ -4,7 +4,7 @@ recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,11 +72,7 @@ def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
     Each post is re-checked first (``editorial.recheck``) as it would go out: at its time (or
     now, if later) with its accounts as they are now. One that a blocking rule would now
     refuse (an electoral silence declared since, a longer byline, a deactivated account) is
-    held instead, its people told, and nothing of it is handed to the publisher. The ones
-    that go carry their accounts' current bylines, the ones the re-check measured.
-
-    A post that is no longer scheduled in the database (SQLite has no row locks: another
-    tick moved it first) is left out, as django-fsm's concurrent save would refuse it.
+    held instead, its people told, and nothing of it is handed to the publisher.
     """
     started: list[Post] = []
     events: list[AuditEntry] = []
@@ -91,29 +87,48 @@ def posts_start_publishing(*, posts: Sequence[Post]) -> list[Post]:
         if not verdict.ok:
             _hold(post, verdict, actor=None, now=now, events=events, notes=notes)
             continue
-        source = post.state
-        refreshed = _refresh_bylines(post)
-        entry = transition_entry(
-            post,
-            post.start_publishing,
-            by=None,
-            verb="publishing",
-            action=None,
-            on_behalf_of=post.scheduled_by,
-            **({"bylines_refreshed": refreshed} if refreshed else {}),
-        )
-        if not Post.objects.filter(pk=post.pk, state=source).update(
-            state=post.state, updated_at=now, byline_record=post.byline_record
-        ):
-            continue
-        post.updated_at = now
-        # As after a save: the object's state is now the database's (for a later save).
-        post._update_initial_state()
-        started.append(post)
-        events.append(entry)
+        entry = _start(post, now=now)
+        if entry is not None:
+            started.append(post)
+            events.append(entry)
     audit_many(events)
     notifications.notify_many(notes)
     return started
+
+
+def _start(post: Post, *, now: datetime) -> AuditEntry | None:
+    """Move one due post to publishing. It carries its accounts' current bylines, the ones the
+    re-check measured; its audit event is for the caller to write with the others. None if
+    it is no longer scheduled in the database (another tick moved it first): left out."""
+    source = post.state
+    refreshed = _refresh_bylines(post)
+    entry = transition_entry(
+        post,
+        post.start_publishing,
+        by=None,
+        verb="publishing",
+        action=None,
+        on_behalf_of=post.scheduled_by,
+        **({"bylines_refreshed": refreshed} if refreshed else {}),
+    )
+    if not _save_if_still(post, source, "byline_record", now=now):
+        return None
+    return entry
+
+
+def _save_if_still(post: Post, source: str, *fields: str, now: datetime) -> bool:
+    """Save the post's state and ``fields`` only if its row is still in ``source`` (SQLite has
+    no row locks: another tick may have moved it first, as django-fsm's concurrent save
+    would refuse it). False if it moved."""
+    values = {name: getattr(post, name) for name in fields}
+    if not Post.objects.filter(pk=post.pk, state=source).update(
+        state=post.state, updated_at=now, **values
+    ):
+        return False
+    post.updated_at = now
+    # As after a save: the object's state is now the database's (for a later save).
+    post._update_initial_state()
+    return True
 
 
 def posts_hold(
@@ -170,27 +185,22 @@ def _hold(
     # is judged at its requested time, as any post not scheduled.
     post.scheduled_at = None
     # Conditional, as for the claim: on SQLite another tick may have moved it first.
-    if not Post.objects.filter(pk=post.pk, state=source).update(
-        state=post.state,
-        hold_reason=post.hold_reason,
-        hold_verdict=post.hold_verdict,
-        scheduled_at=None,
-        updated_at=now,
-    ):
+    if not _save_if_still(post, source, "hold_reason", "hold_verdict", "scheduled_at", now=now):
         return False
-    post.updated_at = now
-    post._update_initial_state()
     events.append(entry)
-    notes.append(
-        notifications.Note(
-            post=post,
-            kind=Notification.Kind.CHARTER_HOLD,
-            recipients=notifications.failure_recipients(post),
-            message=recheck.hold_message(verdict),
-            data=post.hold_verdict,
-        )
-    )
+    notes.append(_hold_note(post, verdict))
     return True
+
+
+def _hold_note(post: Post, verdict: recheck.Verdict) -> notifications.Note:
+    """The people who hear of a failure learn why the post was held."""
+    return notifications.Note(
+        post=post,
+        kind=Notification.Kind.CHARTER_HOLD,
+        recipients=notifications.failure_recipients(post),
+        message=recheck.hold_message(verdict),
+        data=post.hold_verdict,
+    )
 
 
 def _refresh_bylines(post: Post) -> bool:
@@ -225,56 +235,62 @@ def post_record_outcome(*, post_id: int, published: bool, details: dict[str, Any
 def post_record_outcomes(outcomes: Sequence[PostOutcome]) -> list[int]:
     """Record the outcome of several posts in one transaction; the ids that changed.
 
-    The publisher reports a batch of sends at once: the posts are locked together (in id
-    order, so two batches cannot deadlock), the audit events take the chain's lock once and
-    the notifications are inserted together. A post no longer publishing was recorded by a
-    concurrent worker and is left alone: outcomes are recorded once.
+    The publisher reports a batch of sends at once: the posts are locked together, the audit
+    events take the chain's lock once and the notifications are inserted together. A post no
+    longer publishing was recorded by a concurrent worker and is left alone: recorded once.
     """
     wanted = {o.post_id: o for o in outcomes}
     if not wanted:
         return []
-    # Lock first, read second (see lock_post).
-    list(
-        Post.objects.select_for_update()
-        .filter(pk__in=wanted)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    posts = list(
-        Post.objects.select_related("author", "unit", "current_revision", "scheduled_by")
-        .filter(pk__in=wanted, state=PostState.PUBLISHING)
-        .order_by("pk")
-    )
+    posts = _lock_publishing(wanted)
     events: list[AuditEntry] = []
     notes: list[notifications.Note] = []
     now = timezone.now()
     for post in posts:
         outcome = wanted[post.pk]
-        details = outcome.details
-        post.remote_links = _remote_links(details)
-        post.last_error = "" if outcome.published else str(details.get("error", ""))
-        entry = transition_entry(
-            post,
-            post.mark_published if outcome.published else post.mark_failed,
-            by=None,
-            verb="published" if outcome.published else "failed",
-            action=None,
-            on_behalf_of=post.scheduled_by,
-            **details,
-        )
-        # The rows are locked above: that is the guard ConcurrentTransitionMixin's save
-        # would add. A plain update, cheaper than save() or bulk_update for a batch.
-        Post.objects.filter(pk=post.pk).update(
-            state=post.state,
-            remote_links=post.remote_links,
-            last_error=post.last_error,
-            updated_at=now,
-        )
-        events.append(entry)
+        events.append(_record_outcome(post, outcome, now=now))
         notes.append(_outcome_note(post, outcome))
     audit_many(events)
     notifications.notify_many(notes)
     return [p.pk for p in posts]
+
+
+def _lock_publishing(ids: Collection[int]) -> list[Post]:
+    """Lock the posts in id order (two batches cannot deadlock), then read the ones still
+    publishing (lock first, read second: see lock_post)."""
+    list(
+        Post.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return list(
+        Post.objects.select_related("author", "unit", "current_revision", "scheduled_by")
+        .filter(pk__in=ids, state=PostState.PUBLISHING)
+        .order_by("pk")
+    )
+
+
+def _record_outcome(post: Post, outcome: PostOutcome, *, now: datetime) -> AuditEntry:
+    """Write one locked post's outcome; its audit event for the caller to write together."""
+    details = outcome.details
+    post.remote_links = _remote_links(details)
+    post.last_error = "" if outcome.published else str(details.get("error", ""))
+    entry = transition_entry(
+        post,
+        post.mark_published if outcome.published else post.mark_failed,
+        by=None,
+        verb="published" if outcome.published else "failed",
+        action=None,
+        on_behalf_of=post.scheduled_by,
+        **details,
+    )
+    # The rows are locked above: that is the guard ConcurrentTransitionMixin's save
+    # would add. A plain update, cheaper than save() or bulk_update for a batch.
+    Post.objects.filter(pk=post.pk).update(
+        state=post.state, remote_links=post.remote_links, last_error=post.last_error, updated_at=now
+    )
+    return entry
 
 
 def _remote_links(details: dict[str, Any]) -> list[dict[str, Any]]:

@@ -97,6 +97,10 @@ def raise_tier_for_charter(post: Post, revision: Revision, report: CheckReport) 
 
 
 def back_to_review(post: Post, revision: Revision, *, by: User, previous_hash: str) -> None:
+    """An edit after submission (in review, approved, scheduled) sends the post back to review:
+    approvals stay in the history but were given to another content hash, so they no longer
+    count, and a scheduled post leaves the schedule. The charter runs again; if it blocks the
+    new revision, the post goes back to draft with the findings on the revision."""
     report = check_charter(post, revision)
     revision.save(update_fields=["check_report"])
     if report.ok:
@@ -176,14 +180,7 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
     guard(post.approve, by, _("approve"), review=True)
     current = post.current_revision
     assert current is not None
-    if revision is not None and revision != current.number:
-        raise TransitionRefused(
-            _(
-                "The author saved revision %(current)s after you opened revision %(seen)s: "
-                "read it before approving."
-            )
-            % {"current": current.number, "seen": revision}
-        )
+    _refuse_unseen_revision(current, seen=revision)
     open_step = policies.open_step(policies.chain_status(post))
     opened_before = open_step.number if open_step else None
     approval, step_data = _record_approval(post, current, open_step, by=by)
@@ -209,6 +206,18 @@ def post_approve(*, post: Post, by: User, revision: int | None = None) -> Approv
     )
     _notify_approval(post, statuses, opened_before=opened_before, by=by, approved=approved)
     return approval
+
+
+def _refuse_unseen_revision(current: Revision, *, seen: int | None) -> None:
+    """An approval covers the revision the approver read: a newer one is never approved unseen."""
+    if seen is not None and seen != current.number:
+        raise TransitionRefused(
+            _(
+                "The author saved revision %(current)s after you opened revision %(seen)s: "
+                "read it before approving."
+            )
+            % {"current": current.number, "seen": seen}
+        )
 
 
 def _record_approval(

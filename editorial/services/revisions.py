@@ -76,11 +76,10 @@ def new_revision(
     network: NetworkOptions | None = None,
     thread: Sequence[str] = (),
 ) -> Revision:
-    number = (post.current_revision.number + 1) if post.current_revision else 1
     network = network or NetworkOptions()
     revision = Revision(
         post=post,
-        number=number,
+        number=(post.current_revision.number + 1) if post.current_revision else 1,
         text=text,
         language=language,
         created_by=by,
@@ -100,31 +99,32 @@ def new_revision(
     revision.accounts_record = [{"id": a.pk, "name": str(a)} for a in post.accounts.all()]
     revision.save()
     for position, given in enumerate(media):
-        item = given if given.stored else _clean_upload(given)
-        digest = hashlib.sha256(item.data).hexdigest()
-        mime = (
-            item.mime_type or mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
-        )
-        stored = RevisionMedia(
-            revision=revision,
-            alt_text=item.alt_text.strip(),
-            mime_type=mime,
-            size=len(item.data),
-            sha256=digest,
-            position=position,
-        )
-        if item.focus is not None:
-            if not all(-1.0 <= value <= 1.0 for value in item.focus):
-                raise EditorialError(
-                    _("Give the image's focus point as two numbers between -1 and 1.")
-                )
-            stored.focus_x, stored.focus_y = item.focus
-        stored.file.save(item.filename, ContentFile(item.data), save=False)
-        stored.save()
+        _store_media(revision, given, position)
     revision.content_hash = revision_hash(post, revision)
     revision.save(update_fields=["content_hash"])
     post.current_revision = revision
     return revision
+
+
+def _store_media(revision: Revision, given: MediaInput, position: int) -> None:
+    """One image of the revision, stored (an upload cleaned first) with its alt text."""
+    item = given if given.stored else _clean_upload(given)
+    digest = hashlib.sha256(item.data).hexdigest()
+    mime = item.mime_type or mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
+    stored = RevisionMedia(
+        revision=revision,
+        alt_text=item.alt_text.strip(),
+        mime_type=mime,
+        size=len(item.data),
+        sha256=digest,
+        position=position,
+    )
+    if item.focus is not None:
+        if not all(-1.0 <= value <= 1.0 for value in item.focus):
+            raise EditorialError(_("Give the image's focus point as two numbers between -1 and 1."))
+        stored.focus_x, stored.focus_y = item.focus
+    stored.file.save(item.filename, ContentFile(item.data), save=False)
+    stored.save()
 
 
 def _clean_upload(item: MediaInput) -> MediaInput:

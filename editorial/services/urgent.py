@@ -256,33 +256,47 @@ def post_publish_urgently(
     skipped, owed = _skipped_steps(post, by=by)
     now = timezone.now()
     review = _open_review(post, revision, by=by, text=text, skipped=skipped, owed=owed, now=now)
+    data = _urgent_event(revision, text, skipped, review, overridden)
     # Guarded above, before the justification and the consultations.
-    transition(
-        post,
-        post.approve_urgently,
-        by=by,
-        verb="published_urgently",
-        action=None,
-        revision=revision.number,
-        content_hash=revision.content_hash,
-        justification=text,
-        skipped_steps=[s["name"] for s in skipped],
-        posthoc_review=review.pk,
-        due_at=review.due_at.isoformat(),
-        overridden_consultations=[str(c.unit) for c in overridden],
-    )
+    transition(post, post.approve_urgently, by=by, verb="published_urgently", action=None, **data)
     consultations.consultations_override(post=post, consultations=overridden, review=review, by=by)
-    # Scheduled for now, through the one writer of the schedule: same re-check, same byline,
-    # with the urgent publisher among the approvers.
+    _schedule_for_now(post, by=by, text=text, now=now, review=review)
+    notifications.notify(
+        post=post, kind=Notification.Kind.POSTHOC_DUE, recipients=owed, message=text
+    )
+    return review
+
+
+def _urgent_event(
+    revision: Revision,
+    text: str,
+    skipped: list[dict[str, Any]],
+    review: PostHocReview,
+    overridden: Collection[Consultation],
+) -> dict[str, Any]:
+    """The audit event's data: what was published past what, and the review it owes."""
+    return {
+        "revision": revision.number,
+        "content_hash": revision.content_hash,
+        "justification": text,
+        "skipped_steps": [s["name"] for s in skipped],
+        "posthoc_review": review.pk,
+        "due_at": review.due_at.isoformat(),
+        "overridden_consultations": [str(c.unit) for c in overridden],
+    }
+
+
+def _schedule_for_now(
+    post: Post, *, by: User, text: str, now: datetime, review: PostHocReview
+) -> None:
+    """Scheduled for now, through the one writer of the schedule: same re-check, same byline,
+    with the urgent publisher among the approvers (with the justification), so the published
+    record never reads as a completed chain."""
     urgent = _urgent_record(by, text, now, review)
     approvals = [approver_record(a) for a in policies.current_approvals(post)]
     schedule_post(
         post, by=by, at=now, approvers=[*approvals, urgent], urgent=urgent, action=_("schedule")
     )
-    notifications.notify(
-        post=post, kind=Notification.Kind.POSTHOC_DUE, recipients=owed, message=text
-    )
-    return review
 
 
 def _open_review(

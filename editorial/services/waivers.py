@@ -105,14 +105,7 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
     post = lock_post(post.pk)
     _refuse_waiver_by(post, rule=rule, by=by)
     kind = _check_rule_and_category(rule, category)
-    if referent_only(rule) and by.pk not in electoral_referents_for_unit(post.unit):
-        raise PermissionDenied(
-            _(
-                "Only an electoral referent of %(unit)s may waive “%(rule)s” (Code électoral, "
-                "art. L52-1): ask them, or change the post."
-            )
-            % {"unit": post.unit, "rule": rule}
-        )
+    _refuse_unless_referent(post, rule=rule, by=by)
     text = _clean_justification(justification)
     revision = _revision_to_waive(post, rule)
     waiver = Waiver.objects.create(
@@ -138,6 +131,22 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
         category=kind.value,
         justification=text,
     )
+    _tell_author(post, rule=rule, by=by, kind=kind, text=text)
+    return waiver
+
+
+def _refuse_unless_referent(post: Post, *, rule: str, by: User) -> None:
+    if referent_only(rule) and by.pk not in electoral_referents_for_unit(post.unit):
+        raise PermissionDenied(
+            _(
+                "Only an electoral referent of %(unit)s may waive “%(rule)s” (Code électoral, "
+                "art. L52-1): ask them, or change the post."
+            )
+            % {"unit": post.unit, "rule": rule}
+        )
+
+
+def _tell_author(post: Post, *, rule: str, by: User, kind: WaiverCategory, text: str) -> None:
     notifications.notify(
         post=post,
         kind=Notification.Kind.WAIVER_GRANTED,
@@ -145,7 +154,6 @@ def waiver_grant(*, post: Post, rule: str, category: str, justification: str, by
         message=_("%(rule)s waived by %(who)s (%(category)s): %(why)s")
         % {"rule": rule, "who": by, "category": kind.label, "why": text},
     )
-    return waiver
 
 
 # --- the monthly exceptions report (its rows: selectors.waivers_in_month) ------------------

@@ -54,23 +54,7 @@ def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any)
         "consultations": section(post, user),
         "failures": post.failures,
         "managed_units": failures.reconnecting_units(user, post.failures),
-        "can": {
-            "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,
-            "submit": services.may(post.submit, user),
-            "review": services.may(post.approve, user),
-            "request_changes": services.may(post.request_changes, user),
-            "schedule": services.may(post.schedule, user),
-            "retry": services.may(post.retry, user),
-            "withdraw": services.may(post.withdraw, user),
-            "retract": services.may(post.retract, user),
-            # Offered to a reviewer who may also publish on every account of the post.
-            "approve_and_schedule": services.may(post.approve, user)
-            and policies.would_complete(policies.chain_status(post))
-            and not Consultation.objects.holding(post).exists()
-            and all(
-                permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all()
-            ),
-        },
+        "can": _actions(post, user),
         "changes_form": RequestChangesForm(),
         "end_form": EndPostForm(),
         "schedule_form": ScheduleForm(initial={"at": post.requested_publish_at}),
@@ -79,6 +63,25 @@ def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any)
         **shown,
     }
     return render(request, "editorial/post.html", context, status=status)
+
+
+def _actions(post: Post, user: User) -> dict[str, bool]:
+    """What ``user`` may do to the post now, for the page's buttons."""
+    return {
+        "edit": post.author_id == user.pk and post.state in AUTHOR_EDITABLE_STATES,
+        "submit": services.may(post.submit, user),
+        "review": services.may(post.approve, user),
+        "request_changes": services.may(post.request_changes, user),
+        "schedule": services.may(post.schedule, user),
+        "retry": services.may(post.retry, user),
+        "withdraw": services.may(post.withdraw, user),
+        "retract": services.may(post.retract, user),
+        # Offered to a reviewer who may also publish on every account of the post.
+        "approve_and_schedule": services.may(post.approve, user)
+        and policies.would_complete(policies.chain_status(post))
+        and not Consultation.objects.holding(post).exists()
+        and all(permissions.can(user, permissions.Perm.PUBLISH, a) for a in post.accounts.all()),
+    }
 
 
 @dataclass(frozen=True)

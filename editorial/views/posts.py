@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from charter.engine import counters
+from accounts.models import SocialAccount, User
+from charter.engine import CheckReport, counters
 from charter.highlight import highlight
-from charter.snapshot import MediaSnapshot
+from charter.snapshot import MediaSnapshot, PostSnapshot
 from editorial import selectors, services
 from editorial.form_input import parse_ids, without_nul
 from editorial.forms.dates import LocalDateTimeField
@@ -28,6 +30,7 @@ from editorial.models import (
     Post,
     PostState,
     PostTier,
+    Revision,
     RevisionMedia,
 )
 from editorial.networks import NETWORKS
@@ -125,44 +128,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
     revision = post.current_revision
     assert revision is not None
-    initial = {
-        "accounts": list(post.accounts.all()),
-        "text": revision.text,
-        "language": revision.language,
-        "base_revision": revision.number,
-        "requested_publish_at": post.requested_publish_at,
-        "tier": post.tier,
-        "embargo_until": revision.embargo_until,
-        "source": revision.source,
-        "thread": join_thread(list(revision.thread or [])),
-        **initial_from(revision.network_options),
-    }
     form = PostForm(
         request.POST or None,
         request.FILES or None,
         accounts=accounts,
         media=list(revision.media.all()),
-        initial=initial,
+        initial=_edit_initial(post, revision),
     )
     if request.method == "POST" and form.is_valid():
-        new_media = _media_from_form(form)
         try:
-            services.post_update(
-                post=post,
-                by=user,
-                base_revision=form.cleaned_data["base_revision"] or revision.number,
-                text=form.cleaned_data["text"],
-                language=form.cleaned_data["language"],
-                accounts=list(form.cleaned_data["accounts"]),
-                requested_publish_at=_edited_time(form, "requested_publish_at"),
-                media=new_media or None,
-                alt_texts=None if new_media else form.current_alt_texts(),
-                tier=form.cleaned_data["tier"] or None,
-                embargo_until=_edited_time(form, "embargo_until"),
-                source=form.cleaned_data["source"],
-                network=form.network_options(),
-                thread=form.thread_parts(),
-            )
+            _update_from_form(post, revision, form, by=user)
         except services.EditorialError as exc:
             messages.error(request, exc.message)
         else:
@@ -175,6 +150,43 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("editorial:post", pk=post.pk)
     return render(
         request, "editorial/compose.html", {"form": form, "post": post, "reviewed": reviewed}
+    )
+
+
+def _edit_initial(post: Post, revision: Revision) -> dict[str, Any]:
+    """The edit form filled with the post and its current revision."""
+    return {
+        "accounts": list(post.accounts.all()),
+        "text": revision.text,
+        "language": revision.language,
+        "base_revision": revision.number,
+        "requested_publish_at": post.requested_publish_at,
+        "tier": post.tier,
+        "embargo_until": revision.embargo_until,
+        "source": revision.source,
+        "thread": join_thread(list(revision.thread or [])),
+        **initial_from(revision.network_options),
+    }
+
+
+def _update_from_form(post: Post, revision: Revision, form: PostForm, *, by: User) -> None:
+    """The valid edit form, saved as a new revision (no new image: keep the current ones)."""
+    new_media = _media_from_form(form)
+    services.post_update(
+        post=post,
+        by=by,
+        base_revision=form.cleaned_data["base_revision"] or revision.number,
+        text=form.cleaned_data["text"],
+        language=form.cleaned_data["language"],
+        accounts=list(form.cleaned_data["accounts"]),
+        requested_publish_at=_edited_time(form, "requested_publish_at"),
+        media=new_media or None,
+        alt_texts=None if new_media else form.current_alt_texts(),
+        tier=form.cleaned_data["tier"] or None,
+        embargo_until=_edited_time(form, "embargo_until"),
+        source=form.cleaned_data["source"],
+        network=form.network_options(),
+        thread=form.thread_parts(),
     )
 
 
@@ -229,18 +241,6 @@ def live_check(request: HttpRequest) -> HttpResponse:
     ids = parse_ids(data.getlist("accounts"))
     accounts = list(permissions.accounts_for(user, permissions.Perm.DRAFT).filter(pk__in=ids))
     text = data.get("text", "")
-    media = []
-    if data.get("has_image") == "1":
-        # The page sends the file's name, not its bytes (the browser may prefix a fake path).
-        name = data.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
-        media.append(MediaSnapshot(filename=name[:200], alt_text=data.get("alt_text", "")))
-    else:
-        # The edit page's current images, each with its alt text as typed.
-        media += [
-            MediaSnapshot(filename="", alt_text=data.get(key, ""))
-            for key in data
-            if key.startswith("media_alt_")
-        ]
     unit = services.speaking_unit(user, accounts) if accounts else None
     if unit is None:
         return render(request, "editorial/_live.html", {"counters": [], "findings": []})
@@ -250,7 +250,7 @@ def live_check(request: HttpRequest) -> HttpResponse:
         accounts=accounts,
         unit=unit,
         author=user,
-        media=media,
+        media=_live_media(data),
         scheduled_for=_requested_time(data.get("requested_publish_at", "")),
         embargo_until=_requested_time(data.get("embargo_until", "")),
         source=data.get("source", ""),
@@ -260,22 +260,44 @@ def live_check(request: HttpRequest) -> HttpResponse:
         thread=split_thread(data.get("thread", "")),
     )
     report = charter_check(snapshot, unit=unit, accounts=accounts)
+    context = _live_context(snapshot, report, accounts, text=text, data=data)
+    return render(request, "editorial/_live.html", context)
+
+
+def _live_media(data: QueryDict) -> list[MediaSnapshot]:
+    """The images the live check measures: the one being chosen, or the current ones."""
+    if data.get("has_image") == "1":
+        # The page sends the file's name, not its bytes (the browser may prefix a fake path).
+        name = data.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
+        return [MediaSnapshot(filename=name[:200], alt_text=data.get("alt_text", ""))]
+    # The edit page's current images, each with its alt text as typed.
+    return [
+        MediaSnapshot(filename="", alt_text=data.get(key, ""))
+        for key in data
+        if key.startswith("media_alt_")
+    ]
+
+
+def _live_context(
+    snapshot: PostSnapshot,
+    report: CheckReport,
+    accounts: list[SocialAccount],
+    *,
+    text: str,
+    data: QueryDict,
+) -> dict[str, Any]:
     names = {a.pk: str(a) for a in accounts}
     runs = highlight(text, report.findings)
-    return render(
-        request,
-        "editorial/_live.html",
-        {
-            "counters": [(names.get(c.account_id, ""), c) for c in counters(snapshot)],
-            "findings": report.findings,
-            "runs": runs if any(r.severity for r in runs) else [],
-            "blocking": report.blocking,
-            # The submit button is swapped out of band: disabled with the reasons while the
-            # charter blocks; saving a draft is never disabled.
-            # The edit page of a post under review has no submit button to swap.
-            "live": data.get("live_without_submit") != "1",
-        },
-    )
+    return {
+        "counters": [(names.get(c.account_id, ""), c) for c in counters(snapshot)],
+        "findings": report.findings,
+        "runs": runs if any(r.severity for r in runs) else [],
+        "blocking": report.blocking,
+        # The submit button is swapped out of band: disabled with the reasons while the
+        # charter blocks; saving a draft is never disabled.
+        # The edit page of a post under review has no submit button to swap.
+        "live": data.get("live_without_submit") != "1",
+    }
 
 
 @login_required

@@ -113,43 +113,44 @@ def publish_urgently(request: HttpRequest, pk: int) -> HttpResponse:
         except services.EditorialError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request,
-                _(
-                    "Scheduled for now under the urgent procedure. The skipped approvers are "
-                    "asked to review it by %(due)s."
-                )
-                # In the reader's time zone, as every time on the pages (due_at is UTC).
-                % {
-                    "due": formats.date_format(
-                        timezone.localtime(review.due_at), "SHORT_DATETIME_FORMAT"
-                    )
-                },
-            )
-            closed = [str(c.unit) for c in review.overridden_consultations.select_related("unit")]
-            if closed:
-                messages.warning(
-                    request,
-                    _(
-                        "The consultation of %(units)s was closed as overridden; its members "
-                        "are told, with your justification."
-                    )
-                    % {"units": ", ".join(closed)},
-                )
+            _tell_published_urgently(request, review)
             return redirect("editorial:post", pk=pk)
-    return render(
+    context = _urgent_context(post, form)
+    return render(request, "editorial/urgent.html", context, status=400 if form.errors else 200)
+
+
+def _urgent_context(post: Post, form: UrgentPublishForm) -> dict[str, Any]:
+    return {
+        "post": post,
+        "revision": post.current_revision,
+        "form": form,
+        "min_length": urgent.justification_min_length(),
+        "pending": _pending_steps(post),
+        "overriding": overriding(post, form),
+    }
+
+
+def _tell_published_urgently(request: HttpRequest, review: PostHocReview) -> None:
+    """When the skipped approvers must review it, and which consultations were overridden."""
+    messages.success(
         request,
-        "editorial/urgent.html",
-        {
-            "post": post,
-            "revision": post.current_revision,
-            "form": form,
-            "min_length": urgent.justification_min_length(),
-            "pending": _pending_steps(post),
-            "overriding": overriding(post, form),
-        },
-        status=400 if form.errors else 200,
+        _(
+            "Scheduled for now under the urgent procedure. The skipped approvers are "
+            "asked to review it by %(due)s."
+        )
+        # In the reader's time zone, as every time on the pages (due_at is UTC).
+        % {"due": formats.date_format(timezone.localtime(review.due_at), "SHORT_DATETIME_FORMAT")},
     )
+    closed = [str(c.unit) for c in review.overridden_consultations.select_related("unit")]
+    if closed:
+        messages.warning(
+            request,
+            _(
+                "The consultation of %(units)s was closed as overridden; its members "
+                "are told, with your justification."
+            )
+            % {"units": ", ".join(closed)},
+        )
 
 
 @login_required
