@@ -93,10 +93,13 @@ def move_all(
     sources = _sources(source, target, table)
     if "state" in fields or "deletion_state" in fields:
         raise MoveRefused("The state is the move's target, not one of its fields.")
-    rows = rows.filter(**{f"{column}__in": sources})
+    # One filter() call: each call clones the queryset, and this runs once per sent post.
+    where: dict[str, Any] = (
+        {column: sources[0]} if len(sources) == 1 else {f"{column}__in": sources}
+    )
     if claim is not None:
-        rows = rows.filter(**{claim_column: claim})
-    return rows.update(**{column: target}, **fields)
+        where[claim_column] = claim
+    return rows.filter(**where).update(**{column: target}, **fields)
 
 
 def move(
