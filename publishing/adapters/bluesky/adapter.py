@@ -239,16 +239,7 @@ class BlueskyAdapter:
             else:
                 gate_record = threadgate_record(gate, did=session.did, rkey=rkey)
                 answer = self._create_gated(client, session.did, rkey, record, gate_record)
-            return PublishedRef(
-                remote_id=str(answer["uri"]),
-                url=bluesky_post_url(
-                    server_url=credentials.server_url,
-                    handle=session.handle,
-                    did=session.did,
-                    rkey=rkey,
-                ),
-                extra={"cid": str(answer.get("cid", "")), "rkey": rkey},
-            )
+            return _published_ref(credentials, session, rkey, answer)
 
         return self._run(credentials, put)
 
@@ -327,16 +318,7 @@ class BlueskyAdapter:
                 # Only a version that wrote the two records in two calls leaves this: the
                 # next publish finds the post in place and writes the gate alone.
                 return None
-            return PublishedRef(
-                remote_id=str(answer["uri"]),
-                url=bluesky_post_url(
-                    server_url=credentials.server_url,
-                    handle=session.handle,
-                    did=session.did,
-                    rkey=rkey,
-                ),
-                extra={"cid": str(answer.get("cid", "")), "rkey": rkey},
-            )
+            return _published_ref(credentials, session, rkey, answer)
 
         return self._run(credentials, get)
 
@@ -375,3 +357,16 @@ class BlueskyAdapter:
             raise classify_bluesky_error(exc) from exc
         finally:
             client.request.close()
+
+
+def _published_ref(
+    credentials: Credentials, session: Session, rkey: str, answer: Any
+) -> PublishedRef:
+    """What a post written at ``rkey`` is known by: its URI, its web address, its CID."""
+    return PublishedRef(
+        remote_id=str(answer["uri"]),
+        url=bluesky_post_url(
+            server_url=credentials.server_url, handle=session.handle, did=session.did, rkey=rkey
+        ),
+        extra={"cid": str(answer.get("cid", "")), "rkey": rkey},
+    )
