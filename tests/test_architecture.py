@@ -18,7 +18,11 @@ Import contracts (every import counts: module level, inside functions, under TYP
   Django's or another library's) except ``django.db.models`` for an enumeration
   (``TextChoices``: ``charter/waivers.py``), nothing else from ``django.db`` nor
   ``django.contrib``, no module of charter's Django side, no other app; and they define no
-  ``Model`` subclass.
+  ``Model`` subclass;
+- every ``Post`` transition (a method of ``editorial/models/posts.py`` decorated with
+  ``@transition``) is taken through ``workflow.transition`` (or ``transition_entry``, its
+  half for the publisher's batches) by exactly one function of ``editorial/services/``, and
+  no code calls ``post.<transition>()`` directly.
 
 Size budgets, over non-test, non-migration Python code (BUDGET_ROOTS): a module at most
 MODULE_BUDGET lines (every line of the file), a function or method at most FUNCTION_BUDGET
@@ -331,11 +335,103 @@ def test_architecture_sizes_match_the_allowlist() -> None:
     )
 
 
+POST_MODEL = "editorial/models/posts.py"
+KERNEL_CALLS = frozenset({"transition", "transition_entry"})
+
+
+def post_transitions(root: Path) -> set[str]:
+    """The names of ``Post``'s django-fsm transitions (methods decorated with ``@transition``)."""
+    tree = ast.parse((root / POST_MODEL).read_text())
+    post = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Post")
+    return {
+        item.name
+        for item in post.body
+        if isinstance(item, ast.FunctionDef)
+        and any(
+            isinstance(d, ast.Call) and getattr(d.func, "id", None) == "transition"
+            for d in item.decorator_list
+        )
+    }
+
+
+def _transition_names(node: ast.expr) -> Iterator[str]:
+    """``post.approve`` or ``post.approve if ok else post.approve_step``: the names taken."""
+    if isinstance(node, ast.Attribute):
+        yield node.attr
+    elif isinstance(node, ast.IfExp):
+        yield from _transition_names(node.body)
+        yield from _transition_names(node.orelse)
+
+
+def transition_writers(root: Path, names: set[str]) -> tuple[dict[str, set[str]], list[str]]:
+    """Who takes each transition through the kernel (``module:function``), and every place
+    that calls a transition method directly instead (``post.approve()``)."""
+    writers: dict[str, set[str]] = {name: set() for name in names}
+    bypasses: list[str] = []
+    for path in python_files(root, APPS):
+        relative = path.relative_to(root).as_posix()
+        if "/migrations/" in relative or relative == POST_MODEL:
+            continue
+        for qualname, function in _functions(ast.parse(path.read_text())):
+            for call in ast.walk(function):
+                if not isinstance(call, ast.Call):
+                    continue
+                callee = call.func
+                called = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", "")
+                if called in KERNEL_CALLS and len(call.args) >= 2:
+                    for name in _transition_names(call.args[1]):
+                        writers.setdefault(name, set()).add(f"{relative}:{qualname}")
+                elif (
+                    isinstance(callee, ast.Attribute)
+                    and callee.attr in names
+                    and isinstance(callee.value, ast.Name)
+                    and callee.value.id == "post"
+                ):
+                    bypasses.append(f"{relative}:{call.lineno} calls post.{callee.attr}()")
+    return writers, bypasses
+
+
+def test_architecture_each_post_transition_has_one_service() -> None:
+    """Every ``Post`` transition is taken through ``workflow.transition`` (or its half for the
+    publisher's batches) by exactly one service function, and nothing calls one directly."""
+    names = post_transitions(ROOT)
+    assert {"submit", "approve", "schedule", "mark_published"} <= names
+    writers, bypasses = transition_writers(ROOT, names)
+    assert bypasses == []
+    assert {name: len(where) for name, where in writers.items() if len(where) != 1} == {}
+    assert all(
+        where.startswith("editorial/services/") for found in writers.values() for where in found
+    ), writers
+
+
 def _write(root: Path, files: Mapping[str, str]) -> None:
     for relative, text in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+def test_architecture_transition_check_finds_a_second_writer_and_a_bypass(tmp_path: Path) -> None:
+    model = "class Post:\n    @transition(field=1)\n    def submit(self): ...\n"
+    call = "def {name}(post):\n    transition(post, post.submit, by=None, verb='s', action=None)\n"
+    _write(
+        tmp_path,
+        {
+            POST_MODEL: model,
+            "editorial/services/review.py": call.format(name="post_submit"),
+            "editorial/services/urgent.py": call.format(name="submit_again"),
+            "editorial/views/posts.py": "def submit(request, post):\n    post.submit()\n",
+        },
+    )
+    assert post_transitions(tmp_path) == {"submit"}
+    writers, bypasses = transition_writers(tmp_path, {"submit"})
+    assert writers == {
+        "submit": {
+            "editorial/services/review.py:post_submit",
+            "editorial/services/urgent.py:submit_again",
+        }
+    }
+    assert bypasses == ["editorial/views/posts.py:2 calls post.submit()"]
 
 
 def test_architecture_contracts_catch_each_kind_of_violation(tmp_path: Path) -> None:
