@@ -245,7 +245,7 @@ class SocialAccountAdmin(RightsAuditedAdmin):
 @admin.register(Delegation)
 class DelegationAdmin(admin.ModelAdmin[Delegation]):
     """Read-only: a member gives and ends their own delegations on the Delegations page
-    (``editorial.delegations``), which records them; nobody acts in their name here."""
+    (``editorial.services.delegations``), which records them; nobody acts in their name here."""
 
     list_display = ("from_user", "to_user", "unit", "starts_on", "ends_on")
     list_filter = ("unit",)
