@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PORTE_VOIX_CACHE ?= $(HOME)/.cache/porte-voix
 
-.PHONY: run test test-busy lint format venv system-deps pds migrate demo check-python clean
+.PHONY: run test test-busy lint format venv system-deps pds assets migrate demo check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"' \
@@ -26,18 +26,23 @@ system-deps:
 pds:
 	@bash peers/install_pds.sh
 
+# FullCalendar (served by the calendar page) and axe-core (the accessibility tests), from npm,
+# cached outside the work tree (deploy/install_assets.sh).
+assets:
+	@bash deploy/install_assets.sh >/dev/null
+
 ## make run: the demo — migrates, loads a demo organisation, starts local Mastodon and
 ## Bluesky peers, the web server, a Celery worker and beat. Ctrl-C stops everything.
-run: venv
+run: venv assets
 	$(BIN)/python deploy/run_demo.py
 
 ## make test: lint, then the whole suite against throwaway Postgres and Redis servers.
-test: venv system-deps pds lint
+test: venv system-deps pds assets lint
 	$(BIN)/python -m peers.services run -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-busy: the same suite while stress-ng keeps every core busy (a test that needs an
 ## idle machine is a test of its speed); prints the load it ran under. See docs/operations.md.
-test-busy: venv pds lint
+test-busy: venv pds assets lint
 	@bash deploy/install-system-deps.sh stress-ng
 	BIN=$(BIN) bash tests/busy.sh $(PYTEST_ARGS)
 

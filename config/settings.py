@@ -145,6 +145,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "django_htmx",
+    # DSFR templates, template tags and static files; widget_tweaks is what its forms use.
+    "dsfr",
+    "widget_tweaks",
     # Second factor (TOTP + backup codes) and login throttling: their own migrations.
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -255,6 +258,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser assets installed from npm at build time (deploy/install_assets.sh, `make assets`):
+# FullCalendar. They live in a cache outside the work tree, never committed; without them the
+# calendar page falls back to its server-rendered list.
+ASSETS_DIR = Path(
+    env.str(
+        "ASSETS_DIR",
+        default=str(
+            Path(env.str("PORTE_VOIX_CACHE", default=str(Path.home() / ".cache" / "porte-voix")))
+            / "assets"
+        ),
+    )
+)
+if (ASSETS_DIR / "static").is_dir():
+    STATICFILES_DIRS.append(ASSETS_DIR / "static")
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 
