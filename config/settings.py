@@ -269,7 +269,7 @@ ASSETS_DIR = Path(
             / "assets"
         ),
     )
-)
+).expanduser()
 if (ASSETS_DIR / "static").is_dir():
     STATICFILES_DIRS.append(ASSETS_DIR / "static")
 MEDIA_URL = "media/"
