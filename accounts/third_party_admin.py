@@ -1,5 +1,6 @@
 """The admin pages of the packages we use (auth's groups, django-otp's devices, django-axes'
-logs), replaced so that none writes without a record: groups through
+logs), replaced so that none writes without a record (django-dsfr's site settings page is
+removed: the header and footer are our templates, not rows of its ``DsfrConfig``): groups through
 ``organisation.group_save``/``group_delete``; a lost second factor removed and a lockout
 lifted by an action that records who did it; everything else read-only.
 
@@ -15,6 +16,7 @@ from typing import Any
 import axes.admin
 import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
+import dsfr.admin  # noqa: F401
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -26,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from dsfr.models import DsfrConfig
 
 from accounts import lockout, organisation, second_factor
 from accounts.models import User
@@ -50,6 +53,7 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 
 admin.site.unregister(Group)
+admin.site.unregister(DsfrConfig)
 
 
 @admin.register(Group)
