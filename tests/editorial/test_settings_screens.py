@@ -71,7 +71,7 @@ def test_settings_hub_ministry_admin_manages_the_units_below(org: Org) -> None:
 def test_settings_hub_refuses_who_administers_nothing_in_words(org: Org) -> None:
     response = _client(org.manager, "fr").get(reverse("editorial:settings"))
     assert response.status_code == 403
-    assert "Vous n’administrez aucune unité" in response.content.decode()
+    assert "Vous n'administrez aucune unité" in response.content.decode()
 
 
 def test_settings_hub_skips_areas_whose_screen_is_not_built(db: None) -> None:
@@ -254,7 +254,7 @@ def test_settings_elections_second_round_before_first_refused_in_words(
 ) -> None:
     data = {**ELECTION, "unit": org.service.pk, "second_round": "2032-03-07"}
     response = _client(chief, "fr").post(reverse("editorial:settings_elections"), data)
-    assert "Le second tour doit suivre le premier" in response.content.decode()
+    assert "Le second tour doit avoir lieu après le premier" in response.content.decode()
     assert not ElectionWindow.objects.exists()
 
 
