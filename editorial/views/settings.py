@@ -25,8 +25,8 @@ from django.views.decorators.http import require_POST
 from accounts import organisation, permissions
 from accounts import services as accounts_services
 from accounts.models import AccountGrant, Membership, SocialAccount, User
-from editorial.policies.freezes import may_freeze
 from editorial.forms.settings import GrantForm, MemberAddForm
+from editorial.policies.freezes import may_freeze
 from editorial.selectors import configuration
 from editorial.views.common import request_user
 

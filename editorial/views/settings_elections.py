@@ -81,7 +81,9 @@ def election_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(request, user, window)
     if request.method == "POST" and form.is_valid() and _save(request, user, form):
         return redirect("editorial:settings_elections")
-    return render(request, "editorial/settings/election_edit.html", {"form": form, "window": window})
+    return render(
+        request, "editorial/settings/election_edit.html", {"form": form, "window": window}
+    )
 
 
 @login_required

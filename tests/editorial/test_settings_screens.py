@@ -94,9 +94,7 @@ def test_settings_members_lists_each_person_with_their_roles(org: Org, chief: Us
     assert 'data-person="outsider"' not in text  # a member of the sibling unit
 
 
-def test_settings_members_add_a_reviewer_through_the_service_audited(
-    org: Org, chief: User
-) -> None:
+def test_settings_members_add_a_reviewer_through_the_service_audited(org: Org, chief: User) -> None:
     url = reverse("editorial:settings_members", args=[org.service.pk])
     response = _client(chief).post(url, {"person": "outsider", "role": "reviewer"})
     assert response.status_code == 302
@@ -154,12 +152,17 @@ def test_settings_membership_delete_refused_outside_the_units(org: Org, chief: U
     url = reverse("editorial:settings_membership_delete", args=[membership.pk])
     assert _client(chief).post(url).status_code == 404
     assert Membership.objects.filter(pk=membership.pk).exists()
-    assert _client(org.manager).post(
-        reverse(
-            "editorial:settings_membership_delete",
-            args=[Membership.objects.get(user=org.officer).pk],
+    assert (
+        _client(org.manager)
+        .post(
+            reverse(
+                "editorial:settings_membership_delete",
+                args=[Membership.objects.get(user=org.officer).pk],
+            )
         )
-    ).status_code == 404
+        .status_code
+        == 404
+    )
 
 
 # --- rights on one account ----------------------------------------------------------------------
@@ -209,7 +212,9 @@ def test_settings_rights_refused_outside_the_units(org: Org, chief: User) -> Non
     grant = organisation.account_grant_create(
         user=org.officer, account=org.mastodon, right="waive_for_account", by=None
     )
-    response = _client(org.manager).post(reverse("editorial:settings_grant_delete", args=[grant.pk]))
+    response = _client(org.manager).post(
+        reverse("editorial:settings_grant_delete", args=[grant.pk])
+    )
     assert response.status_code == 404
     assert AccountGrant.objects.filter(pk=grant.pk).exists()
 
