@@ -28,7 +28,7 @@ class PersonField(forms.CharField):
         kwargs.setdefault("max_length", 254)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> User:  # type: ignore[override]
+    def clean(self, value: Any) -> User:
         text = str(super().clean(value)).strip()
         found = list(
             User.objects.filter(
