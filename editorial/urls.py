@@ -110,6 +110,16 @@ settings_urls = [
         settings_elections.election_delete,
         name="settings_election_delete",
     ),
+    path(
+        "settings/elections/referents/",
+        settings_elections.referent_add,
+        name="settings_referent_add",
+    ),
+    path(
+        "settings/referents/<int:pk>/remove/",
+        settings_elections.referent_remove,
+        name="settings_referent_remove",
+    ),
 ]
 
 urlpatterns = [

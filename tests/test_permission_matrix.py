@@ -59,7 +59,7 @@ from PIL import Image
 from accounts.models import AccountGrant, Delegation, Membership, OrgUnit, SocialAccount, User
 from accounts.organisation import account_grant_create
 from accounts.services import membership_create
-from charter.models import ElectionWindow
+from charter.models import ElectionWindow, ElectoralReferent
 from editorial import services
 from editorial.models import Consultation, Freeze, Post, PostHocReview, RevisionMedia
 from editorial.services import consultations, urgent, waivers
@@ -240,6 +240,14 @@ editorial:settings_membership_delete      GET  in  L    L    -    -    -    -   
 editorial:settings_membership_delete      GET  out L    L    -    -    -    -    -    -    -    -
 editorial:settings_membership_delete      POST in  L    L    D    D    D    D    D    D    W    D
 editorial:settings_membership_delete      POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_referent_add           GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_add           GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_add           POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_referent_add           POST out L    L    D    D    D    D    D    D    X    D
+editorial:settings_referent_remove        GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_remove        GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_remove        POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_referent_remove        POST out L    L    D    D    D    D    D    D    D    D
 editorial:settings_rights                 GET  in  L    L    D    D    D    D    D    D    R    D
 editorial:settings_rights                 GET  out L    L    D    D    D    D    D    D    D    D
 editorial:settings_rights                 POST in  L    L    D    D    D    D    D    D    W    D
@@ -437,6 +445,7 @@ class Side:
     delegation: Delegation = field(init=False)
     grant: AccountGrant = field(init=False)  # a right the author's role already gives
     election: ElectionWindow = field(init=False)  # years away: concerns no post of the world
+    referent: ElectoralReferent = field(init=False)  # the administrator, who approves anyway
 
 
 @dataclass
@@ -557,6 +566,7 @@ def _fill(side: Side, legal: OrgUnit) -> None:
     side.election = ElectionWindow.objects.create(
         name=f"Municipales {code}", kind="municipal", unit=side.unit, first_round=date(2031, 3, 16)
     )
+    side.referent = ElectoralReferent.objects.create(user=side.admin, unit=side.unit)
 
 
 def _side(ministry: OrgUnit, code: str, names: dict[str, str], users: dict[str, User]) -> Side:
@@ -736,6 +746,9 @@ TARGETS: dict[str, TargetFor] = {
         data={"account": s.mastodon.pk, "reason": "Incident sur le compte."}
     ),
     "editorial:settings_elections": lambda w, s: Target(data={**ELECTION, "unit": s.unit.pk}),
+    "editorial:settings_referent_add": lambda w, s: Target(
+        data={"referent-person": "reviewer", "referent-unit": s.unit.pk}
+    ),
     "editorial:delegations": lambda w, s: Target(
         data={
             "deputy": s.author.pk,
@@ -835,6 +848,7 @@ TARGETS: dict[str, TargetFor] = {
         _pk(s.election), data={**ELECTION, "unit": s.unit.pk, "name": "Municipales partielles"}
     ),
     "editorial:settings_election_delete": lambda w, s: Target(_pk(s.election)),
+    "editorial:settings_referent_remove": lambda w, s: Target(_pk(s.referent)),
 }
 
 # URLs without an object in their path that name one in their form or session: asked in and
@@ -845,6 +859,7 @@ NAMED_IN_FORM = {
     "editorial:freezes",
     "editorial:delegations",
     "editorial:settings_elections",
+    "editorial:settings_referent_add",
     "publishing:connect_mastodon",
     "publishing:connect_bluesky",
     "publishing:connect_mastodon_callback",

@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccountGrant, Membership, User
+from accounts.models import AccountGrant, Membership, OrgUnit, User
 from charter.models import ElectionWindow
 from editorial.forms.dates import LocalDateInput
 
@@ -95,3 +95,19 @@ class ElectionWindowForm(forms.ModelForm):  # type: ignore[type-arg]
             date_field = self.fields[name]
             assert isinstance(date_field, forms.DateField)
             date_field.input_formats = ["%Y-%m-%d"]
+
+
+class ReferentForm(forms.Form):
+    """Designate an electoral referent for a unit one administers (the whole organisation:
+    a superuser's)."""
+
+    person = PersonField()
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args: Any, units: Any, org_wide: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = units
+        field.required = not org_wide
+        field.empty_label = str(_("The whole organisation")) if org_wide else "—"

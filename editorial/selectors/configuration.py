@@ -16,7 +16,7 @@ from django_stubs_ext import StrOrPromise
 
 from accounts import permissions
 from accounts.models import AccountGrant, Membership, OrgUnit, SocialAccount, User
-from charter.models import ElectionWindow
+from charter.models import ElectionWindow, ElectoralReferent
 
 # The rights of an account, in the order of the matrix's columns (AccountGrant.Right's order;
 # the labels stay lazy: translated when shown, in the reader's language).
@@ -128,3 +128,14 @@ def manageable_windows(user: User) -> QuerySet[ElectionWindow]:
     if user.is_active and user.is_superuser:
         return windows
     return windows.filter(Q(unit__in=permissions.units_managed_by(user)))
+
+
+def manageable_referents(user: User) -> QuerySet[ElectoralReferent]:
+    """The electoral referents of the units the person administers (and below); a
+    superuser's, all (the organisation's too)."""
+    referents = ElectoralReferent.objects.select_related("user", "unit").order_by(
+        "unit__code", "user__username"
+    )
+    if user.is_active and user.is_superuser:
+        return referents
+    return referents.filter(unit__in=permissions.units_managed_by(user))

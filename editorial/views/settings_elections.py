@@ -16,7 +16,7 @@ from accounts.models import User
 from charter import services as charter_services
 from charter.elections import pre_electoral_start
 from charter.models import ElectionWindow
-from editorial.forms.settings import ElectionWindowForm
+from editorial.forms.settings import ElectionWindowForm, ReferentForm
 from editorial.selectors import configuration
 from editorial.views.common import request_user
 
@@ -70,8 +70,67 @@ def elections(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "rows": [(w, w.window_start or pre_electoral_start(w.first_round)) for w in windows],
+            "referents": list(configuration.manageable_referents(user)),
+            "referent_form": _referent_form(None, user),
         },
     )
+
+
+def _referent_form(data: object, user: User) -> ReferentForm:
+    return ReferentForm(
+        data,
+        prefix="referent",  # its fields sit on the elections page, next to the election's
+        units=configuration.managed_units(user),
+        org_wide=charter_services.may_manage_charter(user, None),
+    )
+
+
+@login_required
+@require_POST
+def referent_add(request: HttpRequest) -> HttpResponse:
+    """Designate an electoral referent: they approve the political tier's step and alone may
+    waive an institution's-record finding in a pre-electoral period (charter.services)."""
+    user = request_user(request)
+    _require_admin(user)
+    form = _referent_form(request.POST, user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("editorial:settings_elections")
+    person, unit = form.cleaned_data["person"], form.cleaned_data["unit"]
+    try:
+        charter_services.electoral_referent_designate(user=person, unit=unit, by=user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except PermissionDenied:
+        messages.error(request, _("You do not administer this unit: choose one of yours."))
+    else:
+        where = unit.code if unit is not None else _("the whole organisation")
+        messages.success(
+            request,
+            _("%(person)s is now the electoral referent of %(unit)s.")
+            % {"person": person, "unit": where},
+        )
+    return redirect("editorial:settings_elections")
+
+
+@login_required
+@require_POST
+def referent_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    referent = get_object_or_404(configuration.manageable_referents(user), pk=pk)
+    try:
+        charter_services.electoral_referent_remove(referent=referent, by=user)
+    except PermissionDenied:
+        messages.error(request, _("You do not administer the unit of this referent."))
+    else:
+        messages.success(
+            request,
+            _("%(person)s is no longer an electoral referent.") % {"person": referent.user},
+        )
+    return redirect("editorial:settings_elections")
 
 
 @login_required

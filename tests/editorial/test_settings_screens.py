@@ -324,3 +324,36 @@ def test_settings_lists_take_as_many_queries_for_1_or_20_people(
     one = _queries(client, url)
     _members(org, "more", 19)
     assert _queries(client, url) == one
+
+
+# --- electoral referents ------------------------------------------------------------------------
+
+
+def test_settings_referent_designated_then_removed_audited(org: Org, chief: User) -> None:
+    from charter.models import ElectoralReferent
+
+    client = _client(chief)
+    data = {"referent-person": "manager", "referent-unit": org.service.pk}
+    client.post(reverse("editorial:settings_referent_add"), data)
+    referent = ElectoralReferent.objects.get()
+    assert (referent.user, referent.unit) == (org.manager, org.service)
+    assert AuditEvent.objects.get(verb="electoral_referent_designated").actor == chief
+    page = client.get(reverse("editorial:settings_elections")).content.decode()
+    assert f'data-referent="{referent.pk}"' in page
+    client.post(reverse("editorial:settings_referent_remove", args=[referent.pk]))
+    assert not ElectoralReferent.objects.exists()
+    assert AuditEvent.objects.get(verb="electoral_referent_removed").actor == chief
+
+
+def test_settings_referent_twice_refused_in_words(org: Org, chief: User) -> None:
+    from charter.models import ElectoralReferent
+
+    client = _client(chief, "fr")
+    data = {"referent-person": "manager", "referent-unit": org.service.pk}
+    client.post(reverse("editorial:settings_referent_add"), data)
+    response = client.post(reverse("editorial:settings_referent_add"), data, follow=True)
+    assert "déjà" in response.content.decode()
+    assert ElectoralReferent.objects.count() == 1
+    other = {"referent-person": "manager", "referent-unit": _other(org).pk}
+    client.post(reverse("editorial:settings_referent_add"), other)
+    assert ElectoralReferent.objects.count() == 1
