@@ -357,3 +357,42 @@ def test_settings_referent_twice_refused_in_words(org: Org, chief: User) -> None
     other = {"referent-person": "manager", "referent-unit": _other(org).pk}
     client.post(reverse("editorial:settings_referent_add"), other)
     assert ElectoralReferent.objects.count() == 1
+
+
+def test_settings_election_over_a_scheduled_post_says_what_it_held(org: Org, chief: User) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from editorial import services
+    from editorial.models import PostState
+
+    paris = ZoneInfo("Europe/Paris")
+    with time_machine.travel(datetime(2026, 3, 12, 10, 0, tzinfo=paris), tick=False):
+        post = services.post_create(
+            by=org.officer, accounts=[org.mastodon], text="Le guichet unique ouvre lundi."
+        )
+        services.post_submit(post=post, by=org.officer)
+        services.post_approve(post=post, by=org.manager)
+        # Saturday noon: inside the silence of a vote on Sunday 15 March.
+        at = datetime(2026, 3, 14, 12, 0, tzinfo=paris)
+        services.post_schedule(post=post, by=org.manager, at=at)
+        data = {**ELECTION, "unit": org.service.pk, "first_round": "2026-03-15"}
+        data["second_round"] = "2026-03-22"
+        response = _client(chief).post(reverse("editorial:settings_elections"), data, follow=True)
+    post.refresh_from_db()
+    assert post.state == PostState.HELD
+    assert "1 scheduled post(s) are now held by the charter" in response.content.decode()
+
+
+def test_settings_members_above_are_shown_not_removable_from_below(org: Org, chief: User) -> None:
+    minister = make_user(username="minister")
+    membership_create(user=minister, unit=org.ministry, role=Membership.Role.ADMIN)
+    client = _client(chief)
+    page = client.get(reverse("editorial:settings_members", args=[org.service.pk]))
+    assert f"{minister} (mex)" in page.content.decode()  # among the administrators above
+    above = Membership.objects.get(user=minister)
+    url = reverse("editorial:settings_membership_delete", args=[above.pk])
+    assert client.post(url).status_code == 404
+    assert Membership.objects.filter(pk=above.pk).exists()
