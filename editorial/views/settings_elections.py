@@ -96,7 +96,7 @@ def referent_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("editorial:settings_elections")
     person, unit = form.cleaned_data["person"], form.cleaned_data["unit"]
     try:
