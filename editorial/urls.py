@@ -17,6 +17,8 @@ from editorial.views import (
     notifications,
     posts,
     review,
+    settings,
+    settings_elections,
     urgent,
     waivers,
 )
@@ -87,6 +89,39 @@ delegations_urls = [
     path("delegations/<int:pk>/end/", delegations.delegation_end, name="delegation_end"),
 ]
 
+settings_urls = [
+    path("settings/", settings.settings_hub, name="settings"),
+    path("settings/units/<int:pk>/members/", settings.unit_members, name="settings_members"),
+    path(
+        "settings/memberships/<int:pk>/delete/",
+        settings.membership_delete,
+        name="settings_membership_delete",
+    ),
+    path("settings/accounts/<int:pk>/rights/", settings.account_rights, name="settings_rights"),
+    path("settings/grants/<int:pk>/delete/", settings.grant_delete, name="settings_grant_delete"),
+    path("settings/elections/", settings_elections.elections, name="settings_elections"),
+    path(
+        "settings/elections/<int:pk>/",
+        settings_elections.election_edit,
+        name="settings_election_edit",
+    ),
+    path(
+        "settings/elections/<int:pk>/delete/",
+        settings_elections.election_delete,
+        name="settings_election_delete",
+    ),
+    path(
+        "settings/elections/referents/",
+        settings_elections.referent_add,
+        name="settings_referent_add",
+    ),
+    path(
+        "settings/referents/<int:pk>/remove/",
+        settings_elections.referent_remove,
+        name="settings_referent_remove",
+    ),
+]
+
 urlpatterns = [
     path("", include(posts_urls)),
     path("", include(review_urls)),
@@ -97,4 +132,5 @@ urlpatterns = [
     path("", include(freezes_urls)),
     path("", include(notifications_urls)),
     path("", include(delegations_urls)),
+    path("", include(settings_urls)),
 ]

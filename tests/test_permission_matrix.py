@@ -38,7 +38,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.static import serve as static_serve
 from PIL import Image
 
-from accounts.models import Delegation, Membership, OrgUnit, SocialAccount, User
+from accounts.models import AccountGrant, Delegation, Membership, OrgUnit, SocialAccount, User
+from accounts.organisation import account_grant_create
 from accounts.services import membership_create
+from charter.models import ElectionWindow, ElectoralReferent
 from editorial import services
 from editorial.models import Consultation, Freeze, Post, PostHocReview, RevisionMedia
 from editorial.services import consultations, urgent, waivers
@@ -212,6 +214,44 @@ editorial:schedule                        GET  in  L    L    -    -    -    -   
 editorial:schedule                        GET  out L    L    -    -    -    -    -    -    -    -
 editorial:schedule                        POST in  L    L    D    D    D    D    D    W    W    D
 editorial:schedule                        POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings                        GET  -   L    L    D    D    D    D    D    D    R    D
+editorial:settings                        POST -   L    L    D    D    D    D    D    D    R    D
+editorial:settings_election_delete        GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_election_delete        GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_election_delete        POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_election_delete        POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_election_edit          GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_election_edit          GET  out L    L    D    D    D    D    D    D    D    D
+editorial:settings_election_edit          POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_election_edit          POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_elections              GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_elections              GET  out L    L    D    D    D    D    D    D    R    D
+editorial:settings_elections              POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_elections              POST out L    L    D    D    D    D    D    D    X    D
+editorial:settings_grant_delete           GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_grant_delete           GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_grant_delete           POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_grant_delete           POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_members                GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_members                GET  out L    L    D    D    D    D    D    D    D    D
+editorial:settings_members                POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_members                POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_membership_delete      GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_membership_delete      GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_membership_delete      POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_membership_delete      POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_referent_add           GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_add           GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_add           POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_referent_add           POST out L    L    D    D    D    D    D    D    X    D
+editorial:settings_referent_remove        GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_remove        GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_referent_remove        POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_referent_remove        POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_rights                 GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_rights                 GET  out L    L    D    D    D    D    D    D    D    D
+editorial:settings_rights                 POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_rights                 POST out L    L    D    D    D    D    D    D    D    D
 editorial:submit                          GET  in  L    L    -    -    -    -    -    -    -    -
 editorial:submit                          GET  out L    L    -    -    -    -    -    -    -    -
 editorial:submit                          POST in  L    L    D    D    D    W    D    D    D    D
@@ -403,6 +443,9 @@ class Side:
     asked: Consultation = field(init=False)  # asked by this side's author
     freeze: Freeze = field(init=False)
     delegation: Delegation = field(init=False)
+    grant: AccountGrant = field(init=False)  # a right the author's role already gives
+    election: ElectionWindow = field(init=False)  # years away: concerns no post of the world
+    referent: ElectoralReferent = field(init=False)  # the administrator, who approves anyway
 
 
 @dataclass
@@ -517,6 +560,13 @@ def _fill(side: Side, legal: OrgUnit) -> None:
         NOW.date() + timedelta(days=7),
         NOW.date() + timedelta(days=14),
     )
+    side.grant = account_grant_create(
+        user=side.author, account=side.bluesky, right="draft_for_account", by=None
+    )
+    side.election = ElectionWindow.objects.create(
+        name=f"Municipales {code}", kind="municipal", unit=side.unit, first_round=date(2031, 3, 16)
+    )
+    side.referent = ElectoralReferent.objects.create(user=side.admin, unit=side.unit)
 
 
 def _side(ministry: OrgUnit, code: str, names: dict[str, str], users: dict[str, User]) -> Side:
@@ -651,6 +701,13 @@ def _revision(post: Post) -> int:
 
 
 LATER = "2026-03-05T10:00"  # local time, three days after NOW
+ELECTION = {
+    "name": "Législatives 2032",
+    "kind": "legislative",
+    "first_round": "2032-06-13",
+    "second_round": "2032-06-20",
+    "time_zone": "Europe/Paris",
+}
 TEXT = "Les guichets du service ouvrent lundi à 9 h."
 
 
@@ -676,6 +733,7 @@ TARGETS: dict[str, TargetFor] = {
     "publishing:metrics": lambda w, s: Target(),
     "publishing:health": lambda w, s: Target(),
     "publishing:accounts": lambda w, s: Target(),
+    "editorial:settings": lambda w, s: Target(),
     **{name: lambda w, s: Target() for name in ADMIN_PAGES},
     # An object named in the form (its unit's or another's).
     "editorial:compose": lambda w, s: Target(
@@ -686,6 +744,10 @@ TARGETS: dict[str, TargetFor] = {
     ),
     "editorial:freezes": lambda w, s: Target(
         data={"account": s.mastodon.pk, "reason": "Incident sur le compte."}
+    ),
+    "editorial:settings_elections": lambda w, s: Target(data={**ELECTION, "unit": s.unit.pk}),
+    "editorial:settings_referent_add": lambda w, s: Target(
+        data={"referent-person": "reviewer", "referent-unit": s.unit.pk}
     ),
     "editorial:delegations": lambda w, s: Target(
         data={
@@ -772,6 +834,21 @@ TARGETS: dict[str, TargetFor] = {
     "publishing:confirm_late": lambda w, s: Target(_pk(s.held)),
     "publishing:cancel_late": lambda w, s: Target(_pk(s.held), data={"reason": REASON}),
     "publishing:test_connection": lambda w, s: Target(_pk(s.mastodon)),
+    "editorial:settings_members": lambda w, s: Target(
+        _pk(s.unit), data={"person": "jurist", "role": "reviewer"}
+    ),
+    "editorial:settings_membership_delete": lambda w, s: Target(
+        _pk(Membership.objects.get(user=s.author, unit=s.unit, role=Membership.Role.AUTHOR))
+    ),
+    "editorial:settings_rights": lambda w, s: Target(
+        _pk(s.mastodon), data={"person": "jurist", "right": "review_for_account"}
+    ),
+    "editorial:settings_grant_delete": lambda w, s: Target(_pk(s.grant)),
+    "editorial:settings_election_edit": lambda w, s: Target(
+        _pk(s.election), data={**ELECTION, "unit": s.unit.pk, "name": "Municipales partielles"}
+    ),
+    "editorial:settings_election_delete": lambda w, s: Target(_pk(s.election)),
+    "editorial:settings_referent_remove": lambda w, s: Target(_pk(s.referent)),
 }
 
 # URLs without an object in their path that name one in their form or session: asked in and
@@ -781,6 +858,8 @@ NAMED_IN_FORM = {
     "editorial:live_check",
     "editorial:freezes",
     "editorial:delegations",
+    "editorial:settings_elections",
+    "editorial:settings_referent_add",
     "publishing:connect_mastodon",
     "publishing:connect_bluesky",
     "publishing:connect_mastodon_callback",
@@ -938,6 +1017,7 @@ LISTS = {
     "editorial:freezes": {},
     "editorial:delegations": {},
     "publishing:accounts": {},
+    "editorial:settings": {},
     "editorial:waivers_report": {"month": "2026-03"},  # the CSV
 }
 
