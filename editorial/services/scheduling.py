@@ -103,7 +103,10 @@ def byline_record(post: Post, *, by: User, approvers: list[dict[str, Any]]) -> d
     """What scheduling freezes: who speaks, who approved, who scheduled, under which charter."""
     revision = post.current_revision
     assert revision is not None
-    bylines = {a: byline_for(a, unit=post.unit, author=post.author) for a in post.accounts.all()}
+    bylines = {
+        a: byline_for(a, unit=post.unit, author=post.author, post_id=post.pk)
+        for a in post.accounts.all()
+    }
     return {
         "unit": post.unit.code.upper(),
         "unit_name": post.unit.name,
