@@ -53,7 +53,7 @@ def template_errors(template: str) -> list[str]:
         ]
     except ValueError:
         return [_("A brace is not closed: write {{ and }} for a literal brace.")]
-    allowed = ", ".join("{%s}" % name for name in PLACEHOLDERS)
+    allowed = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
     errors = []
     for name, spec, conversion in fields:
         if name not in PLACEHOLDERS or spec or conversion:

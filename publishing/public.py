@@ -180,9 +180,7 @@ def post_page(post: Post) -> PostPage:
     )
     grouped: dict[int, tuple[SocialAccount, list[Publication]]] = {}
     for publication in published:
-        grouped.setdefault(publication.account_id, (publication.account, []))[1].append(
-            publication
-        )
+        grouped.setdefault(publication.account_id, (publication.account, []))[1].append(publication)
     page.accounts = list(grouped.values())
     return page
 
