@@ -1,7 +1,7 @@
 """What the public pages show ("Qui publie ici ?"): reads only, for anyone, signed in or not.
 
-A post is public once one of its publications went out (``PUBLISHED``); a post retracted
-after that keeps its page, with the retraction notice instead of its text. Nothing else is
+A post is public once it is published, or once one of its publications went out (a post
+that failed on another network); a post retracted after that keeps its page, with the retraction notice instead of its text. Nothing else is
 ever read here: no draft, no revision, no credential, no comment.
 
 People appear by their initials, their function and their unit; by their name only if they
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import SocialAccount, User
@@ -61,8 +61,11 @@ def _users(ids: Iterable[Any]) -> dict[int, User]:
 
 
 def public_posts() -> QuerySet[Post]:
+    """Published (some of it, at least), or retracted after publication."""
     published = Publication.objects.filter(post=OuterRef("pk"), state=PublicationState.PUBLISHED)
-    return Post.objects.filter(Exists(published))
+    return Post.objects.filter(
+        Q(state__in=[PostState.PUBLISHED, PostState.RETRACTED]) | Exists(published)
+    )
 
 
 def public_post_or_404(pk: int) -> Post:

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts import bylines, permissions
 from accounts.identity import social_account_set_identity, user_set_public_profile
@@ -101,7 +101,7 @@ def account_identity(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def account_byline_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The identity page's live preview (htmx, as the template is typed)."""
     account = _administered(request, pk)
