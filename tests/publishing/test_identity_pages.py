@@ -60,9 +60,7 @@ def test_account_identity_page_saves_and_records(org: Org, admin: User) -> None:
     assert AuditEvent.objects.get(verb="account_changed").actor == admin
 
 
-def test_account_identity_page_shows_bad_input_in_words_and_keeps_it(
-    org: Org, admin: User
-) -> None:
+def test_account_identity_page_shows_bad_input_in_words_and_keeps_it(org: Org, admin: User) -> None:
     url = reverse("publishing:account_identity", args=[org.mastodon.pk])
     data = _identity(byline_template="— {service} ^{initials}", public_contact="n'importe quoi")
     response = _client(admin).post(url, data)
@@ -84,9 +82,7 @@ def test_account_identity_preview_button_saves_nothing(org: Org, admin: User) ->
     assert org.mastodon.byline_template == "— {unit} ^{initials}"
 
 
-def test_byline_preview_renders_as_sent_and_counts_like_the_charter(
-    org: Org, admin: User
-) -> None:
+def test_byline_preview_renders_as_sent_and_counts_like_the_charter(org: Org, admin: User) -> None:
     url = reverse("publishing:account_byline_preview", args=[org.mastodon.pk])
     response = _client(admin).get(url, {"byline_template": "— {unit} ^{initials} {account_url}"})
     page = response.content.decode()
