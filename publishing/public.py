@@ -1,8 +1,9 @@
 """What the public pages show ("Qui publie ici ?"): reads only, for anyone, signed in or not.
 
 A post is public once it is published, or once one of its publications went out (a post
-that failed on another network); a post retracted after that keeps its page, with the retraction notice instead of its text. Nothing else is
-ever read here: no draft, no revision, no credential, no comment.
+that failed on another network); a post retracted after that keeps its page, with the
+retraction notice instead of its text. Nothing else is ever read here: no draft, no
+revision, no credential, no comment.
 
 People appear by their initials, their function and their unit; by their name only if they
 agreed (``User.public_name_consent``, read now: consent withdrawn hides the name at once).
@@ -63,9 +64,10 @@ def _users(ids: Iterable[Any]) -> dict[int, User]:
 def public_posts() -> QuerySet[Post]:
     """Published (some of it, at least), or retracted after publication."""
     published = Publication.objects.filter(post=OuterRef("pk"), state=PublicationState.PUBLISHED)
-    return Post.objects.filter(
+    posts: QuerySet[Post] = Post.objects.filter(
         Q(state__in=[PostState.PUBLISHED, PostState.RETRACTED]) | Exists(published)
     )
+    return posts
 
 
 def public_post_or_404(pk: int) -> Post:
@@ -164,7 +166,7 @@ def post_page(post: Post) -> PostPage:
     page = PostPage(
         post=post,
         speaker=public_person(
-            users.get(author.get("id")),
+            users.get(int(author.get("id") or 0)),
             initials=str(author.get("initials", "")),
             unit_code=str(record.get("unit", post.unit.code.upper())),
             unit_name=str(record.get("unit_name", post.unit.name)),
