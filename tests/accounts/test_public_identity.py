@@ -163,3 +163,23 @@ def test_account_identity_refuses_bad_input_in_words(org: Org, field: str, value
     org.mastodon.refresh_from_db()
     assert getattr(org.mastodon, field) != value
     assert not AuditEvent.objects.filter(verb="account_changed").exists()
+
+
+def test_byline_url_is_the_posts_own_in_the_check_and_the_frozen_byline(
+    org: Org, site: None
+) -> None:
+    from editorial import services as editorial
+    from editorial.snapshots import snapshot_for_revision
+
+    org.bluesky.byline_template = "— {unit} {url}"
+    org.bluesky.save(update_fields=["byline_template"])
+    post = editorial.post_create(by=org.officer, accounts=[org.bluesky], text="Bonjour.")
+    expected = f"— SICOM {SITE}/public/p/{post.pk}/"
+    assert post.current_revision is not None
+    (rendition,) = snapshot_for_revision(post, post.current_revision).renditions
+    assert rendition.byline == expected
+    editorial.post_submit(post=post, by=org.officer)
+    editorial.post_approve(post=post, by=org.manager)
+    editorial.post_schedule(post=post, by=org.manager)
+    post.refresh_from_db()
+    assert post.byline_record["bylines"] == {str(org.bluesky.pk): expected}
