@@ -171,10 +171,10 @@ def test_byline_url_is_the_posts_own_in_the_check_and_the_frozen_byline(
     from editorial import services as editorial
     from editorial.snapshots import snapshot_for_revision
 
-    org.bluesky.byline_template = "— {unit} {url}"
+    org.bluesky.byline_template = "— {unit} ^{initials} {url}"
     org.bluesky.save(update_fields=["byline_template"])
     post = editorial.post_create(by=org.officer, accounts=[org.bluesky], text="Bonjour.")
-    expected = f"— SICOM {SITE}/public/p/{post.pk}/"
+    expected = f"— SICOM ^JD {SITE}/public/p/{post.pk}/"
     assert post.current_revision is not None
     (rendition,) = snapshot_for_revision(post, post.current_revision).renditions
     assert rendition.byline == expected
