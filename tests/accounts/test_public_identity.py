@@ -183,3 +183,21 @@ def test_byline_url_is_the_posts_own_in_the_check_and_the_frozen_byline(
     editorial.post_schedule(post=post, by=org.manager)
     post.refresh_from_db()
     assert post.byline_record["bylines"] == {str(org.bluesky.pk): expected}
+
+
+def test_account_identity_byline_change_rechecks_the_scheduled_posts(org: Org) -> None:
+    from editorial import services as editorial
+    from editorial.models import Post, PostState
+
+    post = editorial.post_create(by=org.officer, accounts=[org.mastodon], text="Bonjour.")
+    editorial.post_submit(post=post, by=org.officer)
+    editorial.post_approve(post=post, by=org.manager)
+    editorial.post_schedule(post=post, by=org.manager)
+    # Without the initials, the charter's byline rule refuses what is scheduled.
+    held = social_account_set_identity(
+        account=org.mastodon,
+        identity=_identity(org.mastodon, byline_template="— {unit} · {url}"),
+        by=_admin(org),
+    )
+    assert len(held) == 1
+    assert Post.objects.get(pk=post.pk).state == PostState.HELD
