@@ -228,3 +228,15 @@ def test_public_pages_charter_of_the_account_itself(org: Org) -> None:
     )
     page = _get("public_account", org.mastodon.pk).content.decode()
     assert "Charte du compte v1" in page and "À lui." in page
+
+
+def test_public_post_queries_do_not_grow_with_accounts(org: Org, publish: Any) -> None:
+    one = publish(accounts=[org.mastodon])
+    two = publish(accounts=[org.mastodon, org.bluesky])
+
+    def count(post: Post) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert _get("public_post", post.pk).status_code == 200
+        return len(queries)
+
+    assert count(one) == count(two)
