@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts import crypto
+from accounts import bylines, crypto
 
 
 class User(AbstractUser):
@@ -16,6 +16,17 @@ class User(AbstractUser):
 
     initials = models.CharField(
         _("initials"), max_length=8, blank=True, help_text=_("Used in bylines, e.g. 'JD'.")
+    )
+    # Shown on the public pages beside the initials ("chargée de communication").
+    job_title = models.CharField(
+        _("function"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown on the public pages, e.g. 'chargée de communication'."),
+    )
+    # The public pages name an agent only if they agreed (they see their initials otherwise).
+    public_name_consent = models.BooleanField(
+        _("my name may appear on the public pages"), default=False
     )
 
     def get_initials(self) -> str:
@@ -120,7 +131,27 @@ class SocialAccount(models.Model):
         _("byline template"),
         max_length=100,
         default="— {unit} ^{initials}",
-        help_text=_("Appended to every post. Placeholders: {unit}, {initials}."),
+        help_text=_(
+            "Appended to every post. Placeholders: {unit}, {initials}, {url} (the post's "
+            "public page), {account_url} (the account's public page)."
+        ),
+    )
+    # The public profile ("Qui publie ici ?"): what citizens read about the account.
+    public_description = models.TextField(
+        _("public description"),
+        blank=True,
+        help_text=_("Who this account speaks for, in a sentence or two."),
+    )
+    public_contact = models.CharField(
+        _("contact"),
+        max_length=254,
+        blank=True,
+        help_text=_("An e-mail address or the web address of the service answering for it."),
+    )
+    moderation_policy = models.TextField(
+        _("moderation policy"),
+        blank=True,
+        help_text=_("How replies are read and moderated, shown on the account's public page."),
     )
     # Instance limits: Mastodon reads them from instance_v2 when the account is connected.
     max_characters = models.PositiveIntegerField(default=500)
@@ -203,8 +234,14 @@ class SocialAccount(models.Model):
     def missing_scopes(self) -> list[str]:
         return [str(s) for s in self.server_info.get("missing_scopes") or []]
 
-    def render_byline(self, *, unit_code: str, initials: str) -> str:
-        return self.byline_template.format(unit=unit_code, initials=initials)
+    def render_byline(self, *, unit_code: str, initials: str, post_id: int | None = None) -> str:
+        return bylines.render(
+            self.byline_template,
+            unit_code=unit_code,
+            initials=initials,
+            account_id=self.pk,
+            post_id=post_id,
+        )
 
 
 class Delegation(models.Model):

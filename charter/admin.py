@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class CharterVersionForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = CharterVersion
-        fields = ["params"]
+        fields = ["params", "public_summary"]
 
     def clean_params(self) -> dict[str, Any]:
         try:
@@ -37,7 +37,7 @@ class CharterVersionInline(admin.TabularInline):  # type: ignore[type-arg]
     model = CharterVersion
     form = CharterVersionForm
     extra = 0
-    fields = ["number", "params", "created_by", "created_at"]
+    fields = ["number", "params", "public_summary", "created_by", "created_at"]
     readonly_fields = ["number", "created_by", "created_at"]
     ordering = ["-number"]
 
@@ -78,7 +78,12 @@ class CharterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ) -> None:
         user: User = request.user  # type: ignore[assignment]
         for version in formset.save(commit=False):
-            services.charter_version_create(charter=form.instance, params=version.params, by=user)
+            services.charter_version_create(
+                charter=form.instance,
+                params=version.params,
+                by=user,
+                public_summary=version.public_summary,
+            )
 
     def delete_model(self, request: HttpRequest, obj: Charter) -> None:
         user: User = request.user  # type: ignore[assignment]

@@ -80,6 +80,13 @@ class CharterVersion(models.Model):
             '"severities": {"media.alt_text": "warn"}, "disabled": []}.'
         ),
     )
+    # What the public pages say of the charter: a version is never edited, so a post shows
+    # the summary of the version it was checked and published under.
+    public_summary = models.TextField(
+        _("public summary"),
+        blank=True,
+        help_text=_("What citizens read of this charter on the public pages, in plain words."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

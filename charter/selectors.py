@@ -108,3 +108,15 @@ def link_statuses(urls: list[str]) -> tuple[LinkStatus, ...]:
             "url", "ok", "detail"
         )
     )
+
+
+def charter_version_for_account(account: SocialAccount) -> CharterVersion | None:
+    """The charter version that checks what is published on ``account`` now: its own
+    charter's latest version, else its unit's (as ``charter_groups`` decides)."""
+    own = (
+        CharterVersion.objects.filter(charter__account=account)
+        .select_related("charter")
+        .order_by("-number")
+        .first()
+    )
+    return own if own is not None else charter_version_for_unit(account.unit)

@@ -99,8 +99,11 @@ def charter_delete(*, charter: Charter, by: User) -> None:
 
 
 @transaction.atomic
-def charter_version_create(*, charter: Charter, params: dict[str, Any], by: User) -> CharterVersion:
-    """Validate the parameters and record them as the charter's next version."""
+def charter_version_create(
+    *, charter: Charter, params: dict[str, Any], by: User, public_summary: str = ""
+) -> CharterVersion:
+    """Validate the parameters and record them as the charter's next version, with what the
+    public pages say of it (``public_summary``)."""
     _require_manager(by, charter.unit)
     try:
         normalized = normalize_params(params)
@@ -110,7 +113,11 @@ def charter_version_create(*, charter: Charter, params: dict[str, Any], by: User
     charter = Charter.objects.select_for_update().get(pk=charter.pk)
     last = charter.versions.aggregate(last=Max("number"))["last"] or 0
     version = CharterVersion.objects.create(
-        charter=charter, number=last + 1, params=normalized, created_by=by
+        charter=charter,
+        number=last + 1,
+        params=normalized,
+        created_by=by,
+        public_summary=public_summary.strip(),
     )
     _record(
         "charter_version_created",
@@ -118,6 +125,7 @@ def charter_version_create(*, charter: Charter, params: dict[str, Any], by: User
         **_describe_charter(charter),
         number=version.number,
         params=normalized,
+        public_summary=version.public_summary,
     )
     return version
 

@@ -193,6 +193,7 @@ class Rechecker:
             thread=revision.thread or (),
             election_windows=self._windows_of(post.unit),
             with_link_statuses=False,
+            post_id=post.pk,
         )
         key = (post.unit.pk, tuple(sorted(a.pk for a in accounts)))
         if key not in self._groups:

@@ -29,8 +29,18 @@ if TYPE_CHECKING:
     from editorial.models import Post, Revision
 
 
-def byline_for(account: SocialAccount, *, unit: OrgUnit, author: User) -> str:
-    return account.render_byline(unit_code=unit.code.upper(), initials=author.get_initials())
+def byline_for(
+    account: SocialAccount, *, unit: OrgUnit, author: User, post_id: int | None = None
+) -> str:
+    """``post_id``: the post's, for a ``{url}`` in the template (None before it is saved)."""
+    return account.render_byline(
+        unit_code=unit.code.upper(), initials=author.get_initials(), post_id=post_id
+    )
+
+
+def post_byline(account: SocialAccount, post: Post) -> str:
+    """The byline of a saved post on ``account`` (its ``{url}`` is the post's own page)."""
+    return byline_for(account, unit=post.unit, author=post.author, post_id=post.pk)
 
 
 def build_snapshot(
@@ -49,16 +59,16 @@ def build_snapshot(
     thread: Sequence[str] = (),
     election_windows: tuple[ElectionWindowSnapshot, ...] | None = None,
     with_link_statuses: bool = True,
+    post_id: int | None = None,
 ) -> PostSnapshot:
-    """``variants``: see ``_renditions``. ``election_windows`` None reads the unit's;
-    ``with_link_statuses`` False leaves the link check's results out (the re-check at
-    publication runs no link rule, and runs per post)."""
+    """``variants``: see ``_renditions``; ``post_id``: ``byline_for``'s. ``election_windows``
+    None reads the unit's; ``with_link_statuses`` False: no link results (for the re-check)."""
+    bylines = {a.pk: byline_for(a, unit=unit, author=author, post_id=post_id) for a in accounts}
     renditions = _renditions(
-        accounts, unit, author, text=text, spoiler=spoiler_text, variants=variants, thread=thread
+        accounts, bylines, text=text, spoiler=spoiler_text, variants=variants, thread=thread
     )
     # Content rules read the whole thread: personal data in part 3 is still personal data.
-    whole = join_parts([text, *thread])
-    now = timezone.now()
+    whole, now = join_parts([text, *thread]), timezone.now()
     return PostSnapshot(
         text=whole,
         language=language,
@@ -77,16 +87,16 @@ def build_snapshot(
 
 def _renditions(
     accounts: list[SocialAccount],
-    unit: OrgUnit,
-    author: User,
+    bylines: Mapping[int, str],
     *,
     text: str,
     spoiler: str,
     variants: Mapping[str, str] | None,
     thread: Sequence[str],
 ) -> tuple[RenditionSnapshot, ...]:
-    """One rendition per account. ``variants`` are the per-network versions of the text (a
-    blank one: the text), so each rendition is measured on what its network will receive."""
+    """One rendition per account, signed with its byline (``bylines``, by account id).
+    ``variants`` are the per-network versions of the text (a blank one: the text), so each
+    rendition is measured on what its network will receive."""
     variants = variants or {}
     return tuple(
         RenditionSnapshot(
@@ -94,7 +104,7 @@ def _renditions(
             network=account.network,
             handle=account.handle,
             body=(variants.get(account.network) or "").strip() or text,
-            byline=byline_for(account, unit=unit, author=author),
+            byline=bylines[account.pk],
             max_characters=account.max_characters,
             characters_reserved_per_url=account.characters_reserved_per_url,
             counting=account.length_counting,
@@ -144,6 +154,7 @@ def snapshot_for_revision(post: Post, revision: Revision) -> PostSnapshot:
         variants=revision.variants,
         spoiler_text=revision.spoiler_text,
         thread=revision.thread or (),
+        post_id=post.pk,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from publishing.views import connect, health, late
+from publishing.views import connect, health, identity, late, public
 
 app_name = "publishing"
 
@@ -35,8 +35,28 @@ connect_urls = [
     path("accounts/connect/bluesky/", connect.connect_bluesky, name="connect_bluesky"),
 ]
 
+# No login: "Qui publie ici ?" (the bylines link here, so the paths stay short).
+public_urls = [
+    path("public/", public.public_accounts, name="public_accounts"),
+    path("public/a/<int:pk>/", public.public_account, name="public_account"),
+    path("public/p/<int:pk>/", public.public_post, name="public_post"),
+]
+
+# Who speaks, as its people set it: an account's public identity, an agent's public profile.
+identity_urls = [
+    path("accounts/<int:pk>/identity/", identity.account_identity, name="account_identity"),
+    path(
+        "accounts/<int:pk>/identity/preview/",
+        identity.account_byline_preview,
+        name="account_byline_preview",
+    ),
+    path("profile/public/", identity.public_profile, name="public_profile"),
+]
+
 urlpatterns = [
     path("", include(health_urls)),
     path("", include(late_urls)),
     path("", include(connect_urls)),
+    path("", include(public_urls)),
+    path("", include(identity_urls)),
 ]

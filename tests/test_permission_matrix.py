@@ -270,6 +270,14 @@ login                                     GET  -   R    R    R    R    R    R   
 login                                     POST -   X    X    X    X    X    X    X    X    X    X
 logout                                    GET  -   -    -    -    -    -    -    -    -    -    -
 logout                                    POST -   L    L    L    L    L    L    L    L    L    L
+publishing:account_byline_preview         GET  in  L    L    D    D    D    D    D    D    R    D
+publishing:account_byline_preview         GET  out L    L    D    D    D    D    D    D    D    D
+publishing:account_byline_preview         POST in  L    L    -    -    -    -    -    -    -    -
+publishing:account_byline_preview         POST out L    L    -    -    -    -    -    -    -    -
+publishing:account_identity               GET  in  L    L    D    D    D    D    D    D    R    D
+publishing:account_identity               GET  out L    L    D    D    D    D    D    D    D    D
+publishing:account_identity               POST in  L    L    D    D    D    D    D    D    W    D
+publishing:account_identity               POST out L    L    D    D    D    D    D    D    D    D
 publishing:accounts                       GET  -   L    L    D    D    D    D    D    D    R    D
 publishing:accounts                       POST -   L    L    D    D    D    D    D    D    R    D
 publishing:cancel_late                    GET  in  L    L    -    -    -    -    -    -    -    -
@@ -298,6 +306,18 @@ publishing:healthz                        GET  -   R    R    R    R    R    R   
 publishing:healthz                        POST -   -    -    -    -    -    -    -    -    -    -
 publishing:metrics                        GET  -   D    D    D    D    D    D    D    D    D    D
 publishing:metrics                        POST -   -    -    -    -    -    -    -    -    -    -
+publishing:public_account                 GET  in  R    R    R    R    R    R    R    R    R    R
+publishing:public_account                 GET  out R    R    R    R    R    R    R    R    R    R
+publishing:public_account                 POST in  -    -    -    -    -    -    -    -    -    -
+publishing:public_account                 POST out -    -    -    -    -    -    -    -    -    -
+publishing:public_accounts                GET  -   R    R    R    R    R    R    R    R    R    R
+publishing:public_accounts                POST -   -    -    -    -    -    -    -    -    -    -
+publishing:public_post                    GET  in  R    R    R    R    R    R    R    R    R    R
+publishing:public_post                    GET  out R    R    R    R    R    R    R    R    R    R
+publishing:public_post                    POST in  -    -    -    -    -    -    -    -    -    -
+publishing:public_post                    POST out -    -    -    -    -    -    -    -    -    -
+publishing:public_profile                 GET  -   L    L    R    R    R    R    R    R    R    R
+publishing:public_profile                 POST -   L    L    W    W    W    W    W    W    W    W
 publishing:test_connection                GET  in  L    L    -    -    -    -    -    -    -    -
 publishing:test_connection                GET  out L    L    -    -    -    -    -    -    -    -
 publishing:test_connection                POST in  L    L    D    D    D    D    D    D    X    D
@@ -734,6 +754,10 @@ TARGETS: dict[str, TargetFor] = {
     "publishing:health": lambda w, s: Target(),
     "publishing:accounts": lambda w, s: Target(),
     "editorial:settings": lambda w, s: Target(),
+    "publishing:public_accounts": lambda w, s: Target(),
+    "publishing:public_profile": lambda w, s: Target(
+        data={"job_title": "chargée de communication", "public_name_consent": "on"}
+    ),
     **{name: lambda w, s: Target() for name in ADMIN_PAGES},
     # An object named in the form (its unit's or another's).
     "editorial:compose": lambda w, s: Target(
@@ -798,6 +822,20 @@ TARGETS: dict[str, TargetFor] = {
     "editorial:retry": lambda w, s: Target(_pk(s.failed)),
     "editorial:withdraw": lambda w, s: Target(_pk(s.scheduled), data={"reason": REASON}),
     "editorial:retract": lambda w, s: Target(_pk(s.published), data={"reason": REASON}),
+    "publishing:public_post": lambda w, s: Target(_pk(s.published)),
+    "publishing:public_account": lambda w, s: Target(_pk(s.mastodon)),
+    "publishing:account_identity": lambda w, s: Target(
+        _pk(s.mastodon),
+        data={
+            "byline_template": "— {unit} ^{initials} · {account_url}",
+            "public_contact": "contact@mairie-exemple.fr",
+            "public_description": "",
+            "moderation_policy": "",
+        },
+    ),
+    "publishing:account_byline_preview": lambda w, s: Target(
+        _pk(s.mastodon), query={"byline_template": "— {unit} {url}"}
+    ),
     "editorial:publish_urgently": lambda w, s: Target(
         _pk(s.in_review), data={"justification": WHY}
     ),

@@ -20,6 +20,11 @@ PUBLIC = {
     "set_language",
     "publishing:healthz",  # liveness probe: says only "ok"
     "publishing:metrics",  # bearer token (METRICS_TOKEN), tested in tests/publishing
+    # "Qui publie ici ?": published posts and public profiles only (tests/publishing/
+    # test_public_pages.py checks nothing else shows: drafts, names without consent, keys).
+    "publishing:public_accounts",
+    "publishing:public_account",
+    "publishing:public_post",
 }
 
 

@@ -22,7 +22,7 @@ from editorial.models import (
     PostState,
 )
 from editorial.services import notifications
-from editorial.snapshots import byline_for
+from editorial.snapshots import post_byline
 from editorial.workflow import (
     AuditEntry,
     audit,
@@ -207,7 +207,7 @@ def _refresh_bylines(post: Post) -> bool:
     """Bring the frozen bylines in step with the accounts' templates now (an administrator
     changed one after scheduling): what is sent is what the re-check measured."""
     accounts = list(post.accounts.all())
-    current = {str(a.pk): byline_for(a, unit=post.unit, author=post.author) for a in accounts}
+    current = {str(a.pk): post_byline(a, post) for a in accounts}
     if post.byline_record.get("bylines", current) == current:
         return False
     post.byline_record = {

@@ -18,7 +18,7 @@ from editorial.models import (
 from editorial.services.review import (
     approver_record,
 )
-from editorial.snapshots import byline_for
+from editorial.snapshots import post_byline
 from editorial.workflow import (
     EditorialError,
     TransitionRefused,
@@ -103,7 +103,7 @@ def byline_record(post: Post, *, by: User, approvers: list[dict[str, Any]]) -> d
     """What scheduling freezes: who speaks, who approved, who scheduled, under which charter."""
     revision = post.current_revision
     assert revision is not None
-    bylines = {a: byline_for(a, unit=post.unit, author=post.author) for a in post.accounts.all()}
+    bylines = {a: post_byline(a, post) for a in post.accounts.all()}
     return {
         "unit": post.unit.code.upper(),
         "unit_name": post.unit.name,

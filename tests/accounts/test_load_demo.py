@@ -44,3 +44,23 @@ def test_load_demo_prints_a_second_factor_for_reviewers_that_works(
     # A second run prints no secret again.
     call_command("load_demo")
     assert "backup codes:" not in capsys.readouterr().out
+
+
+def test_load_demo_gives_the_accounts_a_public_identity_with_a_linked_byline() -> None:
+    from accounts.models import SocialAccount
+
+    call_command(
+        "load_demo",
+        "--mastodon-url=https://social.example.gouv.fr",
+        "--mastodon-token=t0ken",
+    )
+    account = SocialAccount.objects.get()
+    assert account.byline_template == "— {unit} ^{initials} · {url}"
+    assert account.public_contact and account.moderation_policy
+    officer = User.objects.get(username="officer")
+    assert officer.job_title and officer.public_name_consent
+    assert not User.objects.get(username="manager").public_name_consent
+    # What an administrator changes afterwards survives the next run.
+    SocialAccount.objects.update(byline_template="— {unit} ^{initials}", public_contact="x@y.fr")
+    call_command("load_demo")
+    assert SocialAccount.objects.get().byline_template == "— {unit} ^{initials}"

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from charter.models import Charter, ElectionWindow, ElectoralReferent
+from charter.models import Charter, CharterVersion, ElectionWindow, ElectoralReferent
 from editorial.models import AuditEvent
 from tests.admin_forms import admin_form_data
 from tests.factories import make_user
@@ -39,8 +39,10 @@ def test_admin_charter_and_version_created_are_recorded(
         "name": "Charte commune",
         "versions-TOTAL_FORMS": "1",
         "versions-0-params": '{"terms.forbidden": {"terms": ["ASAP"]}}',
+        "versions-0-public_summary": "Nous publions sans jargon.",
     }
     _post(admin_client, add, data)
+    assert CharterVersion.objects.get().public_summary == "Nous publions sans jargon."
     created = AuditEvent.objects.get(verb="charter_created")
     version = AuditEvent.objects.get(verb="charter_version_created")
     assert created.actor == admin_user and created.data["charter"]["name"] == "Charte commune"

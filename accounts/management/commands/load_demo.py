@@ -48,6 +48,7 @@ class Command(BaseCommand):
         self._accounts(options, sicom)
         created, factors = _people()
         _electoral_referent(direction)
+        _public_identity(sicom)
         self._report(created, factors)
 
     def _accounts(self, options: dict[str, Any], sicom: OrgUnit) -> None:
@@ -185,3 +186,34 @@ def _electoral_referent(direction: OrgUnit) -> None:
     # import charter.
     referent = apps.get_model("charter", "ElectoralReferent")
     referent.objects.get_or_create(user=User.objects.get(username="director"), unit=direction)
+
+
+# What "Qui publie ici ?" shows of the demo: the bylines link to each post's public page.
+DEMO_BYLINE = "— {unit} ^{initials} · {url}"
+DEMO_PROFILES = {
+    # username: (function, agreed to be named)
+    "officer": ("chargée de communication", True),
+    "manager": ("chef du bureau de la communication numérique", False),
+    "director": ("directrice générale", False),
+}
+
+
+def _public_identity(sicom: OrgUnit) -> None:
+    """The demo accounts' public profile and the people's functions, set once (what an
+    administrator changed afterwards is kept)."""
+    SocialAccount.objects.filter(unit=sicom, public_contact="").update(
+        byline_template=DEMO_BYLINE,
+        public_description=(
+            "Compte officiel du Service de l'information et de la communication du "
+            "Ministère de l'Exemple."
+        ),
+        public_contact="contact@exemple.gouv.fr",
+        moderation_policy=(
+            "Les réponses sont lues du lundi au vendredi, de 9 h à 18 h. Les messages "
+            "injurieux, diffamatoires ou hors sujet sont masqués."
+        ),
+    )
+    for username, (function, consent) in DEMO_PROFILES.items():
+        User.objects.filter(username=username, job_title="").update(
+            job_title=function, public_name_consent=consent
+        )
