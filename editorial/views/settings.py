@@ -69,7 +69,8 @@ AREAS: list[Area] = [
         gettext_lazy("Charters"),
         gettext_lazy("The rules every post is checked against, and their versions."),
     ),
-    # The account identity and byline screen (helper "public"): its line goes here at merge.
+    # Each account's public identity and byline (publishing:account_identity) is linked from
+    # its unit's card, next to the account's rights.
 ]
 
 
