@@ -38,6 +38,7 @@ class CardPreview:
 class ImagePreview:
     filename: str
     alt_text: str
+    thumbnail: str = ""  # the address of the stored image (the edit page), "" for a new one
 
     @property
     def missing_alt(self) -> bool:
@@ -82,6 +83,10 @@ class AccountPreview:
     @property
     def over(self) -> bool:
         return any(p.over for p in self.parts)
+
+    @property
+    def missing_alt(self) -> bool:
+        return any(i.missing_alt for i in self.images)
 
 
 @dataclass(frozen=True)
@@ -192,8 +197,13 @@ def account_preview(
     rendition: RenditionSnapshot,
     findings: Sequence[Finding],
     who: Identity,
+    thumbnails: Sequence[str] = (),
 ) -> AccountPreview:
-    images = tuple(ImagePreview(m.filename, m.alt_text) for m in snapshot.media)
+    """``thumbnails``: the addresses of the images already stored, in the snapshot's order."""
+    images = tuple(
+        ImagePreview(m.filename, m.alt_text, thumbnails[i] if i < len(thumbnails) else "")
+        for i, m in enumerate(snapshot.media)
+    )
     sources = _sources(snapshot, rendition)
     parts = tuple(
         # The images go with the first part; a part with images shows no link card.
@@ -215,6 +225,7 @@ def previews(
     snapshot: PostSnapshot,
     findings: Sequence[Finding],
     identities: dict[int, Identity],
+    thumbnails: Sequence[str] = (),
 ) -> list[AccountPreview]:
     """One preview per rendition on a known network, in the snapshot's order."""
     return [
@@ -223,6 +234,7 @@ def previews(
             r,
             findings,
             identities.get(r.account_id) or Identity(r.handle, "@" + r.handle.lstrip("@")),
+            thumbnails,
         )
         for r in snapshot.renditions
         if r.network in ("mastodon", "bluesky")

@@ -11,17 +11,18 @@
     }
   });
 
-  // Compose: the live check only needs to know whether an image is attached and its name,
-  // not its bytes. Listened to while the event goes down (capture), so the fields are set
-  // before htmx, listening on the form as it comes back up, sends the change: the missing alt
-  // text shows as soon as the image is chosen, not at the next keystroke.
-  document.addEventListener("change", function (e) {
-    var hasImage = document.getElementById("has_image");
-    var imageName = document.getElementById("image_name");
-    if (e.target && e.target.name === "image" && hasImage && imageName) {
-      var file = e.target.files.length ? e.target.files[0] : null;
-      hasImage.value = file ? "1" : "0";
-      imageName.value = file ? file.name : "";
+  // A post was saved: the server names, in the pv_draft_saved cookie, the copy of the compose
+  // form that this browser kept (static/js/compose.js); it is no longer needed.
+  var match = document.cookie.match(/(?:^|;\s*)pv_draft_saved=([^;]*)/);
+  if (match) {
+    var key = decodeURIComponent(match[1].replace(/^"|"$/g, ""));
+    try {
+      if (key.indexOf("pv-draft:") === 0) {
+        window.localStorage.removeItem(key);
+      }
+    } catch (err) {
+      // No storage: nothing was kept.
     }
-  }, true);
+    document.cookie = "pv_draft_saved=; Max-Age=0; path=/; SameSite=Lax";
+  }
 })();
