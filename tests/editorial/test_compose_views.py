@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
@@ -15,6 +17,7 @@ from editorial import policies, services
 from editorial.models import Post, PostState
 from editorial.views.posts import DRAFT_SAVED_COOKIE
 from tests.conftest import Org
+from tests.factories import make_account
 
 BYLINE = "— SICOM ^JD"
 
@@ -196,3 +199,19 @@ def test_edit_save_names_the_revision_edited(org: Org) -> None:
     )
     assert response.status_code == 302
     assert response.cookies[DRAFT_SAVED_COOKIE].value == f"pv-draft:{org.officer.pk}:{post.pk}:1"
+
+
+def test_live_check_queries_do_not_grow_with_accounts_or_parts(org: Org) -> None:
+    client = _client(org.officer)
+
+    def queries(ids: list[int], thread: str) -> int:
+        data = {"accounts": ids, "text": "Voir https://www.gouv.fr", "thread": thread}
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(reverse("editorial:live_check"), data).status_code == 200
+        return len(captured.captured_queries)
+
+    queries([org.mastodon.pk], "")  # the session and caches, read once
+    one = queries([org.mastodon.pk], "")
+    more = [make_account(org.service, "mastodon").pk for _ in range(5)]
+    many = queries([org.mastodon.pk, org.bluesky.pk, *more], "Deux.\n---\nTrois.\n---\nQuatre.")
+    assert many == one
