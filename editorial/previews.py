@@ -71,6 +71,10 @@ class AccountPreview:
     spoiler_text: str
     parts: tuple[PartPreview, ...]
     images: tuple[ImagePreview, ...] = ()
+    # Mastodon: the images are hidden behind a warning (asked for, or implied by a content
+    # warning, as Mastodon does). Bluesky: the self-label's name, "" for none.
+    sensitive: bool = False
+    label: str = ""
 
     @property
     def initial(self) -> str:
@@ -87,6 +91,15 @@ class AccountPreview:
     @property
     def missing_alt(self) -> bool:
         return any(i.missing_alt for i in self.images)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The network options that change how a post looks: Mastodon's sensitive-media flag and
+    the name of Bluesky's self-label ("" for none)."""
+
+    sensitive: bool = False
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,9 +210,13 @@ def account_preview(
     rendition: RenditionSnapshot,
     findings: Sequence[Finding],
     who: Identity,
+    *,
     thumbnails: Sequence[str] = (),
+    marks: Marks | None = None,
 ) -> AccountPreview:
     """``thumbnails``: the addresses of the images already stored, in the snapshot's order."""
+    marks = marks or Marks()
+    mastodon = rendition.network == "mastodon"
     images = tuple(
         ImagePreview(m.filename, m.alt_text, thumbnails[i] if i < len(thumbnails) else "")
         for i, m in enumerate(snapshot.media)
@@ -218,6 +235,8 @@ def account_preview(
         spoiler_text=rendition.spoiler_text,
         parts=parts,
         images=images,
+        sensitive=mastodon and (marks.sensitive or bool(rendition.spoiler_text)),
+        label="" if mastodon else marks.label,
     )
 
 
@@ -226,6 +245,7 @@ def previews(
     findings: Sequence[Finding],
     identities: dict[int, Identity],
     thumbnails: Sequence[str] = (),
+    marks: Marks | None = None,
 ) -> list[AccountPreview]:
     """One preview per rendition on a known network, in the snapshot's order."""
     return [
@@ -234,7 +254,8 @@ def previews(
             r,
             findings,
             identities.get(r.account_id) or Identity(r.handle, "@" + r.handle.lstrip("@")),
-            thumbnails,
+            thumbnails=thumbnails,
+            marks=marks,
         )
         for r in snapshot.renditions
         if r.network in ("mastodon", "bluesky")

@@ -20,8 +20,8 @@ from editorial import services
 from editorial.form_input import parse_ids, without_nul
 from editorial.forms.dates import LocalDateTimeField
 from editorial.forms.posts import split_thread
-from editorial.networks import NETWORKS
-from editorial.previews import Identity, identity, previews
+from editorial.networks import NETWORKS, SelfLabel
+from editorial.previews import Identity, Marks, identity, previews
 from editorial.snapshots import build_snapshot, charter_check
 from editorial.views.common import request_user
 
@@ -106,7 +106,7 @@ def _live_context(
     thumbnails: list[str],
 ) -> dict[str, Any]:
     names = {a.pk: str(a) for a in accounts}
-    shown = previews(snapshot, report.findings, _identities(accounts), thumbnails)
+    shown = previews(snapshot, report.findings, _identities(accounts), thumbnails, _marks(data))
     by_account = {p.account_id: p for p in shown}
     return {
         "counters": [
@@ -121,6 +121,14 @@ def _live_context(
         # The edit page of a post under review has no submit button to swap.
         "live": data.get("live_without_submit") != "1",
     }
+
+
+def _marks(data: QueryDict) -> Marks:
+    """The options that change how the post looks: Mastodon's sensitive media, the name of
+    the Bluesky self-label chosen (an unknown value shows none, as the form refuses it)."""
+    choice = data.get("bluesky_label") or ""
+    label = dict(SelfLabel.choices).get(choice, "") if choice else ""
+    return Marks(sensitive=bool(data.get("sensitive")), label=str(label))
 
 
 def _identities(accounts: list[SocialAccount]) -> dict[int, Identity]:

@@ -215,3 +215,21 @@ def test_live_check_queries_do_not_grow_with_accounts_or_parts(org: Org) -> None
     more = [make_account(org.service, "mastodon").pk for _ in range(5)]
     many = queries([org.mastodon.pk, org.bluesky.pk, *more], "Deux.\n---\nTrois.\n---\nQuatre.")
     assert many == one
+
+
+def test_live_check_shows_the_bluesky_label_and_mastodon_sensitive_media(org: Org) -> None:
+    data = {
+        "accounts": [org.mastodon.pk, org.bluesky.pk],
+        "text": "Bonjour.",
+        "has_image": "1",
+        "image_name": "carte.png",
+        "alt_text": "Une carte.",
+        "sensitive": "on",
+        "bluesky_label": "graphic-media",
+    }
+    page = _client(org.officer).post(reverse("editorial:live_check"), data).content.decode()
+    assert page.count("Sensitive media: hidden until opened") == 1  # Mastodon only
+    assert page.count("Content label: Graphic media") == 1  # Bluesky only
+    unknown = {**data, "bluesky_label": "made-up", "sensitive": ""}
+    page = _client(org.officer).post(reverse("editorial:live_check"), unknown).content.decode()
+    assert "Content label" not in page and "Sensitive media" not in page

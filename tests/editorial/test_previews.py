@@ -7,7 +7,7 @@ from charter.counting import bluesky_graphemes, status_length
 from charter.engine import CharterConfig, check, counters
 from charter.rules.base import Finding, Severity
 from charter.snapshot import MediaSnapshot, PostSnapshot, RenditionSnapshot, join_parts
-from editorial.previews import Identity, first_card, identity, previews
+from editorial.previews import Identity, Marks, first_card, identity, previews
 
 BYLINE = "— SICOM ^JD"
 
@@ -162,3 +162,19 @@ def test_identity_shows_the_mastodon_server_and_the_bluesky_domain() -> None:
         server_url="https://bsky.social",
         display_name="",
     ) == Identity("sicom.bsky.social", "@sicom.bsky.social")
+
+
+def test_previews_hide_mastodon_media_when_sensitive_or_under_a_warning() -> None:
+    media = (MediaSnapshot("carte.png", "Carte"),)
+    plain = previews(_snapshot("Texte.", media=media), (), {})
+    asked = previews(_snapshot("Texte.", media=media), (), {}, marks=Marks(sensitive=True))
+    warned = previews(_snapshot("Texte.", media=media, spoiler="Accident"), (), {})
+    assert [p.sensitive for p in plain] == [False, False]
+    # Bluesky has no such flag: its self-label plays that role.
+    assert [p.sensitive for p in asked] == [True, False]
+    assert [p.sensitive for p in warned] == [True, False]
+
+
+def test_previews_show_the_bluesky_label_on_bluesky_only() -> None:
+    mastodon, bluesky = previews(_snapshot("Texte."), (), {}, marks=Marks(label="Nudité"))
+    assert (mastodon.label, bluesky.label) == ("", "Nudité")
