@@ -120,6 +120,9 @@
   var timer = null;
   function store() {
     timer = null;
+    if (document.documentElement.getAttribute("data-drafts-forgotten") === "1") {
+      return; // logging out: porte-voix.js has just removed the copies
+    }
     var now = JSON.stringify(collect());
     if (now === initial) {
       storage.removeItem(key);

@@ -25,4 +25,40 @@
     }
     document.cookie = "pv_draft_saved=; Max-Age=0; path=/; SameSite=Lax";
   }
+
+  // Copies of compose forms are personal and may be under embargo: they go when their author
+  // logs out (a shared computer keeps nothing), and after DRAFT_DAYS in any case.
+  var DRAFT_DAYS = 7;
+  function forgetDrafts(all) {
+    var storage;
+    try {
+      storage = window.localStorage;
+    } catch (err) {
+      return;
+    }
+    var limit = Date.now() - DRAFT_DAYS * 24 * 3600 * 1000;
+    Object.keys(storage).forEach(function (key) {
+      if (key.indexOf("pv-draft:") !== 0) {
+        return;
+      }
+      var when = 0;
+      try {
+        when = Date.parse(JSON.parse(storage.getItem(key)).savedAt) || 0;
+      } catch (err) {
+        when = 0;
+      }
+      if (all || when < limit) {
+        storage.removeItem(key);
+      }
+    });
+  }
+  forgetDrafts(false);
+  document.addEventListener("submit", function (e) {
+    var action = e.target && e.target.getAttribute ? e.target.getAttribute("action") || "" : "";
+    if (/\/logout\/$/.test(action)) {
+      // compose.js writes no copy after this (a field left on the way out fires "change").
+      document.documentElement.setAttribute("data-drafts-forgotten", "1");
+      forgetDrafts(true);
+    }
+  });
 })();

@@ -214,3 +214,14 @@ def test_browser_autosave_discard_brings_back_the_empty_form(
     assert page.input_value("#id_text") == ""
     assert page.locator("#draft-restored").is_hidden()
     assert page.evaluate("() => Object.keys(localStorage).length") == 0
+
+
+def test_browser_autosave_copies_go_at_logout(page: Any, live_server: Any, org: Org) -> None:
+    _login(page, live_server, "en")
+    _compose(page, live_server, org)
+    page.fill("#id_text", "Communiqué sous embargo.")
+    page.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('pv-draft:'))")
+    page.click("form[action$='/logout/'] button")
+    page.wait_for_url("**/login/")
+    # A shared computer keeps nothing of what was typed.
+    assert page.evaluate("() => Object.keys(localStorage).length") == 0
