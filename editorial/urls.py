@@ -14,6 +14,7 @@ from editorial.views import (
     consultations,
     delegations,
     freezes,
+    live,
     notifications,
     posts,
     review,
@@ -28,7 +29,7 @@ app_name = "editorial"
 posts_urls = [
     path("", posts.dashboard, name="dashboard"),
     path("posts/new/", posts.compose, name="compose"),
-    path("posts/live-check/", posts.live_check, name="live_check"),
+    path("posts/live-check/", live.live_check, name="live_check"),
     path("posts/<int:pk>/", posts.post_detail, name="post"),
     path("posts/<int:pk>/edit/", posts.edit, name="edit"),
     path("posts/<int:pk>/media/<int:media_id>/", posts.media, name="media"),

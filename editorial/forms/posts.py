@@ -122,13 +122,30 @@ class PostForm(NetworkOptionsForm):
                 initial=item.alt_text,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+            self.fields[self.media_remove_name(item)] = forms.BooleanField(
+                label=_("Remove this image"), required=False
+            )
 
     @staticmethod
     def media_alt_name(item: RevisionMedia) -> str:
         return f"media_alt_{item.pk}"
 
-    def media_alt_fields(self) -> list[tuple[RevisionMedia, forms.BoundField]]:
-        return [(item, self[self.media_alt_name(item)]) for item in self.current_media]
+    @staticmethod
+    def media_remove_name(item: RevisionMedia) -> str:
+        return f"media_remove_{item.pk}"
+
+    def media_alt_fields(
+        self,
+    ) -> list[tuple[RevisionMedia, forms.BoundField, forms.BoundField]]:
+        """Each current image with its alt text field and its "remove" checkbox."""
+        return [
+            (item, self[self.media_alt_name(item)], self[self.media_remove_name(item)])
+            for item in self.current_media
+        ]
+
+    def removed_media(self) -> list[bool]:
+        """Whether the author asked to remove each current image, in their order."""
+        return [bool(self.cleaned_data.get(self.media_remove_name(m))) for m in self.current_media]
 
     def thread_parts(self) -> list[str]:
         return split_thread(self.cleaned_data.get("thread") or "")

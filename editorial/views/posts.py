@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from accounts.models import SocialAccount, User
-from charter.engine import CheckReport, counters
-from charter.highlight import highlight
-from charter.snapshot import MediaSnapshot, PostSnapshot
+from accounts.models import User
 from editorial import selectors, services
-from editorial.form_input import parse_ids, without_nul
-from editorial.forms.dates import LocalDateTimeField
+from editorial.form_input import parse_ids
 from editorial.forms.networks import initial_from
-from editorial.forms.posts import PostForm, join_thread, split_thread
+from editorial.forms.posts import PostForm, join_thread
 from editorial.models import (
     AUTHOR_EDITABLE_STATES,
     REVIEWED_STATES,
@@ -33,8 +31,7 @@ from editorial.models import (
     Revision,
     RevisionMedia,
 )
-from editorial.networks import NETWORKS
-from editorial.snapshots import build_snapshot, charter_check
+from editorial.services.revisions import kept_media
 from editorial.views.common import request_user
 from editorial.views.post_page import post_page
 
@@ -78,7 +75,43 @@ def _media_from_form(form: PostForm) -> list[services.MediaInput]:
     ]
 
 
+# The cookie that tells the browser's copy of the form (static/js/compose.js) to go: read and
+# deleted by static/js/porte-voix.js on the next page.
+DRAFT_SAVED_COOKIE = "pv_draft_saved"
+
+
+def draft_key(user: User, post_id: int | None = None, revision: int | None = None) -> str:
+    """The key of the browser's copy of a compose form: the user, the post (or "new"), the
+    revision edited (as compose.html writes it)."""
+    if post_id is None:
+        return f"pv-draft:{user.pk}:new"
+    return f"pv-draft:{user.pk}:{post_id}:{revision or ''}"
+
+
+def _forgets_draft(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """After a save (a POST answered with a redirect: a refused form is shown again), the
+    browser may forget its copy of what was typed."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if request.method == "POST" and isinstance(response, HttpResponseRedirect):
+            pk = kwargs.get("pk")
+            revision = next(iter(parse_ids([request.POST.get("base_revision", "")])), None)
+            response.set_cookie(
+                DRAFT_SAVED_COOKIE,
+                draft_key(request_user(request), pk, revision),
+                max_age=600,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+        return response
+
+    return wrapper
+
+
 @login_required
+@_forgets_draft
 def compose(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     accounts = permissions.accounts_for(user, permissions.Perm.DRAFT)
@@ -119,6 +152,7 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@_forgets_draft
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     post = selectors.post_get_for(user, pk)
@@ -170,8 +204,9 @@ def _edit_initial(post: Post, revision: Revision) -> dict[str, Any]:
 
 
 def _update_from_form(post: Post, revision: Revision, form: PostForm, *, by: User) -> None:
-    """The valid edit form, saved as a new revision (no new image: keep the current ones)."""
-    new_media = _media_from_form(form)
+    """The valid edit form, saved as a new revision (no new image: keep the current ones,
+    with their alt texts as typed, less those the author removed)."""
+    media, alt_texts = _edited_media(form, revision)
     services.post_update(
         post=post,
         by=by,
@@ -180,14 +215,30 @@ def _update_from_form(post: Post, revision: Revision, form: PostForm, *, by: Use
         language=form.cleaned_data["language"],
         accounts=list(form.cleaned_data["accounts"]),
         requested_publish_at=_edited_time(form, "requested_publish_at"),
-        media=new_media or None,
-        alt_texts=None if new_media else form.current_alt_texts(),
+        media=media,
+        alt_texts=alt_texts,
         tier=form.cleaned_data["tier"] or None,
         embargo_until=_edited_time(form, "embargo_until"),
         source=form.cleaned_data["source"],
         network=form.network_options(),
         thread=form.thread_parts(),
     )
+
+
+def _edited_media(
+    form: PostForm, revision: Revision
+) -> tuple[list[services.MediaInput] | None, list[str] | None]:
+    """(media, alt_texts) for ``post_update``: a new image replaces the current ones; else
+    the current ones are kept with the alt texts typed (an alt text change is a content
+    change: a new revision, approvals invalidated), and removed ones are left out."""
+    new_media = _media_from_form(form)
+    if new_media:
+        return new_media, None
+    removed = form.removed_media()
+    if not any(removed):
+        return None, form.current_alt_texts()
+    kept = kept_media(revision, form.current_alt_texts())
+    return [m for m, gone in zip(kept, removed, strict=True) if not gone], None
 
 
 def _edited_time(form: PostForm, name: str) -> datetime | services.Unchanged | None:
@@ -221,83 +272,6 @@ def _tell_back_to_review(request: HttpRequest, post: Post) -> None:
     )
     if scheduled:
         messages.warning(request, _("The post left the schedule until it is approved again."))
-
-
-def _requested_time(value: str) -> datetime | None:
-    """The compose form's requested time as the form reads it; None while empty or half-typed,
-    so the live check judges the post as sent when approved."""
-    try:
-        parsed: datetime | None = LocalDateTimeField(required=False).clean(value)
-    except ValidationError:
-        return None
-    return parsed
-
-
-@login_required
-def live_check(request: HttpRequest) -> HttpResponse:
-    """The compose page's live counters and findings (htmx, debounced by the page)."""
-    user = request_user(request)
-    data = without_nul(request.POST)
-    ids = parse_ids(data.getlist("accounts"))
-    accounts = list(permissions.accounts_for(user, permissions.Perm.DRAFT).filter(pk__in=ids))
-    text = data.get("text", "")
-    unit = services.speaking_unit(user, accounts) if accounts else None
-    if unit is None:
-        return render(request, "editorial/_live.html", {"counters": [], "findings": []})
-    snapshot = build_snapshot(
-        text=text,
-        language=data.get("language", "fr"),
-        accounts=accounts,
-        unit=unit,
-        author=user,
-        media=_live_media(data),
-        scheduled_for=_requested_time(data.get("requested_publish_at", "")),
-        embargo_until=_requested_time(data.get("embargo_until", "")),
-        source=data.get("source", ""),
-        # The counters measure what each network will receive.
-        variants={n: data.get(f"variant_{n}", "") for n in NETWORKS},
-        spoiler_text=data.get("spoiler_text", "").strip(),
-        thread=split_thread(data.get("thread", "")),
-    )
-    report = charter_check(snapshot, unit=unit, accounts=accounts)
-    context = _live_context(snapshot, report, accounts, text=text, data=data)
-    return render(request, "editorial/_live.html", context)
-
-
-def _live_media(data: QueryDict) -> list[MediaSnapshot]:
-    """The images the live check measures: the one being chosen, or the current ones."""
-    if data.get("has_image") == "1":
-        # The page sends the file's name, not its bytes (the browser may prefix a fake path).
-        name = data.get("image_name", "").replace("\\", "/").rsplit("/", 1)[-1]
-        return [MediaSnapshot(filename=name[:200], alt_text=data.get("alt_text", ""))]
-    # The edit page's current images, each with its alt text as typed.
-    return [
-        MediaSnapshot(filename="", alt_text=data.get(key, ""))
-        for key in data
-        if key.startswith("media_alt_")
-    ]
-
-
-def _live_context(
-    snapshot: PostSnapshot,
-    report: CheckReport,
-    accounts: list[SocialAccount],
-    *,
-    text: str,
-    data: QueryDict,
-) -> dict[str, Any]:
-    names = {a.pk: str(a) for a in accounts}
-    runs = highlight(text, report.findings)
-    return {
-        "counters": [(names.get(c.account_id, ""), c) for c in counters(snapshot)],
-        "findings": report.findings,
-        "runs": runs if any(r.severity for r in runs) else [],
-        "blocking": report.blocking,
-        # The submit button is swapped out of band: disabled with the reasons while the
-        # charter blocks; saving a draft is never disabled.
-        # The edit page of a post under review has no submit button to swap.
-        "live": data.get("live_without_submit") != "1",
-    }
 
 
 @login_required

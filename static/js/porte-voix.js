@@ -11,17 +11,54 @@
     }
   });
 
-  // Compose: the live check only needs to know whether an image is attached and its name,
-  // not its bytes. Listened to while the event goes down (capture), so the fields are set
-  // before htmx, listening on the form as it comes back up, sends the change: the missing alt
-  // text shows as soon as the image is chosen, not at the next keystroke.
-  document.addEventListener("change", function (e) {
-    var hasImage = document.getElementById("has_image");
-    var imageName = document.getElementById("image_name");
-    if (e.target && e.target.name === "image" && hasImage && imageName) {
-      var file = e.target.files.length ? e.target.files[0] : null;
-      hasImage.value = file ? "1" : "0";
-      imageName.value = file ? file.name : "";
+  // A post was saved: the server names, in the pv_draft_saved cookie, the copy of the compose
+  // form that this browser kept (static/js/compose.js); it is no longer needed.
+  var match = document.cookie.match(/(?:^|;\s*)pv_draft_saved=([^;]*)/);
+  if (match) {
+    var key = decodeURIComponent(match[1].replace(/^"|"$/g, ""));
+    try {
+      if (key.indexOf("pv-draft:") === 0) {
+        window.localStorage.removeItem(key);
+      }
+    } catch (err) {
+      // No storage: nothing was kept.
     }
-  }, true);
+    document.cookie = "pv_draft_saved=; Max-Age=0; path=/; SameSite=Lax";
+  }
+
+  // Copies of compose forms are personal and may be under embargo: they go when their author
+  // logs out (a shared computer keeps nothing), and after DRAFT_DAYS in any case.
+  var DRAFT_DAYS = 7;
+  function forgetDrafts(all) {
+    var storage;
+    try {
+      storage = window.localStorage;
+    } catch (err) {
+      return;
+    }
+    var limit = Date.now() - DRAFT_DAYS * 24 * 3600 * 1000;
+    Object.keys(storage).forEach(function (key) {
+      if (key.indexOf("pv-draft:") !== 0) {
+        return;
+      }
+      var when = 0;
+      try {
+        when = Date.parse(JSON.parse(storage.getItem(key)).savedAt) || 0;
+      } catch (err) {
+        when = 0;
+      }
+      if (all || when < limit) {
+        storage.removeItem(key);
+      }
+    });
+  }
+  forgetDrafts(false);
+  document.addEventListener("submit", function (e) {
+    var action = e.target && e.target.getAttribute ? e.target.getAttribute("action") || "" : "";
+    if (/\/logout\/$/.test(action)) {
+      // compose.js writes no copy after this (a field left on the way out fires "change").
+      document.documentElement.setAttribute("data-drafts-forgotten", "1");
+      forgetDrafts(true);
+    }
+  });
 })();
