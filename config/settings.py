@@ -13,7 +13,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -546,7 +546,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # NONCE: only on a page that reads ``request.csp_nonce`` (the calendar's meta tag, for
+        # the one <style> FullCalendar injects); elsewhere django-csp leaves it out.
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "font-src": [SELF],

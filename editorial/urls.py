@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from editorial.views import (
+    calendar,
     comments,
     consultations,
     delegations,
@@ -87,6 +88,12 @@ delegations_urls = [
     path("delegations/<int:pk>/end/", delegations.delegation_end, name="delegation_end"),
 ]
 
+calendar_urls = [
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/events/", calendar.calendar_events, name="calendar_events"),
+    path("calendar/posts/<int:pk>/move/", calendar.calendar_move, name="calendar_move"),
+]
+
 urlpatterns = [
     path("", include(posts_urls)),
     path("", include(review_urls)),
@@ -97,4 +104,5 @@ urlpatterns = [
     path("", include(freezes_urls)),
     path("", include(notifications_urls)),
     path("", include(delegations_urls)),
+    path("", include(calendar_urls)),
 ]
