@@ -126,6 +126,18 @@ editorial:approve                         GET  in  L    L    -    -    -    -   
 editorial:approve                         GET  out L    L    -    -    -    -    -    -    -    -
 editorial:approve                         POST in  L    L    D    D    D    D    W    D    W    D
 editorial:approve                         POST out L    L    D    D    W    D    D    D    D    D
+editorial:calendar                        GET  in  L    L    X    X    X    R    R    R    R    X
+editorial:calendar                        GET  out L    L    X    R    R    X    X    X    X    X
+editorial:calendar                        POST in  L    L    -    -    -    -    -    -    -    -
+editorial:calendar                        POST out L    L    -    -    -    -    -    -    -    -
+editorial:calendar_events                 GET  in  L    L    X    X    X    R    R    R    R    X
+editorial:calendar_events                 GET  out L    L    X    R    R    X    X    X    X    X
+editorial:calendar_events                 POST in  L    L    -    -    -    -    -    -    -    -
+editorial:calendar_events                 POST out L    L    -    -    -    -    -    -    -    -
+editorial:calendar_move                   GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:calendar_move                   GET  out L    L    -    -    -    -    -    -    -    -
+editorial:calendar_move                   POST in  L    L    D    D    D    D    D    W    W    D
+editorial:calendar_move                   POST out L    L    D    D    D    D    D    D    D    D
 editorial:comment_add                     GET  in  L    L    -    -    -    -    -    -    -    -
 editorial:comment_add                     GET  out L    L    -    -    -    -    -    -    -    -
 editorial:comment_add                     POST in  L    L    D    D    D    W    W    W    W    D
@@ -652,6 +664,7 @@ def _revision(post: Post) -> int:
 
 LATER = "2026-03-05T10:00"  # local time, three days after NOW
 TEXT = "Les guichets du service ouvrent lundi à 9 h."
+CALENDAR_RANGE = {"start": "2026-03-01T00:00:00Z", "end": "2026-04-01T00:00:00Z"}
 
 
 TARGETS: dict[str, TargetFor] = {
@@ -686,6 +699,10 @@ TARGETS: dict[str, TargetFor] = {
     ),
     "editorial:freezes": lambda w, s: Target(
         data={"account": s.mastodon.pk, "reason": "Incident sur le compte."}
+    ),
+    "editorial:calendar": lambda w, s: Target(query={"account": s.mastodon.pk}),
+    "editorial:calendar_events": lambda w, s: Target(
+        query={**CALENDAR_RANGE, "account": s.mastodon.pk}
     ),
     "editorial:delegations": lambda w, s: Target(
         data={
@@ -733,6 +750,7 @@ TARGETS: dict[str, TargetFor] = {
         _pk(s.in_review), data={"comment": "Préciser l'horaire de la réunion."}
     ),
     "editorial:schedule": lambda w, s: Target(_pk(s.approved), data={"at": LATER}),
+    "editorial:calendar_move": lambda w, s: Target(_pk(s.scheduled), data={"at": LATER}),
     "editorial:retry": lambda w, s: Target(_pk(s.failed)),
     "editorial:withdraw": lambda w, s: Target(_pk(s.scheduled), data={"reason": REASON}),
     "editorial:retract": lambda w, s: Target(_pk(s.published), data={"reason": REASON}),
@@ -777,6 +795,8 @@ TARGETS: dict[str, TargetFor] = {
 # URLs without an object in their path that name one in their form or session: asked in and
 # out of scope too.
 NAMED_IN_FORM = {
+    "editorial:calendar",
+    "editorial:calendar_events",
     "editorial:compose",
     "editorial:live_check",
     "editorial:freezes",
@@ -939,6 +959,8 @@ LISTS = {
     "editorial:delegations": {},
     "publishing:accounts": {},
     "editorial:waivers_report": {"month": "2026-03"},  # the CSV
+    "editorial:calendar": {},
+    "editorial:calendar_events": CALENDAR_RANGE,
 }
 
 
