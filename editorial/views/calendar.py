@@ -118,6 +118,7 @@ def _page(
         "account": account,
         "period": period,
         "first": first,
+        "anchor": anchor,
         "last": following - timedelta(days=1),
         "previous": {**base, "date": _period(first - timedelta(days=1), period)[0].isoformat()},
         "next": {**base, "date": following.isoformat()},

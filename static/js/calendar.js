@@ -82,6 +82,9 @@
         center: "title",
         right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek"
       },
+      // Words on the previous and next buttons: FullCalendar's icons are role="img" with no
+      // text alternative (axe: role-img-alt).
+      buttonIcons: false,
       eventDisplay: "block",
       displayEventEnd: false,
       editable: true,
@@ -101,6 +104,10 @@
         info.el.setAttribute("title", info.event.title + (props.accounts ? " — " + props.accounts : ""));
         info.el.setAttribute("data-post", info.event.id);
       },
+      // A day cell is named by its date link alone, while its text also holds the posts
+      // (axe: label-content-name-mismatch); without the reference it is named by its content,
+      // and the date link keeps its full date.
+      dayCellDidMount: function (info) { info.el.removeAttribute("aria-labelledby"); },
       eventDrop: function (info) { move(info, el); },
       windowResize: function () {
         var view = calendar.view.type;
