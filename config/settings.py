@@ -546,9 +546,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        # NONCE: only on a page that reads ``request.csp_nonce`` (the calendar's meta tag, for
-        # the one <style> FullCalendar injects); elsewhere django-csp leaves it out.
-        "style-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],  # NONCE only where a page reads it (FullCalendar's CSS)
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "font-src": [SELF],
