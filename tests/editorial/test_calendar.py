@@ -293,6 +293,7 @@ def test_calendar_move_reschedules_through_the_service(frozen_now: datetime, org
     assert event is not None
     assert event.actor == org.manager
     assert event.data["at"] == FRIDAY.isoformat()
+    assert datetime.fromisoformat(event.data["moved_from"]) == THURSDAY
 
 
 def test_calendar_move_says_a_freeze_holds_it(frozen_now: datetime, org: Org) -> None:
@@ -372,3 +373,21 @@ def test_calendar_move_into_a_pre_electoral_period_asks_for_a_new_approval(
     response = _move(_client(org.manager), post, "2026-04-02T10:00")
     _refused(response, post, 400, "approved as “Standard”")
     assert "its author edits it and submits it again" in response.json()["error"]
+
+
+def test_post_page_schedule_form_moves_a_scheduled_post(frozen_now: datetime, org: Org) -> None:
+    """The keyboard's way: each post of the calendar links to its page, whose schedule form
+    moves a scheduled post as a drop does."""
+    post = _scheduled(org)
+    client = _client(org.manager)
+    page = client.get(reverse("editorial:post", args=[post.pk])).content.decode()
+    assert 'id="schedule-form"' in page
+    client.post(reverse("editorial:schedule", args=[post.pk]), {"at": "2026-03-06T15:30"})
+    post.refresh_from_db()
+    assert (post.state, post.scheduled_at) == (S.SCHEDULED, FRIDAY)
+
+
+def test_post_page_schedule_form_hidden_from_the_author(frozen_now: datetime, org: Org) -> None:
+    post = _scheduled(org)
+    page = _client(org.officer).get(reverse("editorial:post", args=[post.pk])).content.decode()
+    assert 'id="schedule-form"' not in page
