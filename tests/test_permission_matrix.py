@@ -700,9 +700,9 @@ TARGETS: dict[str, TargetFor] = {
     "editorial:freezes": lambda w, s: Target(
         data={"account": s.mastodon.pk, "reason": "Incident sur le compte."}
     ),
-    "editorial:calendar": lambda w, s: Target(query={"account": s.mastodon.pk}),
+    "editorial:calendar": lambda w, s: Target(query={"account": str(s.mastodon.pk)}),
     "editorial:calendar_events": lambda w, s: Target(
-        query={**CALENDAR_RANGE, "account": s.mastodon.pk}
+        query={**CALENDAR_RANGE, "account": str(s.mastodon.pk)}
     ),
     "editorial:delegations": lambda w, s: Target(
         data={

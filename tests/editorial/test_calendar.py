@@ -261,12 +261,12 @@ def test_calendar_page_week_and_account(frozen_now: datetime, org: Org) -> None:
     client = _client(org.manager)
     other_week = client.get(
         reverse("editorial:calendar"),
-        {"period": "week", "date": "2026-03-10", "account": org.mastodon.pk},
+        {"period": "week", "date": "2026-03-10", "account": str(org.mastodon.pk)},
     )
     assert "La médiathèque ouvre jeudi." not in other_week.content.decode()
     this_week = client.get(
         reverse("editorial:calendar"),
-        {"period": "week", "date": "2026-03-04", "account": org.mastodon.pk},
+        {"period": "week", "date": "2026-03-04", "account": str(org.mastodon.pk)},
     )
     assert "La médiathèque ouvre jeudi." in this_week.content.decode()
 
