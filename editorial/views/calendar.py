@@ -32,6 +32,9 @@ from editorial.views.common import request_user
 
 PERIODS = ("month", "week")
 FULLCALENDAR = "vendor/fullcalendar/index.global.min.js"
+# Far enough for any archive or plan; outside, the time zone arithmetic and the database's
+# dates overflow (year 1 in Paris is in year 0 in UTC).
+YEARS = range(1900, 9000)
 
 
 def fullcalendar_installed() -> bool:
@@ -91,9 +94,10 @@ def _anchor(raw: str) -> date | None:
     if len(raw) > 10 or not raw.isascii():
         return None
     try:
-        return parse_date(raw)
+        day = parse_date(raw)
     except ValueError:  # well formed but no such day (2026-02-31)
         return None
+    return day if day is not None and day.year in YEARS else None
 
 
 def _page(
@@ -148,13 +152,16 @@ def _range(request: HttpRequest) -> tuple[datetime, datetime]:
             day = None if parsed else parse_date(raw)
         except ValueError:
             parsed, day = None, None
-        if parsed is None and day is None:
-            raise ValueError(_("“%(value)s” is not a date.") % {"value": raw})
         if parsed is not None:
-            moments.append(timezone.make_aware(parsed.replace(tzinfo=None)))
-        else:
-            assert day is not None
-            moments.append(_local(day))
+            day = parsed.date()
+        if day is None:
+            raise ValueError(_("“%(value)s” is not a date.") % {"value": raw})
+        if day.year not in YEARS:
+            raise ValueError(_("“%(value)s” is too far in time.") % {"value": raw})
+        naive = (
+            parsed.replace(tzinfo=None) if parsed is not None else datetime.combine(day, time(0))
+        )
+        moments.append(timezone.make_aware(naive))
     return moments[0], moments[1]
 
 

@@ -167,6 +167,8 @@ def test_calendar_events_refuse_an_account_out_of_reach(frozen_now: datetime, or
         ({"start": "mardi"}, "“mardi” is not a date"),
         ({"start": "2026-02-31"}, "is not a date"),
         ({"start": ""}, "Give the start and the end"),
+        ({"start": "0001-01-01T00:00:00+14:00", "end": "0001-01-02"}, "too far in time"),
+        ({"start": "9999-12-30", "end": "9999-12-31T23:59"}, "too far in time"),
     ],
 )
 def test_calendar_events_refuse_a_bad_range_in_words(
@@ -391,3 +393,22 @@ def test_post_page_schedule_form_hidden_from_the_author(frozen_now: datetime, or
     post = _scheduled(org)
     page = _client(org.officer).get(reverse("editorial:post", args=[post.pk])).content.decode()
     assert 'id="schedule-form"' not in page
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-02-31", "x" * 500])
+def test_calendar_page_shows_this_month_for_a_date_out_of_reach(
+    frozen_now: datetime, org: Org, day: str
+) -> None:
+    response = _client(org.manager).get(reverse("editorial:calendar"), {"date": day})
+    assert response.status_code == 200
+    assert "?period=month&amp;date=2026-04-01" in response.content.decode()
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00", "9999-12-31T23:59", "demain", ""])
+def test_calendar_move_refuses_a_time_out_of_reach_in_words(
+    frozen_now: datetime, org: Org, at: str
+) -> None:
+    post = _scheduled(org)
+    response = _move(_client(org.manager), post, at)
+    assert response.status_code == 400
+    assert response.json()["error"]
