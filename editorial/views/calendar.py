@@ -237,6 +237,7 @@ def calendar_move(request: HttpRequest, pk: int) -> JsonResponse:
     message = _("Scheduled for %(at)s.") % {
         "at": formats.date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
     }
-    if selectors.freeze_state().blocks({a.pk for a in post.accounts.all()}):
+    frozen = selectors.freeze_state().blocks({a.pk for a in post.accounts.all()})
+    if frozen:
         message += " " + _("Publishing is frozen on its account: it waits until it is lifted.")
-    return JsonResponse({"message": message, "start": wall_clock(at)})
+    return JsonResponse({"message": message, "start": wall_clock(at), "frozen": frozen})

@@ -53,7 +53,8 @@
       });
     }).then(function (result) {
       if (result.ok) {
-        say(result.data.message, "success");
+        // Accepted; under a freeze it waits for the lift, which deserves more than a tick.
+        say(result.data.message, result.data.frozen ? "warning" : "success");
       } else {
         info.revert();
         say(result.data.error || el.dataset.networkError, "error");

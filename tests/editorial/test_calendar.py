@@ -289,6 +289,7 @@ def test_calendar_move_reschedules_through_the_service(frozen_now: datetime, org
     response = _move(_client(org.manager), post, "2026-03-06T15:30")
     assert response.status_code == 200
     assert response.json()["start"] == "2026-03-06T15:30:00"
+    assert response.json()["frozen"] is False
     post.refresh_from_db()
     assert (post.state, post.scheduled_at) == (S.SCHEDULED, FRIDAY)
     event = AuditEvent.objects.filter(post=post, verb="scheduled").order_by("-seq").first()
@@ -303,6 +304,7 @@ def test_calendar_move_says_a_freeze_holds_it(frozen_now: datetime, org: Org) ->
     services.freeze_create(account=org.mastodon, reason="Compte piraté.", by=org.manager)
     response = _move(_client(org.manager), post, "2026-03-06T15:30")
     assert response.status_code == 200
+    assert response.json()["frozen"] is True
     assert "frozen" in response.json()["message"]
 
 
