@@ -13,7 +13,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -546,7 +546,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],  # NONCE only where a page reads it (FullCalendar's CSS)
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "font-src": [SELF],

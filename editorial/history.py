@@ -132,6 +132,7 @@ DATA_LABELS = {
     "charter": pgettext_lazy("event data", "Charter"),
     "warnings": pgettext_lazy("event data", "Warnings"),
     "at": pgettext_lazy("event data", "Time"),
+    "moved_from": pgettext_lazy("event data", "Moved from"),
     "accounts": pgettext_lazy("event data", "Accounts"),
     "account": pgettext_lazy("event data", "Account"),
     "late_minutes": pgettext_lazy("event data", "Minutes late"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from editorial.views import (
+    calendar,
     comments,
     consultations,
     delegations,
@@ -123,6 +124,12 @@ settings_urls = [
     ),
 ]
 
+calendar_urls = [
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/events/", calendar.calendar_events, name="calendar_events"),
+    path("calendar/posts/<int:pk>/move/", calendar.calendar_move, name="calendar_move"),
+]
+
 urlpatterns = [
     path("", include(posts_urls)),
     path("", include(review_urls)),
@@ -134,4 +141,5 @@ urlpatterns = [
     path("", include(notifications_urls)),
     path("", include(delegations_urls)),
     path("", include(settings_urls)),
+    path("", include(calendar_urls)),
 ]

@@ -128,6 +128,18 @@ editorial:approve                         GET  in  L    L    -    -    -    -   
 editorial:approve                         GET  out L    L    -    -    -    -    -    -    -    -
 editorial:approve                         POST in  L    L    D    D    D    D    W    D    W    D
 editorial:approve                         POST out L    L    D    D    W    D    D    D    D    D
+editorial:calendar                        GET  in  L    L    X    X    X    R    R    R    R    X
+editorial:calendar                        GET  out L    L    X    R    R    X    X    X    X    X
+editorial:calendar                        POST in  L    L    -    -    -    -    -    -    -    -
+editorial:calendar                        POST out L    L    -    -    -    -    -    -    -    -
+editorial:calendar_events                 GET  in  L    L    X    X    X    R    R    R    R    X
+editorial:calendar_events                 GET  out L    L    X    R    R    X    X    X    X    X
+editorial:calendar_events                 POST in  L    L    -    -    -    -    -    -    -    -
+editorial:calendar_events                 POST out L    L    -    -    -    -    -    -    -    -
+editorial:calendar_move                   GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:calendar_move                   GET  out L    L    -    -    -    -    -    -    -    -
+editorial:calendar_move                   POST in  L    L    D    D    D    D    D    W    W    D
+editorial:calendar_move                   POST out L    L    D    D    D    D    D    D    D    D
 editorial:comment_add                     GET  in  L    L    -    -    -    -    -    -    -    -
 editorial:comment_add                     GET  out L    L    -    -    -    -    -    -    -    -
 editorial:comment_add                     POST in  L    L    D    D    D    W    W    W    W    D
@@ -729,6 +741,7 @@ ELECTION = {
     "time_zone": "Europe/Paris",
 }
 TEXT = "Les guichets du service ouvrent lundi à 9 h."
+CALENDAR_RANGE = {"start": "2026-03-01T00:00:00Z", "end": "2026-04-01T00:00:00Z"}
 
 
 TARGETS: dict[str, TargetFor] = {
@@ -772,6 +785,10 @@ TARGETS: dict[str, TargetFor] = {
     "editorial:settings_elections": lambda w, s: Target(data={**ELECTION, "unit": s.unit.pk}),
     "editorial:settings_referent_add": lambda w, s: Target(
         data={"referent-person": "reviewer", "referent-unit": s.unit.pk}
+    ),
+    "editorial:calendar": lambda w, s: Target(query={"account": str(s.mastodon.pk)}),
+    "editorial:calendar_events": lambda w, s: Target(
+        query={**CALENDAR_RANGE, "account": str(s.mastodon.pk)}
     ),
     "editorial:delegations": lambda w, s: Target(
         data={
@@ -819,6 +836,7 @@ TARGETS: dict[str, TargetFor] = {
         _pk(s.in_review), data={"comment": "Préciser l'horaire de la réunion."}
     ),
     "editorial:schedule": lambda w, s: Target(_pk(s.approved), data={"at": LATER}),
+    "editorial:calendar_move": lambda w, s: Target(_pk(s.scheduled), data={"at": LATER}),
     "editorial:retry": lambda w, s: Target(_pk(s.failed)),
     "editorial:withdraw": lambda w, s: Target(_pk(s.scheduled), data={"reason": REASON}),
     "editorial:retract": lambda w, s: Target(_pk(s.published), data={"reason": REASON}),
@@ -892,6 +910,8 @@ TARGETS: dict[str, TargetFor] = {
 # URLs without an object in their path that name one in their form or session: asked in and
 # out of scope too.
 NAMED_IN_FORM = {
+    "editorial:calendar",
+    "editorial:calendar_events",
     "editorial:compose",
     "editorial:live_check",
     "editorial:freezes",
@@ -1057,6 +1077,8 @@ LISTS = {
     "publishing:accounts": {},
     "editorial:settings": {},
     "editorial:waivers_report": {"month": "2026-03"},  # the CSV
+    "editorial:calendar": {},
+    "editorial:calendar_events": CALENDAR_RANGE,
 }
 
 

@@ -299,9 +299,13 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def approve_urgently(self) -> None:
         pass
 
-    # A held post is scheduled again once what held it is gone; scheduling re-checks.
+    # A held post is scheduled again once what held it is gone; a scheduled post is moved to
+    # another time (the calendar's drag, the post page's form). Scheduling re-checks each time.
     @transition(
-        field=state, source=(S.APPROVED, S.HELD), target=S.SCHEDULED, permission=_may_publish
+        field=state,
+        source=(S.APPROVED, S.HELD, S.SCHEDULED),
+        target=S.SCHEDULED,
+        permission=_may_publish,
     )
     def schedule(self) -> None:
         pass

@@ -14,6 +14,7 @@ from accounts.models import User
 from editorial import policies, recheck
 from editorial.models import (
     Post,
+    PostState,
 )
 from editorial.services.review import (
     approver_record,
@@ -60,9 +61,13 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     when = at or now
     if when < now - timedelta(minutes=1):
         raise EditorialError(_("The publication time is in the past: choose a later time."))
+    # A scheduled post moved to another time (the calendar, the post page): the trail keeps
+    # the time it leaves.
+    moved_from = post.scheduled_at if post.state == PostState.SCHEDULED else None
     # Guarded above, before the approvals and the time: refused as a post that cannot be
     # scheduled first.
-    schedule_post(post, by=by, at=when, approvers=[approver_record(a) for a in approvals])
+    approvers = [approver_record(a) for a in approvals]
+    schedule_post(post, by=by, at=when, approvers=approvers, moved_from=moved_from)
     return post
 
 
@@ -74,6 +79,7 @@ def schedule_post(
     approvers: list[dict[str, Any]],
     urgent: dict[str, Any] | None = None,
     action: str | None = None,
+    moved_from: datetime | None = None,
 ) -> None:
     """The one writer of ``Post.schedule()``, for ``post_schedule`` and the urgent procedure:
     re-check the post as it would go out (at ``at``, or now if later: the urgent procedure
@@ -93,6 +99,8 @@ def schedule_post(
     if urgent is not None:
         post.byline_record["urgent"] = urgent
         marks["urgent"] = True
+    if moved_from is not None:
+        marks["moved_from"] = moved_from.isoformat()
     post.last_error = ""
     transition(
         post, post.schedule, by=by, verb="scheduled", action=action, at=at.isoformat(), **marks

@@ -35,6 +35,7 @@ EXPECTED = {
     ("retract", S.FAILED, S.RETRACTED),
     ("schedule", S.APPROVED, S.SCHEDULED),
     ("schedule", S.HELD, S.SCHEDULED),
+    ("schedule", S.SCHEDULED, S.SCHEDULED),
     ("hold", S.SCHEDULED, S.HELD),
     ("start_publishing", S.SCHEDULED, S.PUBLISHING),
     ("mark_published", S.PUBLISHING, S.PUBLISHED),
