@@ -17,6 +17,8 @@ from editorial.views import (
     notifications,
     posts,
     review,
+    settings_chains,
+    settings_charters,
     urgent,
     waivers,
 )
@@ -87,6 +89,30 @@ delegations_urls = [
     path("delegations/<int:pk>/end/", delegations.delegation_end, name="delegation_end"),
 ]
 
+# The rules screens of the configuration hub (``settings``): approval chains and charters.
+settings_rules_urls = [
+    path("settings/chains/", settings_chains.chains, name="settings_chains"),
+    path("settings/chains/new/", settings_chains.chain_create, name="settings_chain_create"),
+    path("settings/chains/<int:pk>/", settings_chains.chain_edit, name="settings_chain"),
+    path(
+        "settings/chains/<int:pk>/delete/",
+        settings_chains.chain_delete,
+        name="settings_chain_delete",
+    ),
+    path("settings/charters/", settings_charters.charters, name="settings_charters"),
+    path("settings/charters/<int:pk>/", settings_charters.charter_detail, name="settings_charter"),
+    path(
+        "settings/charters/<int:pk>/edit/",
+        settings_charters.charter_edit,
+        name="settings_charter_edit",
+    ),
+    path(
+        "settings/charters/<int:pk>/diff/",
+        settings_charters.charter_diff,
+        name="settings_charter_diff",
+    ),
+]
+
 urlpatterns = [
     path("", include(posts_urls)),
     path("", include(review_urls)),
@@ -97,4 +123,5 @@ urlpatterns = [
     path("", include(freezes_urls)),
     path("", include(notifications_urls)),
     path("", include(delegations_urls)),
+    path("", include(settings_rules_urls)),
 ]
