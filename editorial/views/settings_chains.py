@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
 from accounts.models import SocialAccount, User
@@ -35,6 +35,7 @@ def _admin(request: HttpRequest) -> User:
 
 
 @login_required
+@require_GET
 def chains(request: HttpRequest) -> HttpResponse:
     """The chains of the units the user administers, each with its steps in order."""
     user = _admin(request)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from charter import services as charter_services
@@ -40,6 +41,7 @@ def _charter(user: User, pk: int) -> Charter:
 
 
 @login_required
+@require_GET
 def charters(request: HttpRequest) -> HttpResponse:
     user = _admin(request)
     return render(
@@ -50,6 +52,7 @@ def charters(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The charter's versions, the latest one rule by rule, and a choice of two to compare."""
     charter = _charter(_admin(request), pk)
@@ -109,6 +112,7 @@ def _diff_url(charter: Charter) -> str:
 
 
 @login_required
+@require_GET
 def charter_diff(request: HttpRequest, pk: int) -> HttpResponse:
     """What changed between two versions, rule by rule (``?from=1&to=3``; by default the
     latest against the one before)."""
