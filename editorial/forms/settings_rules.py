@@ -100,11 +100,20 @@ StepFormSet: type[BaseInlineFormSet[ApprovalStep, ApprovalPolicy, StepForm]] = (
 )
 
 
+class PostChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A post named by its number, state and first words."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        revision = obj.current_revision
+        text = revision.text if revision is not None else ""
+        return f"#{obj.pk} · {obj.get_state_display()} · {text[:60]}"
+
+
 class PreviewForm(forms.Form):
     """A post to try the chain on: one the user can see, or a post not yet written (an
     account and a tier; the user is its author)."""
 
-    post = forms.ModelChoiceField(
+    post = PostChoiceField(
         label=_("One of your posts"), queryset=Post.objects.none(), required=False
     )
     account = forms.ModelChoiceField(
@@ -124,7 +133,6 @@ class PreviewForm(forms.Form):
         assert isinstance(post, forms.ModelChoiceField)
         assert isinstance(account, forms.ModelChoiceField)
         post.queryset = posts
-        post.label_from_instance = _post_label  # type: ignore[method-assign]
         account.queryset = accounts
         dsfr_classes(self)
 
@@ -133,12 +141,6 @@ class PreviewForm(forms.Form):
         if not data.get("post") and not data.get("account"):
             raise forms.ValidationError(_("Choose one of your posts, or an account."))
         return data
-
-
-def _post_label(post: Post) -> str:
-    revision = post.current_revision
-    text = revision.text if revision is not None else ""
-    return f"#{post.pk} · {post.get_state_display()} · {text[:60]}"
 
 
 # --- charters ------------------------------------------------------------------------------

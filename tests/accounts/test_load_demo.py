@@ -63,9 +63,10 @@ def test_load_demo_loads_a_charter_and_a_two_step_chain_once() -> None:
     }
     chain = ApprovalPolicy.objects.get()
     assert chain.unit == OrgUnit.objects.get(code="sicom")
-    assert [(s.role, s.unit.code) for s in chain.steps.order_by("order")] == [
-        ("reviewer", "sicom"),
-        ("admin", "dgx"),
+    units = {u.code: u.pk for u in OrgUnit.objects.all()}
+    assert [(s.role, s.unit_id) for s in chain.steps.order_by("order")] == [
+        ("reviewer", units["sicom"]),
+        ("admin", units["dgx"]),
     ]
     # Written through the services, in the director's name: recorded once each.
     assert AuditEvent.objects.filter(verb="approval_policy_created").count() == 1

@@ -201,7 +201,7 @@ def test_settings_chain_page_shows_the_preview_of_a_new_post(
     policy = make_policy(unit=org.service)
     add_step(policy, "Relecture", K.ACCOUNT_REVIEWERS, mode="all")
     url = reverse("editorial:settings_chain", args=[policy.pk])
-    response = client.get(url, {"account": org.mastodon.pk, "tier": "standard"})
+    response = client.get(url, {"account": str(org.mastodon.pk), "tier": "standard"})
     page = response.content.decode()
     assert '<li data-user="manager">' in page
     # The administrator reviews the account too, but would be the author of that new post:
