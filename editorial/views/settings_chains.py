@@ -94,8 +94,11 @@ def _preview(request: HttpRequest, user: User, policy: ApprovalPolicy) -> dict[s
     )
     posts = Post.objects.filter(pk__in=recent).select_related("current_revision").order_by("-pk")
     accounts = SocialAccount.objects.filter(unit__in=permissions.units_managed_by(user))
-    asked = "tier" in request.GET
-    preview_form = PreviewForm(request.GET if asked else None, posts=posts, accounts=accounts)
+    # Prefixed: the chain's own form above has an "account" field too.
+    asked = "preview-tier" in request.GET
+    preview_form = PreviewForm(
+        request.GET if asked else None, posts=posts, accounts=accounts, prefix="preview"
+    )
     if not asked or not preview_form.is_valid():
         return {"preview_form": preview_form}
     post = preview_form.cleaned_data["post"]

@@ -201,7 +201,9 @@ def test_settings_chain_page_shows_the_preview_of_a_new_post(
     policy = make_policy(unit=org.service)
     add_step(policy, "Relecture", K.ACCOUNT_REVIEWERS, mode="all")
     url = reverse("editorial:settings_chain", args=[policy.pk])
-    response = client.get(url, {"account": str(org.mastodon.pk), "tier": "standard"})
+    response = client.get(
+        url, {"preview-account": str(org.mastodon.pk), "preview-tier": "standard"}
+    )
     page = response.content.decode()
     assert '<li data-user="manager">' in page
     # The administrator reviews the account too, but would be the author of that new post:
@@ -215,7 +217,7 @@ def test_settings_chain_preview_without_a_post_says_what_to_choose(
 ) -> None:
     policy = make_policy(unit=org.service)
     url = reverse("editorial:settings_chain", args=[policy.pk])
-    page = client.get(url, {"tier": "standard"}).content.decode()
+    page = client.get(url, {"preview-tier": "standard"}).content.decode()
     assert "Choose one of your posts, or an account." in page
 
 
