@@ -111,7 +111,7 @@ class PostChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class PreviewForm(forms.Form):
     """A post to try the chain on: one the user can see, or a post not yet written (an
-    account and a tier; the user is its author)."""
+    account, a tier and, if typed, its text; the user is its author)."""
 
     post = PostChoiceField(
         label=_("One of your posts"), queryset=Post.objects.none(), required=False
@@ -123,6 +123,13 @@ class PreviewForm(forms.Form):
     )
     tier = forms.ChoiceField(
         label=_("with the tier"), choices=PostTier.choices, initial=PostTier.STANDARD
+    )
+    text = forms.CharField(
+        label=_("and its text (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The charter may raise the tier: in an election period, political."),
     )
 
     def __init__(

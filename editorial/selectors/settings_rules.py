@@ -7,7 +7,7 @@ the organisation-wide charter is a superuser's alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
@@ -17,10 +17,13 @@ from charter.models import Charter, CharterVersion
 from editorial.models import ApprovalPolicy, ApprovalStep, Post, PostTier
 from editorial.policies.approvers import approver_rights
 from editorial.policies.chains import (
+    charter_tier,
     default_step,
     policy_for_account,
     political_default_step,
 )
+from editorial.services.revisions import speaking_unit
+from editorial.snapshots import build_snapshot, charter_check
 
 
 def may_configure(user: User) -> bool:
@@ -140,6 +143,37 @@ def _required(step: ApprovalStep, principals: set[int]) -> int:
     if step.mode == ApprovalStep.Mode.ALL:
         return max(len(principals), 1)
     return 1
+
+
+@dataclass(frozen=True)
+class DraftTier:
+    """The tier a new post would be reviewed at: the one chosen, or the charter's when its
+    findings on the typed text demand more (an election window: political)."""
+
+    draft: Draft
+    raised_by: list[str] = field(default_factory=list)  # the rules that raised it
+
+
+def draft_for(user: User, account: SocialAccount, tier: str, text: str) -> DraftTier:
+    """A new post by ``user`` on ``account``, as submission would see it: the speaking unit
+    of its byline, and the tier the charter raises it to on ``text`` (none typed: as chosen)."""
+    unit = speaking_unit(user, [account])
+    draft = Draft(
+        unit=unit,
+        author_id=user.pk,
+        tier=tier,
+        accounts=SocialAccount.objects.filter(pk=account.pk),
+    )
+    if not text.strip():
+        return DraftTier(draft)
+    snapshot = build_snapshot(text=text, language="fr", accounts=[account], unit=unit, author=user)
+    report = charter_check(snapshot, unit=unit, accounts=[account])
+    # ``charter_tier`` reads only the post's tier, which a Draft carries.
+    raised = charter_tier(draft, report)  # type: ignore[arg-type]
+    if raised is None:
+        return DraftTier(draft)
+    needed, rules = raised
+    return DraftTier(replace(draft, tier=needed.value), raised_by=rules)
 
 
 def chain_applies(policy: ApprovalPolicy, accounts: list[SocialAccount]) -> bool:

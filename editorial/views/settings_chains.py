@@ -18,7 +18,7 @@ from accounts import permissions
 from accounts.models import SocialAccount, User
 from editorial import selectors
 from editorial.forms.settings_rules import ChainForm, PreviewForm, StepFormSet
-from editorial.models import ApprovalPolicy, ApprovalStep, Post
+from editorial.models import ApprovalPolicy, ApprovalStep, Post, PostTier
 from editorial.selectors import settings_rules as rules
 from editorial.services import approval_chains
 from editorial.views.common import request_user
@@ -101,23 +101,20 @@ def _preview(request: HttpRequest, user: User, policy: ApprovalPolicy) -> dict[s
     )
     if not asked or not preview_form.is_valid():
         return {"preview_form": preview_form}
-    post = preview_form.cleaned_data["post"]
+    post, raised_by = preview_form.cleaned_data["post"], []
     if post is not None:
         target: Any = post
         chosen = list(post.accounts.all())
     else:
-        account = preview_form.cleaned_data["account"]
-        chosen = [account]
-        target = rules.Draft(
-            unit=account.unit,
-            author_id=user.pk,
-            tier=preview_form.cleaned_data["tier"],
-            accounts=SocialAccount.objects.filter(pk=account.pk),
-        )
+        data = preview_form.cleaned_data
+        chosen = [data["account"]]
+        drafted = rules.draft_for(user, data["account"], data["tier"], data["text"])
+        target, raised_by = drafted.draft, drafted.raised_by
     return {
         "preview_form": preview_form,
         "preview": rules.chain_preview(policy, target),
-        "preview_post": post,
+        "preview_tier": PostTier(target.tier).label,
+        "preview_raised_by": raised_by,
         "preview_applies": rules.chain_applies(policy, chosen),
     }
 

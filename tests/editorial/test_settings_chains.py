@@ -238,3 +238,38 @@ def test_settings_chains_list_queries_do_not_grow_with_chains(org: Org, client: 
     for n in range(1, 20):
         chain(n)
     assert count() == one
+
+
+def test_chain_preview_of_a_typed_draft_takes_the_tier_the_charter_raises(
+    frozen_now: Any, org: Org, admin: User, client: Client
+) -> None:
+    from datetime import date
+
+    from charter.models import ElectionWindow
+
+    # Frozen on 2 March 2026: inside the pre-electoral period of a vote in June.
+    ElectionWindow.objects.create(
+        name="Municipales", kind=ElectionWindow.Kind.MUNICIPAL, first_round=date(2026, 6, 14)
+    )
+    policy = make_policy(unit=org.service)
+    add_step(policy, "Relecture", K.ACCOUNT_REVIEWERS)
+    drafted = settings_rules.draft_for(
+        admin, org.mastodon, PostTier.STANDARD, "Le marché de Noël ouvre samedi."
+    )
+    assert drafted.draft.tier == PostTier.POLITICAL
+    assert "neutrality.election_window" in drafted.raised_by
+    steps = settings_rules.chain_preview(policy, drafted.draft)
+    assert [s.step.kind for s in steps] == [K.ACCOUNT_REVIEWERS, K.ELECTORAL]
+    # No text typed: the tier chosen stands.
+    untyped = settings_rules.draft_for(admin, org.mastodon, PostTier.STANDARD, "")
+    assert untyped.draft.tier == PostTier.STANDARD
+    page = client.get(
+        reverse("editorial:settings_chain", args=[policy.pk]),
+        {
+            "preview-account": str(org.mastodon.pk),
+            "preview-tier": "standard",
+            "preview-text": "Le marché de Noël ouvre samedi.",
+        },
+    ).content.decode()
+    assert "neutrality.election_window" in page
+    assert '<li data-step="2"' in page
