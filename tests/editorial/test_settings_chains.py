@@ -273,3 +273,41 @@ def test_chain_preview_of_a_typed_draft_takes_the_tier_the_charter_raises(
     ).content.decode()
     assert "neutrality.election_window" in page
     assert '<li data-step="2"' in page
+
+
+def test_settings_chain_step_with_approvals_stays_and_says_why(
+    org: Org, admin: User, client: Client
+) -> None:
+    policy = make_policy(unit=org.service, name="Deux étapes")
+    first = add_step(policy, "Relecture", K.ACCOUNT_REVIEWERS)
+    second = add_step(policy, "Direction", K.ROLE_IN_UNIT, role="admin", unit=org.service)
+    post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Ouverture.")
+    services.post_submit(post=post, by=org.officer)
+    services.post_approve(post=post, by=org.manager)  # on the first step
+    data = {
+        "name": "Deux étapes",
+        "unit": org.service.pk,
+        **_management(2, initial=2),
+        **_step(0, id=first.pk, name="Relecture", kind=K.ACCOUNT_REVIEWERS, DELETE="on"),
+        **_step(1, id=second.pk, name="Direction", kind=K.ROLE_IN_UNIT, role="admin"),
+    }
+    data["steps-1-unit"] = org.service.pk
+    response = client.post(reverse("editorial:settings_chain", args=[policy.pk]), data)
+    assert response.status_code == 200
+    assert "Step Relecture has approvals: it cannot be removed." in response.content.decode()
+    assert policy.steps.count() == 2
+    assert not AuditEvent.objects.filter(verb="approval_policy_changed").exists()
+
+
+def test_settings_chain_on_a_unit_and_an_account_at_once_is_refused(
+    org: Org, client: Client
+) -> None:
+    data = {
+        "name": "Les deux",
+        "unit": org.service.pk,
+        "account": org.mastodon.pk,
+        **_management(0),
+    }
+    response = client.post(reverse("editorial:settings_chain_create"), data)
+    assert "Attach the policy to one social account or one unit." in response.content.decode()
+    assert not ApprovalPolicy.objects.exists()
