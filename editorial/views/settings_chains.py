@@ -39,11 +39,12 @@ def _admin(request: HttpRequest) -> User:
 def chains(request: HttpRequest) -> HttpResponse:
     """The chains of the units the user administers, each with its steps in order."""
     user = _admin(request)
-    return render(
-        request,
-        "editorial/settings/chains.html",
-        {"chains": list(rules.chains_manageable_by(user))},
-    )
+    tiers = dict(PostTier.choices)
+    rows = [
+        (chain, [(step, [tiers.get(t, t) for t in step.tiers]) for step in chain.steps.all()])
+        for chain in rules.chains_manageable_by(user)
+    ]
+    return render(request, "editorial/settings/chains.html", {"chains": rows})
 
 
 def _save(request: HttpRequest, user: User, form: ChainForm, formset: Any) -> ApprovalPolicy | None:

@@ -234,6 +234,7 @@ def test_settings_chains_list_queries_do_not_grow_with_chains(org: Org, client: 
         add_step(policy, "Direction", K.ROLE_IN_UNIT, role="admin", unit=org.ministry)
 
     chain(0)
+    count()  # warm the process-wide caches (content types) first
     one = count()
     for n in range(1, 20):
         chain(n)
@@ -311,3 +312,14 @@ def test_settings_chain_on_a_unit_and_an_account_at_once_is_refused(
     response = client.post(reverse("editorial:settings_chain_create"), data)
     assert "Attach the policy to one social account or one unit." in response.content.decode()
     assert not ApprovalPolicy.objects.exists()
+
+
+def test_settings_chains_list_names_steps_in_order_with_their_tiers(
+    org: Org, client: Client
+) -> None:
+    policy = make_policy(unit=org.service, name="Chaîne SICOM")
+    add_step(policy, "Relecture", K.ACCOUNT_REVIEWERS)
+    add_step(policy, "Référent", K.ELECTORAL, tiers=["political"], quorum=2)
+    page = client.get(reverse("editorial:settings_chains")).content.decode()
+    assert page.index("Relecture") < page.index("Référent")
+    assert "(Political)" in page and "2 approvals" in page
