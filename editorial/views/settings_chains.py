@@ -27,18 +27,20 @@ from editorial.workflow import EditorialError
 REFUSED = gettext_lazy("Only the administrators of a unit configure its approval chains.")
 
 
-def _admin(request: HttpRequest) -> User:
-    user = request_user(request)
-    if not rules.may_configure(user):
-        raise PermissionDenied(REFUSED)
-    return user
+def _refusal(request: HttpRequest) -> HttpResponse:
+    """The refusal in words, with a way back (Django's bare 403 page says nothing)."""
+    return render(
+        request, "editorial/settings/chains_refused.html", {"message": REFUSED}, status=403
+    )
 
 
 @login_required
 @require_GET
 def chains(request: HttpRequest) -> HttpResponse:
     """The chains of the units the user administers, each with its steps in order."""
-    user = _admin(request)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
     tiers = dict(PostTier.choices)
     rows = [
         (chain, [(step, [tiers.get(t, t) for t in step.tiers]) for step in chain.steps.all()])
@@ -71,7 +73,9 @@ def _save(request: HttpRequest, user: User, form: ChainForm, formset: Any) -> Ap
 
 
 def _edit(request: HttpRequest, policy: ApprovalPolicy | None) -> HttpResponse:
-    user = _admin(request)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
     units = permissions.units_managed_by(user)
     data = request.POST if request.method == "POST" else None
     form = ChainForm(data, instance=policy, units=units)
@@ -127,14 +131,18 @@ def chain_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def chain_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _admin(request)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
     return _edit(request, get_object_or_404(rules.chains_manageable_by(user), pk=pk))
 
 
 @login_required
 @require_POST
 def chain_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _admin(request)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
     policy = get_object_or_404(rules.chains_manageable_by(user), pk=pk)
     try:
         approval_chains.approval_policy_delete(policy=policy, by=user)

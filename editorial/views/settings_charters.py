@@ -28,11 +28,11 @@ from editorial.views.common import request_user
 REFUSED = gettext_lazy("Only the administrators of a unit configure its charter.")
 
 
-def _admin(request: HttpRequest) -> User:
-    user = request_user(request)
-    if not rules.may_configure(user):
-        raise PermissionDenied(REFUSED)
-    return user
+def _refusal(request: HttpRequest) -> HttpResponse:
+    """The refusal in words, with a way back (Django's bare 403 page says nothing)."""
+    return render(
+        request, "editorial/settings/chains_refused.html", {"message": REFUSED}, status=403
+    )
 
 
 def _charter(user: User, pk: int) -> Charter:
@@ -43,7 +43,9 @@ def _charter(user: User, pk: int) -> Charter:
 @login_required
 @require_GET
 def charters(request: HttpRequest) -> HttpResponse:
-    user = _admin(request)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
     return render(
         request,
         "editorial/settings/charters.html",
@@ -55,7 +57,10 @@ def charters(request: HttpRequest) -> HttpResponse:
 @require_GET
 def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The charter's versions, the latest one rule by rule, and a choice of two to compare."""
-    charter = _charter(_admin(request), pk)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
+    charter = _charter(user, pk)
     versions = list(rules.charter_versions(charter))
     latest = versions[0] if versions else None
     states = rule_states(latest.params if latest is not None else {})
@@ -69,7 +74,9 @@ def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The next version, starting from the latest; nothing is lost when it is refused."""
-    user = _admin(request)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
     charter = _charter(user, pk)
     latest = rules.charter_versions(charter).first()
     current = latest.params if latest is not None else {}
@@ -116,7 +123,10 @@ def _diff_url(charter: Charter) -> str:
 def charter_diff(request: HttpRequest, pk: int) -> HttpResponse:
     """What changed between two versions, rule by rule (``?from=1&to=3``; by default the
     latest against the one before)."""
-    charter = _charter(_admin(request), pk)
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
+    charter = _charter(user, pk)
     versions = {v.number: v for v in rules.charter_versions(charter)}
     numbers = sorted(versions, reverse=True)
     old, new = _pair(request, numbers)

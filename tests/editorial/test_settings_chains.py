@@ -108,6 +108,7 @@ def test_settings_chains_refused_in_words_to_a_reviewer(org: Org) -> None:
     client.force_login(org.manager)
     response = client.get(reverse("editorial:settings_chains"))
     assert response.status_code == 403
+    assert "configurent ses circuits de validation" in response.content.decode()
 
 
 def test_settings_chain_edit_removes_a_step_and_records_before_and_after(
