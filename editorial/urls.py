@@ -100,6 +100,11 @@ settings_rules_urls = [
         name="settings_chain_delete",
     ),
     path("settings/charters/", settings_charters.charters, name="settings_charters"),
+    path(
+        "settings/charters/new/",
+        settings_charters.charter_create,
+        name="settings_charter_create",
+    ),
     path("settings/charters/<int:pk>/", settings_charters.charter_detail, name="settings_charter"),
     path(
         "settings/charters/<int:pk>/edit/",

@@ -242,6 +242,10 @@ editorial:settings_charter                GET  in  L    L    D    D    D    D   
 editorial:settings_charter                GET  out L    L    D    D    D    D    D    D    D    D
 editorial:settings_charter                POST in  L    L    -    -    -    -    -    -    -    -
 editorial:settings_charter                POST out L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_create         GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_create         GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_create         POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_charter_create         POST out L    L    D    D    D    D    D    D    X    D
 editorial:settings_charter_diff           GET  in  L    L    D    D    D    D    D    D    R    D
 editorial:settings_charter_diff           GET  out L    L    D    D    D    D    D    D    D    D
 editorial:settings_charter_diff           POST in  L    L    -    -    -    -    -    -    -    -
@@ -843,6 +847,9 @@ TARGETS: dict[str, TargetFor] = {
     "editorial:settings_chain": lambda w, s: Target(_pk(s.chain), data=_chain_data(s.chain)),
     "editorial:settings_chain_delete": lambda w, s: Target(_pk(s.chain)),
     "editorial:settings_charter": lambda w, s: Target(_pk(s.charter)),
+    "editorial:settings_charter_create": lambda w, s: Target(
+        data={"name": "Nouvelle charte", "unit": s.unit.pk}
+    ),
     "editorial:settings_charter_diff": lambda w, s: Target(_pk(s.charter)),
     "editorial:settings_charter_edit": lambda w, s: Target(
         _pk(s.charter), data=_charter_data(s.charter)
@@ -892,6 +899,7 @@ NAMED_IN_FORM = {
     "editorial:freezes",
     "editorial:delegations",
     "editorial:settings_chain_create",
+    "editorial:settings_charter_create",
     "publishing:connect_mastodon",
     "publishing:connect_bluesky",
     "publishing:connect_mastodon_callback",

@@ -153,6 +153,20 @@ class PreviewForm(forms.Form):
 # --- charters ------------------------------------------------------------------------------
 
 
+class CharterCreateForm(forms.Form):
+    """A charter for a unit that has none of its own (its first version is written next)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("e.g. 'Charte DGX'."))
+    unit = forms.ModelChoiceField(label=_("For the unit"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        unit.queryset = units.filter(charters__isnull=True).order_by("name")
+        dsfr_classes(self)
+
+
 def field_prefix(code: str) -> str:
     """A rule's fields are named after its code (``media.alt_text`` → ``media_alt_text__on``)."""
     return code.replace(".", "_")

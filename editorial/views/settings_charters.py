@@ -15,13 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts import permissions
 from accounts.models import User
 from charter import services as charter_services
 from charter.models import Charter, CharterVersion
 from charter.version_diff import diff_versions, rule_states
-from editorial.forms.settings_rules import CharterVersionForm
+from editorial.forms.settings_rules import CharterCreateForm, CharterVersionForm
 from editorial.selectors import settings_rules as rules
 from editorial.views.common import request_user
 
@@ -46,11 +47,34 @@ def charters(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if not rules.may_configure(user):
         return _refusal(request)
-    return render(
-        request,
-        "editorial/settings/charters.html",
-        {"charters": list(rules.charters_manageable_by(user))},
-    )
+    return _list(request, user, CharterCreateForm(units=permissions.units_managed_by(user)))
+
+
+def _list(request: HttpRequest, user: User, form: CharterCreateForm) -> HttpResponse:
+    context = {"charters": list(rules.charters_manageable_by(user)), "create_form": form}
+    return render(request, "editorial/settings/charters.html", context)
+
+
+@login_required
+@require_POST
+def charter_create(request: HttpRequest) -> HttpResponse:
+    """A charter for one of the user's units; then its first version is written."""
+    user = request_user(request)
+    if not rules.may_configure(user):
+        return _refusal(request)
+    form = CharterCreateForm(request.POST, units=permissions.units_managed_by(user))
+    if form.is_valid():
+        try:
+            charter = charter_services.charter_create(
+                name=form.cleaned_data["name"], unit=form.cleaned_data["unit"], by=user
+            )
+        except PermissionDenied:
+            form.add_error(None, str(REFUSED))
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            return redirect("editorial:settings_charter_edit", pk=charter.pk)
+    return _list(request, user, form)
 
 
 @login_required

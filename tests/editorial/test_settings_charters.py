@@ -187,3 +187,31 @@ def test_settings_charters_list_queries_do_not_grow_with_charters(
     for n in range(1, 20):
         charter(n)
     assert count() == one
+
+
+def test_settings_charter_create_for_a_unit_without_one_then_its_first_version(
+    org: Org, admin: User, client: Client
+) -> None:
+    bureau = make_unit(name="Bureau presse", code="presse", parent=org.service)
+    response = client.post(
+        reverse("editorial:settings_charter_create"),
+        {"name": "Charte du bureau presse", "unit": bureau.pk},
+    )
+    charter = Charter.objects.get(unit=bureau)
+    assert response["Location"] == reverse("editorial:settings_charter_edit", args=[charter.pk])
+    assert AuditEvent.objects.filter(verb="charter_created", actor=admin).count() == 1
+    client.post(response["Location"], _form_data({}, a11y_emoji__on=None))
+    assert charter.versions.get().number == 1
+
+
+def test_settings_charter_create_refuses_a_unit_that_has_one_and_keeps_the_name(
+    org: Org, charter: Charter, client: Client
+) -> None:
+    response = client.post(
+        reverse("editorial:settings_charter_create"),
+        {"name": "Deuxième charte", "unit": org.service.pk},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Select a valid choice" in page and 'value="Deuxième charte"' in page
+    assert Charter.objects.count() == 1
