@@ -324,3 +324,20 @@ def test_settings_chains_list_names_steps_in_order_with_their_tiers(
     page = client.get(reverse("editorial:settings_chains")).content.decode()
     assert page.index("Relecture") < page.index("Référent")
     assert "(Political)" in page and "2 approvals" in page
+
+
+def test_settings_chain_preview_of_a_visible_post_says_whether_the_chain_applies(
+    org: Org, admin: User, client: Client
+) -> None:
+    applies = make_policy(unit=org.service, name="SICOM")
+    add_step(applies, "Relecture", K.ACCOUNT_REVIEWERS)
+    elsewhere = make_policy(unit=make_unit(name="Pôle", code="pole", parent=org.service))
+    add_step(elsewhere, "Pôle", K.ACCOUNT_REVIEWERS)
+    post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Ouverture.")
+    query = {"preview-post": str(post.pk), "preview-tier": "standard"}
+    page = client.get(reverse("editorial:settings_chain", args=[applies.pk]), query)
+    body = page.content.decode()
+    assert '<li data-user="manager">' in body
+    assert "follow another chain today" not in body
+    other = client.get(reverse("editorial:settings_chain", args=[elsewhere.pk]), query)
+    assert "follow another chain today" in other.content.decode()
