@@ -79,7 +79,11 @@ def test_browser_settings_chain_written_then_previewed(
     page.fill("#id_name", "Relecture puis direction")
     page.select_option("#id_unit", str(org.service.pk))
     page.fill("#id_steps-0-name", "Relecture du service")
+    # Each kind of step shows the fields it uses.
+    page.select_option("#id_steps-0-kind", "hierarchy")
+    assert page.is_hidden("#id_steps-0-role") and page.is_visible("#id_steps-0-levels_up")
     page.select_option("#id_steps-0-kind", "role_in_unit")
+    assert page.is_visible("#id_steps-0-role") and page.is_hidden("#id_steps-0-levels_up")
     page.select_option("#id_steps-0-role", "reviewer")
     page.select_option("#id_steps-0-unit", str(org.service.pk))
     _check(page)
