@@ -64,6 +64,11 @@ def _describe_window(window: ElectionWindow) -> dict[str, Any]:
     return {**plain, "unit": _unit(window.unit)}
 
 
+def charter_unit(charter: Charter) -> OrgUnit | None:
+    """The unit a charter speaks for: its own, or its account's (None: the organisation's)."""
+    return charter.account.unit if charter.account is not None else charter.unit
+
+
 def _require_manager(user: User, unit: OrgUnit | None) -> None:
     if not may_manage_charter(user, unit):
         where = unit.code if unit is not None else "the organisation"
@@ -92,7 +97,7 @@ def charter_delete(*, charter: Charter, by: User) -> None:
         .select_related("unit", "account")
         .get(pk=charter.pk)
     )
-    _require_manager(by, locked.account.unit if locked.account is not None else locked.unit)
+    _require_manager(by, charter_unit(locked))
     described = _describe_charter(locked)
     locked.delete()
     _record("charter_deleted", by=by, **described)
@@ -103,8 +108,9 @@ def charter_version_create(
     *, charter: Charter, params: dict[str, Any], by: User, public_summary: str = ""
 ) -> CharterVersion:
     """Validate the parameters and record them as the charter's next version, with what the
-    public pages say of it (``public_summary``)."""
-    _require_manager(by, charter.unit)
+    public pages say of it (``public_summary``). An account's charter is managed by who
+    manages the account's unit."""
+    _require_manager(by, charter_unit(charter))
     try:
         normalized = normalize_params(params)
     except CharterParamsError as error:

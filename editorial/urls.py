@@ -20,6 +20,8 @@ from editorial.views import (
     posts,
     review,
     settings,
+    settings_chains,
+    settings_charters,
     settings_elections,
     urgent,
     waivers,
@@ -130,6 +132,35 @@ calendar_urls = [
     path("calendar/posts/<int:pk>/move/", calendar.calendar_move, name="calendar_move"),
 ]
 
+# The rules screens of the configuration hub (``settings``): approval chains and charters.
+settings_rules_urls = [
+    path("settings/chains/", settings_chains.chains, name="settings_chains"),
+    path("settings/chains/new/", settings_chains.chain_create, name="settings_chain_create"),
+    path("settings/chains/<int:pk>/", settings_chains.chain_edit, name="settings_chain"),
+    path(
+        "settings/chains/<int:pk>/delete/",
+        settings_chains.chain_delete,
+        name="settings_chain_delete",
+    ),
+    path("settings/charters/", settings_charters.charters, name="settings_charters"),
+    path(
+        "settings/charters/new/",
+        settings_charters.charter_create,
+        name="settings_charter_create",
+    ),
+    path("settings/charters/<int:pk>/", settings_charters.charter_detail, name="settings_charter"),
+    path(
+        "settings/charters/<int:pk>/edit/",
+        settings_charters.charter_edit,
+        name="settings_charter_edit",
+    ),
+    path(
+        "settings/charters/<int:pk>/diff/",
+        settings_charters.charter_diff,
+        name="settings_charter_diff",
+    ),
+]
+
 urlpatterns = [
     path("", include(posts_urls)),
     path("", include(review_urls)),
@@ -142,4 +173,5 @@ urlpatterns = [
     path("", include(delegations_urls)),
     path("", include(settings_urls)),
     path("", include(calendar_urls)),
+    path("", include(settings_rules_urls)),
 ]

@@ -59,10 +59,21 @@ from PIL import Image
 from accounts.models import AccountGrant, Delegation, Membership, OrgUnit, SocialAccount, User
 from accounts.organisation import account_grant_create
 from accounts.services import membership_create
-from charter.models import ElectionWindow, ElectoralReferent
+from charter import services as charter_services
+from charter.models import Charter, ElectionWindow, ElectoralReferent
+from charter.version_diff import rule_states
 from editorial import services
-from editorial.models import Consultation, Freeze, Post, PostHocReview, RevisionMedia
-from editorial.services import consultations, urgent, waivers
+from editorial.forms.settings_rules import CharterVersionForm
+from editorial.models import (
+    ApprovalPolicy,
+    ApprovalStep,
+    Consultation,
+    Freeze,
+    Post,
+    PostHocReview,
+    RevisionMedia,
+)
+from editorial.services import approval_chains, consultations, urgent, waivers
 from publishing.services import scheduler
 from tests.factories import make_account, make_delegation, make_unit, make_user
 
@@ -264,6 +275,38 @@ editorial:settings_rights                 GET  in  L    L    D    D    D    D   
 editorial:settings_rights                 GET  out L    L    D    D    D    D    D    D    D    D
 editorial:settings_rights                 POST in  L    L    D    D    D    D    D    D    W    D
 editorial:settings_rights                 POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_chain                  GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_chain                  GET  out L    L    D    D    D    D    D    D    D    D
+editorial:settings_chain                  POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_chain                  POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_chain_create           GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_chain_create           GET  out L    L    D    D    D    D    D    D    R    D
+editorial:settings_chain_create           POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_chain_create           POST out L    L    D    D    D    D    D    D    X    D
+editorial:settings_chain_delete           GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_chain_delete           GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_chain_delete           POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_chain_delete           POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_chains                 GET  -   L    L    D    D    D    D    D    D    R    D
+editorial:settings_chains                 POST -   L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter                GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_charter                GET  out L    L    D    D    D    D    D    D    D    D
+editorial:settings_charter                POST in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter                POST out L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_create         GET  in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_create         GET  out L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_create         POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_charter_create         POST out L    L    D    D    D    D    D    D    X    D
+editorial:settings_charter_diff           GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_charter_diff           GET  out L    L    D    D    D    D    D    D    D    D
+editorial:settings_charter_diff           POST in  L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_diff           POST out L    L    -    -    -    -    -    -    -    -
+editorial:settings_charter_edit           GET  in  L    L    D    D    D    D    D    D    R    D
+editorial:settings_charter_edit           GET  out L    L    D    D    D    D    D    D    D    D
+editorial:settings_charter_edit           POST in  L    L    D    D    D    D    D    D    W    D
+editorial:settings_charter_edit           POST out L    L    D    D    D    D    D    D    D    D
+editorial:settings_charters               GET  -   L    L    D    D    D    D    D    D    R    D
+editorial:settings_charters               POST -   L    L    -    -    -    -    -    -    -    -
 editorial:submit                          GET  in  L    L    -    -    -    -    -    -    -    -
 editorial:submit                          GET  out L    L    -    -    -    -    -    -    -    -
 editorial:submit                          POST in  L    L    D    D    D    W    D    D    D    D
@@ -478,6 +521,10 @@ class Side:
     grant: AccountGrant = field(init=False)  # a right the author's role already gives
     election: ElectionWindow = field(init=False)  # years away: concerns no post of the world
     referent: ElectoralReferent = field(init=False)  # the administrator, who approves anyway
+    # On a unit below this side's (so they change nothing for the posts above): the rules
+    # screens' objects.
+    chain: ApprovalPolicy = field(init=False)
+    charter: Charter = field(init=False)
 
 
 @dataclass
@@ -601,6 +648,23 @@ def _fill(side: Side, legal: OrgUnit) -> None:
     side.referent = ElectoralReferent.objects.create(user=side.admin, unit=side.unit)
 
 
+def _rules(side: Side) -> None:
+    """A chain and a charter (one version) on a unit below the side's, by its administrator."""
+    code = side.unit.code
+    pole = make_unit(name=f"Pôle {code}", code=f"{code}-pole", parent=side.unit)
+    side.chain = approval_chains.approval_policy_save(
+        policy=ApprovalPolicy(name=f"Chaîne du pôle {code}", unit=pole),
+        steps=[ApprovalStep(order=1, name="Relecture", kind=ApprovalStep.Kind.ACCOUNT_REVIEWERS)],
+        by=side.admin,
+    )
+    side.charter = charter_services.charter_create(
+        name=f"Charte du pôle {code}", unit=pole, by=side.admin
+    )
+    charter_services.charter_version_create(
+        charter=side.charter, params={"terms.forbidden": {"terms": ["ASAP"]}}, by=side.admin
+    )
+
+
 def _side(ministry: OrgUnit, code: str, names: dict[str, str], users: dict[str, User]) -> Side:
     unit = make_unit(name=f"Service {code}", code=code, parent=ministry)
     people: dict[str, User] = {}
@@ -679,6 +743,8 @@ def _build(media_root: Path) -> World:
         deadline=NOW + timedelta(days=2),
         by=home.author,
     )[0]
+    for side in (home, other):
+        _rules(side)
     users["inactive"].is_active = False
     users["inactive"].save(update_fields=["is_active"])
     # Held every role of the home unit; the memberships were then deleted as the admin does
@@ -905,7 +971,57 @@ TARGETS: dict[str, TargetFor] = {
     ),
     "editorial:settings_election_delete": lambda w, s: Target(_pk(s.election)),
     "editorial:settings_referent_remove": lambda w, s: Target(_pk(s.referent)),
+    "editorial:settings_chains": lambda w, s: Target(),
+    "editorial:settings_charters": lambda w, s: Target(),
+    "editorial:settings_chain_create": lambda w, s: Target(
+        data={"name": "Nouvelle chaîne", "unit": s.unit.pk, **_steps_management(0, 0)}
+    ),
+    "editorial:settings_chain": lambda w, s: Target(_pk(s.chain), data=_chain_data(s.chain)),
+    "editorial:settings_chain_delete": lambda w, s: Target(_pk(s.chain)),
+    "editorial:settings_charter": lambda w, s: Target(_pk(s.charter)),
+    "editorial:settings_charter_create": lambda w, s: Target(
+        data={"name": "Nouvelle charte", "unit": s.unit.pk}
+    ),
+    "editorial:settings_charter_diff": lambda w, s: Target(_pk(s.charter)),
+    "editorial:settings_charter_edit": lambda w, s: Target(
+        _pk(s.charter), data=_charter_data(s.charter)
+    ),
 }
+
+
+def _steps_management(total: int, initial: int) -> dict[str, int]:
+    return {
+        "steps-TOTAL_FORMS": total,
+        "steps-INITIAL_FORMS": initial,
+        "steps-MIN_NUM_FORMS": 0,
+        "steps-MAX_NUM_FORMS": 20,
+    }
+
+
+def _chain_data(chain: ApprovalPolicy) -> dict[str, Any]:
+    """The chain renamed, its one step kept as it is."""
+    step = chain.steps.get()
+    fields = {"id": step.pk, "order": 1, "name": step.name, "kind": step.kind, "levels_up": 1}
+    return {
+        "name": f"{chain.name} (revue)",
+        "unit": chain.unit_id,
+        **_steps_management(1, 1),
+        **{f"steps-0-{k}": v for k, v in {**fields, "mode": "any"}.items()},
+    }
+
+
+def _charter_data(charter: Charter) -> dict[str, Any]:
+    """The edit page as it comes, with one more forbidden term."""
+    latest = charter.versions.get()
+    form = CharterVersionForm(states=rule_states(latest.params))
+    data: dict[str, Any] = {
+        name: field.initial
+        for name, field in form.fields.items()
+        if not field.disabled and field.initial not in (None, False)
+    }
+    data = {name: "on" if value is True else value for name, value in data.items()}
+    return {**data, "terms_forbidden__terms": "ASAP\nimpacter"}
+
 
 # URLs without an object in their path that name one in their form or session: asked in and
 # out of scope too.
@@ -918,6 +1034,8 @@ NAMED_IN_FORM = {
     "editorial:delegations",
     "editorial:settings_elections",
     "editorial:settings_referent_add",
+    "editorial:settings_chain_create",
+    "editorial:settings_charter_create",
     "publishing:connect_mastodon",
     "publishing:connect_bluesky",
     "publishing:connect_mastodon_callback",
@@ -1076,6 +1194,8 @@ LISTS = {
     "editorial:delegations": {},
     "publishing:accounts": {},
     "editorial:settings": {},
+    "editorial:settings_chains": {},
+    "editorial:settings_charters": {},
     "editorial:waivers_report": {"month": "2026-03"},  # the CSV
     "editorial:calendar": {},
     "editorial:calendar_events": CALENDAR_RANGE,
@@ -1097,6 +1217,8 @@ def _markers(side: Side) -> list[str]:
         f"Le service {code} recrute",
         f"Routes du service {code}",
         f"Adresse officielle du service {code}",
+        f"Chaîne du pôle {code}",
+        f"Charte du pôle {code}",
     ]
     return [*texts, side.mastodon.handle, side.bluesky.handle]
 

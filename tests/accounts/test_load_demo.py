@@ -64,3 +64,52 @@ def test_load_demo_gives_the_accounts_a_public_identity_with_a_linked_byline() -
     SocialAccount.objects.update(byline_template="— {unit} ^{initials}", public_contact="x@y.fr")
     call_command("load_demo")
     assert SocialAccount.objects.get().byline_template == "— {unit} ^{initials}"
+
+
+def test_load_demo_loads_a_charter_and_a_two_step_chain_once() -> None:
+    from charter.models import Charter
+    from charter.version_diff import diff_versions
+    from editorial.models import ApprovalPolicy, AuditEvent
+
+    call_command("load_demo")
+    call_command("load_demo")
+    charter = Charter.objects.get()
+    assert charter.unit == OrgUnit.objects.get(code="dgx")
+    first, second = charter.versions.order_by("number")
+    # Two versions, so the rules screen has a difference to show.
+    assert {c.code for c in diff_versions(first.params, second.params)} >= {
+        "terms.forbidden",
+        "neutrality.partisan",
+    }
+    chain = ApprovalPolicy.objects.get()
+    assert chain.unit == OrgUnit.objects.get(code="sicom")
+    units = {u.code: u.pk for u in OrgUnit.objects.all()}
+    assert [(s.role, s.unit_id) for s in chain.steps.order_by("order")] == [
+        ("reviewer", units["sicom"]),
+        ("admin", units["dgx"]),
+    ]
+    # Written through the services, in the director's name: recorded once each.
+    assert AuditEvent.objects.filter(verb="approval_policy_created").count() == 1
+    assert AuditEvent.objects.filter(verb="charter_version_created").count() == 2
+
+
+def test_load_demo_chain_needs_the_manager_then_the_director() -> None:
+    from editorial import services
+    from editorial.models import PostState
+
+    call_command("load_demo", "--mastodon-url", "http://127.0.0.1:9")
+    officer, manager, director = (
+        User.objects.get(username=name) for name in ("officer", "manager", "director")
+    )
+    account = officer.memberships.get().unit.social_accounts.get()
+    post = services.post_create(
+        by=officer, accounts=[account], text="Le guichet unique ouvre lundi à 9 h."
+    )
+    services.post_submit(post=post, by=officer)
+    services.post_approve(post=post, by=manager)
+    post.refresh_from_db()
+    # The manager alone no longer approves: the direction's step opens.
+    assert post.state == PostState.IN_REVIEW
+    services.post_approve(post=post, by=director)
+    post.refresh_from_db()
+    assert post.state == PostState.APPROVED

@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -50,6 +51,9 @@ class Command(BaseCommand):
         _electoral_referent(direction)
         _public_identity(sicom)
         self._report(created, factors)
+        # The demo's charter and approval chain. By name, through the command registry:
+        # accounts imports neither charter nor editorial (see _electoral_referent).
+        call_command("load_demo_rules", stdout=self.stdout)
 
     def _accounts(self, options: dict[str, Any], sicom: OrgUnit) -> None:
         """Connect SICOM's demo accounts to the servers given on the command line."""
