@@ -42,6 +42,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("delegations", "manager", "/delegations/"),
     ("freezes", "manager", "/freezes/"),
     ("second-factor", "manager", "/second-factor/"),
+    ("notifications-manager", "manager", "/notifications/"),
     ("accounts", "director", "/accounts/"),
     ("health", "director", "/admin/health/"),
     ("waivers-report", "director", "/waivers/report/"),
@@ -103,7 +104,11 @@ def shoot(page: Any, base_url: str, name: str, path: str) -> None:
         page.wait_for_load_state("networkidle")
         height = min(MAX_HEIGHT, page.evaluate("document.documentElement.scrollHeight"))
         target = OUT / f"{name}-{label}.png"
-        page.screenshot(path=str(target), clip={"x": 0, "y": 0, "width": width, "height": height})
+        page.screenshot(
+            path=str(target),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": width, "height": height},
+        )
         print(f"{target.relative_to(ROOT)}  {target.stat().st_size // 1024} KB")
 
 
