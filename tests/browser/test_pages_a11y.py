@@ -165,3 +165,23 @@ def test_notifications_unread_are_marked_for_every_reader(
         page.wait_for_load_state()
         assert page.locator("#notifications tr.unread").count() == 0
         assert page.locator("#unread").count() == 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_phone_menu_opens_with_the_links_and_the_user_block(
+    browser: Any, live_server: Any, org: Org, language: str
+) -> None:
+    with browser_page(browser, language) as page:
+        login(page, live_server.url, "manager")
+        page.set_viewport_size({"width": 360, "height": 800})
+        menu = page.locator("#navigation")
+        assert not menu.is_visible()  # folded behind the menu button on a phone
+        page.click("#header-menu-button")
+        menu.wait_for(state="visible")
+        assert page.locator("#navigation a[href='/review/']").is_visible()
+        # The DSFR copies the header's tools (log out, language) into the opened menu.
+        assert page.locator("#header-menu form[action='/logout/'] button").is_visible()
+        assert page.locator("#header-menu select[name=language]").is_visible()
+        assert_accessible(page)
+        page.keyboard.press("Escape")
+        menu.wait_for(state="hidden")
