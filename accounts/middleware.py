@@ -13,8 +13,10 @@ from accounts.models import User
 from accounts.second_factor import second_factor_status
 
 # Pages a signed-in person may open before their second factor: the steps themselves, leaving,
-# and the language switch (the steps are in the person's language).
+# the language switch (the steps are in the person's language), and the footer's public pages.
 EXEMPT = {
+    "legal_notice",
+    "accessibility",
     "accounts:second_factor_setup",
     "accounts:second_factor_verify",
     "logout",

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, URLResolver, include, path, reverse
+from django.views.generic import TemplateView
 from django_otp.admin import OTPAdminSite
 
 # The admin asks for the second factor too: a session not verified with a device is not let in
@@ -31,6 +32,20 @@ signin_urls: list[URLPattern | URLResolver] = [
     path("", include("accounts.urls")),
 ]
 
+# The pages every public site of the State links from its footer: public, no login.
+footer_urls: list[URLPattern | URLResolver] = [
+    path(
+        "mentions-legales/",
+        TemplateView.as_view(template_name="pages/legal_notice.html"),
+        name="legal_notice",
+    ),
+    path(
+        "accessibilite/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+]
+
 # One line per area. Order matters only where paths meet: publishing and the sign-in pages
 # come before the admin (they own /admin/health/ and /admin/login/); editorial's pages start
 # at the root and overlap no other area's.
@@ -40,6 +55,7 @@ urlpatterns = [
     path("", include(signin_urls)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(footer_urls)),
     # The newsroom: dashboard, posts, review, consultations, freezes, notifications...
     path("", include("editorial.urls")),
 ]

@@ -109,6 +109,8 @@ TABLE = """
 url                                       verb obj anon inac outs oaut orev auth revw publ admn staf
 /admin/login/                             GET  -   L    L    L    L    L    L    L    L    L    L
 /admin/login/                             POST -   L    L    L    L    L    L    L    L    L    L
+accessibility                             GET  -   R    R    R    R    R    R    R    R    R    R
+accessibility                             POST -   -    -    -    -    -    -    -    -    -    -
 accounts:backup_codes_renew               GET  -   L    L    -    -    -    -    -    -    -    -
 accounts:backup_codes_renew               POST -   L    L    W    W    W    W    W    W    W    W
 accounts:second_factor                    GET  -   L    L    R    R    R    R    R    R    R    R
@@ -321,6 +323,8 @@ editorial:withdraw                        GET  in  L    L    -    -    -    -   
 editorial:withdraw                        GET  out L    L    -    -    -    -    -    -    -    -
 editorial:withdraw                        POST in  L    L    D    D    D    W    D    W    W    D
 editorial:withdraw                        POST out L    L    D    W    D    D    D    D    D    D
+legal_notice                              GET  -   R    R    R    R    R    R    R    R    R    R
+legal_notice                              POST -   -    -    -    -    -    -    -    -    -    -
 login                                     GET  -   R    R    R    R    R    R    R    R    R    R
 login                                     POST -   X    X    X    X    X    X    X    X    X    X
 logout                                    GET  -   -    -    -    -    -    -    -    -    -    -
@@ -821,6 +825,8 @@ TARGETS: dict[str, TargetFor] = {
     ),
     "editorial:waivers_report": lambda w, s: Target(query={"month": "2026-03"}),
     "login": lambda w, s: Target(data={"username": "author", "password": "wrong password"}),
+    "legal_notice": lambda w, s: Target(),
+    "accessibility": lambda w, s: Target(),
     "/admin/login/": lambda w, s: Target(),
     "accounts:second_factor": lambda w, s: Target(),
     "accounts:second_factor_setup": lambda w, s: Target(),
