@@ -17,6 +17,7 @@ from editorial.views import (
     notifications,
     posts,
     review,
+    search,
     urgent,
     waivers,
 )
@@ -82,6 +83,10 @@ notifications_urls = [
     ),
 ]
 
+search_urls = [
+    path("search/", search.search, name="search"),
+]
+
 delegations_urls = [
     path("delegations/", delegations.delegation_list, name="delegations"),
     path("delegations/<int:pk>/end/", delegations.delegation_end, name="delegation_end"),
@@ -97,4 +102,5 @@ urlpatterns = [
     path("", include(freezes_urls)),
     path("", include(notifications_urls)),
     path("", include(delegations_urls)),
+    path("", include(search_urls)),
 ]

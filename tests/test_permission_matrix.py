@@ -212,6 +212,8 @@ editorial:schedule                        GET  in  L    L    -    -    -    -   
 editorial:schedule                        GET  out L    L    -    -    -    -    -    -    -    -
 editorial:schedule                        POST in  L    L    D    D    D    D    D    W    W    D
 editorial:schedule                        POST out L    L    D    D    D    D    D    D    D    D
+editorial:search                          GET  -   L    L    R    R    R    R    R    R    R    R
+editorial:search                          POST -   L    L    -    -    -    -    -    -    -    -
 editorial:submit                          GET  in  L    L    -    -    -    -    -    -    -    -
 editorial:submit                          GET  out L    L    -    -    -    -    -    -    -    -
 editorial:submit                          POST in  L    L    D    D    D    W    D    D    D    D
@@ -664,6 +666,7 @@ TARGETS: dict[str, TargetFor] = {
         data={"language": "fr", "email_approved": "on"}
     ),
     "editorial:waivers_report": lambda w, s: Target(query={"month": "2026-03"}),
+    "editorial:search": lambda w, s: Target(),
     "login": lambda w, s: Target(data={"username": "author", "password": "wrong password"}),
     "/admin/login/": lambda w, s: Target(),
     "accounts:second_factor": lambda w, s: Target(),
