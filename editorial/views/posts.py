@@ -34,6 +34,7 @@ from editorial.models import (
     RevisionMedia,
 )
 from editorial.networks import NETWORKS
+from editorial.selectors.dashboard import dashboard_for
 from editorial.snapshots import build_snapshot, charter_check
 from editorial.views.common import request_user
 from editorial.views.post_page import post_page
@@ -59,6 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ]
             )[:20],
             "can_draft": permissions.accounts_for(user, permissions.Perm.DRAFT).exists(),
+            "board": dashboard_for(user),
         },
     )
 
