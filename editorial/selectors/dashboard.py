@@ -87,13 +87,13 @@ def _account_lines(
         .annotate(next_post_id=Subquery(upcoming.values("pk")[:1]))
         .order_by("unit__name", "network", "handle")
     )
-    wanted = {a.next_post_id for a in accounts if a.next_post_id}  # type: ignore[attr-defined]
+    wanted = {a.next_post_id for a in accounts if a.next_post_id}
     found = {p.pk: p for p in posts.filter(pk__in=wanted)} if wanted else {}
     frozen = {f.account_id: f for f in freezes if f.account_id is not None}
     return [
         AccountLine(
             account=a,
-            next_post=found.get(a.next_post_id),  # type: ignore[attr-defined]
+            next_post=found.get(a.next_post_id),
             freeze=frozen.get(a.pk, org_freeze),
         )
         for a in accounts

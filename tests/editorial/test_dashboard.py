@@ -4,6 +4,7 @@ scheduled post per account, freezes, failures, late reviews and the week's count
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import time_machine
 from django.db import connection
@@ -20,12 +21,12 @@ from tests.factories import make_account
 URL = reverse("editorial:dashboard")
 
 
-def _draft(org: Org, text: str = "Réunion jeudi.", **kwargs: object) -> Post:
+def _draft(org: Org, text: str = "Réunion jeudi.", **kwargs: Any) -> Post:
     accounts = kwargs.pop("accounts", [org.mastodon])
-    return services.post_create(by=org.officer, accounts=accounts, text=text, **kwargs)  # type: ignore[arg-type]
+    return services.post_create(by=org.officer, accounts=accounts, text=text, **kwargs)
 
 
-def _scheduled(org: Org, at: datetime, **kwargs: object) -> Post:
+def _scheduled(org: Org, at: datetime, **kwargs: Any) -> Post:
     post = _draft(org, **kwargs)
     services.post_submit(post=post, by=org.officer)
     services.post_approve(post=post, by=org.manager)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -21,8 +22,8 @@ from tests.factories import make_account, make_unit, make_user
 URL = reverse("editorial:search")
 
 
-def _draft(org: Org, text: str, **kwargs: object) -> Post:
-    return services.post_create(by=org.officer, accounts=[org.mastodon], text=text, **kwargs)  # type: ignore[arg-type]
+def _draft(org: Org, text: str, **kwargs: Any) -> Post:
+    return services.post_create(by=org.officer, accounts=[org.mastodon], text=text, **kwargs)
 
 
 def _found(client: Client, **params: str) -> list[int]:
