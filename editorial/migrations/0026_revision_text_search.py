@@ -1,7 +1,7 @@
 """The French full-text index of the revisions' text, for the search page (PostgreSQL only).
 
-Its expression is exactly ``editorial.selectors.search.text_vector()``'s SQL, so the planner
-uses it. On SQLite (the demo) there is no full-text search: the page falls back to a plain
+Its expression is exactly ``editorial.selectors.search.text_vector()``'s SQL (accented
+capitals folded first: see there), so the planner uses it. On SQLite (the demo) there is no full-text search: the page falls back to a plain
 "contains", and this migration does nothing.
 """
 
@@ -19,7 +19,8 @@ def create_index(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> No
         return
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON editorial_revision "
-        "USING gin (to_tsvector('french'::regconfig, text))"
+        "USING gin (to_tsvector('french'::regconfig, "
+        "translate(text, 'ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ', 'àâäçéèêëîïôöùûüÿæœ')))"
     )
 
 

@@ -42,6 +42,13 @@ def test_search_finds_french_words_by_their_stem(org: Org) -> None:
     assert [p.pk for p in post_search(org.officer, SearchCriteria(text="élection"))] == [found.pk]
 
 
+def test_search_finds_words_written_with_an_accented_capital(org: Org) -> None:
+    # The test cluster's locale is C, where PostgreSQL itself would not fold "É".
+    found = _draft(org, "Élection du conseil des jeunes.")
+    assert list(post_search(org.officer, SearchCriteria(text="élection"))) == [found]
+    assert list(post_search(org.officer, SearchCriteria(text="ÉLECTION"))) == [found]
+
+
 def test_search_ranks_the_closest_match_first(org: Org) -> None:
     once = _draft(org, "Travaux rue Victor Hugo, une semaine de fermeture.")
     twice = _draft(org, "Travaux de voirie : les travaux commencent lundi.")
