@@ -12,11 +12,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Membership
+from accounts.services import membership_create
 from editorial import services
 from editorial.models import Post, PostState
 from editorial.selectors.dashboard import dashboard_for
 from tests.conftest import Org
-from tests.factories import make_account
+from tests.factories import make_account, make_user
 
 URL = reverse("editorial:dashboard")
 
@@ -127,3 +129,14 @@ def test_dashboard_query_count_does_not_grow_with_accounts_and_posts(
         Post.objects.filter(pk=failed.pk).update(state=PostState.FAILED)
     assert len(dashboard_for(org.manager, now=frozen_now).accounts) == 21
     assert _queries(client) == one
+
+
+def test_dashboard_shows_an_organisation_wide_freeze_on_every_account(
+    frozen_now: datetime, org: Org
+) -> None:
+    cabinet = make_user(username="cabinet")
+    membership_create(user=cabinet, unit=org.ministry, role=Membership.Role.ADMIN)
+    freeze = services.freeze_create(account=None, reason="Période de réserve.", by=cabinet)
+    board = dashboard_for(org.manager, now=frozen_now)
+    assert board.org_freeze == freeze
+    assert {line.freeze for line in board.accounts} == {freeze}

@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from editorial import services
-from editorial.models import Post, PostState
+from editorial.models import ApprovalStep, Post, PostState
 from tests.conftest import Org
+from tests.factories import add_step, make_policy
 
 
 def _page(client: Client, post: Post, language: str = "fr") -> str:
@@ -89,3 +90,17 @@ def test_post_page_folds_the_consultation_form_until_refused(org: Org, client: C
     assert response.status_code == 400
     refused = response.content.decode().split('id="ask-consultation-fold"')[1].split(">")[0]
     assert "open" in refused
+
+
+def test_post_page_byline_names_the_step_each_approver_approved(
+    frozen_now: datetime, org: Org, client: Client
+) -> None:
+    policy = make_policy(unit=org.ministry)
+    add_step(policy, "Chef de service", ApprovalStep.Kind.HIERARCHY, levels_up=0)
+    post = services.post_create(by=org.officer, accounts=[org.mastodon], text="Réunion.")
+    services.post_submit(post=post, by=org.officer)
+    services.post_approve(post=post, by=org.manager)
+    services.post_schedule(post=post, by=org.manager, at=frozen_now + timedelta(days=1))
+    client.force_login(org.officer)
+    approvals = _page(client, post).split('id="byline-approvals"')[1].split("</ul>")[0]
+    assert "étape «\u00a0Chef de service\u00a0»" in approvals
