@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = _("Organisation and accounts")
+    verbose_name = _("Accounts and organisation")
 
     def ready(self) -> None:
         from axes.signals import user_locked_out

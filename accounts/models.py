@@ -55,12 +55,18 @@ class OrgUnit(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent unit"),
     )
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -92,11 +98,17 @@ class Membership(models.Model):
         PUBLISHER = "publisher", _("Publisher")
         ADMIN = "admin", _("Administrator")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
 
     class Meta:
+        verbose_name = _("member role")
+        verbose_name_plural = _("member roles")
         constraints = [
             models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_membership")
         ]
@@ -126,7 +138,9 @@ class SocialAccount(models.Model):
     network = models.CharField(_("network"), max_length=16, choices=Network.choices)
     server_url = models.URLField(_("server URL"))
     handle = models.CharField(_("handle"), max_length=255)
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="social_accounts")
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="social_accounts", verbose_name=_("unit")
+    )
     byline_template = models.CharField(
         _("byline template"),
         max_length=100,
@@ -154,14 +168,18 @@ class SocialAccount(models.Model):
         help_text=_("How replies are read and moderated, shown on the account's public page."),
     )
     # Instance limits: Mastodon reads them from instance_v2 when the account is connected.
-    max_characters = models.PositiveIntegerField(default=500)
-    characters_reserved_per_url = models.PositiveIntegerField(default=23)
+    max_characters = models.PositiveIntegerField(default=500, verbose_name=_("maximum characters"))
+    characters_reserved_per_url = models.PositiveIntegerField(
+        default=23, verbose_name=_("characters counted per link")
+    )
     # What the server said about itself at connection and on "test connection" (Mastodon:
     # publishing.adapters.mastodon.server.ServerInfo): software and version, limits, how it
     # counts a status's length, whether it honours Idempotency-Key, the scopes the token
     # lacks. Empty until then.
-    server_info = models.JSONField(default=dict, blank=True, editable=False)
-    is_active = models.BooleanField(default=True)
+    server_info = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("server information")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     # Late-post policy: a publication later than this is held for a publisher's confirmation
     # instead of going out unannounced (empty: PUBLISH_LATE_AFTER_MINUTES).
     late_after_minutes = models.PositiveIntegerField(
@@ -172,12 +190,22 @@ class SocialAccount(models.Model):
     )
     # Set when the server refused the credentials (revoked token, changed app password):
     # shown on the accounts page until someone reconnects the account.
-    needs_reconnection_since = models.DateTimeField(null=True, blank=True, editable=False)
-    reconnection_reason = models.TextField(blank=True, editable=False)
-    credentials_encrypted = models.TextField(blank=True, editable=False)
-    session_encrypted = models.TextField(blank=True, editable=False)
+    needs_reconnection_since = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("needs reconnection since")
+    )
+    reconnection_reason = models.TextField(
+        blank=True, editable=False, verbose_name=_("reconnection reason")
+    )
+    credentials_encrypted = models.TextField(
+        blank=True, editable=False, verbose_name=_("credentials (encrypted)")
+    )
+    session_encrypted = models.TextField(
+        blank=True, editable=False, verbose_name=_("session (encrypted)")
+    )
 
     class Meta:
+        verbose_name = _("social account")
+        verbose_name_plural = _("social accounts")
         constraints = [
             models.UniqueConstraint(
                 fields=["network", "server_url", "handle"], name="unique_account"
@@ -275,9 +303,10 @@ class Delegation(models.Model):
     )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until (included)"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name_plural = _("delegations")
         ordering = ["-starts_on"]
         verbose_name = _("delegation")
         constraints = [
@@ -330,9 +359,15 @@ class AccountGrant(models.Model):
     )
     right = models.CharField(_("right"), max_length=32, choices=Right.choices)
     granted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("granted by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("right on one account")

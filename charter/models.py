@@ -45,6 +45,7 @@ class Charter(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = _("charters")
         ordering = ["name"]
         verbose_name = _("charter")
         constraints = [
@@ -98,6 +99,7 @@ class CharterVersion(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = _("charter versions")
         ordering = ["charter", "-number"]
         verbose_name = _("charter version")
         constraints = [
@@ -276,12 +278,13 @@ class LinkCheck(models.Model):
     Shared by every post that contains the link; refreshed when older than LINKCHECK_TTL.
     """
 
-    url = models.URLField(max_length=2000, unique=True)
-    ok = models.BooleanField()
-    detail = models.CharField(max_length=300, blank=True)
-    checked_at = models.DateTimeField(db_index=True)
+    url = models.URLField(max_length=2000, unique=True, verbose_name=_("URL"))
+    ok = models.BooleanField(verbose_name=_("works"))
+    detail = models.CharField(max_length=300, blank=True, verbose_name=_("detail"))
+    checked_at = models.DateTimeField(db_index=True, verbose_name=_("checked at"))
 
     class Meta:
+        verbose_name_plural = _("link checks")
         verbose_name = _("link check")
 
     def __str__(self) -> str:

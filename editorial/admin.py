@@ -41,7 +41,7 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(Post)
 class PostAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "state", "author", "unit", "scheduled_at", "updated_at")
+    list_display = ("id", "state", "author", "unit", "scheduled_at", "updated_at")
     list_filter = ("state",)
 
 
@@ -160,6 +160,10 @@ class FreezeAdmin(ReadOnlyAdmin):
 
     list_display = ("target", "reason", "frozen_by", "frozen_at", "lifted_by", "lifted_at")
     list_filter = ("lifted_at",)
+
+    @admin.display(description=_("frozen scope"))
+    def target(self, freeze: Freeze) -> str:
+        return freeze.target
 
 
 @admin.register(PostHocReview)

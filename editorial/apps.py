@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EditorialConfig(AppConfig):
     name = "editorial"
+    verbose_name = _("Editorial")
 
     def ready(self) -> None:
         # charter and accounts tell of their changes by signal: they must not import editorial.

@@ -19,6 +19,7 @@ from editorial.views import (
     notifications,
     posts,
     review,
+    search,
     settings,
     settings_chains,
     settings_charters,
@@ -86,6 +87,10 @@ notifications_urls = [
         notifications.notification_preferences,
         name="notification_preferences",
     ),
+]
+
+search_urls = [
+    path("search/", search.search, name="search"),
 ]
 
 delegations_urls = [
@@ -174,4 +179,5 @@ urlpatterns = [
     path("", include(settings_urls)),
     path("", include(calendar_urls)),
     path("", include(settings_rules_urls)),
+    path("", include(search_urls)),
 ]

@@ -45,62 +45,98 @@ class DeletionState(models.TextChoices):
 
 class Publication(models.Model):
     # Also the Mastodon Idempotency-Key: stable across every attempt.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="publications")
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("identifier")
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="publications", verbose_name=_("post")
+    )
     account = models.ForeignKey(
-        SocialAccount, on_delete=models.PROTECT, related_name="publications"
+        SocialAccount,
+        on_delete=models.PROTECT,
+        related_name="publications",
+        verbose_name=_("account"),
     )
     # The part of a thread (0: the post itself); each part is its own idempotent unit.
-    part = models.PositiveSmallIntegerField(default=0)
+    part = models.PositiveSmallIntegerField(default=0, verbose_name=_("part"))
     state = models.CharField(
-        max_length=16, choices=PublicationState.choices, default=PublicationState.PENDING
+        max_length=16,
+        choices=PublicationState.choices,
+        default=PublicationState.PENDING,
+        verbose_name=_("state"),
     )
-    text = models.TextField(help_text=_("The exact text sent, byline included."))
-    byline = models.CharField(max_length=200)
-    language = models.CharField(max_length=8)
+    text = models.TextField(
+        help_text=_("The exact text sent, byline included."), verbose_name=_("text")
+    )
+    byline = models.CharField(max_length=200, verbose_name=_("byline"))
+    language = models.CharField(max_length=8, verbose_name=_("language"))
     # Who speaks and who answers for it, copied from the post when it fell due.
-    byline_record = models.JSONField(default=dict)
+    byline_record = models.JSONField(default=dict, verbose_name=_("byline record"))
     # The human who scheduled: the worker acts on their behalf and never invents a user.
     scheduled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("scheduled by"),
     )
-    due_at = models.DateTimeField()
-    payload = models.JSONField(null=True, blank=True, editable=False)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    payload = models.JSONField(null=True, blank=True, editable=False, verbose_name=_("payload"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(db_index=True, verbose_name=_("next attempt at"))
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
     # The worker process that claimed it (``WorkerHeartbeat.worker``): when that worker stops
     # beating, the claim no longer holds the account's concurrency and is reclaimed.
-    claimed_by = models.CharField(max_length=200, blank=True)
-    last_error = models.TextField(blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True, verbose_name=_("claimed by"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     # Why it failed, for people: a ``publishing.adapters.base.Reason`` code and what its words
     # need (a limit, who cancelled). ``last_error`` keeps the server's own words.
-    last_error_reason = models.CharField(max_length=32, blank=True)
-    last_error_params = models.JSONField(default=dict, blank=True)
-    remote_id = models.CharField(max_length=300, blank=True)
-    remote_url = models.URLField(max_length=500, blank=True)
+    last_error_reason = models.CharField(
+        max_length=32, blank=True, verbose_name=_("last error reason")
+    )
+    last_error_params = models.JSONField(
+        default=dict, blank=True, verbose_name=_("last error details")
+    )
+    remote_id = models.CharField(max_length=300, blank=True, verbose_name=_("remote identifier"))
+    remote_url = models.URLField(max_length=500, blank=True, verbose_name=_("remote URL"))
     # Bluesky's record CID: the strong reference the next part of a thread replies to.
-    remote_cid = models.CharField(max_length=200, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    remote_cid = models.CharField(max_length=200, blank=True, verbose_name=_("remote CID"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     # Who said a late publication may still go out (it is then never held again).
     late_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("late publication confirmed by"),
     )
-    late_confirmed_at = models.DateTimeField(null=True, blank=True)
+    late_confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("late publication confirmed at")
+    )
     # Retraction (the post was retracted after publication): the same outbox habits as the
     # send, a conditional claim, bounded retries with backoff and a sweeper for lost work.
     deletion_state = models.CharField(
-        max_length=16, choices=DeletionState.choices, default=DeletionState.NONE, blank=True
+        max_length=16,
+        choices=DeletionState.choices,
+        default=DeletionState.NONE,
+        blank=True,
+        verbose_name=_("deletion state"),
     )
-    deletion_attempts = models.PositiveIntegerField(default=0)
-    deletion_next_at = models.DateTimeField(null=True, blank=True)
-    deletion_claimed_at = models.DateTimeField(null=True, blank=True)
-    deletion_error = models.TextField(blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    deletion_attempts = models.PositiveIntegerField(default=0, verbose_name=_("deletion attempts"))
+    deletion_next_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("next deletion attempt at")
+    )
+    deletion_claimed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("deletion claimed at")
+    )
+    deletion_error = models.TextField(blank=True, verbose_name=_("deletion error"))
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
         constraints = [
             models.UniqueConstraint(
                 fields=["post", "account", "part"], name="one_publication_per_account_part"
@@ -132,20 +168,25 @@ class Attempt(models.Model):
         UNKNOWN = "unknown", _("Unknown outcome")
 
     publication = models.ForeignKey(
-        Publication, on_delete=models.CASCADE, related_name="attempt_log"
+        Publication,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("publication"),
     )
-    number = models.PositiveIntegerField()
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField()
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, verbose_name=_("outcome"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
     # When the server's answer accepting the post came back (published attempts only):
     # lateness is measured from the publication's due time to this moment.
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     # Published by an earlier attempt whose answer was lost: found by lookup, nothing sent.
-    found_by_lookup = models.BooleanField(default=False)
-    finished_at = models.DateTimeField(auto_now_add=True)
+    found_by_lookup = models.BooleanField(default=False, verbose_name=_("found by lookup"))
+    finished_at = models.DateTimeField(auto_now_add=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
         ordering = ["publication", "number"]
 
 
@@ -156,9 +197,13 @@ class WorkerHeartbeat(models.Model):
     its machine gone): the tick reclaims it long before PUBLISH_SENDING_STALE_SECONDS."""
 
     # host:pid:random, so that a restarted process with a reused pid is another worker.
-    worker = models.CharField(max_length=200, primary_key=True)
-    started_at = models.DateTimeField()
-    beat_at = models.DateTimeField(db_index=True)
+    worker = models.CharField(max_length=200, primary_key=True, verbose_name=_("worker"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    beat_at = models.DateTimeField(db_index=True, verbose_name=_("last beat at"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
         return f"{self.worker} ({self.beat_at:%H:%M:%S})"
@@ -167,14 +212,18 @@ class WorkerHeartbeat(models.Model):
 class MastodonApp(models.Model):
     """Porte-voix registered on one Mastodon instance (once per instance and redirect URI)."""
 
-    instance_url = models.URLField()
-    redirect_uri = models.URLField()
-    client_id = models.CharField(max_length=200)
-    client_secret_encrypted = models.TextField(editable=False)
-    scopes = models.CharField(max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    instance_url = models.URLField(verbose_name=_("server URL"))
+    redirect_uri = models.URLField(verbose_name=_("redirect URI"))
+    client_id = models.CharField(max_length=200, verbose_name=_("client identifier"))
+    client_secret_encrypted = models.TextField(
+        editable=False, verbose_name=_("client secret (encrypted)")
+    )
+    scopes = models.CharField(max_length=200, verbose_name=_("scopes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("Mastodon application")
+        verbose_name_plural = _("Mastodon applications")
         constraints = [
             models.UniqueConstraint(
                 fields=["instance_url", "redirect_uri"], name="one_app_per_instance"

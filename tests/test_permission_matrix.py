@@ -309,6 +309,8 @@ editorial:settings_charter_edit           POST in  L    L    D    D    D    D   
 editorial:settings_charter_edit           POST out L    L    D    D    D    D    D    D    D    D
 editorial:settings_charters               GET  -   L    L    D    D    D    D    D    D    R    D
 editorial:settings_charters               POST -   L    L    -    -    -    -    -    -    -    -
+editorial:search                          GET  -   L    L    R    R    R    R    R    R    R    R
+editorial:search                          POST -   L    L    -    -    -    -    -    -    -    -
 editorial:submit                          GET  in  L    L    -    -    -    -    -    -    -    -
 editorial:submit                          GET  out L    L    -    -    -    -    -    -    -    -
 editorial:submit                          POST in  L    L    D    D    D    W    D    D    D    D
@@ -824,6 +826,7 @@ TARGETS: dict[str, TargetFor] = {
         data={"language": "fr", "email_approved": "on"}
     ),
     "editorial:waivers_report": lambda w, s: Target(query={"month": "2026-03"}),
+    "editorial:search": lambda w, s: Target(),
     "login": lambda w, s: Target(data={"username": "author", "password": "wrong password"}),
     "legal_notice": lambda w, s: Target(),
     "accessibility": lambda w, s: Target(),

@@ -22,31 +22,45 @@ class AuditEvent(models.Model):
     """
 
     # Strictly increasing, no gaps: the chain's order (not created_at, which clocks can bend).
-    seq = models.PositiveBigIntegerField(unique=True)
-    prev_hash = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(unique=True, verbose_name=_("sequence number"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
     # SHA-256 of the canonical event (``editorial.audit.event_digest``), prev_hash included.
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("hash"))
     # HMAC-SHA256 of seq and hash under AUDIT_HMAC_KEY (``editorial.audit.event_mac``): without
     # the key, a rewritten chain cannot be signed again. Empty on events written before signing
     # began (migration 0023), which the signed event after them vouches for.
-    mac = models.CharField(max_length=64, blank=True, default="")
-    post = models.ForeignKey(Post, null=True, on_delete=models.PROTECT, related_name="events")
+    mac = models.CharField(max_length=64, blank=True, default="", verbose_name=_("signature (MAC)"))
+    post = models.ForeignKey(
+        Post, null=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("post")
+    )
     # Null for the scheduler: the worker never invents a user; see ``on_behalf_of``.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("on behalf of"),
     )
-    verb = models.CharField(max_length=40)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
+    verb = models.CharField(max_length=40, verbose_name=_("verb"))
+    from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
     # Plain JSON (text, integers, booleans, lists, objects): it is hashed as written.
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
     # Set before hashing (not auto_now_add) so the hash covers the stored value.
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["seq"]
 
     def __str__(self) -> str:
@@ -162,10 +176,12 @@ class AuditChainHead(models.Model):
 
     ROW = 1
 
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    seq = models.PositiveBigIntegerField(default=0, verbose_name=_("sequence number"))
+    hash = models.CharField(max_length=64, default=GENESIS_HASH, verbose_name=_("hash"))
 
     class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")
         ]

@@ -64,8 +64,12 @@ class Consultation(models.Model):
         CANCELLED = "cancelled", _("cancelled")
         OVERRIDDEN = "overridden", _("overridden by the urgent procedure")
 
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="consultations")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("post")
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="+", verbose_name=_("revision")
+    )
     unit = models.ForeignKey(
         OrgUnit,
         on_delete=models.PROTECT,
@@ -73,42 +77,64 @@ class Consultation(models.Model):
         verbose_name=_("consulted unit"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     question = models.TextField(_("question"))
     blocking = models.BooleanField(_("blocking"), default=True)
     deadline = models.DateTimeField(_("deadline"), db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices, blank=True)
     comment = models.TextField(_("comment on facts"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
     answered_revision = models.ForeignKey(
-        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Revision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revision answered"),
     )
     # 0: nobody alerted; 1: the consulted unit's head, at the deadline; 2: the requester.
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("escalation level")
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("escalated at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
     # Closed unanswered by the urgent procedure (``editorial.services.urgent``): the post-hoc review
     # that publication opened says who published it, when, and why it could not wait.
-    overridden_at = models.DateTimeField(null=True, blank=True)
+    overridden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("overridden at"))
     overridden_by_urgent = models.ForeignKey(
         PostHocReview,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="overridden_consultations",
+        verbose_name=_("overridden by the urgent procedure"),
     )
 
     objects = ConsultationQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = _("consultations")
         ordering = ["post", "created_at", "pk"]
         verbose_name = _("consultation")
         constraints = [

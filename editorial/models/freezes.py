@@ -27,15 +27,26 @@ class Freeze(models.Model):
     )
     reason = models.TextField(_("reason"))
     frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("frozen by"),
     )
-    frozen_at = models.DateTimeField(default=timezone.now)
+    frozen_at = models.DateTimeField(default=timezone.now, verbose_name=_("frozen at"))
     lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lifted by"),
     )
-    lifted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lifted_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("lifted at")
+    )
 
     class Meta:
+        verbose_name_plural = _("freezes")
         ordering = ["-frozen_at", "-pk"]
         verbose_name = _("freeze")
         # Freezing every account is for the organisation's own administrators, not for the

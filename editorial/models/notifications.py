@@ -44,18 +44,26 @@ class Notification(models.Model):
         )
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
     post = models.ForeignKey(
-        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        Post,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("post"),
     )
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    message = models.TextField(blank=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, verbose_name=_("kind"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
     # What rebuilds ``message`` in the reader's language, for the kinds that have it: a
     # charter hold stores its verdict (``recheck.Verdict.record``), read by ``hold``.
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("E-mail waiting to be sent")
@@ -67,17 +75,24 @@ class Notification(models.Model):
     # The e-mail's delivery, owned by ``editorial.email_delivery`` (a worker, never the
     # request): the row is the outbox, so a lost task or a dead worker loses no e-mail.
     email_status = models.CharField(
-        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+        max_length=16,
+        choices=EmailStatus.choices,
+        default=EmailStatus.PENDING,
+        verbose_name=_("e-mail status"),
     )
-    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("e-mail attempts"))
     # Pending: not tried again before this (backoff after a transient failure).
-    email_retry_at = models.DateTimeField(null=True, blank=True)
+    email_retry_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mail retry at"))
     # Sending: when the worker claimed it; a claim this old is a dead worker's (the sweep).
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    email_error = models.TextField(blank=True)
+    email_claimed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("e-mail claimed at")
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed at"))
+    email_error = models.TextField(blank=True, verbose_name=_("e-mail error"))
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
@@ -111,17 +126,21 @@ class NotificationPreference(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("user"),
     )
     # Kinds (Notification.Kind values) the member does not want by email.
-    email_muted = models.JSONField(default=list, blank=True)
+    email_muted = models.JSONField(default=list, blank=True, verbose_name=_("e-mails muted"))
     # The language of their emails; empty: the site's (settings.LANGUAGE_CODE).
     language = models.CharField(
         _("language of emails"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name_plural = _("notification preferences")
         verbose_name = _("notification preference")
 
     def __str__(self) -> str:

@@ -24,29 +24,49 @@ class PostHocReview(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         OBJECTED = "objected", _("Objected")
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="posthoc_reviews")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="posthoc_reviews", verbose_name=_("post")
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="+", verbose_name=_("revision")
+    )
     urgent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published urgently by"),
     )
     justification = models.TextField(_("justification"))
     # The steps that were still pending, as they stood: number, name, step id, approver ids.
-    skipped_steps = models.JSONField(default=list)
+    skipped_steps = models.JSONField(default=list, verbose_name=_("skipped steps"))
     # Who owes the review: everyone who could approve a skipped step (deputies included).
-    approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("approvers")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     due_at = models.DateTimeField(_("due"), db_index=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("completed by"),
     )
     as_deputy_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("as deputy of"),
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
+        verbose_name_plural = _("post-hoc reviews")
         ordering = ["due_at", "pk"]
         verbose_name = _("post-hoc review")
         constraints = [

@@ -146,53 +146,72 @@ def hold_words(record: Mapping[str, Any]) -> HoldWords | None:
 class Post(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        verbose_name=_("author"),
     )
     # The unit that speaks: frozen at creation so a later transfer does not rewrite bylines.
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="posts")
-    accounts = models.ManyToManyField(SocialAccount, related_name="posts")
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="posts", verbose_name=_("unit")
+    )
+    accounts = models.ManyToManyField(
+        SocialAccount, related_name="posts", verbose_name=_("accounts")
+    )
     # Part of the content hash: an approval of a standard post does not cover a political one.
     tier = models.CharField(
         _("tier"), max_length=16, choices=PostTier.choices, default=PostTier.STANDARD
     )
     current_revision = models.ForeignKey(
-        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("current revision"),
     )
     # What the author asks for; None means as soon as approved.
     requested_publish_at = models.DateTimeField(
         _("requested publication time"), null=True, blank=True
     )
-    scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    scheduled_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("scheduled at")
+    )
     scheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("scheduled by"),
     )
     # Frozen at scheduling: who speaks, who approved, under which charter (see services).
-    byline_record = models.JSONField(default=dict, blank=True)
-    last_error = models.TextField(blank=True)
+    byline_record = models.JSONField(default=dict, blank=True, verbose_name=_("byline record"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     # Reported by the publisher when the post is done: account, state and public link.
-    remote_links = models.JSONField(default=list, blank=True)
+    remote_links = models.JSONField(default=list, blank=True, verbose_name=_("remote links"))
     # Accounts (as shown) where the publisher holds the post because it is too late: a
     # publisher confirms or cancels (publishing.services.late).
-    held_late = models.JSONField(default=list, blank=True)
+    held_late = models.JSONField(default=list, blank=True, verbose_name=_("held for being late"))
     # Why the charter holds the post (state "held"): what the re-check found, in words.
     hold_reason = models.TextField(_("reason held"), blank=True)
     # The same verdict, structured, so each reader reads it in their own language
     # (``charter_hold``): the moment judged, the rule codes, and the problems worded in
     # every language of ``LANGUAGES`` (``recheck.Verdict.record``). ``hold_reason`` stays
     # the fallback for posts held before this existed.
-    hold_verdict = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    hold_verdict = models.JSONField(default=dict, blank=True, verbose_name=_("hold verdict"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     # The compose form's one-time token: the same form sent twice (a double click, two tabs)
     # finds the post it already created instead of making a second one. Empty for posts made
     # elsewhere (services called from code).
-    creation_token = models.UUIDField(null=True, blank=True, editable=False)
+    creation_token = models.UUIDField(
+        null=True, blank=True, editable=False, verbose_name=_("creation token")
+    )
 
     class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["state", "scheduled_at"])]
         constraints = [

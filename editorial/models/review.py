@@ -76,7 +76,12 @@ class ApprovalStep(models.Model):
         ANY = "any", _("Any one of them")
         ALL = "all", _("All of them")
 
-    policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE, related_name="steps")
+    policy = models.ForeignKey(
+        ApprovalPolicy,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("approval chain"),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("who approves"), max_length=20, choices=Kind.choices)
@@ -113,6 +118,7 @@ class ApprovalStep(models.Model):
     tiers = models.JSONField(_("tiers"), default=list, blank=True)
 
     class Meta:
+        verbose_name_plural = _("approval steps")
         ordering = ["policy", "order", "pk"]
         verbose_name = _("approval step")
         constraints = [
@@ -145,24 +151,43 @@ class ApprovalStep(models.Model):
 
 
 class Approval(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="approvals")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("post")
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("revision")
+    )
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approver"),
     )
     # The step approved; None is the built-in default step (one reviewer of every account).
     step = models.ForeignKey(
-        ApprovalStep, null=True, blank=True, on_delete=models.PROTECT, related_name="approvals"
+        ApprovalStep,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+        verbose_name=_("step"),
     )
     # Set when the approver used a delegation: "approved by X as deputy of Y".
     as_deputy_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("as deputy of"),
     )
     # The hash of exactly what was approved: a later edit cannot inherit this approval.
-    content_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    content_hash = models.CharField(max_length=64, verbose_name=_("content hash"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
         constraints = [
             models.UniqueConstraint(fields=["revision", "approver"], name="unique_approval")
         ]

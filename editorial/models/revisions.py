@@ -17,23 +17,34 @@ from editorial.networks import NetworkOptions, ReplyGate, SelfLabel, Visibility
 class Revision(models.Model):
     """One immutable version of a post's content. Edits create a new revision."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField()
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("post")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
     text = models.TextField(_("text"))
     language = models.CharField(_("language"), max_length=8, default="fr")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    content_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    content_hash = models.CharField(max_length=64, editable=False, verbose_name=_("content hash"))
     # The publication time the author asked for, as approved (part of the content hash).
-    requested_publish_at = models.DateTimeField(null=True, blank=True)
+    requested_publish_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("requested publication time")
+    )
     # The charter's verdict on this revision at submission, and which version gave it.
-    check_report = models.JSONField(default=dict, blank=True)
+    check_report = models.JSONField(
+        default=dict, blank=True, verbose_name=_("charter check report")
+    )
     # What else the content hash covered, kept so the history can show what changed between
     # revisions; empty on revisions saved before these were recorded.
     tier = models.CharField(_("tier"), max_length=16, blank=True)
-    accounts_record = models.JSONField(default=list, blank=True)  # [{"id": …, "name": …}]
+    accounts_record = models.JSONField(
+        default=list, blank=True, verbose_name=_("accounts as approved")
+    )  # [{"id": …, "name": …}]
     # Nothing may go out before this time (a press embargo); the charter checks the schedule.
     embargo_until = models.DateTimeField(_("embargo until"), null=True, blank=True)
     # Where the figures in the text come from (a study, a dataset, a report).
@@ -59,6 +70,8 @@ class Revision(models.Model):
     )
 
     class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         ordering = ["post", "number"]
         constraints = [
             models.UniqueConstraint(fields=["post", "number"], name="unique_revision_number")
@@ -122,18 +135,22 @@ class Revision(models.Model):
 
 
 class RevisionMedia(models.Model):
-    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="media")
-    file = models.FileField(upload_to="posts/%Y/%m/")
+    revision = models.ForeignKey(
+        Revision, on_delete=models.CASCADE, related_name="media", verbose_name=_("revision")
+    )
+    file = models.FileField(upload_to="posts/%Y/%m/", verbose_name=_("file"))
     alt_text = models.TextField(_("alt text"), blank=True)
-    mime_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    position = models.PositiveSmallIntegerField(default=0)
+    mime_type = models.CharField(max_length=100, verbose_name=_("MIME type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     # Mastodon's focal point for cropped previews, -1..1 from the centre (x right, y up).
-    focus_x = models.FloatField(null=True, blank=True)
-    focus_y = models.FloatField(null=True, blank=True)
+    focus_x = models.FloatField(null=True, blank=True, verbose_name=_("focus (horizontal)"))
+    focus_y = models.FloatField(null=True, blank=True, verbose_name=_("focus (vertical)"))
 
     class Meta:
+        verbose_name = _("image of a revision")
+        verbose_name_plural = _("images of revisions")
         ordering = ["revision", "position"]
 
     @property

@@ -20,19 +20,29 @@ class Waiver(models.Model):
     waiver is never deleted nor edited; the history shows it voided by the next revision.
     """
 
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="waivers")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="waivers")
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="waivers", verbose_name=_("post")
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="waivers", verbose_name=_("revision")
+    )
     rule = models.CharField(_("rule"), max_length=64)
     category = models.CharField(_("category"), max_length=16, choices=WaiverCategory.choices)
     justification = models.TextField(_("justification"))
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
     )
     # The content the waiver was given for (the revision's hash when it was granted).
-    content_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    content_hash = models.CharField(max_length=64, verbose_name=_("content hash"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name_plural = _("waivers")
         ordering = ["created_at", "pk"]
         verbose_name = _("waiver")
         constraints = [

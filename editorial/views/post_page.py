@@ -3,7 +3,9 @@ procedure, waivers), gathered in one context."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -33,6 +35,43 @@ def _link_rows(text: str) -> list[tuple[str, LinkStatus | None]]:
     return [(url, found.get(url)) for url in dict.fromkeys(urls)]
 
 
+@dataclass(frozen=True)
+class RemoteLink:
+    """One publication of the post as the page lists it: which part of which account."""
+
+    link: dict[str, Any]  # as stored in ``Post.remote_links`` (account, part, url, state…)
+    part: int  # 1-based
+    parts: int  # how many parts this account's thread has
+
+
+def remote_links(post: Post) -> list[RemoteLink]:
+    """The post's links, each numbered within its account's thread, in reading order."""
+    links = list(post.remote_links or [])
+    totals = Counter(str(link.get("account", "")) for link in links)
+    ordered = sorted(links, key=lambda link: (str(link.get("account", "")), link.get("part", 0)))
+    return [
+        RemoteLink(
+            link=link,
+            part=int(link.get("part", 0) or 0) + 1,
+            parts=totals[str(link.get("account", ""))],
+        )
+        for link in ordered
+    ]
+
+
+def byline_approvals(post: Post) -> list[dict[str, Any]]:
+    """The approvers frozen in the byline, each with its time read back as a moment (it is
+    stored as ISO text) so the page shows it in the reader's zone and format."""
+    approvals = []
+    for approver in (post.byline_record or {}).get("approvers", []):
+        try:
+            at: datetime | None = datetime.fromisoformat(str(approver.get("at", "")))
+        except ValueError:
+            at = None
+        approvals.append({**approver, "at": at})
+    return approvals
+
+
 def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any) -> HttpResponse:
     """The post page; ``shown`` replaces parts of its context, e.g. a refused form shown again
     with what was typed and its errors (a time on a clock-change night asks its question
@@ -51,6 +90,8 @@ def post_page(request: HttpRequest, pk: int, *, status: int = 200, **shown: Any)
         "changes_note": post.events.filter(verb="changes_requested").order_by("-seq").first(),
         "chain": selectors.approval_chain(post, user),
         "links": _link_rows(revision.text if revision else ""),
+        "remote_links": remote_links(post),
+        "byline_approvals": byline_approvals(post),
         "consultations": section(post, user),
         "failures": post.failures,
         "managed_units": failures.reconnecting_units(user, post.failures),

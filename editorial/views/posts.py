@@ -31,6 +31,7 @@ from editorial.models import (
     Revision,
     RevisionMedia,
 )
+from editorial.selectors.dashboard import dashboard_for
 from editorial.services.revisions import kept_media
 from editorial.views.common import request_user
 from editorial.views.post_page import post_page
@@ -56,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ]
             )[:20],
             "can_draft": permissions.accounts_for(user, permissions.Perm.DRAFT).exists(),
+            "board": dashboard_for(user),
         },
     )
 

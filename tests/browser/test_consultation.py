@@ -37,6 +37,9 @@ def test_browser_two_step_approval_waits_for_the_consultation(
     page.click("button[name=submit]")
     page.wait_for_selector("#post-state[data-state='in_review']")
     post = Post.objects.get()
+    # The form is folded until asked for.
+    assert not page.is_visible("#id_units")
+    page.click("#ask-consultation-fold summary")
     page.select_option("#id_units", str(legal.unit.pk))
     deadline = timezone.localtime() + timedelta(days=2)
     page.fill("#id_deadline", deadline.strftime("%Y-%m-%dT%H:%M"))

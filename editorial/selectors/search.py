@@ -1,0 +1,128 @@
+"""The search page's read: the posts a user may see, filtered by text, account, unit, author,
+state, tier and a range of dates.
+
+On PostgreSQL the text is matched by French full-text search (stemmed: "élections" finds
+"élection"), ranked; the GIN index of migration ``editorial.0026_revision_text_search``
+serves it. On SQLite (the newcomer's demo) a plain case-insensitive "contains".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from editorial.models import Post
+from editorial.selectors.posts import posts_visible_to
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# The text search configuration: the posts are written in French.
+SEARCH_CONFIG = "french"
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What the search form asks; an empty value does not filter."""
+
+    text: str = ""
+    account_id: int | None = None
+    unit_id: int | None = None
+    author: str = ""
+    state: str = ""
+    tier: str = ""
+    # Days in the reader's time zone, both included, on the post's date (see ``post_search``).
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+# Capitals with accents, folded to lower case before the French dictionary reads the text:
+# PostgreSQL folds only ASCII when the database's locale is C (as the test clusters are:
+# ``initdb --no-locale``), and "Élection" would then never match "élection".
+FOLD_FROM = "ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
+FOLD_TO = "àâäçéèêëîïôöùûüÿæœ"
+
+
+class FrenchVector(Func):
+    """``to_tsvector('french'::regconfig, translate(text, …))``, every constant written in
+    the SQL.
+
+    Django's ``SearchVector`` sends the configuration as a parameter and wraps the text in
+    ``COALESCE(text, %s)``: with the server-side binding of config/settings.py, a prepared
+    (generic) plan then no longer sees the index's expression and scans every revision. The
+    index of migration ``editorial.0026_revision_text_search`` is on exactly this expression.
+    """
+
+    function = "to_tsvector"
+    template = (
+        f"%(function)s('{SEARCH_CONFIG}'::regconfig, "
+        f"translate(%(expressions)s, '{FOLD_FROM}', '{FOLD_TO}'))"
+    )
+    output_field = SearchVectorField()
+
+
+def text_vector() -> FrenchVector:
+    """The French vector of a post's current text (NULL, so found by nothing, without one)."""
+    return FrenchVector(F("current_revision__text"))
+
+
+def post_search(user: User, criteria: SearchCriteria) -> QuerySet[Post]:
+    """The posts ``user`` may see that match every criterion given.
+
+    A post's date is when it is (or was) scheduled, else when its author asked for it, else
+    when it was written: the moment a reader thinks of when they look for "last week's posts".
+    Ordered by relevance when searching text on PostgreSQL, else newest first.
+    """
+    posts = posts_visible_to(user).annotate(
+        moment=Coalesce("scheduled_at", "requested_publish_at", "created_at")
+    )
+    posts = posts.filter(_filters(criteria))
+    order: list[str | F] = ["-moment", "-pk"]
+    text = criteria.text.strip()
+    if text and connection.vendor == "postgresql":
+        # Python lowers every letter, whatever the database's locale.
+        query = SearchQuery(text.lower(), config=SEARCH_CONFIG, search_type="websearch")
+        posts = posts.annotate(found=text_vector(), rank=SearchRank(text_vector(), query)).filter(
+            found=query
+        )
+        order = ["-rank", *order]
+    elif text:
+        posts = posts.filter(current_revision__text__icontains=text)
+    return posts.order_by(*order)
+
+
+def _filters(criteria: SearchCriteria) -> Q:
+    where = Q()
+    if criteria.account_id is not None:
+        where &= Q(accounts=criteria.account_id)
+    if criteria.unit_id is not None:
+        where &= Q(unit=criteria.unit_id)
+    for word in criteria.author.split():
+        # Each word names the author one way or another: login, first or last name, initials.
+        where &= (
+            Q(author__username__icontains=word)
+            | Q(author__first_name__icontains=word)
+            | Q(author__last_name__icontains=word)
+            | Q(author__initials__iexact=word)
+        )
+    if criteria.state:
+        where &= Q(state=criteria.state)
+    if criteria.tier:
+        where &= Q(tier=criteria.tier)
+    if criteria.date_from is not None:
+        where &= Q(moment__gte=_day_start(criteria.date_from))
+    if criteria.date_to is not None:
+        where &= Q(moment__lt=_day_start(criteria.date_to + timedelta(days=1)))
+    return where
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of ``day`` in the reader's time zone (the page's dates are theirs)."""
+    return timezone.make_aware(datetime.combine(day, time.min))

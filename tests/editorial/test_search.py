@@ -1,0 +1,164 @@
+"""The search page (editorial.views.search) and its selector (editorial.selectors.search)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Membership, OrgUnit
+from accounts.services import membership_create
+from editorial import services
+from editorial.models import Post, PostTier
+from editorial.selectors.search import SearchCriteria, post_search
+from tests.conftest import Org
+from tests.factories import make_account, make_unit, make_user
+
+URL = reverse("editorial:search")
+
+
+def _draft(org: Org, text: str, **kwargs: Any) -> Post:
+    return services.post_create(by=org.officer, accounts=[org.mastodon], text=text, **kwargs)
+
+
+def _found(client: Client, **params: str) -> list[int]:
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page is not None, response.context["form"].errors
+    return [p.pk for p in page.object_list]
+
+
+def test_search_finds_french_words_by_their_stem(org: Org) -> None:
+    assert connection.vendor == "postgresql"  # the suite runs on PostgreSQL: full-text search
+    found = _draft(org, "Les élections municipales auront lieu en mars.")
+    _draft(org, "Fermeture de la piscine pour travaux.")
+    # French stemming: the singular finds the plural, and accents are kept.
+    assert [p.pk for p in post_search(org.officer, SearchCriteria(text="élection"))] == [found.pk]
+
+
+def test_search_finds_words_written_with_an_accented_capital(org: Org) -> None:
+    # The test cluster's locale is C, where PostgreSQL itself would not fold "É".
+    found = _draft(org, "Élection du conseil des jeunes.")
+    assert list(post_search(org.officer, SearchCriteria(text="élection"))) == [found]
+    assert list(post_search(org.officer, SearchCriteria(text="ÉLECTION"))) == [found]
+
+
+def test_search_ranks_the_closest_match_first(org: Org) -> None:
+    once = _draft(org, "Travaux rue Victor Hugo, une semaine de fermeture.")
+    twice = _draft(org, "Travaux de voirie : les travaux commencent lundi.")
+    results = list(post_search(org.officer, SearchCriteria(text="travaux")))
+    assert [p.pk for p in results] == [twice.pk, once.pk]
+
+
+def test_search_only_shows_posts_the_user_may_see(org: Org, client: Client) -> None:
+    mine = _draft(org, "Conseil municipal jeudi soir.")
+    client.force_login(org.outsider)
+    assert _found(client, q="conseil") == []
+    client.force_login(org.manager)
+    assert _found(client, q="conseil") == [mine.pk]
+
+
+def test_search_filters_by_account_unit_author_state_and_tier(org: Org, client: Client) -> None:
+    other = make_unit(name="Direction des sports", code="sports", parent=org.ministry)
+    sports_account = make_account(other, "bluesky")
+    writer = make_user(username="sportive", first_name="Camille", last_name="Martin")
+    membership_create(user=writer, unit=other, role=Membership.Role.AUTHOR)
+    membership_create(user=org.manager, unit=other, role=Membership.Role.REVIEWER)
+    draft = _draft(org, "Exposition à la médiathèque.")
+    sensitive = _draft(org, "Alerte canicule.", tier=PostTier.SENSITIVE)
+    submitted = _draft(org, "Marché de Noël.")
+    services.post_submit(post=submitted, by=org.officer)
+    sport = services.post_create(by=writer, accounts=[sports_account], text="Course à pied.")
+    client.force_login(org.manager)
+    assert _found(client, account=str(sports_account.pk)) == [sport.pk]
+    assert _found(client, unit=str(other.pk)) == [sport.pk]
+    assert _found(client, author="camille") == [sport.pk]
+    assert _found(client, author="Dupont", state="in_review") == [submitted.pk]
+    assert _found(client, tier="sensitive") == [sensitive.pk]
+    assert set(_found(client, unit=str(org.service.pk))) == {draft.pk, sensitive.pk, submitted.pk}
+
+
+def test_search_filters_by_the_posts_date_in_the_readers_days(org: Org, client: Client) -> None:
+    # 23:30 UTC on 9 March is already 10 March in Paris: the reader's day counts.
+    late = _draft(org, "Le soir.", requested_publish_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC))
+    _draft(org, "La veille.", requested_publish_at=datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
+    client.force_login(org.officer)
+    assert _found(client, date_from="2026-03-10", date_to="2026-03-10") == [late.pk]
+
+
+def test_search_refuses_a_range_the_wrong_way_round_and_keeps_it(org: Org, client: Client) -> None:
+    client.force_login(org.officer)
+    response = client.get(
+        URL,
+        {"q": "marché", "date_from": "2026-03-10", "date_to": "2026-03-01"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert response.context["page"] is None
+    html = response.content.decode()
+    assert "swap the two dates" in html
+    assert 'value="marché"' in html and 'value="2026-03-10"' in html
+
+
+def test_search_words_its_refusal_in_french(org: Org, client: Client) -> None:
+    client.force_login(org.officer)
+    response = client.get(
+        URL, {"date_from": "2026-03-10", "date_to": "2026-03-01"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert "inversez les deux dates" in response.content.decode()
+
+
+def test_search_pages_25_results_and_keeps_the_filters(org: Org, client: Client) -> None:
+    for n in range(30):
+        _draft(org, f"Annonce numéro {n}.")
+    client.force_login(org.officer)
+    response = client.get(URL, {"q": "annonce", "page": "2"})
+    page = response.context["page"]
+    assert page.paginator.count == 30 and len(page.object_list) == 5
+    assert 'href="?q=annonce&amp;page=1"' in response.content.decode()
+
+
+def _queries(client: Client, **params: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_search_query_count_does_not_grow_with_the_results(org: Org, client: Client) -> None:
+    client.force_login(org.manager)
+    _draft(org, "Inauguration du gymnase.")
+    _queries(client, q="inauguration")  # warm the session and caches
+    one = _queries(client, q="inauguration")
+    for n in range(19):
+        _draft(org, f"Inauguration numéro {n}.")
+    assert len(_found(client, q="inauguration")) == 20
+    assert _queries(client, q="inauguration") == one
+
+
+@pytest.mark.django_db
+def test_search_text_vector_is_served_by_the_gin_index(org: Org) -> None:
+    _draft(org, "Inauguration du gymnase.")
+    query = post_search(org.officer, SearchCriteria(text="gymnase"))
+    with connection.cursor() as cursor:
+        # With sequential scans off, the planner takes the index if (and only if) its
+        # expression is exactly the one the search computes.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "editorial_revision_text_french" in plan, plan
+
+
+def test_search_page_is_unknown_units_safe(org: Org, client: Client) -> None:
+    client.force_login(org.officer)
+    response = client.get(URL, {"unit": "999999", "state": "nonsense"})
+    assert response.status_code == 200
+    assert response.context["page"] is None
+    assert OrgUnit.objects.count() == 3
