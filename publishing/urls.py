@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from publishing.views import connect, health, late
+from publishing.views import connect, health, late, records
 
 app_name = "publishing"
 
@@ -35,8 +35,13 @@ connect_urls = [
     path("accounts/connect/bluesky/", connect.connect_bluesky, name="connect_bluesky"),
 ]
 
+records_urls = [
+    path("records/", records.records, name="records"),
+]
+
 urlpatterns = [
     path("", include(health_urls)),
     path("", include(late_urls)),
     path("", include(connect_urls)),
+    path("", include(records_urls)),
 ]
