@@ -258,6 +258,10 @@ publishing:healthz                        GET  -   R    R    R    R    R    R   
 publishing:healthz                        POST -   -    -    -    -    -    -    -    -    -    -
 publishing:metrics                        GET  -   D    D    D    D    D    D    D    D    D    D
 publishing:metrics                        POST -   -    -    -    -    -    -    -    -    -    -
+publishing:records                        GET  in  L    L    R    R    R    R    R    R    R    R
+publishing:records                        GET  out L    L    R    R    R    R    R    R    R    R
+publishing:records                        POST in  L    L    X    X    X    X    X    X    W    X
+publishing:records                        POST out L    L    X    X    X    X    X    X    X    X
 publishing:test_connection                GET  in  L    L    -    -    -    -    -    -    -    -
 publishing:test_connection                GET  out L    L    -    -    -    -    -    -    -    -
 publishing:test_connection                POST in  L    L    D    D    D    D    D    D    X    D
@@ -772,6 +776,10 @@ TARGETS: dict[str, TargetFor] = {
     "publishing:confirm_late": lambda w, s: Target(_pk(s.held)),
     "publishing:cancel_late": lambda w, s: Target(_pk(s.held), data={"reason": REASON}),
     "publishing:test_connection": lambda w, s: Target(_pk(s.mastodon)),
+    # Records for the archives: an account named in the form, and two days.
+    "publishing:records": lambda w, s: Target(
+        data={"account": s.mastodon.pk, "start": "2026-03-01", "end": "2026-03-02"}
+    ),
 }
 
 # URLs without an object in their path that name one in their form or session: asked in and
@@ -784,6 +792,7 @@ NAMED_IN_FORM = {
     "publishing:connect_mastodon",
     "publishing:connect_bluesky",
     "publishing:connect_mastodon_callback",
+    "publishing:records",
 }
 
 
@@ -938,6 +947,7 @@ LISTS = {
     "editorial:freezes": {},
     "editorial:delegations": {},
     "publishing:accounts": {},
+    "publishing:records": {},
     "editorial:waivers_report": {"month": "2026-03"},  # the CSV
 }
 
