@@ -23,6 +23,7 @@ from editorial.models import (
     PostState,
     PostTier,
 )
+from editorial.selectors.review_scope import review_scope
 from editorial.snapshots import charter_check, snapshot_for_revision
 
 if TYPE_CHECKING:
@@ -108,6 +109,9 @@ def review_queue(user: User) -> list[QueueItem]:
         .prefetch_related("accounts")
         .order_by("updated_at")
     )
+    scope = review_scope(user)  # a cheap cut first: the chain is resolved per candidate
+    if scope is not None:
+        candidates = candidates.filter(scope).distinct()
     items = []
     for post in candidates:
         statuses = policies.chain_status(post)
