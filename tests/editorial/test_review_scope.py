@@ -80,13 +80,13 @@ def test_review_scope_keeps_every_post_its_user_may_approve(frozen_now: datetime
     ]
     allowed = {
         (user.username, post.pk)
-        for user in people + [org.manager]
+        for user in [*people, org.manager]
         for post in posts
         if policies.approves_any_step(post, user)
     }
     # Each kind of step is exercised: the scenario is not vacuous.
     assert {name for name, _pk in allowed} >= {"jurist", "head", "grouped", "deputy", "manager"}
-    for user in people + [org.manager]:
+    for user in [*people, org.manager]:
         mine = {pk for name, pk in allowed if name == user.username}
         assert mine <= _scoped(user), user.username
 
