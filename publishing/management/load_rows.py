@@ -275,6 +275,7 @@ def _publication(
     post: Post, revision: Revision, account: SocialAccount, record: dict[str, Any]
 ) -> Publication:
     line = record["bylines"][str(account.pk)]
+    assert post.scheduled_at is not None  # every post that went out was scheduled
     return Publication(
         post=post,
         account=account,

@@ -45,7 +45,7 @@ class RecordsForm(forms.Form):
         field.queryset = accounts.select_related("unit")
         for name in ("start", "end"):
             # Read back in ISO whatever the language (a date input's value is always ISO).
-            self.fields[name].widget.format = "%Y-%m-%d"  # type: ignore[attr-defined]
+            self.fields[name].widget.format = "%Y-%m-%d"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -69,7 +69,7 @@ def _initial() -> dict[str, date]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def records(request: HttpRequest) -> HttpResponse:
+def records(request: HttpRequest) -> HttpResponse | FileResponse:
     user = _request_user(request)
     accounts = permissions.accounts_exportable_by(user)
     if request.method != "POST":

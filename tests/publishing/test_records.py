@@ -43,6 +43,7 @@ def publish(org: Org, text: str, *, parts: int = 1) -> Post:
     with transaction.atomic():
         services.post_start_publishing(post=Post.objects.select_for_update().get(pk=post.pk))
     post.refresh_from_db()
+    assert post.scheduled_at is not None
     links = []
     for part in range(parts):
         url = f"https://social.example.gouv.fr/@sicom/{post.pk}{part}"
@@ -143,6 +144,7 @@ def publish_existing(org: Org, post: Post) -> None:
     with transaction.atomic():
         services.post_start_publishing(post=Post.objects.select_for_update().get(pk=post.pk))
     post.refresh_from_db()
+    assert post.scheduled_at is not None
     Publication.objects.create(
         post=post,
         account=org.mastodon,
