@@ -210,6 +210,7 @@ def _fill(args: argparse.Namespace) -> float:
         users=args.users,
         seed=args.seed,
         not_production=True,
+        stdout=sys.stderr,  # its progress lines; stdout is the JSON report
     )
     return time.perf_counter() - started
 
