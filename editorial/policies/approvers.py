@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts import permissions
-from accounts.models import Delegation, Membership, OrgUnit
+from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
 from charter.selectors import electoral_referents_for_unit
 from editorial.models import ApprovalStep, Post
+from editorial.policies.memo import remembered
 
 Kind = ApprovalStep.Kind
 HIERARCHY_ROLES = (Membership.Role.REVIEWER, Membership.Role.ADMIN)
+REVIEW = permissions.Perm.REVIEW
 
 
 def hierarchy_unit(unit: OrgUnit, levels_up: int) -> OrgUnit:
@@ -44,7 +47,7 @@ def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
         accounts = list(post.accounts.all())
         if not accounts:
             return set()
-        grants = [permissions.users_with(permissions.Perm.REVIEW, a) for a in accounts]
+        grants = [remembered(("reviewers", a.pk), partial(_reviewers, a)) for a in accounts]
         return set.intersection(*grants)
     if step.kind == Kind.GROUP:
         if step.group_id is None:
@@ -61,6 +64,10 @@ def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
     roles = HIERARCHY_ROLES if step.kind == Kind.HIERARCHY else (step.role,)
     members = Membership.objects.filter(unit=unit, role__in=roles, user__is_active=True)
     return set(members.values_list("user_id", flat=True))
+
+
+def _reviewers(account: SocialAccount) -> set[int]:
+    return permissions.users_with(REVIEW, account)
 
 
 def _delegation_covers(delegation: Delegation, step: ApprovalStep, post: Post) -> bool:
