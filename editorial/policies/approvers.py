@@ -84,9 +84,19 @@ def approver_rights(
     today = today or timezone.localdate()
     direct = direct_approvers(step, post)
     rights: dict[int, int | None] = dict.fromkeys(direct)
-    delegations = (
+    lenders = frozenset(direct - {post.author_id})
+    delegations = remembered(("lent", lenders, today), partial(_lent, lenders, today))
+    for delegation in delegations:
+        if delegation.to_user_id not in rights and _delegation_covers(delegation, step, post):
+            rights[delegation.to_user_id] = delegation.from_user_id
+    return rights
+
+
+def _lent(lenders: frozenset[int], today: date) -> list[Delegation]:
+    """The delegations running ``today`` from these members to an active deputy."""
+    return list(
         Delegation.objects.filter(
-            from_user_id__in=direct - {post.author_id},
+            from_user_id__in=lenders,
             starts_on__lte=today,
             ends_on__gte=today,
             to_user__is_active=True,
@@ -94,10 +104,6 @@ def approver_rights(
         .select_related("unit")
         .order_by("pk")
     )
-    for delegation in delegations:
-        if delegation.to_user_id not in rights and _delegation_covers(delegation, step, post):
-            rights[delegation.to_user_id] = delegation.from_user_id
-    return rights
 
 
 def eligible_approvers(step: ApprovalStep, post: Post) -> set[int]:
