@@ -392,28 +392,3 @@ def revoke(user: User, perm: Perm, account: SocialAccount, *, by: User | None = 
     with acting(by=by, cause="account_grant_ended"):
         AccountGrant.objects.filter(user=user, account=account, right=_codename(perm)).delete()
         sync_user(user)
-
-
-# --- records for the archives ------------------------------------------------------------
-
-
-def may_export_records(user: User, account: SocialAccount) -> bool:
-    """Who may export an account's records (``publishing.services.records``): a superuser,
-    an administrator of the account's unit or of a unit above it, and whoever holds the waive
-    right on the account (those who read the exceptions report for it). Asked of what explains
-    the right, not of the rows: a deactivated account's records stay exportable."""
-    if not user.is_active:
-        return False
-    return may_manage_unit(user, account.unit) or explains(user, Perm.WAIVE, account)
-
-
-def accounts_exportable_by(user: User) -> QuerySet[SocialAccount]:
-    """The accounts whose records ``user`` may export (see ``may_export_records``)."""
-    if not user.is_active:
-        return SocialAccount.objects.none()
-    managed = units_managed_by(user).values("pk")
-    # The waive right comes from the administrator role (the managed units) or a grant.
-    waived = AccountGrant.objects.filter(user_id=user.pk, right=_codename(Perm.WAIVE))
-    return SocialAccount.objects.filter(
-        Q(unit_id__in=managed) | Q(pk__in=waived.values("account_id"))
-    ).order_by("network", "handle")

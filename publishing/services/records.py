@@ -13,7 +13,7 @@
   (``records_audit``);
 - ``manifest.json``: the SHA-256 of each file.
 
-Who may export: ``accounts.permissions.may_export_records`` (the account's unit
+Who may export: ``accounts.record_rights.may_export_records`` (the account's unit
 administrators and whoever holds the waive right on it); the operator's command passes
 ``by=None`` (shell access reads everything, as ``waivers_report``). Every export is audited
 (``records_exported``: who, which account, which days, how many posts, the manifest's hash).
@@ -39,7 +39,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import permissions
+from accounts import record_rights
 from accounts.models import SocialAccount, User
 from editorial.services import audit_record
 from publishing.services import records_posts
@@ -94,7 +94,7 @@ def records_check(*, account: SocialAccount, start: date, end: date, by: User | 
             _("The first day (%(start)s) is after the last day (%(end)s): swap them.")
             % {"start": start.isoformat(), "end": end.isoformat()}
         )
-    if by is not None and not permissions.may_export_records(by, account):
+    if by is not None and not record_rights.may_export_records(by, account):
         raise RecordsError(
             _(
                 "You may not export the records of %(account)s: ask an administrator of its "

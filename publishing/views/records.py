@@ -1,6 +1,6 @@
 """The records page: an account and a period, and the bundle for the archives as a .zip.
 
-Who may export is ``accounts.permissions.may_export_records``; the list shows only the
+Who may export is ``accounts.record_rights.may_export_records``; the list shows only the
 accounts the reader may export, and the service asks again. The export writes an audit event,
 so it is a POST (with its CSRF token), answered with the file.
 """
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts import permissions
+from accounts import record_rights
 from accounts.models import SocialAccount, User
 from publishing.services.records import RecordsError, records_export
 
@@ -71,7 +71,7 @@ def _initial() -> dict[str, date]:
 @require_http_methods(["GET", "POST"])
 def records(request: HttpRequest) -> HttpResponse | FileResponse:
     user = _request_user(request)
-    accounts = permissions.accounts_exportable_by(user)
+    accounts = record_rights.accounts_exportable_by(user)
     if request.method != "POST":
         form = RecordsForm(accounts=accounts, initial=_initial())
         return _page(request, form, accounts)
