@@ -166,6 +166,21 @@ def parse_heads(lines: Iterable[str], *, key: str) -> list[ExportedHead]:
     return heads
 
 
+@dataclass(frozen=True)
+class SegmentStart:
+    """Where a walk over a segment of the chain (not from its first event) begins.
+
+    ``prev_hash`` is what the segment's first event says came before it: the walk checks
+    every link from there on, not that link itself. ``signed`` says whether signing had
+    begun before the segment (an event before it carries a signature), so that a signed
+    first event is not taken for the start of a forged chain.
+    """
+
+    seq: int
+    prev_hash: str
+    signed: bool
+
+
 class Problem(StrEnum):
     EDITED = "hash mismatch"
     UNLINKED = "prev_hash mismatch"
@@ -199,6 +214,7 @@ def verify_chain(
     head: tuple[int, str] | None = None,
     key: str | None = None,
     exported: Mapping[int, str] | None = None,
+    start: SegmentStart | None = None,
 ) -> BrokenLink | None:
     """Walk the events in seq order; return the first broken link, or None if all hold.
 
@@ -207,11 +223,12 @@ def verify_chain(
     ``key`` (AUDIT_HMAC_KEY) checks the signatures; without it only the links are checked.
     ``exported`` maps seqs to the hashes of heads exported out of the database: the chain must
     hold each of them, which catches a tail cut off together with the head row.
+    ``start`` walks a segment (the records export) instead of the chain from its first event.
     """
     head_seq, head_hash = head or (0, GENESIS_HASH)
     exported = exported or {}
-    expected_seq, prev_hash = 1, GENESIS_HASH
-    signed_seen = last_signed = False
+    expected_seq, prev_hash = (start.seq, start.prev_hash) if start else (1, GENESIS_HASH)
+    signed_seen = last_signed = bool(start and start.signed)
     last: ChainedEvent | None = None
     for event in events:
         fault = _fault(event, expected_seq, prev_hash)

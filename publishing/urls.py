@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from publishing.views import connect, health, identity, late, public
+from publishing.views import connect, health, identity, late, public, records
 
 app_name = "publishing"
 
@@ -53,10 +53,15 @@ identity_urls = [
     path("profile/public/", identity.public_profile, name="public_profile"),
 ]
 
+records_urls = [
+    path("records/", records.records, name="records"),
+]
+
 urlpatterns = [
     path("", include(health_urls)),
     path("", include(late_urls)),
     path("", include(connect_urls)),
     path("", include(public_urls)),
     path("", include(identity_urls)),
+    path("", include(records_urls)),
 ]

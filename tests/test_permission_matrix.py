@@ -379,6 +379,10 @@ publishing:public_post                    POST in  -    -    -    -    -    -   
 publishing:public_post                    POST out -    -    -    -    -    -    -    -    -    -
 publishing:public_profile                 GET  -   L    L    R    R    R    R    R    R    R    R
 publishing:public_profile                 POST -   L    L    W    W    W    W    W    W    W    W
+publishing:records                        GET  in  L    L    R    R    R    R    R    R    R    R
+publishing:records                        GET  out L    L    R    R    R    R    R    R    R    R
+publishing:records                        POST in  L    L    X    X    X    X    X    X    W    X
+publishing:records                        POST out L    L    X    X    X    X    X    X    X    X
 publishing:test_connection                GET  in  L    L    -    -    -    -    -    -    -    -
 publishing:test_connection                GET  out L    L    -    -    -    -    -    -    -    -
 publishing:test_connection                POST in  L    L    D    D    D    D    D    D    X    D
@@ -995,6 +999,10 @@ TARGETS: dict[str, TargetFor] = {
     "editorial:settings_charter_edit": lambda w, s: Target(
         _pk(s.charter), data=_charter_data(s.charter)
     ),
+    # Records for the archives: an account named in the form, and two days.
+    "publishing:records": lambda w, s: Target(
+        data={"account": s.mastodon.pk, "start": "2026-03-01", "end": "2026-03-02"}
+    ),
 }
 
 
@@ -1048,6 +1056,7 @@ NAMED_IN_FORM = {
     "publishing:connect_mastodon",
     "publishing:connect_bluesky",
     "publishing:connect_mastodon_callback",
+    "publishing:records",
 }
 
 
@@ -1205,6 +1214,7 @@ LISTS = {
     "editorial:settings": {},
     "editorial:settings_chains": {},
     "editorial:settings_charters": {},
+    "publishing:records": {},
     "editorial:waivers_report": {"month": "2026-03"},  # the CSV
     "editorial:calendar": {},
     "editorial:calendar_events": CALENDAR_RANGE,

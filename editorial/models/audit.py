@@ -164,6 +164,8 @@ EVENT_VERBS = {
     "election_window_deleted": _("election removed"),
     "electoral_referent_designated": _("electoral referent designated"),
     "electoral_referent_removed": _("electoral referent removed"),
+    # Records for the archives, told by publishing (publishing.services.records).
+    "records_exported": _("records exported for the archives"),
 }
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts import permissions
-from accounts.models import Delegation, Membership, OrgUnit
+from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
 from charter.selectors import electoral_referents_for_unit
 from editorial.models import ApprovalStep, Post
+from editorial.policies.memo import remembered
 
 Kind = ApprovalStep.Kind
 HIERARCHY_ROLES = (Membership.Role.REVIEWER, Membership.Role.ADMIN)
+REVIEW = permissions.Perm.REVIEW
 
 
 def hierarchy_unit(unit: OrgUnit, levels_up: int) -> OrgUnit:
@@ -44,7 +47,7 @@ def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
         accounts = list(post.accounts.all())
         if not accounts:
             return set()
-        grants = [permissions.users_with(permissions.Perm.REVIEW, a) for a in accounts]
+        grants = [remembered(("reviewers", a.pk), partial(_reviewers, a)) for a in accounts]
         return set.intersection(*grants)
     if step.kind == Kind.GROUP:
         if step.group_id is None:
@@ -63,6 +66,10 @@ def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
     return set(members.values_list("user_id", flat=True))
 
 
+def _reviewers(account: SocialAccount) -> set[int]:
+    return permissions.users_with(REVIEW, account)
+
+
 def _delegation_covers(delegation: Delegation, step: ApprovalStep, post: Post) -> bool:
     if step.kind == Kind.ACCOUNT_REVIEWERS:
         return all(delegation.covers(a.unit) for a in post.accounts.select_related("unit"))
@@ -77,9 +84,19 @@ def approver_rights(
     today = today or timezone.localdate()
     direct = direct_approvers(step, post)
     rights: dict[int, int | None] = dict.fromkeys(direct)
-    delegations = (
+    lenders = frozenset(direct - {post.author_id})
+    delegations = remembered(("lent", lenders, today), partial(_lent, lenders, today))
+    for delegation in delegations:
+        if delegation.to_user_id not in rights and _delegation_covers(delegation, step, post):
+            rights[delegation.to_user_id] = delegation.from_user_id
+    return rights
+
+
+def _lent(lenders: frozenset[int], today: date) -> list[Delegation]:
+    """The delegations running ``today`` from these members to an active deputy."""
+    return list(
         Delegation.objects.filter(
-            from_user_id__in=direct - {post.author_id},
+            from_user_id__in=lenders,
             starts_on__lte=today,
             ends_on__gte=today,
             to_user__is_active=True,
@@ -87,10 +104,6 @@ def approver_rights(
         .select_related("unit")
         .order_by("pk")
     )
-    for delegation in delegations:
-        if delegation.to_user_id not in rights and _delegation_covers(delegation, step, post):
-            rights[delegation.to_user_id] = delegation.from_user_id
-    return rights
 
 
 def eligible_approvers(step: ApprovalStep, post: Post) -> set[int]:

@@ -25,6 +25,7 @@ from accounts import permissions
 from accounts.models import OrgUnit, SocialAccount, User
 from charter.engine import CheckReport
 from editorial.models import TIER_ORDER, ApprovalPolicy, ApprovalStep, Post, PostTier
+from editorial.policies.memo import remembered
 
 Kind = ApprovalStep.Kind
 
@@ -59,6 +60,10 @@ class Chain:
 
 
 def policy_for_account(account: SocialAccount) -> ApprovalPolicy | None:
+    return remembered(("policy", account.pk), lambda: _policy_for_account(account))
+
+
+def _policy_for_account(account: SocialAccount) -> ApprovalPolicy | None:
     policy = ApprovalPolicy.objects.filter(account=account).first()
     if policy is not None:
         return policy

@@ -23,6 +23,8 @@ from editorial.models import (
     PostState,
     PostTier,
 )
+from editorial.policies.memo import memoised
+from editorial.selectors.review_scope import review_scope
 from editorial.snapshots import charter_check, snapshot_for_revision
 
 if TYPE_CHECKING:
@@ -108,15 +110,19 @@ def review_queue(user: User) -> list[QueueItem]:
         .prefetch_related("accounts")
         .order_by("updated_at")
     )
+    scope = review_scope(user)  # a cheap cut first: the chain is resolved per candidate
+    if scope is not None:
+        candidates = candidates.filter(scope)
     items = []
-    for post in candidates:
-        statuses = policies.chain_status(post)
-        step = policies.open_step(statuses)
-        if step is None or policies.approval_refusal(post, user, statuses) is not None:
-            continue
-        principal = step.rights.get(user.pk)
-        deputy_of = get_user_model().objects.get(pk=principal) if principal else None
-        items.append(QueueItem(post=post, step=step, as_deputy_of=deputy_of))
+    with memoised():  # the posts share accounts: their policies and reviewers, read once
+        for post in candidates:
+            statuses = policies.chain_status(post)
+            step = policies.open_step(statuses)
+            if step is None or policies.approval_refusal(post, user, statuses) is not None:
+                continue
+            principal = step.rights.get(user.pk)
+            deputy_of = get_user_model().objects.get(pk=principal) if principal else None
+            items.append(QueueItem(post=post, step=step, as_deputy_of=deputy_of))
     return items
 
 
