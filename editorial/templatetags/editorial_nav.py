@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts import permissions
+from accounts import permissions, record_rights
 from accounts.models import User
 from editorial import policies, selectors, services
 from editorial.models import Freeze
@@ -45,7 +45,7 @@ LINKS: tuple[Link, ...] = (
     Link("editorial:waivers_report", _("Exceptions"), when="reads_waivers"),
     Link("publishing:accounts", _("Accounts"), when="manages_units"),
     Link("editorial:settings", _("Configuration"), when="manages_units"),
-    Link("publishing:records", _("Records"), when="reads_waivers"),
+    Link("publishing:records", _("Records"), when="exports_records"),
     Link("admin:index", _("Administration"), when="is_staff"),
 )
 
@@ -94,6 +94,7 @@ def editorial_nav(user: object, path: str = "") -> Nav | None:
         "manages_units": permissions.units_managed_by(user).exists(),
         "reads_waivers": policies.may_read_report(user),
         "is_staff": user.is_staff,
+        "exports_records": record_rights.accounts_exportable_by(user).exists(),
     }
     return Nav(
         freezes=selectors.freezes_concerning(user),
