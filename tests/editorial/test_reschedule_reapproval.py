@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Membership, SocialAccount, User
 from accounts.services import membership_create
@@ -24,6 +26,7 @@ from editorial.models import (
     RescheduleRule,
 )
 from editorial.services import approval_chains
+from tests.admin_forms import admin_form_data
 from tests.conftest import Org
 from tests.factories import make_policy, make_user
 
@@ -280,3 +283,43 @@ def test_reschedule_rule_change_is_audited(org: Org) -> None:
     assert event.data["before"]["reschedule_rule"] == "keep"
     assert event.data["after"]["reschedule_rule"] == "reapprove_if_moved_more_than"
     assert event.data["after"]["reschedule_tolerance_minutes"] == 90
+
+
+# --- the admin's approval policy form ----------------------------------------------------------
+
+
+def _admin(org: Org) -> Client:
+    root = make_user(username="root", is_staff=True, is_superuser=True)
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(root)
+    return client
+
+
+def test_reschedule_rule_shown_and_saved_by_the_admin(org: Org) -> None:
+    policy = make_policy(unit=org.service, name="Service")
+    client = _admin(org)
+    url = reverse("admin:editorial_approvalpolicy_change", args=[policy.pk])
+    page = client.get(url).content.decode()
+    assert 'name="reschedule_rule"' in page
+    assert "Approve again whenever the time changes" in page
+    data = admin_form_data(client, url) | {
+        "reschedule_rule": R.TOLERANCE,
+        "reschedule_tolerance_minutes": "45",
+    }
+    assert client.post(url, data).status_code == 302
+    policy.refresh_from_db()
+    assert (policy.reschedule_rule, policy.reschedule_tolerance_minutes) == (R.TOLERANCE, 45)
+    event = AuditEvent.objects.get(verb="approval_policy_changed")
+    assert event.data["after"]["reschedule_tolerance_minutes"] == 45
+
+
+def test_reschedule_rule_admin_refuses_a_tolerance_without_minutes(org: Org) -> None:
+    policy = make_policy(unit=org.service, name="Service")
+    client = _admin(org)
+    url = reverse("admin:editorial_approvalpolicy_change", args=[policy.pk])
+    data = admin_form_data(client, url) | {"reschedule_rule": R.TOLERANCE}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Give the tolerance in minutes" in response.content.decode()
+    policy.refresh_from_db()
+    assert policy.reschedule_rule == R.KEEP
