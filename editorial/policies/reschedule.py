@@ -56,9 +56,18 @@ def approved_time(post: Post) -> datetime | None:
     return revision.requested_publish_at if revision is not None else None
 
 
-def needs_reapproval(rule: Rule, *, approved_for: datetime | None, at: datetime) -> bool:
-    """Whether moving from ``approved_for`` to ``at`` needs a new approval under ``rule``."""
+def needs_reapproval(
+    rule: Rule, *, approved_for: datetime | None, at: datetime, asap: bool = False
+) -> bool:
+    """Whether moving from ``approved_for`` to ``at`` needs a new approval under ``rule``.
+
+    ``asap``: ``at`` is now, asked as "as soon as possible". When the approved time has
+    passed meanwhile (the approval came after it), that is the nearest to what was approved,
+    not a move: otherwise a post approved late could never go out under "always".
+    """
     if approved_for is None or not rule.reapproves or at == approved_for:
+        return False
+    if asap and approved_for <= at:
         return False
     if rule.rule == RescheduleRule.ALWAYS:
         return True

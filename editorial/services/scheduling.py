@@ -67,7 +67,7 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
         raise EditorialError(_("The publication time is in the past: choose a later time."))
     rule = reschedule.reschedule_rule(post)
     approved_for = reschedule.approved_time(post)
-    if reschedule.needs_reapproval(rule, approved_for=approved_for, at=when):
+    if reschedule.needs_reapproval(rule, approved_for=approved_for, at=when, asap=at is None):
         reschedule_for_approval(post, by=by, at=when, approved_for=approved_for, rule=rule)
         return post
     # A scheduled post moved to another time (the calendar, the post page): the trail keeps

@@ -134,29 +134,28 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
         return post_page(request, pk, status=400, schedule_form=form)
     if form.publish_now:
         # Its own button: the only way to ask for "now".
-        run_service(
-            request,
-            lambda: services.post_schedule(post=post, by=user),
-            _("Scheduled to go out now."),
-        )
+        _schedule_at(request, post, user, None, _("Scheduled to go out now."))
     else:
-        _schedule_at(request, post, user, form.cleaned_data["at"])
+        _schedule_at(request, post, user, form.cleaned_data["at"], _("Scheduled."))
     return redirect("editorial:post", pk=pk)
 
 
-def _schedule_at(request: HttpRequest, post: Post, user: User, at: datetime) -> None:
-    """The form's time: scheduled, or back to review when the approval policy wants the new
-    time approved (said as a warning: nothing is scheduled)."""
+def _schedule_at(
+    request: HttpRequest, post: Post, user: User, at: datetime | None, done: str
+) -> None:
+    """The form's time (None: now): scheduled, or back to review when the approval policy
+    wants the new time approved (said as a warning: nothing is scheduled)."""
     try:
         moved = services.post_schedule(post=post, by=user, at=at)
     except services.EditorialError as exc:
         messages.error(request, exc.message)
         return
     if moved.state == PostState.IN_REVIEW:
-        when = formats.date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
+        moment = moved.requested_publish_at or timezone.now()
+        when = formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
         messages.warning(request, back_to_review_message(moved, when))
     else:
-        messages.success(request, _("Scheduled."))
+        messages.success(request, done)
 
 
 @login_required

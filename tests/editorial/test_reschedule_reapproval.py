@@ -4,6 +4,7 @@ says whether its approvals still cover the new time, or whether it goes back to 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +28,7 @@ from editorial.models import (
 )
 from editorial.services import approval_chains
 from tests.admin_forms import admin_form_data
-from tests.conftest import Org
+from tests.conftest import FROZEN_NOW, Org
 from tests.factories import make_policy, make_user
 
 S = PostState
@@ -323,3 +324,29 @@ def test_reschedule_rule_admin_refuses_a_tolerance_without_minutes(org: Org) -> 
     assert "Give the tolerance in minutes" in response.content.decode()
     policy.refresh_from_db()
     assert policy.reschedule_rule == R.KEEP
+
+
+def test_reschedule_approved_late_goes_out_as_soon_as_possible(time_machine: Any, org: Org) -> None:
+    """Approved after the time it was approved for: "now" is no move (else "always" would
+    send it back to review for ever)."""
+    traveller = time_machine.move_to
+    traveller(FROZEN_NOW, tick=False)
+    _rule(org, R.ALWAYS)
+    post = _move(org, _scheduled(org), THURSDAY + timedelta(hours=1))
+    assert post.state == S.IN_REVIEW
+    traveller(THURSDAY + timedelta(hours=3), tick=False)
+    services.post_approve(post=post, by=org.manager)
+    post = _move_now(org, post)
+    assert (post.state, post.scheduled_at) == (S.SCHEDULED, THURSDAY + timedelta(hours=3))
+
+
+def test_reschedule_now_before_the_approved_time_is_a_move(frozen_now: datetime, org: Org) -> None:
+    _rule(org, R.ALWAYS)
+    post = _move_now(org, _scheduled(org))
+    assert (post.state, post.requested_publish_at) == (S.IN_REVIEW, frozen_now)
+
+
+def _move_now(org: Org, post: Post) -> Post:
+    services.post_schedule(post=post, by=org.manager)
+    post.refresh_from_db()
+    return post

@@ -15,6 +15,7 @@ from accounts.services import membership_create
 from charter import services as charter_services
 from charter.models import ElectionWindow
 from editorial import services
+from editorial.forms.review import ScheduleForm
 from editorial.models import ApprovalPolicy, Post, PostState, RescheduleRule
 from tests.conftest import Org
 from tests.factories import make_policy, make_user
@@ -119,3 +120,17 @@ def test_post_page_schedule_form_back_to_review(frozen_now: datetime, org: Org) 
     assert "Scheduled." not in page
     post.refresh_from_db()
     assert post.state == S.IN_REVIEW
+
+
+def test_post_page_publish_now_back_to_review(frozen_now: datetime, org: Org) -> None:
+    """ "Publish now" moves a post booked for Thursday to now: a move like any other."""
+    _always(org)
+    post = _scheduled(org)
+    response = _client(org.manager).post(
+        reverse("editorial:schedule", args=[post.pk]), {ScheduleForm.NOW: "1"}, follow=True
+    )
+    page = response.content.decode()
+    assert "went back to review" in page
+    assert "Scheduled to go out now." not in page
+    post.refresh_from_db()
+    assert (post.state, post.requested_publish_at) == (S.IN_REVIEW, frozen_now)
