@@ -12,12 +12,13 @@ open step's approvers are told as for a new submission.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from editorial import policies, recheck
-from editorial.models import Notification, Post, Revision
+from editorial.models import Notification, Post, RescheduleRule, Revision
 from editorial.policies.reschedule import Rule
 from editorial.services import notifications
 from editorial.services.review import check_charter, raise_tier_for_charter
@@ -51,12 +52,18 @@ def reschedule_for_approval(
         at=at.isoformat(),
         moved_from=approved_for.isoformat() if approved_for else "",
         unscheduled=unscheduled,
-        rule=str(rule.rule),
-        tolerance_minutes=int(rule.tolerance.total_seconds() // 60),
+        reschedule_rule=str(rule.rule),
         from_tier=tier_before,
         to_tier=post.tier,
+        **_tolerance(rule),
     )
     _tell(post, revision, by=by)
+
+
+def _tolerance(rule: Rule) -> dict[str, Any]:
+    if rule.rule != RescheduleRule.TOLERANCE:
+        return {}
+    return {"tolerance_minutes": int(rule.tolerance.total_seconds() // 60)}
 
 
 def _revision_for(post: Post, *, at: datetime, by: User) -> Revision:

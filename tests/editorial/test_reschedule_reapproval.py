@@ -121,7 +121,8 @@ def test_reschedule_always_is_audited(frozen_now: datetime, org: Org) -> None:
     )
     assert datetime.fromisoformat(event.data["moved_from"]) == THURSDAY
     assert datetime.fromisoformat(event.data["at"]) == THURSDAY + timedelta(hours=1)
-    assert (event.data["rule"], event.data["revision"]) == (R.ALWAYS, 2)
+    assert (event.data["reschedule_rule"], event.data["revision"]) == (R.ALWAYS, 2)
+    assert "tolerance_minutes" not in event.data
     assert event.verb_label == "moved to another time and sent back for approval"
 
 

@@ -134,3 +134,14 @@ def test_post_page_publish_now_back_to_review(frozen_now: datetime, org: Org) ->
     assert "Scheduled to go out now." not in page
     post.refresh_from_db()
     assert (post.state, post.requested_publish_at) == (S.IN_REVIEW, frozen_now)
+
+
+def test_post_page_history_says_the_move_in_french(frozen_now: datetime, org: Org) -> None:
+    _always(org)
+    post = _scheduled(org)
+    _move(_client(org.manager), post, "2026-03-06T15:30")
+    page = _client(org.manager, "fr").get(reverse("editorial:post", args=[post.pk]))
+    text = page.content.decode()
+    assert "déplacé à une autre heure et renvoyé en validation" in text
+    assert "Règle du circuit de validation" in text
+    assert "Valider à nouveau à chaque changement d’heure" in text
