@@ -47,10 +47,10 @@ def reschedule_rule(post: Post) -> Rule:
 
 
 def approved_time(post: Post) -> datetime | None:
-    """The time the approvals were given for: where the post is booked (scheduled or held
-    there), else the time its author asked for; None when nobody chose one (as soon as
-    possible: any time then is the first choice, not a move)."""
-    if post.state in (PostState.SCHEDULED, PostState.HELD) and post.scheduled_at is not None:
+    """The time the approvals were given for: where the post is booked (scheduled; a held
+    post was taken off the schedule), else the time its revision asks for; None when nobody
+    chose one (as soon as possible: any time then is the first choice, not a move)."""
+    if post.state == PostState.SCHEDULED and post.scheduled_at is not None:
         return post.scheduled_at
     revision = post.current_revision
     return revision.requested_publish_at if revision is not None else None

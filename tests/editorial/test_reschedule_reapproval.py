@@ -351,3 +351,23 @@ def _move_now(org: Org, post: Post) -> Post:
     services.post_schedule(post=post, by=org.manager)
     post.refresh_from_db()
     return post
+
+
+def test_reschedule_held_post_moved_goes_back_to_review(frozen_now: datetime, org: Org) -> None:
+    """A post held by an election declared after its approval (its time is now in the
+    pre-electoral period), moved after the vote: a move from the time it was asked for."""
+    _rule(org, R.ALWAYS)
+    post = services.post_create(
+        by=org.officer, accounts=[org.mastodon], text="Marché.", requested_publish_at=THURSDAY
+    )
+    services.post_submit(post=post, by=org.officer)
+    services.post_approve(post=post, by=org.manager)
+    services.post_schedule(post=post, by=org.manager, at=THURSDAY)
+    _election(org, date(2026, 5, 10))
+    post.refresh_from_db()
+    assert post.state == S.HELD
+    after_the_vote = datetime(2026, 6, 1, 10, 0, tzinfo=PARIS)
+    post = _move(org, post, after_the_vote)
+    assert (post.state, post.requested_publish_at) == (S.IN_REVIEW, after_the_vote)
+    event = AuditEvent.objects.get(post=post, verb="rescheduled_for_approval")
+    assert (event.from_state, event.to_state) == (S.HELD, S.IN_REVIEW)

@@ -144,4 +144,4 @@ def test_post_page_history_says_the_move_in_french(frozen_now: datetime, org: Or
     text = page.content.decode()
     assert "déplacé à une autre heure et renvoyé en validation" in text
     assert "Règle du circuit de validation" in text
-    assert "Valider à nouveau à chaque changement d’heure" in text
+    assert "Valider à nouveau à chaque changement d\u2019heure" in text
