@@ -18,7 +18,15 @@ from django.utils.translation import pgettext_lazy
 
 from editorial import diffs, networks
 from editorial.failures import FailureWords, failures_of
-from editorial.models import AuditEvent, HoldWords, Post, PostTier, Revision, hold_words
+from editorial.models import (
+    AuditEvent,
+    HoldWords,
+    Post,
+    PostTier,
+    RescheduleRule,
+    Revision,
+    hold_words,
+)
 
 # Data keys the template already shows in words of its own (or that mean nothing to readers).
 SHOWN_APART = frozenset(
@@ -155,6 +163,9 @@ DATA_LABELS = {
     "posthoc_review": pgettext_lazy("event data", "Post-hoc review"),
     "overridden_consultations": pgettext_lazy("event data", "Consultations overridden"),
     "after_urgent_publication": pgettext_lazy("event data", "After the urgent publication"),
+    # A move that the approval policy wants approved again (``services.reapproval``).
+    "reschedule_rule": pgettext_lazy("event data", "Approval policy rule"),
+    "tolerance_minutes": pgettext_lazy("event data", "Tolerance (minutes)"),
 }
 
 
@@ -165,6 +176,8 @@ def event_details(data: dict[str, Any]) -> list[tuple[str, str]]:
         if key in SHOWN_APART:
             continue
         text = _value(value)
+        if key == "reschedule_rule" and value in RescheduleRule.values:
+            text = str(RescheduleRule(value).label)
         if text:
             label = DATA_LABELS.get(key) or key.replace("_", " ").capitalize()
             details.append((str(label), text))

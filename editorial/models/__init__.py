@@ -15,7 +15,7 @@ from editorial.models.freezes import Freeze
 from editorial.models.notifications import Notification, NotificationPreference
 from editorial.models.posthoc import PostHocReview
 from editorial.models.posts import HoldWords, Post, hold_words
-from editorial.models.review import Approval, ApprovalPolicy, ApprovalStep
+from editorial.models.review import Approval, ApprovalPolicy, ApprovalStep, RescheduleRule
 from editorial.models.revisions import Revision, RevisionMedia
 from editorial.models.states import (
     AUTHOR_EDITABLE_STATES,
@@ -51,6 +51,7 @@ __all__ = [
     "PostHocReview",
     "PostState",
     "PostTier",
+    "RescheduleRule",
     "Revision",
     "RevisionMedia",
     "Waiver",

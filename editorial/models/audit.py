@@ -91,6 +91,7 @@ EVENT_VERBS = {
     "approved": _("approved"),
     "step_approved": _("step approved"),
     "resubmitted": _("sent back to review after an edit"),
+    "rescheduled_for_approval": _("moved to another time and sent back for approval"),
     "returned_to_draft": _("back to draft: the charter blocks the edit"),
     "withdrawn": _("withdrawn before publication"),
     "retracted": _("retracted: deleted from the networks"),

@@ -329,6 +329,18 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def schedule(self) -> None:
         pass
 
+    # A publisher moves an approved (or scheduled, or held) post to a time its approval
+    # policy wants approved again (``ApprovalPolicy.reschedule_rule``): a new revision with
+    # that time goes back to review, as an edit does, in the publisher's name.
+    @transition(
+        field=state,
+        source=(S.APPROVED, S.HELD, S.SCHEDULED),
+        target=S.IN_REVIEW,
+        permission=_may_publish,
+    )
+    def reopen_for_new_time(self) -> None:
+        pass
+
     # The re-check at the claim (or after an election was declared, a byline changed) finds
     # that a blocking rule would now refuse the post: nobody acts, nothing is sent.
     @transition(field=state, source=S.SCHEDULED, target=S.HELD)

@@ -16,11 +16,26 @@ from editorial.models.revisions import Revision
 from editorial.models.states import PostTier
 
 
+class RescheduleRule(models.TextChoices):
+    """What a new publication time chosen by a publisher does to the approvals given."""
+
+    KEEP = "keep", _("Keep the approvals (the charter re-checks the new time)")
+    TOLERANCE = (
+        "reapprove_if_moved_more_than",
+        _("Approve again if moved by more than the tolerance"),
+    )
+    ALWAYS = "reapprove_always", _("Approve again whenever the time changes")
+
+
 class ApprovalPolicy(models.Model):
     """An ordered chain of approval steps for a social account or an org unit.
 
     The most specific policy wins: the account's own, else the nearest unit's going up the
     tree from the account's unit, else the built-in default (``editorial.policies``).
+
+    ``reschedule_rule`` says whether the approvals still cover a post a publisher moves to
+    another time (``editorial.policies.reschedule``): the approvers may have approved the
+    words for a moment, and some units want to see a new moment again.
     """
 
     name = models.CharField(_("name"), max_length=200)
@@ -40,6 +55,21 @@ class ApprovalPolicy(models.Model):
         related_name="approval_policy",
         verbose_name=_("organisational unit"),
     )
+    reschedule_rule = models.CharField(
+        _("when a publisher changes the time"),
+        max_length=32,
+        choices=RescheduleRule.choices,
+        default=RescheduleRule.KEEP,
+    )
+    reschedule_tolerance_minutes = models.PositiveIntegerField(
+        _("tolerance (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "With “approve again if moved by more than the tolerance”: how far the time may "
+            "move without a new approval (e.g. 120 for two hours)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("approval policy")
@@ -58,6 +88,24 @@ class ApprovalPolicy(models.Model):
     def clean(self) -> None:
         if (self.account_id is None) == (self.unit_id is None):
             raise ValidationError(_("Attach the policy to one social account or one unit."))
+        if self.reschedule_rule == RescheduleRule.TOLERANCE:
+            if self.reschedule_tolerance_minutes is None:
+                raise ValidationError(
+                    {
+                        "reschedule_tolerance_minutes": _(
+                            "Give the tolerance in minutes (e.g. 120 for two hours)."
+                        )
+                    }
+                )
+        elif self.reschedule_tolerance_minutes is not None:
+            raise ValidationError(
+                {
+                    "reschedule_tolerance_minutes": _(
+                        "A tolerance only applies to “approve again if moved by more than the "
+                        "tolerance”: leave it empty."
+                    )
+                }
+            )
 
 
 class ApprovalStep(models.Model):

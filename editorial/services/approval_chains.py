@@ -51,6 +51,8 @@ def _describe(policy: ApprovalPolicy) -> dict[str, Any]:
         "name": policy.name,
         "account": {"id": account.pk, "name": account.handle} if account is not None else None,
         "unit": {"id": unit.pk, "code": unit.code} if unit is not None else None,
+        "reschedule_rule": policy.reschedule_rule,
+        "reschedule_tolerance_minutes": policy.reschedule_tolerance_minutes,
         "steps": [_describe_step(step) for step in policy.steps.order_by("order", "pk")],
     }
 

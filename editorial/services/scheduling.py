@@ -16,6 +16,8 @@ from editorial.models import (
     Post,
     PostState,
 )
+from editorial.policies import reschedule
+from editorial.services.reapproval import reschedule_for_approval
 from editorial.services.review import (
     approver_record,
 )
@@ -49,7 +51,9 @@ def refuse_unless_fit(post: Post, *, at: datetime) -> None:
 def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     """Schedule an approved post and freeze its byline: who speaks, who approved, which charter.
 
-    ``at`` None means as soon as possible (the next scheduler tick).
+    ``at`` None means as soon as possible (the next scheduler tick). A post moved to a time
+    its approval policy wants approved again goes back to review instead
+    (``reschedule_for_approval``: the returned post is then in review).
     """
     post = lock_post(post.pk)
     guard(post.schedule, by, _("schedule"))
@@ -61,13 +65,25 @@ def post_schedule(*, post: Post, by: User, at: datetime | None = None) -> Post:
     when = at or now
     if when < now - timedelta(minutes=1):
         raise EditorialError(_("The publication time is in the past: choose a later time."))
+    rule = reschedule.reschedule_rule(post)
+    approved_for = reschedule.approved_time(post)
+    if reschedule.needs_reapproval(rule, approved_for=approved_for, at=when, asap=at is None):
+        reschedule_for_approval(post, by=by, at=when, approved_for=approved_for, rule=rule)
+        return post
     # A scheduled post moved to another time (the calendar, the post page): the trail keeps
     # the time it leaves.
     moved_from = post.scheduled_at if post.state == PostState.SCHEDULED else None
     # Guarded above, before the approvals and the time: refused as a post that cannot be
     # scheduled first.
     approvers = [approver_record(a) for a in approvals]
-    schedule_post(post, by=by, at=when, approvers=approvers, moved_from=moved_from)
+    try:
+        schedule_post(post, by=by, at=when, approvers=approvers, moved_from=moved_from)
+    except ScheduleRefused as refused:
+        # Only the tier is missing (a pre-electoral period): a policy that approves moves
+        # again sends it to the political tier's approvers rather than refusing the time.
+        if not rule.reapproves or refused.verdict.rules != (recheck.TIER,):
+            raise
+        reschedule_for_approval(post, by=by, at=when, approved_for=approved_for, rule=rule)
     return post
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import SocialAccount, User
 from editorial import selectors, services
 from editorial.forms.review import ScheduleForm
+from editorial.models import Post, PostState
 from editorial.selectors import calendar as cal
 from editorial.views.common import request_user
 
@@ -234,10 +235,24 @@ def calendar_move(request: HttpRequest, pk: int) -> JsonResponse:
     except services.EditorialError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     post.refresh_from_db()
-    message = _("Scheduled for %(at)s.") % {
-        "at": formats.date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
-    }
+    when = formats.date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
+    if post.state == PostState.IN_REVIEW:
+        # Its approval policy wants the new time approved: the event leaves the calendar.
+        return JsonResponse(
+            {"message": back_to_review_message(post, when), "review": True, "start": ""}
+        )
+    message = _("Scheduled for %(at)s.") % {"at": when}
     frozen = selectors.freeze_state().blocks({a.pk for a in post.accounts.all()})
     if frozen:
         message += " " + _("Publishing is frozen on its account: it waits until it is lifted.")
-    return JsonResponse({"message": message, "start": wall_clock(at), "frozen": frozen})
+    return JsonResponse(
+        {"message": message, "start": wall_clock(at), "frozen": frozen, "review": False}
+    )
+
+
+def back_to_review_message(post: Post, when: str) -> str:
+    """What a move that needs a new approval says (the calendar and the post page)."""
+    return _(
+        "Not scheduled: its approval policy wants a new time approved again. Post #%(id)s "
+        "went back to review for %(at)s (%(tier)s); a publisher schedules it once approved."
+    ) % {"id": post.pk, "at": when, "tier": post.get_tier_display()}

@@ -4,6 +4,7 @@ and retracting."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from editorial.form_input import nul_refusal
 from editorial.forms.review import EndPostForm, RequestChangesForm, ScheduleForm
 from editorial.models import Post, PostState
 from editorial.selectors.consultations import consultation_queue
+from editorial.views.calendar import back_to_review_message
 from editorial.views.common import request_user, run_service
 from editorial.views.post_page import post_page
 
@@ -132,17 +134,28 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
         return post_page(request, pk, status=400, schedule_form=form)
     if form.publish_now:
         # Its own button: the only way to ask for "now".
-        run_service(
-            request,
-            lambda: services.post_schedule(post=post, by=user),
-            _("Scheduled to go out now."),
-        )
+        _schedule_at(request, post, user, None, _("Scheduled to go out now."))
     else:
-        at = form.cleaned_data["at"]
-        run_service(
-            request, lambda: services.post_schedule(post=post, by=user, at=at), _("Scheduled.")
-        )
+        _schedule_at(request, post, user, form.cleaned_data["at"], _("Scheduled."))
     return redirect("editorial:post", pk=pk)
+
+
+def _schedule_at(
+    request: HttpRequest, post: Post, user: User, at: datetime | None, done: str
+) -> None:
+    """The form's time (None: now): scheduled, or back to review when the approval policy
+    wants the new time approved (said as a warning: nothing is scheduled)."""
+    try:
+        moved = services.post_schedule(post=post, by=user, at=at)
+    except services.EditorialError as exc:
+        messages.error(request, exc.message)
+        return
+    if moved.state == PostState.IN_REVIEW:
+        moment = moved.requested_publish_at or timezone.now()
+        when = formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+        messages.warning(request, back_to_review_message(moved, when))
+    else:
+        messages.success(request, done)
 
 
 @login_required

@@ -52,7 +52,12 @@
         return { ok: response.ok, data: data };
       });
     }).then(function (result) {
-      if (result.ok) {
+      if (result.ok && result.data.review) {
+        // Its approval policy wants the new time approved: back in review, off the calendar
+        // (which shows scheduled and published posts) until a publisher schedules it again.
+        info.event.remove();
+        say(result.data.message, "warning");
+      } else if (result.ok) {
         // Accepted; under a freeze it waits for the lift, which deserves more than a tick.
         say(result.data.message, result.data.frozen ? "warning" : "success");
       } else {

@@ -36,6 +36,7 @@ from editorial.models import (
     NotificationPreference,
     Post,
     PostHocReview,
+    RescheduleRule,
 )
 from editorial.services import comments, consultations, posthoc, urgent, waivers
 from tests.conftest import Org
@@ -230,6 +231,21 @@ def edit_after_approval(w: World) -> None:
         text="Les guichets ouvrent mardi à 9 h.",
         language="fr",
     )
+
+
+def move_for_approval(w: World) -> None:
+    """Scheduled under a policy that wants every new time approved again, agreed by a
+    consulted unit, then moved by a publisher (who does not review)."""
+    policy = make_policy(unit=w.org.service, name="Service")
+    policy.reschedule_rule = RescheduleRule.ALWAYS
+    policy.save()
+    unit = _legal(w)
+    post = _submitted(w)
+    _answer(w, _ask(w, post, unit), Consultation.Answer.AGREE)
+    services.post_approve(post=post, by=w["manager"])
+    services.post_schedule(post=post, by=w["manager"], at=timezone.now() + timedelta(hours=2))
+    w.mark()
+    services.post_schedule(post=post, by=w["publisher"], at=timezone.now() + timedelta(hours=5))
 
 
 def consult(w: World) -> None:
@@ -430,6 +446,9 @@ class Row:
 YES = "yes"
 ALWAYS = "yes; always to the author, whatever they chose"
 EDIT = "an edit sends a post in review, approved, scheduled or held back to review"
+MOVE = (
+    "a publisher moves a post to a time its approval policy wants approved again (back to review)"
+)
 OVERRIDE = "the urgent procedure publishes past an unanswered blocking consultation"
 RELEASE = "the consulted unit's agreement releases a post whose chain is complete"
 SCHEDULING = "the author, the approvers and who scheduled (as at scheduling)"
@@ -504,6 +523,22 @@ ROWS: list[Row] = [
         EDIT,
         K.CONSULTATION_REQUESTED,
         "the members of the units that answered an earlier revision, never the editor",
+        "jurist",
+        "legalhead",
+    ),
+    R(
+        move_for_approval,
+        MOVE,
+        K.SUBMITTED,
+        "the approvers of the open step (deputies included), never the author nor who moved it",
+        "manager",
+        "reviewer",
+    ),
+    R(
+        move_for_approval,
+        MOVE,
+        K.CONSULTATION_REQUESTED,
+        "the members of the units that answered an earlier revision, never who moved it",
         "jurist",
         "legalhead",
     ),
