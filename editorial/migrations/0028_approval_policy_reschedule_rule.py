@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('editorial', '0025_post_creation_token'),
+        ('editorial', '0027_verbose_names'),
     ]
 
     operations = [
