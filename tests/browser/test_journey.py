@@ -123,7 +123,7 @@ def _compose_and_submit(browsers: Browsers, live_server: Any, org: Org) -> Post:
     browsers.checked(page, "/posts/new/")
     page.click("button[name=submit]")
     page.wait_for_selector("#post-state[data-state='in_review']")
-    post = Post.objects.get()
+    post: Post = Post.objects.get()
     browsers.checked(page, f"/posts/{post.pk}/")
     return post
 
@@ -185,9 +185,7 @@ def _publish(post: Post, monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(adapter.sent) == 2  # one per account
 
 
-def _public_pages(
-    browsers: Browsers, live_server: Any, org: Org, post: Post, title: str
-) -> None:
+def _public_pages(browsers: Browsers, live_server: Any, org: Org, post: Post, title: str) -> None:
     page = browsers.new_page()  # nobody signed in
     page.goto(f"{live_server.url}/public/")
     assert page.inner_text("h1") == title
