@@ -65,10 +65,12 @@ COMPOSE_TEXT = (
     "Les inscriptions à la médiathèque ouvrent lundi à 9 h, en ligne ou sur place. "
     "Toutes les démarches : https://www.service-public.fr"
 )
-# The posts --seed takes through the whole chain (officer, manager, director).
+# The posts --seed takes through the whole chain (officer, manager, director), and the one
+# it leaves in the review queue.
 PUBLISHED_TEXT = "Le guichet unique de la mairie est ouvert ce samedi de 9 h à 12 h."
 SCHEDULED_TEXT = "Réunion publique sur le plan vélo : mardi à 18 h, salle du conseil."
-# Pages with one tool each are cut at 200 KB: a palette of 256 colours keeps them readable.
+WAITING_TEXT = "Collecte des encombrants : inscrivez-vous avant jeudi auprès de la mairie."
+# A picture heavier than this is saved again with a palette of 256 colours: still readable.
 MAX_BYTES = 200_000
 
 
@@ -184,9 +186,8 @@ def _state(page: Any) -> str:
     return str(page.get_attribute("#post-state", "data-state"))
 
 
-def _through_the_chain(people: People, text: str) -> int:
-    """Composed by the officer for every account, submitted, approved by the manager then
-    the director (the demo's two-step chain). Returns the post's id."""
+def _submitted(people: People, text: str) -> int:
+    """Composed by the officer for every account and submitted. Returns the post's id."""
     page = people.page("officer")
     page.goto(people.base_url + "/posts/new/")
     for box in page.locator("input[name=accounts]").all():
@@ -196,6 +197,13 @@ def _through_the_chain(people: People, text: str) -> int:
     page.wait_for_selector("#post-state[data-state='in_review']")
     pk = int(page.url.rstrip("/").rsplit("/", 1)[1])
     page.close()
+    return pk
+
+
+def _through_the_chain(people: People, text: str) -> int:
+    """Submitted, then approved by the manager then the director (the demo's two-step
+    chain). Returns the post's id."""
+    pk = _submitted(people, text)
     for approver in ("manager", "director"):
         page = people.page(approver)
         page.goto(f"{people.base_url}/posts/{pk}/")
@@ -207,8 +215,9 @@ def _through_the_chain(people: People, text: str) -> int:
 
 
 def seed(people: People) -> dict[str, str]:
-    """One post published now and one scheduled for tomorrow, through the interface, so the
-    calendar and the public pages have something to show; then the ids the paths name."""
+    """One post published now, one scheduled for tomorrow and one waiting for approval,
+    through the interface, so the calendar, the public pages and the review queue have
+    something to show; then the ids the paths name."""
     base = people.base_url
     published = _through_the_chain(people, PUBLISHED_TEXT)
     page = people.page("director")
@@ -228,7 +237,11 @@ def seed(people: People) -> dict[str, str]:
     page.click("#schedule")
     page.wait_for_selector("#post-state[data-state='scheduled']")
     page.close()
-    print(f"Seeded: post {published} published, post {scheduled} scheduled for {tomorrow}")
+    waiting = _submitted(people, WAITING_TEXT)
+    print(
+        f"Seeded: post {published} published, post {scheduled} scheduled for {tomorrow}, "
+        f"post {waiting} waiting for approval"
+    )
     return {"published": str(published), "scheduled": str(scheduled)}
 
 
