@@ -124,6 +124,9 @@ def prepare(page: Any, name: str) -> None:
     """What a page needs before the picture: the compose form filled so the previews show."""
     if name != "compose":
         return
+    # The desktop shot's typing is kept by the autosave: the phone shot starts afresh.
+    if page.locator("#draft-restored").is_visible():
+        page.click("#draft-discard")
     for box in page.locator("input[name=accounts]").all():
         box.check()
     page.fill("#id_text", COMPOSE_TEXT)
