@@ -85,6 +85,7 @@ def test_browser_calendar_month_drag_reschedules(
     page, language, month, word = localised
     post = _scheduled(org)
     _login(page, live_server, "manager")
+    page.set_viewport_size({"width": 1280, "height": 1000})  # the drop day below the header
     page.goto(f"{live_server.url}/calendar/")
     assert page.get_attribute("html", "lang") == language
     page.wait_for_selector(".fc-dayGridMonth-view")
@@ -113,6 +114,7 @@ def test_browser_calendar_refused_drop_goes_back_with_words(
     page, _language, _month, _word = localised
     post = _scheduled(org)
     _login(page, live_server, "manager")
+    page.set_viewport_size({"width": 1280, "height": 1000})  # the drop day below the header
     page.goto(f"{live_server.url}/calendar/")
     event = page.locator(f".fc-event[data-post='{post.pk}']")
     event.wait_for()
