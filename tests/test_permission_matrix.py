@@ -987,7 +987,12 @@ TARGETS: dict[str, TargetFor] = {
     "editorial:settings_chains": lambda w, s: Target(),
     "editorial:settings_charters": lambda w, s: Target(),
     "editorial:settings_chain_create": lambda w, s: Target(
-        data={"name": "Nouvelle chaîne", "unit": s.unit.pk, **_steps_management(0, 0)}
+        data={
+            "name": "Nouvelle chaîne",
+            "unit": s.unit.pk,
+            "reschedule_rule": "keep",
+            **_steps_management(0, 0),
+        }
     ),
     "editorial:settings_chain": lambda w, s: Target(_pk(s.chain), data=_chain_data(s.chain)),
     "editorial:settings_chain_delete": lambda w, s: Target(_pk(s.chain)),
@@ -1022,6 +1027,7 @@ def _chain_data(chain: ApprovalPolicy) -> dict[str, Any]:
     return {
         "name": f"{chain.name} (revue)",
         "unit": chain.unit_id,
+        "reschedule_rule": chain.reschedule_rule,
         **_steps_management(1, 1),
         **{f"steps-0-{k}": v for k, v in {**fields, "mode": "any"}.items()},
     }

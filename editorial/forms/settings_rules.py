@@ -38,10 +38,14 @@ class ChainForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = ApprovalPolicy
-        fields = ("name", "unit", "account")
+        fields = ("name", "unit", "account", "reschedule_rule", "reschedule_tolerance_minutes")
         help_texts = {
             "unit": _("The chain applies to the unit's accounts and to the units below it."),
             "account": _("Or to one account only (then leave the unit empty)."),
+            "reschedule_rule": _(
+                "The approvers approved a post for a time: when a publisher moves it, the "
+                "approvals may stand, or the post may go back through the chain."
+            ),
         }
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
@@ -53,6 +57,14 @@ class ChainForm(forms.ModelForm):  # type: ignore[type-arg]
         unit.queryset = units
         account.queryset = SocialAccount.objects.filter(unit__in=units).select_related("unit")
         dsfr_classes(self)
+
+    def target_fields(self) -> list[forms.BoundField]:
+        """The chain's name and what it applies to (the template's first fieldset)."""
+        return [self[name] for name in ("name", "unit", "account")]
+
+    def reschedule_fields(self) -> list[forms.BoundField]:
+        """What a publisher's new time does to the approvals (a fieldset of its own)."""
+        return [self[name] for name in ("reschedule_rule", "reschedule_tolerance_minutes")]
 
 
 class StepForm(forms.ModelForm):  # type: ignore[type-arg]

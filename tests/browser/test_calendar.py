@@ -79,6 +79,20 @@ def _scheduled(org: Org) -> Post:
     return post
 
 
+def _drag(page: Any, event: Any, day: str) -> None:
+    """Drag ``event`` onto the month's cell of ``day`` with the mouse, as a user does: the
+    page scrolled first so that both stand in the window (the mouse only acts on what is
+    shown; the DSFR header pushes the month's last weeks below a 720 px window)."""
+    event.evaluate("element => element.scrollIntoView({block: 'center'})")
+    box = event.bounding_box()
+    target = page.locator(f"td.fc-daygrid-day[data-date='{day}']").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(target["x"] + 20, target["y"] + target["height"] / 2, steps=12)
+    page.mouse.move(target["x"] + 25, target["y"] + target["height"] / 2 + 5, steps=3)
+    page.mouse.up()
+
+
 def test_browser_calendar_month_drag_reschedules(
     localised: tuple[Any, str, str, str], live_server: Any, org: Org
 ) -> None:
@@ -95,13 +109,7 @@ def test_browser_calendar_month_drag_reschedules(
     assert word in event.get_attribute("title")
     assert page.is_hidden("#calendar-list")  # the calendar took the list's place
     assert_accessible(page)
-    box = event.bounding_box()
-    target = page.locator("td.fc-daygrid-day[data-date='2026-03-10']").bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(target["x"] + 20, target["y"] + target["height"] / 2, steps=12)
-    page.mouse.move(target["x"] + 25, target["y"] + target["height"] / 2 + 5, steps=3)
-    page.mouse.up()
+    _drag(page, event, "2026-03-10")
     page.wait_for_selector("#calendar-status .fr-alert--success")
     post.refresh_from_db()
     assert post.state == PostState.SCHEDULED
@@ -118,13 +126,7 @@ def test_browser_calendar_refused_drop_goes_back_with_words(
     page.goto(f"{live_server.url}/calendar/")
     event = page.locator(f".fc-event[data-post='{post.pk}']")
     event.wait_for()
-    box = event.bounding_box()
-    past = page.locator("td.fc-daygrid-day[data-date='2026-02-27']").bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(past["x"] + 20, past["y"] + past["height"] / 2, steps=12)
-    page.mouse.move(past["x"] + 25, past["y"] + past["height"] / 2 + 5, steps=3)
-    page.mouse.up()
+    _drag(page, event, "2026-02-27")
     alert = page.wait_for_selector("#calendar-status .fr-alert--error")
     assert alert.inner_text().strip() != ""
     # Put back on its Thursday, and nothing changed.

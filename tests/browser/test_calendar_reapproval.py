@@ -12,7 +12,7 @@ import pytest
 
 from editorial.models import ApprovalPolicy, PostState, RescheduleRule
 from tests.browser.a11y import assert_accessible
-from tests.browser.test_calendar import MONDAY, _context, _login, _scheduled
+from tests.browser.test_calendar import MONDAY, _context, _drag, _login, _scheduled
 from tests.conftest import Org
 from tests.factories import make_policy
 
@@ -46,13 +46,7 @@ def test_browser_calendar_drag_sends_the_post_back_for_approval(
     assert page.get_attribute("html", "lang") == language
     event = page.locator(f".fc-event[data-post='{post.pk}']")
     event.wait_for()
-    box = event.bounding_box()
-    target = page.locator("td.fc-daygrid-day[data-date='2026-03-10']").bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(target["x"] + 20, target["y"] + target["height"] / 2, steps=12)
-    page.mouse.move(target["x"] + 25, target["y"] + target["height"] / 2 + 5, steps=3)
-    page.mouse.up()
+    _drag(page, event, "2026-03-10")
     alert = page.wait_for_selector("#calendar-status .fr-alert--warning")
     assert words in alert.inner_text()
     # Off the calendar: it is no longer scheduled.

@@ -123,7 +123,9 @@ def test_browser_settings_charter_rule_turned_off_shows_in_the_diff(
     page.wait_for_selector("#versions li[data-version='1']")
     _check(page)
     page.click("#edit-charter")
-    page.uncheck("#id_a11y_emoji__on")
+    # As a user does: the DSFR draws the box on the label, which takes the click.
+    page.click("label[for=id_a11y_emoji__on]")
+    assert not page.is_checked("#id_a11y_emoji__on")
     page.fill("#id_terms_forbidden__terms", "ASAP\nimpacter")
     _check(page)
     page.click("#save-version")

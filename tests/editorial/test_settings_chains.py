@@ -58,6 +58,7 @@ def test_settings_chain_create_with_two_steps_is_one_recorded_change(
     data = {
         "name": "Relecture SICOM puis direction",
         "unit": org.service.pk,
+        "reschedule_rule": "keep",
         **_management(2),
         **_step(0, name="Relecture du service", kind=K.ACCOUNT_REVIEWERS),
         **_step(1, name="Direction", kind=K.ROLE_IN_UNIT, role="admin", unit=org.ministry.pk),
@@ -80,6 +81,7 @@ def test_settings_chain_step_missing_its_unit_is_refused_in_words_and_kept(
     data = {
         "name": "Chaîne incomplète",
         "unit": org.service.pk,
+        "reschedule_rule": "keep",
         **_management(1),
         **_step(0, name="Direction", kind=K.ROLE_IN_UNIT, role="admin"),
     }
@@ -96,7 +98,7 @@ def test_settings_chain_for_a_unit_the_admin_does_not_run_is_not_offered(
     org: Org, client: Client
 ) -> None:
     other = make_unit(name="Ailleurs", code="ailleurs", parent=org.ministry)
-    data = {"name": "Pirate", "unit": other.pk, **_management(0)}
+    data = {"name": "Pirate", "unit": other.pk, "reschedule_rule": "keep", **_management(0)}
     response = client.post(reverse("editorial:settings_chain_create"), data)
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -120,6 +122,7 @@ def test_settings_chain_edit_removes_a_step_and_records_before_and_after(
     data = {
         "name": "Une étape",
         "unit": org.service.pk,
+        "reschedule_rule": "keep",
         **_management(2, initial=2),
         **_step(0, id=first.pk, name="Relecture", kind=K.ACCOUNT_REVIEWERS),
         **_step(1, id=second.pk, name="Direction", kind=K.HIERARCHY, DELETE="on"),
@@ -289,6 +292,7 @@ def test_settings_chain_step_with_approvals_stays_and_says_why(
     data = {
         "name": "Deux étapes",
         "unit": org.service.pk,
+        "reschedule_rule": "keep",
         **_management(2, initial=2),
         **_step(0, id=first.pk, name="Relecture", kind=K.ACCOUNT_REVIEWERS, DELETE="on"),
         **_step(1, id=second.pk, name="Direction", kind=K.ROLE_IN_UNIT, role="admin"),
@@ -308,6 +312,7 @@ def test_settings_chain_on_a_unit_and_an_account_at_once_is_refused(
         "name": "Les deux",
         "unit": org.service.pk,
         "account": org.mastodon.pk,
+        "reschedule_rule": "keep",
         **_management(0),
     }
     response = client.post(reverse("editorial:settings_chain_create"), data)
@@ -341,3 +346,51 @@ def test_settings_chain_preview_of_a_visible_post_says_whether_the_chain_applies
     assert "follow another chain today" not in body
     other = client.get(reverse("editorial:settings_chain", args=[elsewhere.pk]), query)
     assert "follow another chain today" in other.content.decode()
+
+
+def test_settings_chain_saves_the_reschedule_rule_and_its_tolerance(
+    org: Org, admin: User, client: Client
+) -> None:
+    policy = make_policy(unit=org.service, name="Relecture")
+    step = add_step(policy, "Relecture", K.ACCOUNT_REVIEWERS)
+    page = client.get(reverse("editorial:settings_chain", args=[policy.pk])).content.decode()
+    assert "When a publisher moves a post" in page
+    assert 'name="reschedule_tolerance_minutes"' in page
+    data = {
+        "name": "Relecture",
+        "unit": org.service.pk,
+        "reschedule_rule": "reapprove_if_moved_more_than",
+        "reschedule_tolerance_minutes": "120",
+        **_management(1, initial=1),
+        **_step(0, id=step.pk, name="Relecture", kind=K.ACCOUNT_REVIEWERS),
+    }
+    response = client.post(reverse("editorial:settings_chain", args=[policy.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy.refresh_from_db()
+    assert policy.reschedule_rule == "reapprove_if_moved_more_than"
+    assert policy.reschedule_tolerance_minutes == 120
+    event = AuditEvent.objects.get(verb="approval_policy_changed")
+    assert event.actor == admin
+    assert event.data["before"]["reschedule_rule"] == "keep"
+    assert event.data["after"]["reschedule_tolerance_minutes"] == 120
+
+
+def test_settings_chain_tolerance_without_its_rule_is_refused_in_words_and_kept(
+    org: Org, client: Client
+) -> None:
+    policy = make_policy(unit=org.service, name="Relecture")
+    data = {
+        "name": "Relecture",
+        "unit": org.service.pk,
+        "reschedule_rule": "keep",
+        "reschedule_tolerance_minutes": "45",
+        **_management(0),
+    }
+    response = client.post(reverse("editorial:settings_chain", args=[policy.pk]), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A tolerance only applies to" in page
+    assert 'value="45"' in page  # nothing typed is lost
+    policy.refresh_from_db()
+    assert policy.reschedule_tolerance_minutes is None
+    assert not AuditEvent.objects.filter(verb="approval_policy_changed").exists()
