@@ -157,7 +157,7 @@ class SocialAccount(models.Model):
         help_text=_("Who this account speaks for, in a sentence or two."),
     )
     public_contact = models.CharField(
-        _("contact"),
+        _("public contact"),
         max_length=254,
         blank=True,
         help_text=_("An e-mail address or the web address of the service answering for it."),

@@ -25,6 +25,9 @@ PUBLIC = {
     "publishing:public_accounts",
     "publishing:public_account",
     "publishing:public_post",
+    # The footer's legal notice and accessibility statement: public by law.
+    "legal_notice",
+    "accessibility",
 }
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 ISO_DATETIME = "%Y-%m-%dT%H:%M"
 ISO_DATETIME_INPUTS = [ISO_DATETIME, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 ISO_DATE = "%Y-%m-%d"
+ISO_TIME = "%H:%M"
 
 
 def _time_zone_help() -> str:
@@ -251,3 +252,18 @@ class LocalDateField(forms.DateField):
 
     widget = LocalDateInput
     input_formats = [ISO_DATE]
+
+
+class LocalTimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=ISO_TIME)
+
+
+class LocalTimeField(forms.TimeField):
+    """A ``time`` field, ISO (``HH:MM``) in every language: a browser's time input reads no
+    other form, as its date input reads only ISO dates."""
+
+    widget = LocalTimeInput
+    input_formats = [ISO_TIME, "%H:%M:%S"]

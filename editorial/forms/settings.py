@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountGrant, Membership, OrgUnit, User
 from charter.models import ElectionWindow
-from editorial.forms.dates import LocalDateInput
+from editorial.forms.dates import LocalDateField, LocalTimeField
 
 
 class PersonField(forms.CharField):
@@ -77,11 +77,12 @@ class ElectionWindowForm(forms.ModelForm):  # type: ignore[type-arg]
             "time_zone",
             "polls_close",
         ]
-        widgets = {
-            "first_round": LocalDateInput(),
-            "second_round": LocalDateInput(),
-            "window_start": LocalDateInput(),
-            "polls_close": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        # ISO in every language: a browser's date and time inputs read no other form.
+        field_classes = {
+            "first_round": LocalDateField,
+            "second_round": LocalDateField,
+            "window_start": LocalDateField,
+            "polls_close": LocalTimeField,
         }
 
     def __init__(self, *args: Any, units: Any, org_wide: bool, **kwargs: Any) -> None:
@@ -91,10 +92,6 @@ class ElectionWindowForm(forms.ModelForm):  # type: ignore[type-arg]
         field.queryset = units
         field.required = not org_wide
         field.empty_label = str(_("The whole organisation")) if org_wide else "—"
-        for name in ("first_round", "second_round", "window_start"):
-            date_field = self.fields[name]
-            assert isinstance(date_field, forms.DateField)
-            date_field.input_formats = ["%Y-%m-%d"]
 
 
 class ReferentForm(forms.Form):

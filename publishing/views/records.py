@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import record_rights
 from accounts.models import SocialAccount, User
+from editorial.forms.dates import LocalDateField
 from publishing.services.records import RecordsError, records_export
 
 
@@ -35,8 +36,9 @@ class RecordsForm(forms.Form):
             ),
         },
     )
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO in every language (a French browser's date input refuses "10/12/2026").
+    start = LocalDateField(label=_("First day"))
+    end = LocalDateField(label=_("Last day"))
 
     def __init__(self, *args: Any, accounts: QuerySet[SocialAccount], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

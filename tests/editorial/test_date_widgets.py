@@ -19,7 +19,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone, translation
 
-from editorial.forms.dates import LocalDateField, LocalDateTimeField
+from editorial.forms.dates import LocalDateField, LocalDateTimeField, LocalTimeField
 
 APPS = ("accounts", "charter", "editorial", "publishing", "config")
 PARIS = ZoneInfo("Europe/Paris")
@@ -77,7 +77,7 @@ def test_date_widgets_the_discovery_finds_the_known_fields() -> None:
 
 @pytest.mark.parametrize(("name", "field"), FIELDS, ids=[n for n, _ in FIELDS])
 def test_date_widgets_every_field_uses_the_iso_widget(name: str, field: forms.Field) -> None:
-    assert isinstance(field, LocalDateTimeField | LocalDateField), name
+    assert isinstance(field, LocalDateTimeField | LocalDateField | LocalTimeField), name
 
 
 def _rendered(field: forms.Field, value: object) -> tuple[str, str]:
@@ -97,6 +97,10 @@ def test_date_widgets_round_trip_in_every_language(
             kind, shown = _rendered(field, WHEN)
             assert (kind, shown) == ("datetime-local", "2026-12-10T08:00")
             assert field.clean(shown) == WHEN
+        elif isinstance(field, forms.TimeField):
+            kind, shown = _rendered(field, WHEN.time())
+            assert (kind, shown) == ("time", "08:00")
+            assert field.clean(shown) == WHEN.time().replace(tzinfo=None)
         else:
             kind, shown = _rendered(field, DAY)
             assert (kind, shown) == ("date", "2026-12-10")

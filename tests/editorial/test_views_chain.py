@@ -160,6 +160,7 @@ def test_views_admin_manages_policies_and_delegations(org: Org, director: User) 
         {
             "name": "Compte sensible",
             "account": org.bluesky.pk,
+            "reschedule_rule": "keep",
             "steps-TOTAL_FORMS": "1",
             "steps-INITIAL_FORMS": "0",
             "steps-0-order": "1",
