@@ -266,6 +266,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--max-p95-ms", type=float, default=GOAL_P95_MS)
+    parser.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="measure the database of DATABASE_URL as it is (filled by an earlier run)",
+    )
     return parser
 
 
@@ -279,7 +284,7 @@ def main() -> int:
         from django.test.utils import setup_test_environment
 
         setup_test_environment()  # ALLOWED_HOSTS for the test client
-        fill_s = _fill(args)
+        fill_s = 0.0 if args.no_fill else _fill(args)
         _analyse()
         world = _world()
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
