@@ -33,10 +33,7 @@ if TYPE_CHECKING:
 
 
 def visible_account_ids(user: User) -> set[int]:
-    ids: set[int] = set()
-    for perm in permissions.Perm:
-        ids.update(permissions.accounts_for(user, perm).values_list("pk", flat=True))
-    return ids
+    return set(permissions.accounts_with_any_grant(user).values_list("pk", flat=True))
 
 
 def member_unit_ids(user: User) -> QuerySet[Membership, int]:
