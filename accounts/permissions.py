@@ -72,18 +72,10 @@ def require(user: User, perm: Perm, account: SocialAccount) -> None:
         raise PermissionDenied(f"{user} lacks '{perm.name.lower()}' on {account}.")
 
 
-def accounts_for(user: User, perm: Perm) -> QuerySet[SocialAccount]:
+def accounts_for(user: User, perm: Perm | list[Perm]) -> QuerySet[SocialAccount]:
+    perms = [p.value for p in perm] if isinstance(perm, list) else perm.value  # any of a list
     qs: QuerySet[SocialAccount] = get_objects_for_user(
-        user, perm.value, klass=SocialAccount, accept_global_perms=False
-    )
-    return qs.filter(is_active=True)
-
-
-def accounts_with_any_grant(user: User) -> QuerySet[SocialAccount]:
-    """The active accounts on which the user holds at least one grant: one read, where asking
-    ``accounts_for`` grant by grant cost five (the search page asks twice per request)."""
-    qs: QuerySet[SocialAccount] = get_objects_for_user(
-        user, [p.value for p in Perm], klass=SocialAccount, accept_global_perms=False, any_perm=True
+        user, perms, klass=SocialAccount, accept_global_perms=False, any_perm=True
     )
     return qs.filter(is_active=True)
 

@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 
 
 def visible_account_ids(user: User) -> set[int]:
-    return set(permissions.accounts_with_any_grant(user).values_list("pk", flat=True))
+    # One read for every grant (guardian's any_perm), not one per grant: the search page
+    # asks twice a request (docs/benchmarks.md "Pages at 100,000 posts").
+    accounts = permissions.accounts_for(user, list(permissions.Perm))
+    return set(accounts.values_list("pk", flat=True))
 
 
 def member_unit_ids(user: User) -> QuerySet[Membership, int]:
