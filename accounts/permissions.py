@@ -72,9 +72,10 @@ def require(user: User, perm: Perm, account: SocialAccount) -> None:
         raise PermissionDenied(f"{user} lacks '{perm.name.lower()}' on {account}.")
 
 
-def accounts_for(user: User, perm: Perm) -> QuerySet[SocialAccount]:
+def accounts_for(user: User, perm: Perm | list[Perm]) -> QuerySet[SocialAccount]:
+    perms = [p.value for p in perm] if isinstance(perm, list) else perm.value  # any of a list
     qs: QuerySet[SocialAccount] = get_objects_for_user(
-        user, perm.value, klass=SocialAccount, accept_global_perms=False
+        user, perms, klass=SocialAccount, accept_global_perms=False, any_perm=True
     )
     return qs.filter(is_active=True)
 

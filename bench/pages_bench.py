@@ -49,7 +49,8 @@ class World:
 
     reviewer: Any
     admin: Any
-    account: Any
+    account: Any  # the reviewer's account: the most posts in review
+    busy: Any  # the account with the most published posts (the public page)
     today: Any
 
 
@@ -63,21 +64,41 @@ class Page:
 
 
 def _month(w: World) -> dict[str, str]:
+    """The six weeks FullCalendar's month view asks for, on the reviewer's own account."""
     start = w.today - timedelta(days=w.today.weekday() + 7)
-    return {"start": start.isoformat(), "end": (start + timedelta(days=42)).isoformat()}
+    end = start + timedelta(days=42)
+    return {"start": start.isoformat(), "end": end.isoformat(), "account": str(w.account.pk)}
+
+
+def _filtered_search(w: World) -> dict[str, str]:
+    """A French word among the published posts of one account over the last year."""
+    return {
+        "q": "travaux",
+        "account": str(w.account.pk),
+        "state": "published",
+        "date_from": (w.today - timedelta(days=365)).isoformat(),
+        "date_to": w.today.isoformat(),
+    }
 
 
 # The pages measured. Other helpers of issue #15 build some of them: a name that does not
 # resolve is skipped with a notice, and measured once its branch is merged.
 PAGES = [
     Page("review queue", "editorial:queue", "reviewer"),
-    Page("calendar JSON (6 weeks)", "editorial:calendar_events", "reviewer", query=_month),
+    Page(
+        "calendar JSON (6 weeks, one account)",
+        "editorial:calendar_events",
+        "reviewer",
+        query=_month,
+    ),
     Page("search (one word)", "editorial:search", "reviewer", query=lambda w: {"q": "travaux"}),
+    Page("search (word and filters)", "editorial:search", "reviewer", query=_filtered_search),
+    Page("search (no criterion)", "editorial:search", "reviewer"),
     Page(
         "public account page",
         "publishing:public_account",
         "anon",
-        kwargs=lambda w: {"pk": w.account.pk},
+        kwargs=lambda w: {"pk": w.busy.pk},
     ),
     Page("records export page", "publishing:records", "admin"),
 ]
@@ -110,7 +131,12 @@ def _world() -> World:
     reviewer = members.filter(role=Membership.Role.REVIEWER).first()
     admin = members.filter(role=Membership.Role.ADMIN).first()
     assert reviewer is not None and admin is not None
-    return World(reviewer.user, admin.user, account, timezone.localdate())
+    busy = (
+        SocialAccount.objects.annotate(out=Count("posts", filter=Q(posts__state="published")))
+        .order_by("-out", "pk")
+        .first()
+    )
+    return World(reviewer.user, admin.user, account, busy, timezone.localdate())
 
 
 def _client(user: Any) -> Any:
@@ -240,6 +266,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--max-p95-ms", type=float, default=GOAL_P95_MS)
+    parser.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="measure the database of DATABASE_URL as it is (filled by an earlier run)",
+    )
     return parser
 
 
@@ -253,7 +284,7 @@ def main() -> int:
         from django.test.utils import setup_test_environment
 
         setup_test_environment()  # ALLOWED_HOSTS for the test client
-        fill_s = _fill(args)
+        fill_s = 0.0 if args.no_fill else _fill(args)
         _analyse()
         world = _world()
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]

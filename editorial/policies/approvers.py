@@ -12,6 +12,7 @@ from accounts import permissions
 from accounts.models import Delegation, Membership, OrgUnit, SocialAccount
 from charter.selectors import electoral_referents_for_unit
 from editorial.models import ApprovalStep, Post
+from editorial.policies.chains import post_accounts
 from editorial.policies.memo import remembered
 
 Kind = ApprovalStep.Kind
@@ -34,15 +35,18 @@ def scope_unit(step: ApprovalStep, post: Post) -> OrgUnit | None:
     if step.kind == Kind.ROLE_IN_UNIT:
         return step.unit
     if step.kind == Kind.HIERARCHY:
-        return hierarchy_unit(post.unit, step.levels_up)
+        return remembered(
+            ("above", post.unit.pk, step.levels_up),
+            partial(hierarchy_unit, post.unit, step.levels_up),
+        )
     if step.kind == Kind.ELECTORAL:
         return post.unit
     return None
 
 
 def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
-    """Active users who may approve the step in their own right (the author included)."""
-    users = get_user_model().objects.filter(is_active=True)
+    """Active users who may approve the step in their own right (the author included).
+    Inside ``memoised()`` (the queue), each account's, group's and unit's answer is read once."""
     if step.kind == Kind.ACCOUNT_REVIEWERS:
         accounts = list(post.accounts.all())
         if not accounts:
@@ -52,16 +56,25 @@ def direct_approvers(step: ApprovalStep, post: Post) -> set[int]:
     if step.kind == Kind.GROUP:
         if step.group_id is None:
             return set()
-        return set(users.filter(groups=step.group_id).values_list("pk", flat=True))
+        return remembered(("group", step.group_id), partial(_group_members, step.group_id))
     if step.kind == Kind.ELECTORAL:
-        heads = Membership.objects.filter(
-            unit=post.unit, role=Membership.Role.ADMIN, user__is_active=True
-        )
-        return set(heads.values_list("user_id", flat=True)) | electoral_referents_for_unit(
-            post.unit
-        )
+        return remembered(("electoral", post.unit.pk), partial(_heads_and_referents, post.unit))
     unit = scope_unit(step, post)
     roles = HIERARCHY_ROLES if step.kind == Kind.HIERARCHY else (step.role,)
+    return remembered(("members", unit.pk if unit else None, roles), partial(_members, unit, roles))
+
+
+def _group_members(group_id: int) -> set[int]:
+    users = get_user_model().objects.filter(is_active=True, groups=group_id)
+    return set(users.values_list("pk", flat=True))
+
+
+def _heads_and_referents(unit: OrgUnit) -> set[int]:
+    heads = Membership.objects.filter(unit=unit, role=Membership.Role.ADMIN, user__is_active=True)
+    return set(heads.values_list("user_id", flat=True)) | electoral_referents_for_unit(unit)
+
+
+def _members(unit: OrgUnit | None, roles: tuple[str, ...]) -> set[int]:
     members = Membership.objects.filter(unit=unit, role__in=roles, user__is_active=True)
     return set(members.values_list("user_id", flat=True))
 
@@ -72,7 +85,7 @@ def _reviewers(account: SocialAccount) -> set[int]:
 
 def _delegation_covers(delegation: Delegation, step: ApprovalStep, post: Post) -> bool:
     if step.kind == Kind.ACCOUNT_REVIEWERS:
-        return all(delegation.covers(a.unit) for a in post.accounts.select_related("unit"))
+        return all(delegation.covers(a.unit) for a in post_accounts(post))
     return delegation.covers(scope_unit(step, post))
 
 

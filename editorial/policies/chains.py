@@ -72,10 +72,24 @@ def _policy_for_account(account: SocialAccount) -> ApprovalPolicy | None:
     return next((by_unit[u.pk] for u in units if u.pk in by_unit), None)
 
 
+def post_accounts(post: Post) -> list[SocialAccount]:
+    """The post's accounts with their units: those the caller read with the posts (the review
+    queue prefetches them for all its posts at once), else one query."""
+    if "accounts" in getattr(post, "_prefetched_objects_cache", {}):
+        return list(post.accounts.all())
+    return list(post.accounts.select_related("unit"))
+
+
+def _policy_steps(policy: ApprovalPolicy) -> list[ApprovalStep]:
+    return remembered(
+        ("steps", policy.pk), lambda: list(policy.steps.select_related("unit", "group"))
+    )
+
+
 def policy_for(post: Post) -> Chain:
     policies: list[ApprovalPolicy] = []
     uses_default = False
-    for account in sorted(post.accounts.select_related("unit"), key=lambda a: a.pk):
+    for account in sorted(post_accounts(post), key=lambda a: a.pk):
         policy = policy_for_account(account)
         if policy is None:
             uses_default = True
@@ -83,7 +97,7 @@ def policy_for(post: Post) -> Chain:
             policies.append(policy)
     steps = [default_step()] if uses_default else []
     for policy in policies:
-        steps += list(policy.steps.select_related("unit", "group"))
+        steps += _policy_steps(policy)
     if not _has_political_step(steps):
         steps.append(political_default_step())
     return Chain(policies=tuple(policies), steps=tuple(steps))
