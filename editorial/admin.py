@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from editorial.forms.settings_rules import StepFieldsForm
 from editorial.models import (
     Approval,
     ApprovalPolicy,
@@ -18,7 +18,6 @@ from editorial.models import (
     Freeze,
     Post,
     PostHocReview,
-    PostTier,
     Revision,
     Waiver,
 )
@@ -55,34 +54,9 @@ class ApprovalAdmin(ReadOnlyAdmin):
     list_display = ("post", "revision", "step", "approver", "as_deputy_of", "created_at")
 
 
-class ApprovalStepForm(forms.ModelForm):  # type: ignore[type-arg]
-    tiers = forms.MultipleChoiceField(
-        label=_("tiers"),
-        choices=PostTier.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Where the step applies; none ticked: every tier."),
-    )
-
-    class Meta:
-        model = ApprovalStep
-        fields = (
-            "order",
-            "name",
-            "kind",
-            "role",
-            "unit",
-            "group",
-            "levels_up",
-            "mode",
-            "quorum",
-            "tiers",
-        )
-
-
 class ApprovalStepInline(admin.StackedInline[ApprovalStep, ApprovalPolicy]):
     model = ApprovalStep
-    form = ApprovalStepForm
+    form = StepFieldsForm
     extra = 1
 
 

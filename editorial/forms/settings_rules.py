@@ -67,8 +67,9 @@ class ChainForm(forms.ModelForm):  # type: ignore[type-arg]
         return [self[name] for name in ("reschedule_rule", "reschedule_tolerance_minutes")]
 
 
-class StepForm(forms.ModelForm):  # type: ignore[type-arg]
-    """One step; the model's ``clean`` says what each kind of step needs."""
+class StepFieldsForm(forms.ModelForm):  # type: ignore[type-arg]
+    """One step's fields, for this screen and the admin's inline alike; the model's ``clean``
+    says what each kind of step needs."""
 
     tiers = forms.MultipleChoiceField(
         label=_("tiers"),
@@ -92,6 +93,10 @@ class StepForm(forms.ModelForm):  # type: ignore[type-arg]
             "quorum",
             "tiers",
         )
+
+
+class StepForm(StepFieldsForm):
+    """One step on the chains screen: every unit offered, DSFR classes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
