@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.models import OrgUnit, SocialAccount
-from editorial import selectors
 from editorial.forms.search import SearchForm
-from editorial.selectors.search import post_search
+from editorial.models import Post
+from editorial.selectors.search import post_search_results, search_choices
 from editorial.views.common import request_user
 
 PER_PAGE = 25
+
+
+class _CountedApart(Paginator):  # type: ignore[type-arg]
+    """Pages of the ranked rows; the count asked of the bare filter (no rank, no ORDER BY)."""
+
+    def __init__(self, rows: QuerySet[Post], per_page: int, matching: QuerySet[Post]) -> None:
+        super().__init__(rows, per_page)
+        self._matching = matching
+
+    @cached_property
+    def count(self) -> Any:
+        return self._matching.count()
 
 
 @login_required
@@ -23,15 +38,13 @@ def search(request: HttpRequest) -> HttpResponse:
     """No criterion lists every post the user may see, newest first; a refused form (dates
     the wrong way round) is shown again as typed, with what to change."""
     user = request_user(request)
-    form = SearchForm(
-        request.GET,
-        accounts=SocialAccount.objects.filter(pk__in=selectors.visible_account_ids(user)),
-        units=OrgUnit.objects.order_by("name"),
-    )
+    accounts, units = search_choices(user)
+    form = SearchForm(request.GET, accounts=accounts, units=units)
     page = None
     if form.is_valid():
-        results = post_search(user, form.criteria())
-        page = Paginator(results, PER_PAGE).get_page(request.GET.get("page"))
+        results = post_search_results(user, form.criteria())
+        paginator = _CountedApart(results.rows, PER_PAGE, results.matching)
+        page = paginator.get_page(request.GET.get("page"))
     # The pages' links keep the filters.
     query = request.GET.copy()
     query.pop("page", None)
