@@ -6,8 +6,8 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -21,15 +21,31 @@ PER_PAGE = 25
 
 
 class _CountedApart(Paginator):  # type: ignore[type-arg]
-    """Pages of the ranked rows; the count asked of the bare filter (no rank, no ORDER BY)."""
+    """Pages of the ranked rows, counted in the same query (``COUNT(*) OVER ()``): the
+    French vector of every visible post is computed once, not a second time by a separate
+    count. A page past the end (no row) falls back to counting the bare filter, without rank
+    or ORDER BY, to show the last page as ``Paginator.get_page`` does."""
 
     def __init__(self, rows: QuerySet[Post], per_page: int, matching: QuerySet[Post]) -> None:
         super().__init__(rows, per_page)
-        self._matching = matching
+        self._rows, self._matching = rows, matching
 
     @cached_property
-    def count(self) -> Any:
+    def count(self) -> int:
         return self._matching.count()
+
+    def get_page(self, number: Any) -> Page:  # type: ignore[type-arg]
+        try:
+            wanted = max(1, int(number))
+        except (TypeError, ValueError):
+            wanted = 1
+        start = (wanted - 1) * self.per_page
+        rows = self._rows.annotate(total=Window(Count("pk")))
+        shown = list(rows[start : start + self.per_page])
+        if not shown:
+            return super().get_page(number)
+        self.__dict__["count"] = shown[0].total
+        return Page(shown, wanted, self)
 
 
 @login_required
