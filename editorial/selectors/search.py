@@ -91,12 +91,11 @@ def post_search(user: User, criteria: SearchCriteria) -> QuerySet[Post]:
     when it was written: the moment a reader thinks of when they look for "last week's posts".
     Ordered by relevance when searching text on PostgreSQL, else newest first.
     """
-    return post_search_results(user, criteria).rows
+    return post_search_results(posts_visible_to(user), criteria).rows
 
 
-def post_search_results(user: User, criteria: SearchCriteria) -> SearchResults:
-    """``post_search`` and its bare filter, on one read of the user's visibility."""
-    visible = posts_visible_to(user)
+def post_search_results(visible: QuerySet[Post], criteria: SearchCriteria) -> SearchResults:
+    """``post_search`` among ``visible`` (``posts_visible_to``), and its bare filter."""
     matching, ranked = _matching(visible.alias(moment=_moment()), criteria)
     rows, _ranked = _matching(visible.annotate(moment=_moment()), criteria)
     order: list[str | F] = ["-moment", "-pk"]
@@ -106,22 +105,24 @@ def post_search_results(user: User, criteria: SearchCriteria) -> SearchResults:
     return SearchResults(rows=rows.order_by(*order), matching=matching.order_by())
 
 
-def search_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The accounts the user may see and their units, as the filters offer them: (id,
-    label) pairs read as values, not model instances (a large organisation has hundreds of
-    units; the user's own are the ones worth offering)."""
-    ids = visible_account_ids(user)
+def search_choices(
+    user: User, visible: QuerySet[Post]
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The accounts the user may see and the units of the posts they may see, as the filters
+    offer them: (id, label) pairs read as values, not model instances. A large organisation
+    has hundreds of units; listing them all cost most of the page's time (docs/benchmarks.md
+    "The search page, made cheaper"). A post's unit is its author's (the byline), not always
+    its account's: the units are read from the ``visible`` posts (``posts_visible_to``)."""
     network = dict(SocialAccount.Network.choices)
     accounts = [
         (pk, f"{network.get(kind, kind)} {handle}")
-        for pk, kind, handle in SocialAccount.objects.filter(pk__in=ids)
+        for pk, kind, handle in SocialAccount.objects.filter(pk__in=visible_account_ids(user))
         .order_by("network", "handle", "pk")
         .values_list("pk", "network", "handle")
     ]
     units = [
         (pk, f"{name} ({code})")
-        for pk, name, code in OrgUnit.objects.filter(social_accounts__in=ids)
-        .distinct()
+        for pk, name, code in OrgUnit.objects.filter(pk__in=visible.order_by().values("unit_id"))
         .order_by("name", "pk")
         .values_list("pk", "name", "code")
     ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from editorial.forms.search import SearchForm
 from editorial.models import Post
+from editorial.selectors.posts import posts_visible_to
 from editorial.selectors.search import post_search_results, search_choices
 from editorial.views.common import request_user
 
@@ -54,11 +55,13 @@ def search(request: HttpRequest) -> HttpResponse:
     """No criterion lists every post the user may see, newest first; a refused form (dates
     the wrong way round) is shown again as typed, with what to change."""
     user = request_user(request)
-    accounts, units = search_choices(user)
+    # One read of what the user may see, for the filters and the results.
+    visible = posts_visible_to(user)
+    accounts, units = search_choices(user, visible)
     form = SearchForm(request.GET, accounts=accounts, units=units)
     page = None
     if form.is_valid():
-        results = post_search_results(user, form.criteria())
+        results = post_search_results(visible, form.criteria())
         paginator = _CountedApart(results.rows, PER_PAGE, results.matching)
         page = paginator.get_page(request.GET.get("page"))
     # The pages' links keep the filters.

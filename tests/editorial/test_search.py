@@ -136,9 +136,10 @@ def test_search_page_past_the_end_or_nonsense_shows_a_real_page(org: Org, client
     assert (none.number, none.paginator.count, list(none.object_list)) == (1, 0, [])
 
 
-def test_search_offers_only_the_units_of_the_accounts_one_sees(org: Org, client: Client) -> None:
+def test_search_offers_only_the_units_of_the_posts_one_sees(org: Org, client: Client) -> None:
     elsewhere = make_unit(name="Direction lointaine", code="loin", parent=org.ministry)
     hidden = make_account(elsewhere, "bluesky")
+    _draft(org, "Vide-grenier dimanche.")  # by the officer, whose unit is org.service
     client.force_login(org.officer)
     response = client.get(URL, {"unit": str(org.service.pk), "state": "draft"})
     form = response.context["form"]
