@@ -21,7 +21,7 @@ from editorial.views.common import request_user
 PER_PAGE = 25
 
 
-class _CountedApart(Paginator):  # type: ignore[type-arg]
+class _CountedOnThePage(Paginator):  # type: ignore[type-arg]
     """Pages of the ranked rows, counted in the same query (``COUNT(*) OVER ()``): the
     French vector of every visible post is computed once, not a second time by a separate
     count. A page past the end (no row) falls back to counting the bare filter, without rank
@@ -62,7 +62,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         results = post_search_results(visible, form.criteria())
-        paginator = _CountedApart(results.rows, PER_PAGE, results.matching)
+        paginator = _CountedOnThePage(results.rows, PER_PAGE, results.matching)
         page = paginator.get_page(request.GET.get("page"))
     # The pages' links keep the filters.
     query = request.GET.copy()
