@@ -271,6 +271,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure the database of DATABASE_URL as it is (filled by an earlier run)",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the pages whose label contains this text (e.g. --only search)",
+    )
     return parser
 
 
@@ -289,7 +294,8 @@ def main() -> int:
         world = _world()
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         log(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; database {engine}")
-        pages = {p.label: _bench_page(p, world, args) for p in PAGES}
+        chosen = [p for p in PAGES if args.only in p.label]
+        pages = {p.label: _bench_page(p, world, args) for p in chosen}
         measured = {k: v for k, v in pages.items() if v is not None}
         met = all(r["p95_ms"] <= args.max_p95_ms for v in measured.values() for r in v["rounds"])
         report = {

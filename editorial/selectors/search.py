@@ -18,8 +18,9 @@ from django.db.models import F, Func, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import OrgUnit, SocialAccount
 from editorial.models import Post
-from editorial.selectors.posts import posts_visible_to
+from editorial.selectors.posts import posts_visible_to, visible_account_ids
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -73,6 +74,16 @@ def text_vector() -> FrenchVector:
     return FrenchVector(F("current_revision__text"))
 
 
+@dataclass(frozen=True)
+class SearchResults:
+    """The posts found, ranked, and the same filter bare, to count them."""
+
+    rows: QuerySet[Post]
+    # No rank, no joins for display, no ORDER BY: the paginator's count computed the rank's
+    # French vector a second time for every visible post (docs/benchmarks.md "The four pages").
+    matching: QuerySet[Post]
+
+
 def post_search(user: User, criteria: SearchCriteria) -> QuerySet[Post]:
     """The posts ``user`` may see that match every criterion given.
 
@@ -80,22 +91,61 @@ def post_search(user: User, criteria: SearchCriteria) -> QuerySet[Post]:
     when it was written: the moment a reader thinks of when they look for "last week's posts".
     Ordered by relevance when searching text on PostgreSQL, else newest first.
     """
-    posts = posts_visible_to(user).annotate(
-        moment=Coalesce("scheduled_at", "requested_publish_at", "created_at")
-    )
-    posts = posts.filter(_filters(criteria))
+    return post_search_results(posts_visible_to(user), criteria).rows
+
+
+def post_search_results(visible: QuerySet[Post], criteria: SearchCriteria) -> SearchResults:
+    """``post_search`` among ``visible`` (``posts_visible_to``), and its bare filter."""
+    matching, ranked = _matching(visible.alias(moment=_moment()), criteria)
+    rows, _ranked = _matching(visible.annotate(moment=_moment()), criteria)
     order: list[str | F] = ["-moment", "-pk"]
+    if ranked is not None:
+        rows = rows.annotate(rank=SearchRank(text_vector(), ranked))
+        order = ["-rank", *order]
+    return SearchResults(rows=rows.order_by(*order), matching=matching.order_by())
+
+
+def search_choices(
+    user: User, visible: QuerySet[Post]
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The accounts the user may see and the units of the posts they may see, as the filters
+    offer them: (id, label) pairs read as values, not model instances. A large organisation
+    has hundreds of units; listing them all cost most of the page's time (docs/benchmarks.md
+    "The search page, made cheaper"). A post's unit is its author's (the byline), not always
+    its account's: the units are read from the ``visible`` posts (``posts_visible_to``)."""
+    network = dict(SocialAccount.Network.choices)
+    accounts = [
+        (pk, f"{network.get(kind, kind)} {handle}")
+        for pk, kind, handle in SocialAccount.objects.filter(pk__in=visible_account_ids(user))
+        .order_by("network", "handle", "pk")
+        .values_list("pk", "network", "handle")
+    ]
+    units = [
+        (pk, f"{name} ({code})")
+        for pk, name, code in OrgUnit.objects.filter(pk__in=visible.order_by().values("unit_id"))
+        .order_by("name", "pk")
+        .values_list("pk", "name", "code")
+    ]
+    return accounts, units
+
+
+def _moment() -> Coalesce:
+    return Coalesce("scheduled_at", "requested_publish_at", "created_at")
+
+
+def _matching(
+    posts: QuerySet[Post], criteria: SearchCriteria
+) -> tuple[QuerySet[Post], SearchQuery | None]:
+    """``posts`` filtered by every criterion, and the text query to rank by (PostgreSQL)."""
+    posts = posts.filter(_filters(criteria))
     text = criteria.text.strip()
     if text and connection.vendor == "postgresql":
         # Python lowers every letter, whatever the database's locale.
         query = SearchQuery(text.lower(), config=SEARCH_CONFIG, search_type="websearch")
-        posts = posts.annotate(found=text_vector(), rank=SearchRank(text_vector(), query)).filter(
-            found=query
-        )
-        order = ["-rank", *order]
-    elif text:
+        return posts.alias(found=text_vector()).filter(found=query), query
+    if text:
         posts = posts.filter(current_revision__text__icontains=text)
-    return posts.order_by(*order)
+    return posts, None
 
 
 def _filters(criteria: SearchCriteria) -> Q:

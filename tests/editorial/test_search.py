@@ -124,6 +124,35 @@ def test_search_pages_25_results_and_keeps_the_filters(org: Org, client: Client)
     assert 'href="?q=annonce&amp;page=1"' in response.content.decode()
 
 
+def test_search_page_past_the_end_or_nonsense_shows_a_real_page(org: Org, client: Client) -> None:
+    for n in range(30):
+        _draft(org, f"Annonce numéro {n}.")
+    client.force_login(org.officer)
+    last = client.get(URL, {"q": "annonce", "page": "9"}).context["page"]
+    assert (last.number, last.paginator.count, len(last.object_list)) == (2, 30, 5)
+    first = client.get(URL, {"q": "annonce", "page": "deux"}).context["page"]
+    assert (first.number, first.paginator.count, len(first.object_list)) == (1, 30, 25)
+    none = client.get(URL, {"q": "introuvable"}).context["page"]
+    assert (none.number, none.paginator.count, list(none.object_list)) == (1, 0, [])
+
+
+def test_search_offers_only_the_units_of_the_posts_one_sees(org: Org, client: Client) -> None:
+    elsewhere = make_unit(name="Direction lointaine", code="loin", parent=org.ministry)
+    hidden = make_account(elsewhere, "bluesky")
+    _draft(org, "Vide-grenier dimanche.")  # by the officer, whose unit is org.service
+    client.force_login(org.officer)
+    response = client.get(URL, {"unit": str(org.service.pk), "state": "draft"})
+    form = response.context["form"]
+    assert [pk for pk, _label in form.fields["unit"].choices][1:] == [org.service.pk]
+    assert hidden.pk not in [pk for pk, _label in form.fields["account"].choices]
+    html = response.content.decode()
+    assert f'<option value="{org.service.pk}" selected>' in html
+    assert '<option value="draft" selected>' in html
+    assert "Direction lointaine" not in html
+    # A unit not offered is refused, as an unknown one is.
+    assert client.get(URL, {"unit": str(elsewhere.pk)}).context["page"] is None
+
+
 def _queries(client: Client, **params: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(URL, params)
