@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from editorial.models.posts import Post
+from editorial.models.text_search import FrenchVector
 from editorial.networks import NetworkOptions, ReplyGate, SelfLabel, Visibility
 
 
@@ -67,6 +69,15 @@ class Revision(models.Model):
     )
     reply_gate = models.CharField(
         _("who may reply on Bluesky"), max_length=16, choices=ReplyGate.choices, blank=True
+    )
+    # The French full-text vector of the text, written by the database with the row (a
+    # generated column: never out of step with the text, never written by Django). The search
+    # page filters and ranks on it; its GIN index is migration 0029's (PostgreSQL only).
+    text_search = models.GeneratedField(
+        expression=FrenchVector(models.F("text")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        verbose_name=_("text as searched"),
     )
 
     class Meta:

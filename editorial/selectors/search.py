@@ -2,8 +2,9 @@
 state, tier and a range of dates.
 
 On PostgreSQL the text is matched by French full-text search (stemmed: "élections" finds
-"élection"), ranked; the GIN index of migration ``editorial.0026_revision_text_search``
-serves it. On SQLite (the newcomer's demo) a plain case-insensitive "contains".
+"élection"), ranked, on the vector each revision stores (``Revision.text_search``, a
+generated column with its GIN index: migration ``editorial.0029_revision_text_search_stored``).
+On SQLite (the newcomer's demo) a plain case-insensitive "contains".
 """
 
 from __future__ import annotations
@@ -12,21 +13,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import OrgUnit, SocialAccount
 from editorial.models import Post
+from editorial.models.text_search import SEARCH_CONFIG
 from editorial.selectors.posts import posts_visible_to, visible_account_ids
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-# The text search configuration: the posts are written in French.
-SEARCH_CONFIG = "french"
 
 
 @dataclass(frozen=True)
@@ -44,34 +43,10 @@ class SearchCriteria:
     date_to: date | None = None
 
 
-# Capitals with accents, folded to lower case before the French dictionary reads the text:
-# PostgreSQL folds only ASCII when the database's locale is C (as the test clusters are:
-# ``initdb --no-locale``), and "Élection" would then never match "élection".
-FOLD_FROM = "ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
-FOLD_TO = "àâäçéèêëîïôöùûüÿæœ"
-
-
-class FrenchVector(Func):
-    """``to_tsvector('french'::regconfig, translate(text, …))``, every constant written in
-    the SQL.
-
-    Django's ``SearchVector`` sends the configuration as a parameter and wraps the text in
-    ``COALESCE(text, %s)``: with the server-side binding of config/settings.py, a prepared
-    (generic) plan then no longer sees the index's expression and scans every revision. The
-    index of migration ``editorial.0026_revision_text_search`` is on exactly this expression.
-    """
-
-    function = "to_tsvector"
-    template = (
-        f"%(function)s('{SEARCH_CONFIG}'::regconfig, "
-        f"translate(%(expressions)s, '{FOLD_FROM}', '{FOLD_TO}'))"
-    )
-    output_field = SearchVectorField()
-
-
-def text_vector() -> FrenchVector:
-    """The French vector of a post's current text (NULL, so found by nothing, without one)."""
-    return FrenchVector(F("current_revision__text"))
+def text_vector() -> F:
+    """The stored French vector of a post's current text (``Revision.text_search``; NULL, so
+    found by nothing, without a revision)."""
+    return F("current_revision__text_search")
 
 
 @dataclass(frozen=True)
@@ -79,8 +54,8 @@ class SearchResults:
     """The posts found, ranked, and the same filter bare, to count them."""
 
     rows: QuerySet[Post]
-    # No rank, no joins for display, no ORDER BY: the paginator's count computed the rank's
-    # French vector a second time for every visible post (docs/benchmarks.md "The four pages").
+    # No rank, no joins for display, no ORDER BY: the paginator's count needs none of them
+    # (docs/benchmarks.md "The four pages").
     matching: QuerySet[Post]
 
 
@@ -142,7 +117,7 @@ def _matching(
     if text and connection.vendor == "postgresql":
         # Python lowers every letter, whatever the database's locale.
         query = SearchQuery(text.lower(), config=SEARCH_CONFIG, search_type="websearch")
-        return posts.alias(found=text_vector()).filter(found=query), query
+        return posts.filter(current_revision__text_search=query), query
     if text:
         posts = posts.filter(current_revision__text__icontains=text)
     return posts, None
