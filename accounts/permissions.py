@@ -29,7 +29,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
@@ -78,6 +79,33 @@ def accounts_for(user: User, perm: Perm | list[Perm]) -> QuerySet[SocialAccount]
         user, perms, klass=SocialAccount, accept_global_perms=False, any_perm=True
     )
     return qs.filter(is_active=True)
+
+
+def rights_held(user: User) -> dict[int, frozenset[Perm]]:
+    """Each active account on which ``user`` holds a right, with the rights held: what
+    ``accounts_for`` answers for every right, read at once (a superuser holds every right on
+    every active account; rows given to one of the user's groups count, as guardian counts
+    them). One query: the layout's menu asks it on every page instead of one ``accounts_for``
+    per right (docs/benchmarks.md "Search: the stored vector")."""
+    active = SocialAccount.objects.filter(is_active=True)
+    if user.is_superuser:
+        every = frozenset(Perm)
+        return {pk: every for pk in active.values_list("pk", flat=True)}
+    active_pks = active.annotate(pk_text=Cast("pk", CharField())).values("pk_text")
+    own = _rows_query([user.pk]).filter(object_pk__in=active_pks)
+    given_to_groups = GroupObjectPermission.objects.filter(
+        content_type=_content_type(),
+        permission__codename__in=CODENAMES,
+        group__user=user.pk,
+        object_pk__in=active_pks,
+    )
+    held: dict[int, set[Perm]] = {}
+    rows = own.values_list("object_pk", "permission__codename").union(
+        given_to_groups.values_list("object_pk", "permission__codename")
+    )
+    for object_pk, codename in rows:
+        held.setdefault(int(object_pk), set()).add(CODENAMES[codename])
+    return {pk: frozenset(perms) for pk, perms in held.items()}
 
 
 def users_with(perm: Perm, account: SocialAccount) -> set[int]:

@@ -6,6 +6,8 @@ lock.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.utils.translation import gettext as _
 
 from accounts import permissions
@@ -42,8 +44,14 @@ def may_waive(post: Post, user: User) -> bool:
     return waive_refusal(post, user) is None
 
 
-def may_read_report(user: User) -> bool:
-    """Staff, and members holding the waive right on at least one account."""
+def may_read_report(user: User, held: Collection[permissions.Perm] | None = None) -> bool:
+    """Staff, and members holding the waive right on at least one account. ``held``: the
+    rights the user holds on some account (``permissions.rights_held``), when the caller has
+    read them already (the layout's menu)."""
     if not user.is_active:
         return False
-    return user.is_staff or permissions.accounts_for(user, permissions.Perm.WAIVE).exists()
+    if user.is_staff:
+        return True
+    if held is not None:
+        return permissions.Perm.WAIVE in held
+    return permissions.accounts_for(user, permissions.Perm.WAIVE).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,11 +57,12 @@ def freezes_visible_to(user: User) -> QuerySet[Freeze]:
     return freezes.filter(Q(account__isnull=True) | Q(account__in=accounts))
 
 
-def freezes_concerning(user: User) -> list[Freeze]:
+def freezes_concerning(user: User, visible: Collection[int] | None = None) -> list[Freeze]:
     """Active freezes the user should be warned of on every page: the organisation's, and
-    those of the accounts they hold any grant on. One query when nothing is frozen."""
+    those of the accounts they hold any grant on (``visible``: their ids, when the caller has
+    read them already). One query when nothing is frozen."""
     active = list(active_freezes())
     if not active or all(f.account_id is None for f in active):
         return active
-    mine = visible_account_ids(user)
+    mine = visible_account_ids(user) if visible is None else visible
     return [f for f in active if f.account_id is None or f.account_id in mine]

@@ -88,16 +88,19 @@ def _menu(flags: dict[str, bool], path: str) -> list[MenuEntry]:
 def editorial_nav(user: object, path: str = "") -> Nav | None:
     if not isinstance(user, User) or not user.is_authenticated:
         return None
+    # Every right the user holds, read once for the flags and the freezes (one query, not
+    # one per right: this runs on every page).
+    rights = permissions.rights_held(user)
+    held = frozenset().union(*rights.values())
     flags = {
-        "can_freeze": permissions.accounts_for(user, permissions.Perm.PUBLISH).exists()
-        or services.may_freeze(user, None),
+        "can_freeze": permissions.Perm.PUBLISH in held or services.may_freeze(user, None),
         "manages_units": permissions.units_managed_by(user).exists(),
-        "reads_waivers": policies.may_read_report(user),
+        "reads_waivers": policies.may_read_report(user, held),
         "is_staff": user.is_staff,
         "exports_records": record_rights.accounts_exportable_by(user).exists(),
     }
     return Nav(
-        freezes=selectors.freezes_concerning(user),
+        freezes=selectors.freezes_concerning(user, rights.keys()),
         unread=selectors.unread_count(user),
         can_freeze=flags["can_freeze"],
         manages_units=flags["manages_units"],
