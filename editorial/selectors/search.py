@@ -9,6 +9,7 @@ On SQLite (the newcomer's demo) a plain case-insensitive "contains".
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from django.utils import timezone
 from accounts.models import OrgUnit, SocialAccount
 from editorial.models import Post
 from editorial.models.text_search import SEARCH_CONFIG
-from editorial.selectors.posts import posts_visible_to, visible_account_ids
+from editorial.selectors.posts import posts_visible_to
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -81,17 +82,18 @@ def post_search_results(visible: QuerySet[Post], criteria: SearchCriteria) -> Se
 
 
 def search_choices(
-    user: User, visible: QuerySet[Post]
+    account_ids: Collection[int], visible: QuerySet[Post]
 ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The accounts the user may see and the units of the posts they may see, as the filters
-    offer them: (id, label) pairs read as values, not model instances. A large organisation
-    has hundreds of units; listing them all cost most of the page's time (docs/benchmarks.md
-    "The search page, made cheaper"). A post's unit is its author's (the byline), not always
-    its account's: the units are read from the ``visible`` posts (``posts_visible_to``)."""
+    """The accounts the user may see (``account_ids``: ``visible_account_ids``) and the units
+    of the posts they may see, as the filters offer them: (id, label) pairs read as values,
+    not model instances. A large organisation has hundreds of units; listing them all cost
+    most of the page's time (docs/benchmarks.md "The search page, made cheaper"). A post's
+    unit is its author's (the byline), not always its account's: the units are read from
+    the ``visible`` posts (``posts_visible_to``)."""
     network = dict(SocialAccount.Network.choices)
     accounts = [
         (pk, f"{network.get(kind, kind)} {handle}")
-        for pk, kind, handle in SocialAccount.objects.filter(pk__in=visible_account_ids(user))
+        for pk, kind, handle in SocialAccount.objects.filter(pk__in=account_ids)
         .order_by("network", "handle", "pk")
         .values_list("pk", "network", "handle")
     ]

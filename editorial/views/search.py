@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from editorial.forms.search import SearchForm
 from editorial.models import Post
-from editorial.selectors.posts import posts_visible_to
+from editorial.selectors.posts import posts_visible_to, visible_account_ids
 from editorial.selectors.search import post_search_results, search_choices
 from editorial.views.common import request_user
 
@@ -56,8 +56,9 @@ def search(request: HttpRequest) -> HttpResponse:
     the wrong way round) is shown again as typed, with what to change."""
     user = request_user(request)
     # One read of what the user may see, for the filters and the results.
-    visible = posts_visible_to(user)
-    accounts, units = search_choices(user, visible)
+    account_ids = visible_account_ids(user)
+    visible = posts_visible_to(user, account_ids)
+    accounts, units = search_choices(account_ids, visible)
     form = SearchForm(request.GET, accounts=accounts, units=units)
     page = None
     if form.is_valid():
