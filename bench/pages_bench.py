@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -292,6 +293,9 @@ def main() -> int:
         fill_s = 0.0 if args.no_fill else _fill(args)
         _analyse()
         world = _world()
+        # As the web process does once it has loaded (config/wsgi.py): what is loaded so far
+        # stays out of the collector's full collections.
+        gc.freeze()
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         log(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; database {engine}")
         chosen = [p for p in PAGES if args.only in p.label]
