@@ -42,6 +42,10 @@ class Notification(models.Model):
             "consultation_overridden",
             _("Published urgently before your unit answered"),
         )
+        MOVED_TO_REVIEW = (
+            "moved_to_review",
+            _("Moved to another time: back in review"),
+        )
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

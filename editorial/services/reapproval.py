@@ -109,7 +109,22 @@ def _judge(post: Post, revision: Revision) -> None:
 
 def _tell(post: Post, revision: Revision, *, by: User) -> None:
     """The open step's approvers, as for a new submission; the units consulted, whose
-    answers covered the previous revision."""
+    answers covered the previous revision; the author, whose approved post is in review
+    again without their doing."""
+    notifications.notify(
+        post=post,
+        kind=Notification.Kind.MOVED_TO_REVIEW,
+        recipients={post.author_id} - {by.pk},
+        message=_(
+            "%(who)s moved it to %(when)s: its approvals covered the time it was approved "
+            "for, so it is back in review as revision %(n)s."
+        )
+        % {
+            "who": by.get_full_name() or by.get_username(),
+            "when": recheck.moment_words(revision.requested_publish_at or post.created_at),
+            "n": revision.number,
+        },
+    )
     notifications.notify(
         post=post,
         kind=Notification.Kind.SUBMITTED,

@@ -140,6 +140,31 @@ def test_reschedule_always_tells_the_reviewers_as_a_submission(
     assert set(told.values_list("recipient__username", flat=True)) == {"reviewer2"}
 
 
+def test_reschedule_always_tells_the_author_their_post_is_back_in_review(
+    frozen_now: datetime, org: Org
+) -> None:
+    _rule(org, R.ALWAYS)
+    scheduled = _scheduled(org)
+    Notification.objects.all().delete()
+    post = _move(org, scheduled, THURSDAY + timedelta(hours=1))
+    told = Notification.objects.get(post=post, kind=Notification.Kind.MOVED_TO_REVIEW)
+    assert told.recipient == org.officer
+    # Who moved it, to when, and which revision the reviewers now see.
+    assert "Marc Leroy moved it to" in told.message
+    assert "revision 2" in told.message
+    # A publisher moving their own post is not told of their own move.
+    Notification.objects.all().delete()
+    membership_create(user=org.manager, unit=org.service, role=Membership.Role.AUTHOR)
+    reviewer = make_user(username="reviewer2")
+    membership_create(user=reviewer, unit=org.service, role=Membership.Role.REVIEWER)
+    own = services.post_create(by=org.manager, accounts=[org.mastodon], text="Fermeture lundi.")
+    services.post_submit(post=own, by=org.manager)
+    services.post_approve(post=own, by=reviewer)
+    services.post_schedule(post=own, by=org.manager, at=THURSDAY)
+    assert _move(org, own, THURSDAY + timedelta(hours=2)).state == S.IN_REVIEW
+    assert not Notification.objects.filter(kind=Notification.Kind.MOVED_TO_REVIEW).exists()
+
+
 def test_reschedule_always_same_time_is_no_move(frozen_now: datetime, org: Org) -> None:
     _rule(org, R.ALWAYS)
     post = _move(org, _scheduled(org), THURSDAY)
