@@ -68,6 +68,29 @@ def _describe_membership(membership: Membership) -> dict[str, Any]:
     }
 
 
+def _refuse_giving_up_own_control(membership: Membership, by: User | None) -> None:
+    """An administrator may not end their own administrator membership when nothing else lets
+    them administer its unit (another administrator role there or above, or being a
+    superuser): they could not undo it, and the unit could be left with nobody to manage it."""
+    if (
+        by is None
+        or by.pk != membership.user_id
+        or membership.role != Membership.Role.ADMIN
+        or by.is_superuser
+    ):
+        return
+    chain = [membership.unit_id, *(unit.pk for unit in membership.unit.ancestors())]
+    others = Membership.objects.filter(user_id=by.pk, role=Membership.Role.ADMIN, unit_id__in=chain)
+    if not others.exclude(pk=membership.pk).exists():
+        raise OrganisationError(
+            _(
+                "You cannot give up your own administrator role in %(unit)s: you could not "
+                "undo it. Ask another administrator of this unit, or of a unit above it."
+            )
+            % {"unit": membership.unit.name}
+        )
+
+
 def _lock_membership(membership: Membership) -> Membership:
     locked: Membership = (
         Membership.objects.select_for_update(of=("self",))
@@ -84,6 +107,8 @@ def membership_change_role(*, membership: Membership, role: str, by: User | None
     _check_role(role)
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit)
+    if role != locked.role:
+        _refuse_giving_up_own_control(locked, by)
     before = _describe_membership(locked)
     with permissions.acting(by=by, cause="membership_role_changed"):
         result = _change_or_merge(locked, unit=locked.unit, role=role)
@@ -99,6 +124,8 @@ def membership_move(*, membership: Membership, unit: OrgUnit, by: User | None) -
     end now, the new one's start."""
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit, unit)
+    if unit.pk != locked.unit_id:
+        _refuse_giving_up_own_control(locked, by)
     before = _describe_membership(locked)
     with permissions.acting(by=by, cause="membership_moved"):
         result = _change_or_merge(locked, unit=unit, role=locked.role)
@@ -125,6 +152,7 @@ def membership_delete(*, membership: Membership, by: User | None) -> None:
     """The member leaves the unit (or gives up this role in it): its rights end now."""
     locked = _lock_membership(membership)
     _require_manager(by, locked.unit)
+    _refuse_giving_up_own_control(locked, by)
     described = _describe_membership(locked)
     with permissions.acting(by=by, cause="membership_deleted"):
         locked.delete()

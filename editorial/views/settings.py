@@ -153,7 +153,7 @@ def membership_delete(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_object_or_404(managed.select_related("user", "unit"), pk=pk)
     try:
         accounts_services.membership_delete(membership=membership, by=user)
-    except PermissionDenied as error:
+    except (PermissionDenied, accounts_services.OrganisationError) as error:
         messages.error(request, _refusal(error))
     else:
         messages.success(

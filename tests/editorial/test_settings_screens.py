@@ -146,6 +146,64 @@ def test_settings_membership_delete_ends_the_rights_of_the_role(org: Org, chief:
     assert AuditEvent.objects.filter(verb="rights_revoked").exists()
 
 
+def test_settings_membership_delete_of_ones_own_last_administrator_role_refused(
+    org: Org, chief: User
+) -> None:
+    # The only thing that lets the chief administer the service: removing it would lock them
+    # out of the screen they are on, with nobody left to undo it.
+    own = Membership.objects.get(user=chief, unit=org.service, role=Membership.Role.ADMIN)
+    url = reverse("editorial:settings_membership_delete", args=[own.pk])
+    page = _client(chief, "fr").post(url, follow=True).content.decode()
+    assert "Vous ne pouvez pas renoncer à votre propre rôle" in page
+    assert Membership.objects.filter(pk=own.pk).exists()
+    assert not AuditEvent.objects.filter(verb="membership_deleted").exists()
+    assert permissions.may_manage_unit(_fresh(chief), org.service)
+
+
+def test_settings_membership_delete_own_role_kept_elsewhere_or_by_another_admin(
+    org: Org, chief: User
+) -> None:
+    own = Membership.objects.get(user=chief, unit=org.service, role=Membership.Role.ADMIN)
+    # Another administrator may take it away.
+    colleague = make_user(username="colleague")
+    membership_create(user=colleague, unit=org.service, role=Membership.Role.ADMIN)
+    url = reverse("editorial:settings_membership_delete", args=[own.pk])
+    assert _client(colleague).post(url).status_code == 302
+    assert not Membership.objects.filter(pk=own.pk).exists()
+    # An administrator of the unit above may give up the service's role: they keep control.
+    membership_create(user=colleague, unit=org.ministry, role=Membership.Role.ADMIN)
+    theirs = Membership.objects.get(user=colleague, unit=org.service, role=Membership.Role.ADMIN)
+    url = reverse("editorial:settings_membership_delete", args=[theirs.pk])
+    assert _client(colleague).post(url).status_code == 302
+    assert not Membership.objects.filter(pk=theirs.pk).exists()
+    assert AuditEvent.objects.filter(verb="membership_deleted").count() == 2
+
+
+def test_giving_up_ones_own_administrator_role_refused_by_every_service(
+    org: Org, chief: User
+) -> None:
+    from accounts.services import (
+        OrganisationError,
+        membership_change_role,
+        membership_delete,
+        membership_move,
+    )
+
+    own = Membership.objects.get(user=chief, unit=org.service, role=Membership.Role.ADMIN)
+    membership_create(user=chief, unit=_other(org), role=Membership.Role.ADMIN)
+    with pytest.raises(OrganisationError, match="your own administrator role in"):
+        membership_change_role(membership=own, role=Membership.Role.REVIEWER, by=chief)
+    with pytest.raises(OrganisationError, match="your own administrator role in"):
+        membership_move(membership=own, unit=_other(org), by=chief)
+    with pytest.raises(OrganisationError, match="your own administrator role in"):
+        membership_delete(membership=own, by=chief)
+    own.refresh_from_db()
+    assert (own.unit, own.role) == (org.service, Membership.Role.ADMIN)
+    # The system (by=None: a command, the demo) is not held back.
+    membership_change_role(membership=own, role=Membership.Role.REVIEWER, by=None)
+    assert Membership.objects.get(pk=own.pk).role == Membership.Role.REVIEWER
+
+
 def test_settings_membership_delete_refused_outside_the_units(org: Org, chief: User) -> None:
     membership = Membership.objects.get(user=org.outsider)
     url = reverse("editorial:settings_membership_delete", args=[membership.pk])
