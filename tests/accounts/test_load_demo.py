@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 
@@ -60,6 +62,14 @@ def test_load_demo_gives_the_accounts_a_public_identity_with_a_linked_byline() -
     officer = User.objects.get(username="officer")
     assert officer.job_title and officer.public_name_consent
     assert not User.objects.get(username="manager").public_name_consent
+    # Through the services an administrator and the agents use: audited like theirs.
+    from editorial.models import AuditEvent
+
+    changed = AuditEvent.objects.get(verb="account_changed")
+    assert changed.actor == User.objects.get(username="director")
+    assert "byline_template" in json.dumps(changed.data)
+    profiles = AuditEvent.objects.filter(verb="user_changed")
+    assert {e.actor.username for e in profiles if e.actor} == {"officer", "manager", "director"}
     # What an administrator changes afterwards survives the next run.
     SocialAccount.objects.update(byline_template="— {unit} ^{initials}", public_contact="x@y.fr")
     call_command("load_demo")

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from accounts import permissions, second_factor
+from accounts.identity import AccountIdentity, social_account_set_identity, user_set_public_profile
 from accounts.models import OrgUnit, SocialAccount, User
 from accounts.services import membership_create
 
@@ -204,9 +205,11 @@ DEMO_PROFILES = {
 
 def _public_identity(sicom: OrgUnit) -> None:
     """The demo accounts' public profile and the people's functions, set once (what an
-    administrator changed afterwards is kept)."""
-    SocialAccount.objects.filter(unit=sicom, public_contact="").update(
-        byline_template=DEMO_BYLINE,
+    administrator or an agent changed afterwards is kept), through the services an
+    administrator and the agents use: audited like theirs."""
+    # The direction's administrator, who administers SICOM's accounts.
+    director = User.objects.get(username="director")
+    identity = AccountIdentity(
         public_description=(
             "Compte officiel du Service de l'information et de la communication du "
             "Ministère de l'Exemple."
@@ -216,8 +219,14 @@ def _public_identity(sicom: OrgUnit) -> None:
             "Les réponses sont lues du lundi au vendredi, de 9 h à 18 h. Les messages "
             "injurieux, diffamatoires ou hors sujet sont masqués."
         ),
+        byline_template=DEMO_BYLINE,
     )
+    for account in SocialAccount.objects.filter(unit=sicom, public_contact=""):
+        social_account_set_identity(account=account, identity=identity, by=director)
     for username, (function, consent) in DEMO_PROFILES.items():
-        User.objects.filter(username=username, job_title="").update(
-            job_title=function, public_name_consent=consent
-        )
+        # Each agent states their own function and consent (nobody else may).
+        agent = User.objects.get(username=username)
+        if not agent.job_title:
+            user_set_public_profile(
+                user=agent, job_title=function, public_name_consent=consent, by=agent
+            )
