@@ -125,3 +125,27 @@ def test_browser_settings_declare_an_election_period(
     window = ElectionWindow.objects.get()
     assert (window.unit, window.first_round) == (org.service, date(2032, 3, 14))
     _checked(page)
+
+
+def test_browser_settings_designate_then_remove_an_electoral_referent(
+    localised: tuple[Any, tuple[str, str, str, str]], live_server: Any, org: Org, chief: User
+) -> None:
+    from charter.models import ElectoralReferent
+
+    page, (_locale, language, _members, elections_title) = localised
+    _login(page, live_server, "chief", language)
+    page.goto(f"{live_server.url}/settings/elections/")
+    assert elections_title in page.inner_text("h1")
+    page.fill("#id_referent-person", "manager")
+    page.select_option("#id_referent-unit", str(org.service.pk))
+    page.click("#designate")
+    page.wait_for_selector("#referents li[data-referent]")
+    referent = ElectoralReferent.objects.get()
+    assert (referent.user, referent.unit) == (org.manager, org.service)
+    assert org.service.code in page.inner_text("#referents")
+    _checked(page)
+    # Removed from the same page, with the person's name for screen readers on the button.
+    page.click(f"li[data-referent='{referent.pk}'] button")
+    page.wait_for_selector("#referents", state="detached")
+    assert not ElectoralReferent.objects.exists()
+    _checked(page)
