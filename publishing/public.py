@@ -82,6 +82,8 @@ class Approver:
     person: PublicPerson
     at: datetime | None
     step: str
+    # Whom they approved for, when they approved as someone's deputy (a delegation).
+    deputy_for: PublicPerson | None = None
 
 
 @dataclass(frozen=True)
@@ -122,14 +124,30 @@ def _approvers(record: dict[str, Any], users: dict[int, User]) -> list[Approver]
     approvers = []
     for entry in record.get("approvers") or []:
         user = users.get(entry.get("id"))
+        principal = _principal(entry)
         approvers.append(
             Approver(
                 person=public_person(user, initials=user.get_initials() if user else "?"),
                 at=_at(entry.get("at")),
                 step=str(entry.get("step") or ""),
+                deputy_for=(
+                    None
+                    if principal is None
+                    else public_person(
+                        users.get(principal),
+                        initials=users[principal].get_initials() if principal in users else "?",
+                    )
+                ),
             )
         )
     return approvers
+
+
+def _principal(entry: dict[str, Any]) -> int | None:
+    """The id of the member an approver stood in for, if they approved as a deputy."""
+    deputy_of = entry.get("as_deputy_of")
+    value = deputy_of.get("id") if isinstance(deputy_of, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def _waivers(record: dict[str, Any]) -> list[Waived]:
@@ -156,7 +174,14 @@ def _retraction(post: Post) -> Retraction | None:
 def post_page(post: Post) -> PostPage:
     record: dict[str, Any] = post.byline_record or {}
     author = record.get("author") or {}
-    users = _users([author.get("id"), *(a.get("id") for a in record.get("approvers") or [])])
+    approvers = record.get("approvers") or []
+    users = _users(
+        [
+            author.get("id"),
+            *(a.get("id") for a in approvers),
+            *(_principal(a) for a in approvers),
+        ]
+    )
     version_id = record.get("charter_version_id")
     version = (
         CharterVersion.objects.select_related("charter").filter(pk=version_id).first()

@@ -25,7 +25,7 @@ from editorial.models import Post, PostState
 from publishing import services
 from publishing.models import Publication
 from tests.conftest import Org
-from tests.factories import make_user
+from tests.factories import make_delegation, make_user
 from tests.publishing.conftest import FakeAdapter, scheduled
 
 REASON = "Erreur de date dans l'annonce."
@@ -158,6 +158,33 @@ def test_public_post_names_only_the_agents_who_agreed(org: Org, publish: Any) ->
     page = _get("public_post", publish().pk).content.decode()
     assert "Marc Leroy" in page
     assert "Dupont" not in page
+
+
+def test_public_post_says_when_an_approver_stood_in_for_a_member(
+    org: Org, fake: FakeAdapter, django_capture_on_commit_callbacks: Any, frozen_now: datetime
+) -> None:
+    # The manager is away: their deputy approves in their place (a delegation of the day).
+    deputy = make_user(username="deputy", first_name="Paul", last_name="Adjoint")
+    deputy.job_title = "adjoint au chef du service"
+    deputy.save()
+    make_delegation(org.manager, deputy, frozen_now.date(), frozen_now.date())
+    post = editorial.post_create(
+        by=org.officer, accounts=[org.mastodon], text="Ouverture du guichet unique lundi."
+    )
+    editorial.post_submit(post=post, by=org.officer)
+    editorial.post_approve(post=post, by=deputy)
+    editorial.post_schedule(post=post, by=org.manager)
+    with django_capture_on_commit_callbacks(execute=False):
+        result = services.tick()
+    for pk in result.queued:
+        services.publication_send(publication_id=pk)
+    page = _get("public_post", post.pk).content.decode()
+    # "PA, adjoint au chef du service as deputy of ML": initials and functions, no names.
+    assert "adjoint au chef du service" in page
+    assert "as deputy of" in page
+    deputy_at = page.index("as deputy of")
+    assert ">PA</abbr>" in page[:deputy_at] and ">ML</abbr>" in page[deputy_at:]
+    assert "Adjoint" not in page.replace("adjoint au chef", "") and "Leroy" not in page
 
 
 def test_public_post_never_shows_tokens_or_keys(org: Org, publish: Any) -> None:
