@@ -19,7 +19,8 @@ from editorial.selectors.search import SearchCriteria
 class PlainSelect(forms.Select):
     """A ``<select>`` written in one pass: Django's own rendering goes through two templates
     per option, and the unit filter of a large organisation has hundreds of options
-    (docs/benchmarks.md "The four pages")."""
+    (docs/benchmarks.md "The four pages"). The site's field partial
+    (``templates/dsfr_pv/field.html``) styles its kind, "plainselect", as a select."""
 
     def render(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -215,3 +216,20 @@ def test_search_page_is_unknown_units_safe(org: Org, client: Client) -> None:
     assert response.status_code == 200
     assert response.context["page"] is None
     assert OrgUnit.objects.count() == 3
+
+
+def test_search_form_fields_in_the_dsfr_markup_with_errors_tied_to_them(
+    org: Org, client: Client
+) -> None:
+    client.force_login(org.manager)
+    dates = {"date_from": "2026-03-10", "date_to": "2026-03-01"}
+    page = client.get(URL, dates, headers={"accept-language": "en"}).content.decode()
+    # The filters' one-pass selects are DSFR selects; text and dates DSFR inputs.
+    assert '<div class="fr-select-group">' in page
+    assert re.search(r'<select[^>]*class="fr-select"[^>]*id="id_account"', page)
+    assert 'class="fr-input"' in page
+    # The refused date names its field in words, and the field points at them.
+    assert "fr-input-group--error" in page
+    assert 'aria-describedby="id_date_to-error"' in page
+    assert '<p class="fr-error-text" id="id_date_to-error">' in page
+    assert "swap the two dates" in page
