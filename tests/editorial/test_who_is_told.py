@@ -543,6 +543,13 @@ ROWS: list[Row] = [
         "legalhead",
     ),
     R(
+        move_for_approval,
+        MOVE,
+        K.MOVED_TO_REVIEW,
+        "the author (who did not move it): who moved it, to when, as which revision",
+        "author",
+    ),
+    R(
         consult,
         "a unit is consulted",
         K.CONSULTATION_REQUESTED,
