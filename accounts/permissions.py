@@ -37,6 +37,12 @@ from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 from accounts import signals
 from accounts.models import AccountGrant, Membership, OrgUnit, SocialAccount
 
+# Who administers which unit (no object permission involved), kept importable from here: the
+# "x as x" form is mypy's explicit re-export.
+from accounts.unit_admin import may_manage_unit as may_manage_unit  # noqa: PLC0414
+from accounts.unit_admin import require_unit_admin as require_unit_admin  # noqa: PLC0414
+from accounts.unit_admin import units_managed_by as units_managed_by  # noqa: PLC0414
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -114,39 +120,6 @@ def users_with(perm: Perm, account: SocialAccount) -> set[int]:
     users = get_users_with_perms(account, only_with_perms_in=[codename], with_group_users=True)
     assert isinstance(users, QuerySet)  # without attach_perms, guardian returns a queryset
     return set(users.filter(is_active=True).values_list("pk", flat=True))
-
-
-def units_managed_by(user: User) -> QuerySet[OrgUnit]:
-    """Units where the user may connect accounts: those they administer and the units below;
-    every unit for a superuser."""
-    if not user.is_active:
-        return OrgUnit.objects.none()
-    if user.is_superuser:
-        return OrgUnit.objects.all()
-    ids: set[int] = set()
-    admin_of = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).select_related(
-        "unit"
-    )
-    for membership in admin_of:
-        ids |= membership.unit.descendant_ids()
-    return OrgUnit.objects.filter(pk__in=ids)
-
-
-def may_manage_unit(user: User, unit: OrgUnit) -> bool:
-    """A superuser, or an administrator of the unit or of a unit above it."""
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
-    return Membership.objects.filter(
-        user=user, unit_id__in=chain, role=Membership.Role.ADMIN
-    ).exists()
-
-
-def require_unit_admin(user: User, unit: OrgUnit) -> None:
-    if not may_manage_unit(user, unit):
-        raise PermissionDenied(f"{user} does not administer {unit}.")
 
 
 # --- rights derived from what explains them ----------------------------------------------

@@ -143,6 +143,18 @@ def _approvers(record: dict[str, Any], users: dict[int, User]) -> list[Approver]
     return approvers
 
 
+def _record_users(record: dict[str, Any]) -> dict[int, User]:
+    """The people a byline record names by id: author, approvers, whom deputies stood in for."""
+    approvers = record.get("approvers") or []
+    return _users(
+        [
+            (record.get("author") or {}).get("id"),
+            *(a.get("id") for a in approvers),
+            *(_principal(a) for a in approvers),
+        ]
+    )
+
+
 def _principal(entry: dict[str, Any]) -> int | None:
     """The id of the member an approver stood in for, if they approved as a deputy."""
     deputy_of = entry.get("as_deputy_of")
@@ -174,14 +186,7 @@ def _retraction(post: Post) -> Retraction | None:
 def post_page(post: Post) -> PostPage:
     record: dict[str, Any] = post.byline_record or {}
     author = record.get("author") or {}
-    approvers = record.get("approvers") or []
-    users = _users(
-        [
-            author.get("id"),
-            *(a.get("id") for a in approvers),
-            *(_principal(a) for a in approvers),
-        ]
-    )
+    users = _record_users(record)
     version_id = record.get("charter_version_id")
     version = (
         CharterVersion.objects.select_related("charter").filter(pk=version_id).first()
