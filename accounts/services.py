@@ -24,6 +24,7 @@ from accounts.organisation import (
     record,
     snapshot,
 )
+from accounts.unit_admin import admin_roles_over
 
 
 class OrganisationError(ValueError):
@@ -79,9 +80,7 @@ def _refuse_giving_up_own_control(membership: Membership, by: User | None) -> No
         or by.is_superuser
     ):
         return
-    chain = [membership.unit_id, *(unit.pk for unit in membership.unit.ancestors())]
-    others = Membership.objects.filter(user_id=by.pk, role=Membership.Role.ADMIN, unit_id__in=chain)
-    if not others.exclude(pk=membership.pk).exists():
+    if not admin_roles_over(by, membership.unit).exclude(pk=membership.pk).exists():
         raise OrganisationError(
             _(
                 "You cannot give up your own administrator role in %(unit)s: you could not "

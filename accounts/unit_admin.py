@@ -32,16 +32,19 @@ def units_managed_by(user: User) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(pk__in=ids)
 
 
+def admin_roles_over(user: User, unit: OrgUnit) -> QuerySet[Membership]:
+    """The user's administrator memberships of the unit or of a unit above it."""
+    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
+    return Membership.objects.filter(user_id=user.pk, unit_id__in=chain, role=Membership.Role.ADMIN)
+
+
 def may_manage_unit(user: User, unit: OrgUnit) -> bool:
     """A superuser, or an administrator of the unit or of a unit above it."""
     if not user.is_active:
         return False
     if user.is_superuser:
         return True
-    chain = [unit.pk, *(ancestor.pk for ancestor in unit.ancestors())]
-    return Membership.objects.filter(
-        user=user, unit_id__in=chain, role=Membership.Role.ADMIN
-    ).exists()
+    return admin_roles_over(user, unit).exists()
 
 
 def require_unit_admin(user: User, unit: OrgUnit) -> None:

@@ -121,23 +121,19 @@ def _at(value: Any) -> datetime | None:
 
 
 def _approvers(record: dict[str, Any], users: dict[int, User]) -> list[Approver]:
+    def person(pk: Any) -> PublicPerson:
+        user = users.get(pk)
+        return public_person(user, initials=user.get_initials() if user else "?")
+
     approvers = []
     for entry in record.get("approvers") or []:
-        user = users.get(entry.get("id"))
         principal = _principal(entry)
         approvers.append(
             Approver(
-                person=public_person(user, initials=user.get_initials() if user else "?"),
+                person=person(entry.get("id")),
                 at=_at(entry.get("at")),
                 step=str(entry.get("step") or ""),
-                deputy_for=(
-                    None
-                    if principal is None
-                    else public_person(
-                        users.get(principal),
-                        initials=users[principal].get_initials() if principal in users else "?",
-                    )
-                ),
+                deputy_for=None if principal is None else person(principal),
             )
         )
     return approvers

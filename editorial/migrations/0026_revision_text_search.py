@@ -1,8 +1,8 @@
 """The French full-text index of the revisions' text, for the search page (PostgreSQL only).
 
-Its expression is exactly ``editorial.selectors.search.text_vector()``'s SQL (accented
-capitals folded first: see there), so the planner uses it. On SQLite (the demo) there is no full-text search: the page falls back to a plain
-"contains", and this migration does nothing.
+Its expression was the search's own SQL (accented capitals folded first), so the planner used
+it, until migration 0029 stored the vector in a generated column with its own index and dropped
+this one. On SQLite (the demo) there is no full-text search, and this migration does nothing.
 """
 
 from __future__ import annotations

@@ -44,10 +44,9 @@ class SearchCriteria:
     date_to: date | None = None
 
 
-def text_vector() -> F:
-    """The stored French vector of a post's current text (``Revision.text_search``; NULL, so
-    found by nothing, without a revision)."""
-    return F("current_revision__text_search")
+# The stored French vector of a post's current text (``Revision.text_search``; NULL, so found
+# by nothing, without a revision): filtered and ranked on.
+TEXT_VECTOR = "current_revision__text_search"
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def post_search_results(visible: QuerySet[Post], criteria: SearchCriteria) -> Se
     rows, _ranked = _matching(visible.annotate(moment=_moment()), criteria)
     order: list[str | F] = ["-moment", "-pk"]
     if ranked is not None:
-        rows = rows.annotate(rank=SearchRank(text_vector(), ranked))
+        rows = rows.annotate(rank=SearchRank(F(TEXT_VECTOR), ranked))
         order = ["-rank", *order]
     return SearchResults(rows=rows.order_by(*order), matching=matching.order_by())
 
@@ -119,7 +118,7 @@ def _matching(
     if text and connection.vendor == "postgresql":
         # Python lowers every letter, whatever the database's locale.
         query = SearchQuery(text.lower(), config=SEARCH_CONFIG, search_type="websearch")
-        return posts.filter(current_revision__text_search=query), query
+        return posts.filter(**{TEXT_VECTOR: query}), query
     if text:
         posts = posts.filter(current_revision__text__icontains=text)
     return posts, None
